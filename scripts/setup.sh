@@ -1,0 +1,35 @@
+#!/bin/sh
+# Installs the Debian packages ponty needs, and only those that are missing.
+# Run as root (or with sudo available). Prints what it installs and why.
+set -eu
+
+PKGS="cmake make gcc pkg-config curl \
+libuv1-dev node-llhttp libjansson-dev libpcre2-dev libcurl4-openssl-dev \
+libhiredis-dev redis-server libcmocka-dev json-schema-test-suite \
+python3 python3-pytest python3-jsonschema python3-aiohttp nginx-light wrk"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "ponty setup: installing missing Debian packages:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "ponty setup: not root and no sudo. Install these packages as root, then re-run:" >&2
+    echo "    apt-get install -y$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# nginx and redis are only test/bench peers: do not leave their services running.
+$SUDO apt-get install -y -q --no-install-recommends $missing
+for svc in nginx redis-server; do
+    if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true; fi
+    $SUDO service "$svc" stop >/dev/null 2>&1 || true
+done
+echo "ponty setup: done"

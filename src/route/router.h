@@ -1,0 +1,44 @@
+/* Internal: the route matcher. Built once at start-up from the route tables,
+ * then read-only and shared by every worker thread. */
+#ifndef PT_ROUTER_H
+#define PT_ROUTER_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+#define PT_ROUTE_MAX_PARAMS 16
+
+typedef struct pt_router pt_router_t;
+
+/* One captured placeholder: points into the path passed to pt_router_match. */
+typedef struct pt_route_capture {
+    const char *name;        /* placeholder name, owned by the router */
+    const char *value;       /* start of the value inside the matched path */
+    size_t      len;
+} pt_route_capture_t;
+
+typedef struct pt_route_match {
+    int         status;      /* 200 matched, 404 no path, 405 path but not method */
+    void       *data;        /* the value given to pt_router_add, when status is 200 */
+    const char *allow;       /* 405: "GET, HEAD, POST" (registration order, HEAD after GET), owned by the router */
+    unsigned    ncaptures;
+    pt_route_capture_t captures[PT_ROUTE_MAX_PARAMS];
+} pt_route_match_t;
+
+pt_router_t *pt_router_new(void);
+void         pt_router_free(pt_router_t *r);
+
+/* Adds a route. method is an upper-case token ("GET", ...) or "*" for any
+ * method. Returns 0, or -1 with a message in err that names the route
+ * ("GET /a/{x:(}: bad regex ... at offset 1", "GET /a/{x}: duplicate route",
+ * "GET /a/{x}/{x}: placeholder 'x' used twice", ...). */
+int pt_router_add(pt_router_t *r, const char *method, const char *path, void *data,
+                  char *err, size_t errlen);
+
+/* Matches a decoded path (no query string). Thread-safe once building is done.
+ * HEAD falls back to the GET route; "*" routes match any method after the
+ * exact-method route. */
+void pt_router_match(const pt_router_t *r, const char *method, size_t mlen,
+                     const char *path, size_t plen, pt_route_match_t *m);
+
+#endif
