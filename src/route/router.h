@@ -41,4 +41,13 @@ int pt_router_add(pt_router_t *r, const char *method, const char *path, void *da
 void pt_router_match(const pt_router_t *r, const char *method, size_t mlen,
                      const char *path, size_t plen, pt_route_match_t *m);
 
+/* Optional, for worker threads: creates the calling thread's PCRE2 match
+ * state (match data sized for r's largest regex, JIT stack) now, so that no
+ * pt_router_match on this thread ever allocates. Without it the first regex
+ * match on a thread does that allocation. Returns 0, or -1 if out of memory. */
+int  pt_router_thread_prepare(const pt_router_t *r);
+/* Frees the calling thread's match state now. It is freed automatically when
+ * a thread exits; call this on the main thread or before dlclose. */
+void pt_router_thread_release(void);
+
 #endif
