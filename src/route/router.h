@@ -28,7 +28,24 @@ typedef struct pt_route_match {
 pt_router_t *pt_router_new(void);
 void         pt_router_free(pt_router_t *r);
 
-/* Adds a route. method is an upper-case token ("GET", ...) or "*" for any
+/* Path syntax and matching rules (router.c, route_pattern.c):
+ *  - Paths are matched per '/'-separated segment. A segment is static text,
+ *    "{name}" (\w+), "{name:regex}" (PCRE2, UTF + UCP, anchored to the whole
+ *    placeholder) or a mix ("/files/{name}.json"). Regex text may hold
+ *    balanced braces ("{id:[a-zA-Z]{5}}").
+ *  - A placeholder's value never holds '/', except in a regex in the last
+ *    segment, which is matched against the rest of the path so that
+ *    "/static/{path:.*}" works.
+ *  - Trailing slash is significant: "/a" and "/a/" are different routes.
+ *  - At each segment the static child is tried first, then the placeholders
+ *    in registration order, backtracking when nothing deeper matches.
+ *  - At a path's end the exact method wins, then GET for HEAD, then "*".
+ *    If the path matches but not the method, the search goes on through the
+ *    remaining branches; if none has the method the answer is 405 with the
+ *    Allow list of the first node whose path matched.
+ *  - "{x}", "{x:\w+}" are the same pattern; so are "{x:\d+}", "{x:[0-9]+}".
+ *
+ * Adds a route. method is an upper-case token ("GET", ...) or "*" for any
  * method. Returns 0, or -1 with a message in err that names the route
  * ("GET /a/{x:(}: bad regex ... at offset 1", "GET /a/{x}: duplicate route",
  * "GET /a/{x}/{x}: placeholder 'x' used twice", ...). */
