@@ -1,0 +1,14 @@
+/* ponty.h — everything a ponty service includes. */
+#ifndef PONTY_H
+#define PONTY_H
+
+#include <jansson.h>
+
+#include "ponty/arena.h"
+#include "ponty/error.h"
+#include "ponty/request.h"
+#include "ponty/route.h"
+#include "ponty/server.h"
+#include "ponty/sync.h"
+
+#endif

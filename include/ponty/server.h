@@ -1,0 +1,65 @@
+/* ponty/server.h — starting the server: the seeds' startmeup.
+ *
+ *     int main(void) {
+ *         return pt_run(.port = 8080);
+ *     }
+ *
+ * pt_run binds the port, runs the providers' startups in order, builds the
+ * router from the default table plus .route_tables (a bad pattern stops the
+ * start with a message naming the route), prints "serving:" and one
+ * "METHOD<TAB>path" line per route, and serves with .workers threads until
+ * SIGINT or SIGTERM. Then it stops accepting, lets in-flight requests finish
+ * within limits.shutdown_timeout_ms, runs the teardowns in reverse order and
+ * returns 0. It returns 1 (with a message on stderr) when it cannot start. */
+#ifndef PONTY_SERVER_H
+#define PONTY_SERVER_H
+
+#include <stddef.h>
+
+#include "ponty/route.h"
+
+/* Startup/teardown pair, the analog of an async-generator provider.
+ * startup returns 0 on success; a failure stops pt_run, after tearing down
+ * the providers already started. Both run on the thread that called pt_run. */
+typedef struct pt_provider {
+    const char *name;
+    int       (*startup)(void *arg);
+    void      (*teardown)(void *arg);
+    void       *arg;
+} pt_provider_t;
+
+/* Limits. 0 picks the default shown. Exceeding one answers the status shown
+ * and closes the connection. */
+typedef struct pt_limits {
+    size_t   max_uri;              /* 8192 bytes of request target → 414 */
+    size_t   max_header_bytes;     /* 16384 bytes of header names+values → 431 */
+    unsigned max_headers;          /* 100 header lines → 431 */
+    size_t   max_body;             /* 1 MiB → 413 */
+    unsigned max_connections;      /* 10000 open connections per worker; beyond, 503 and close */
+    unsigned header_timeout_ms;    /* 10 s from a request's first byte to its last header → 408 */
+    unsigned idle_timeout_ms;      /* 60 s keep-alive silence, or stalled body → close (408 mid-body) */
+    unsigned shutdown_timeout_ms;  /* 10 s for in-flight requests at shutdown */
+} pt_limits_t;
+
+typedef struct pt_run_opts {
+    int                         port;          /* required */
+    const char                 *host;          /* default "0.0.0.0" */
+    unsigned                    workers;       /* default $PONTY_WORKERS, else the CPU count */
+    const pt_provider_t        *providers;     /* array ended by an entry with startup and teardown NULL */
+    pt_route_table_t *const    *route_tables;  /* NULL-terminated, served besides the default table */
+    pt_limits_t                 limits;
+    size_t                      stack_size;    /* per request coroutine; default 256 KiB */
+    int                         backlog;       /* listen backlog; default 1024 */
+    int                         quiet;         /* 1: do not print the route table */
+} pt_run_opts_t;
+
+int pt_run_opts(const pt_run_opts_t *opts);
+#define pt_run(...) pt_run_opts(&(const pt_run_opts_t){ __VA_ARGS__ })
+
+#define PT_PROVIDERS(...)    ((const pt_provider_t[]){ __VA_ARGS__, { 0 } })
+#define PT_ROUTE_TABLES(...) ((pt_route_table_t *const[]){ __VA_ARGS__, NULL })
+
+/* Integer from the environment, or dflt when unset or not a number. */
+long pt_env_long(const char *name, long dflt);
+
+#endif

@@ -1,0 +1,329 @@
+/* Stackful coroutines: see coro.h. */
+#define _GNU_SOURCE
+#include "core/coro.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifdef PT_CORO_UCONTEXT
+#include <ucontext.h>
+#endif
+#ifdef PT_HAVE_VALGRIND
+#include <valgrind/valgrind.h>
+#endif
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PT_ASAN 1
+#endif
+#endif
+
+#ifdef PT_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+enum { PT_CORO_READY, PT_CORO_RUNNING, PT_CORO_SUSPENDED, PT_CORO_DONE };
+
+struct pt_coro {
+#ifdef PT_CORO_UCONTEXT
+    ucontext_t      ctx;
+    ucontext_t      caller;
+#else
+    void           *sp;          /* saved stack pointer of the coroutine */
+    void           *caller_sp;   /* saved stack pointer of the resumer */
+#endif
+    pt_coro_fn      fn;
+    void           *arg;
+    void           *data;
+    pt_coro_t      *link;
+    pt_coro_pool_t *pool;
+    unsigned char  *map;         /* mapping: guard page, then the stack */
+    size_t          map_size;
+    int             state;
+#ifdef PT_HAVE_VALGRIND
+    unsigned        vg_id;
+#endif
+#ifdef PT_ASAN
+    void           *asan_fake;          /* fake stack of the coroutine while suspended */
+    const void     *caller_bottom;      /* resumer's stack, learned on entry */
+    size_t          caller_size;
+#endif
+};
+
+struct pt_coro_pool {
+    size_t     stack_size;
+    size_t     page;
+    unsigned   max_cached;
+    unsigned   ncached;
+    pt_coro_t *cached;
+};
+
+static __thread pt_coro_t *pt_current;
+
+#ifndef PT_CORO_UCONTEXT
+void pt_ctx_switch(void **from_sp, void *to_sp);
+void pt_ctx_entry(void);
+#endif
+
+/* ---- sanitizer hooks: keep ASan's idea of "the current stack" in step ---- */
+
+#ifdef PT_ASAN
+static void pt_asan_enter(pt_coro_t *co, void **fake_save)
+{
+    __sanitizer_start_switch_fiber(fake_save, co->map + co->pool->page, co->pool->stack_size);
+}
+static void pt_asan_entered(pt_coro_t *co, void *fake_save)
+{
+    (void)co;
+    __sanitizer_finish_switch_fiber(fake_save, NULL, NULL);
+}
+static void pt_asan_leave(pt_coro_t *co, bool dying)
+{
+    __sanitizer_start_switch_fiber(dying ? NULL : &co->asan_fake, co->caller_bottom, co->caller_size);
+}
+static void pt_asan_back_in(pt_coro_t *co)
+{
+    __sanitizer_finish_switch_fiber(co->asan_fake, &co->caller_bottom, &co->caller_size);
+}
+#else
+#define pt_asan_enter(co, f) ((void)0)
+#define pt_asan_entered(co, f) ((void)0)
+#define pt_asan_leave(co, d) ((void)0)
+#define pt_asan_back_in(co) ((void)0)
+#endif
+
+/* ---- pool ---- */
+
+pt_coro_pool_t *pt_coro_pool_new(size_t stack_size, unsigned max_cached)
+{
+    pt_coro_pool_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->page = (size_t)sysconf(_SC_PAGESIZE);
+    if (!stack_size)
+        stack_size = PT_CORO_DEFAULT_STACK;
+    p->stack_size = (stack_size + p->page - 1) & ~(p->page - 1);
+    p->max_cached = max_cached;
+    return p;
+}
+
+static void pt_coro_unmap(pt_coro_t *co)
+{
+#ifdef PT_HAVE_VALGRIND
+    VALGRIND_STACK_DEREGISTER(co->vg_id);
+#endif
+    munmap(co->map, co->map_size);
+    free(co);
+}
+
+void pt_coro_pool_free(pt_coro_pool_t *p)
+{
+    if (!p)
+        return;
+    while (p->cached) {
+        pt_coro_t *co = p->cached;
+        p->cached = co->link;
+        pt_coro_unmap(co);
+    }
+    free(p);
+}
+
+static pt_coro_t *pt_coro_alloc(pt_coro_pool_t *p)
+{
+    if (p->cached) {
+        pt_coro_t *co = p->cached;
+        p->cached = co->link;
+        p->ncached--;
+#ifdef PT_ASAN
+        /* Frames abandoned by pt_coro_exit left their redzones poisoned. */
+        ASAN_UNPOISON_MEMORY_REGION(co->map + p->page, p->stack_size);
+#endif
+        return co;
+    }
+    pt_coro_t *co = calloc(1, sizeof *co);
+    if (!co)
+        return NULL;
+    co->map_size = p->stack_size + p->page;
+    co->map = mmap(NULL, co->map_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (co->map == MAP_FAILED) {
+        free(co);
+        return NULL;
+    }
+    /* Guard page: a stack overflow faults instead of corrupting the heap. */
+    if (mprotect(co->map, p->page, PROT_NONE) != 0) {
+        munmap(co->map, co->map_size);
+        free(co);
+        return NULL;
+    }
+    co->pool = p;
+#ifdef PT_HAVE_VALGRIND
+    co->vg_id = VALGRIND_STACK_REGISTER(co->map + p->page, co->map + co->map_size);
+#endif
+    return co;
+}
+
+/* ---- lifecycle ---- */
+
+static void pt_coro_main(void *arg)
+{
+    pt_coro_t *co = arg;
+#ifdef PT_ASAN
+    /* First entry: learn the resumer's stack bounds for the way back. */
+    __sanitizer_finish_switch_fiber(NULL, &co->caller_bottom, &co->caller_size);
+#endif
+    co->fn(co->arg);
+    pt_coro_exit();
+}
+
+#ifdef PT_CORO_UCONTEXT
+static void pt_coro_trampoline(unsigned hi, unsigned lo)
+{
+    pt_coro_main((void *)(((uintptr_t)hi << 32) | (uintptr_t)lo));
+}
+#endif
+
+static void pt_coro_prepare(pt_coro_t *co)
+{
+    unsigned char *lo = co->map + co->pool->page;
+    unsigned char *top = co->map + co->map_size;
+#ifdef PT_CORO_UCONTEXT
+    getcontext(&co->ctx);
+    co->ctx.uc_stack.ss_sp = lo;
+    co->ctx.uc_stack.ss_size = co->pool->stack_size;
+    co->ctx.uc_link = NULL;
+    uintptr_t p = (uintptr_t)co;
+    makecontext(&co->ctx, (void (*)(void))pt_coro_trampoline, 2, (unsigned)(p >> 32), (unsigned)p);
+    (void)top;
+#elif defined(__x86_64__)
+    (void)lo;
+    /* Frame read by pt_ctx_switch: control words, r15, r14, r13 (fn), r12
+     * (arg), rbx, rbp, return address. After the ret the stack is 16-byte
+     * aligned, as the call in pt_ctx_entry requires. */
+    uint64_t *sp = (uint64_t *)(top - 80);
+    memset(sp, 0, 80);
+    sp[0] = 0x1F80u | ((uint64_t)0x037Fu << 32); /* default MXCSR and x87 CW */
+    sp[3] = (uint64_t)(uintptr_t)pt_coro_main;    /* r13 */
+    sp[4] = (uint64_t)(uintptr_t)co;              /* r12 */
+    sp[7] = (uint64_t)(uintptr_t)pt_ctx_entry;    /* return address */
+    co->sp = sp;
+#elif defined(__aarch64__)
+    (void)lo;
+    uint64_t *sp = (uint64_t *)(top - 176);
+    memset(sp, 0, 176);
+    sp[0] = (uint64_t)(uintptr_t)pt_coro_main;    /* x19 */
+    sp[1] = (uint64_t)(uintptr_t)co;              /* x20 */
+    sp[11] = (uint64_t)(uintptr_t)pt_ctx_entry;   /* x30 */
+    co->sp = sp;
+#else
+#error "no context switch for this architecture: configure with -DPT_CORO_UCONTEXT=ON"
+#endif
+}
+
+pt_coro_t *pt_coro_new(pt_coro_pool_t *pool, pt_coro_fn fn, void *arg)
+{
+    pt_coro_t *co = pt_coro_alloc(pool);
+    if (!co)
+        return NULL;
+    co->fn = fn;
+    co->arg = arg;
+    co->data = NULL;
+    co->link = NULL;
+    co->state = PT_CORO_READY;
+    pt_coro_prepare(co);
+    return co;
+}
+
+bool pt_coro_resume(pt_coro_t *co)
+{
+    if (co->state == PT_CORO_DONE || co->state == PT_CORO_RUNNING) {
+        fprintf(stderr, "ponty: pt_coro_resume on a %s coroutine\n",
+                co->state == PT_CORO_DONE ? "finished" : "running");
+        abort();
+    }
+    pt_coro_t *prev = pt_current;
+    pt_current = co;
+    co->state = PT_CORO_RUNNING;
+#ifdef PT_ASAN
+    void *fake = NULL;
+    pt_asan_enter(co, &fake);
+#endif
+#ifdef PT_CORO_UCONTEXT
+    swapcontext(&co->caller, &co->ctx);
+#else
+    pt_ctx_switch(&co->caller_sp, co->sp);
+#endif
+#ifdef PT_ASAN
+    pt_asan_entered(co, fake);
+#endif
+    pt_current = prev;
+    return co->state != PT_CORO_DONE;
+}
+
+static void pt_coro_switch_out(pt_coro_t *co, bool dying)
+{
+    pt_asan_leave(co, dying);
+#ifdef PT_CORO_UCONTEXT
+    swapcontext(&co->ctx, &co->caller);
+#else
+    pt_ctx_switch(&co->sp, co->caller_sp);
+#endif
+}
+
+void pt_coro_yield(void)
+{
+    pt_coro_t *co = pt_current;
+    if (!co)
+        return;
+    co->state = PT_CORO_SUSPENDED;
+    pt_coro_switch_out(co, false);
+    pt_asan_back_in(co);
+}
+
+_Noreturn void pt_coro_exit(void)
+{
+    pt_coro_t *co = pt_current;
+    if (!co) {
+        fprintf(stderr, "ponty: pt_coro_exit called outside a coroutine\n");
+        abort();
+    }
+    co->state = PT_CORO_DONE;
+    pt_coro_switch_out(co, true);
+    abort(); /* a finished coroutine is never resumed */
+}
+
+void pt_coro_release(pt_coro_t *co)
+{
+    if (!co)
+        return;
+    pt_coro_pool_t *p = co->pool;
+    if (co->state != PT_CORO_DONE && co->state != PT_CORO_READY) {
+        fprintf(stderr, "ponty: pt_coro_release on a live coroutine\n");
+        abort();
+    }
+    if (p->ncached < p->max_cached) {
+        co->link = p->cached;
+        p->cached = co;
+        p->ncached++;
+    } else {
+        pt_coro_unmap(co);
+    }
+}
+
+pt_coro_t *pt_coro_self(void) { return pt_current; }
+void *pt_coro_data(const pt_coro_t *co) { return co->data; }
+void pt_coro_set_data(pt_coro_t *co, void *data) { co->data = data; }
+pt_coro_t **pt_coro_link(pt_coro_t *co) { return &co->link; }
+
+void pt_coro_stack(const pt_coro_t *co, void **lo, size_t *size)
+{
+    *lo = co->map + co->pool->page;
+    *size = co->pool->stack_size;
+}

@@ -1,0 +1,51 @@
+/* Internal: one scheduler per worker thread, on that thread's libuv loop.
+ *
+ * A task is a unit of work run in its own coroutine. pt_sched_start runs it at
+ * once until it first suspends, so a handler that never waits costs no queue
+ * round trip. Suspended coroutines come back through the ready queue, which
+ * any thread may feed (pt_sched_ready); a cross-thread wake costs one
+ * uv_async_send. */
+#ifndef PT_SCHED_H
+#define PT_SCHED_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/coro.h"
+
+typedef struct pt_sched pt_sched_t;
+typedef struct pt_task pt_task_t;
+
+struct pt_task {
+    void (*run)(pt_task_t *t);   /* runs in the coroutine */
+    void (*done)(pt_task_t *t);  /* runs on the loop's stack once run returned or the coroutine exited */
+    pt_coro_t  *co;
+    pt_sched_t *sched;
+};
+
+/* Binds a scheduler to loop and to the calling thread. */
+pt_sched_t *pt_sched_new(uv_loop_t *loop, size_t stack_size);
+/* Closes the scheduler's handles (runs the loop until they are closed). */
+void        pt_sched_free(pt_sched_t *s);
+/* The scheduler of the calling thread, or NULL on a plain thread. */
+pt_sched_t *pt_sched_self(void);
+uv_loop_t  *pt_sched_loop(pt_sched_t *s);
+
+/* Starts t in a new coroutine and runs it until it suspends or finishes.
+ * Returns -1 if no stack could be had (t->done is not called then). */
+int         pt_sched_start(pt_sched_t *s, pt_task_t *t);
+/* Puts a suspended coroutine of s back to run. Any thread. */
+void        pt_sched_ready(pt_sched_t *s, pt_coro_t *co);
+
+/* Timers for waits with a deadline, pooled per scheduler. */
+uv_timer_t *pt_sched_timer_get(pt_sched_t *s);
+void        pt_sched_timer_put(pt_sched_t *s, uv_timer_t *t);
+
+/* Number of tasks started and not yet done. */
+unsigned    pt_sched_live(const pt_sched_t *s);
+
+/* Monotonic and wall clocks in milliseconds. */
+int64_t     pt_mono_ms(void);
+int64_t     pt_wall_ms(void);
+
+#endif

@@ -1,0 +1,194 @@
+/* Mutex, semaphore, condition variable and sleep: see include/ponty/sync.h.
+ * All of them queue a pt_waiter_t (core/wait.h) under a short internal
+ * pthread mutex and park outside it. */
+#define _GNU_SOURCE
+#include "ponty/sync.h"
+
+#include <time.h>
+
+#include "core/sched.h"
+#include "core/wait.h"
+
+#define Q(x) (&(x))
+
+int64_t pt_now_mono_ms(void) { return pt_mono_ms(); }
+int64_t pt_now_ms(void) { return pt_wall_ms(); }
+
+void pt_sleep_ms(int64_t ms)
+{
+    if (ms < 0)
+        ms = 0;
+    if (pt_coro_self()) {
+        pt_waiter_t w;
+        pt_waiter_init(&w);
+        pt_waiter_park(&w, pt_mono_ms() + ms);
+        return;
+    }
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Common slow path: queue, park, and on a missed deadline withdraw unless a
+ * waker got there first (it decides under lk, we read under lk). */
+static int pt_block(pthread_mutex_t *lk, pt_waitq_t *q, pt_waiter_t *w, int64_t deadline)
+{
+    pt_waitq_push(q, w);
+    pthread_mutex_unlock(lk);
+    if (pt_waiter_park(w, deadline))
+        return 0;
+    pthread_mutex_lock(lk);
+    bool got = w->signaled;
+    if (!got)
+        pt_waitq_remove(q, w);
+    pthread_mutex_unlock(lk);
+    return got ? 0 : PT_ETIMEDOUT;
+}
+
+/* ---- mutex ---- */
+
+void pt_mutex_init(pt_mutex_t *m)
+{
+    pthread_mutex_init(&m->lk, NULL);
+    m->locked = false;
+    m->q.head = m->q.tail = NULL;
+}
+
+void pt_mutex_destroy(pt_mutex_t *m) { pthread_mutex_destroy(&m->lk); }
+
+int pt_mutex_timedlock(pt_mutex_t *m, int64_t timeout_ms)
+{
+    pthread_mutex_lock(&m->lk);
+    if (!m->locked) {
+        m->locked = true;
+        pthread_mutex_unlock(&m->lk);
+        return 0;
+    }
+    if (timeout_ms == 0) {
+        pthread_mutex_unlock(&m->lk);
+        return PT_ETIMEDOUT;
+    }
+    pt_waiter_t w;
+    pt_waiter_init(&w);
+    return pt_block(&m->lk, Q(m->q), &w, pt_deadline_after(timeout_ms));
+}
+
+void pt_mutex_lock(pt_mutex_t *m) { (void)pt_mutex_timedlock(m, -1); }
+bool pt_mutex_trylock(pt_mutex_t *m) { return pt_mutex_timedlock(m, 0) == 0; }
+
+void pt_mutex_unlock(pt_mutex_t *m)
+{
+    pthread_mutex_lock(&m->lk);
+    pt_waiter_t *w = pt_waitq_pop(Q(m->q));
+    if (w) {
+        /* Hand-off: the mutex stays locked and now belongs to w (FIFO). */
+        w->signaled = true;
+        pt_waiter_wake(w);
+    } else {
+        m->locked = false;
+    }
+    pthread_mutex_unlock(&m->lk);
+}
+
+/* ---- semaphore ---- */
+
+void pt_sem_init(pt_sem_t *s, int64_t count)
+{
+    pthread_mutex_init(&s->lk, NULL);
+    s->count = count;
+    s->q.head = s->q.tail = NULL;
+}
+
+void pt_sem_destroy(pt_sem_t *s) { pthread_mutex_destroy(&s->lk); }
+
+int pt_sem_timedwait(pt_sem_t *s, int64_t timeout_ms)
+{
+    pthread_mutex_lock(&s->lk);
+    /* Queued waiters go first, so a newcomer cannot overtake them. */
+    if (s->count > 0 && pt_waitq_empty(Q(s->q))) {
+        s->count--;
+        pthread_mutex_unlock(&s->lk);
+        return 0;
+    }
+    if (timeout_ms == 0) {
+        pthread_mutex_unlock(&s->lk);
+        return PT_ETIMEDOUT;
+    }
+    pt_waiter_t w;
+    pt_waiter_init(&w);
+    return pt_block(&s->lk, Q(s->q), &w, pt_deadline_after(timeout_ms));
+}
+
+void pt_sem_wait(pt_sem_t *s) { (void)pt_sem_timedwait(s, -1); }
+bool pt_sem_trywait(pt_sem_t *s) { return pt_sem_timedwait(s, 0) == 0; }
+
+void pt_sem_post(pt_sem_t *s)
+{
+    pthread_mutex_lock(&s->lk);
+    pt_waiter_t *w = pt_waitq_pop(Q(s->q));
+    if (w) {
+        w->signaled = true; /* the unit goes straight to the waiter */
+        pt_waiter_wake(w);
+    } else {
+        s->count++;
+    }
+    pthread_mutex_unlock(&s->lk);
+}
+
+/* ---- condition variable ---- */
+
+void pt_cond_init(pt_cond_t *c)
+{
+    pthread_mutex_init(&c->lk, NULL);
+    c->q.head = c->q.tail = NULL;
+}
+
+void pt_cond_destroy(pt_cond_t *c) { pthread_mutex_destroy(&c->lk); }
+
+int pt_cond_timedwait(pt_cond_t *c, pt_mutex_t *m, int64_t timeout_ms)
+{
+    int64_t deadline = pt_deadline_after(timeout_ms);
+    pt_waiter_t w;
+    pt_waiter_init(&w);
+    /* Queue before releasing m, so a signal sent right after our unlock
+     * cannot be missed. */
+    pthread_mutex_lock(&c->lk);
+    pt_waitq_push(Q(c->q), &w);
+    pthread_mutex_unlock(&c->lk);
+    pt_mutex_unlock(m);
+    int rc = 0;
+    if (!pt_waiter_park(&w, deadline)) {
+        pthread_mutex_lock(&c->lk);
+        if (!w.signaled) {
+            pt_waitq_remove(Q(c->q), &w);
+            rc = PT_ETIMEDOUT;
+        }
+        pthread_mutex_unlock(&c->lk);
+    }
+    pt_mutex_lock(m);
+    return rc;
+}
+
+void pt_cond_wait(pt_cond_t *c, pt_mutex_t *m) { (void)pt_cond_timedwait(c, m, -1); }
+
+void pt_cond_signal(pt_cond_t *c)
+{
+    pthread_mutex_lock(&c->lk);
+    pt_waiter_t *w = pt_waitq_pop(Q(c->q));
+    if (w) {
+        w->signaled = true;
+        pt_waiter_wake(w);
+    }
+    pthread_mutex_unlock(&c->lk);
+}
+
+void pt_cond_broadcast(pt_cond_t *c)
+{
+    pthread_mutex_lock(&c->lk);
+    pt_waiter_t *w;
+    while ((w = pt_waitq_pop(Q(c->q)))) {
+        w->signaled = true;
+        pt_waiter_wake(w);
+    }
+    pthread_mutex_unlock(&c->lk);
+}

@@ -1,0 +1,127 @@
+/* Waiters: see wait.h. */
+#define _GNU_SOURCE
+#include "core/wait.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { PT_W_PARKED = 0, PT_W_WOKEN = 1, PT_W_EXPIRED = 2 };
+
+int64_t pt_deadline_after(int64_t timeout_ms)
+{
+    return timeout_ms < 0 ? -1 : pt_mono_ms() + timeout_ms;
+}
+
+void pt_waiter_init(pt_waiter_t *w)
+{
+    w->next = w->prev = NULL;
+    w->co = pt_coro_self();
+    w->sched = w->co ? pt_sched_self() : NULL;
+    if (w->co && !w->sched) {
+        fprintf(stderr, "ponty: a coroutine waited outside a scheduler\n");
+        abort();
+    }
+    atomic_store_explicit(&w->state, PT_W_PARKED, memory_order_relaxed);
+    w->signaled = false;
+    w->payload = NULL;
+}
+
+static void pt_on_deadline(uv_timer_t *t)
+{
+    pt_waiter_t *w = t->data;
+    uint32_t expect = PT_W_PARKED;
+    if (atomic_compare_exchange_strong(&w->state, &expect, PT_W_EXPIRED))
+        pt_sched_ready(w->sched, w->co);
+}
+
+static long pt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
+}
+
+bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
+{
+    if (w->co) {
+        uv_timer_t *timer = NULL;
+        if (deadline_ms >= 0) {
+            int64_t left = deadline_ms - pt_mono_ms();
+            timer = pt_sched_timer_get(w->sched);
+            timer->data = w;
+            uv_update_time(pt_sched_loop(w->sched));
+            uv_timer_start(timer, pt_on_deadline, left > 0 ? (uint64_t)left : 0, 0);
+        }
+        /* Even if a wake already happened, its resume is queued: yield and
+         * let the queue bring us back, exactly once. */
+        pt_coro_yield();
+        if (timer)
+            pt_sched_timer_put(w->sched, timer);
+        return atomic_load(&w->state) == PT_W_WOKEN;
+    }
+    for (;;) {
+        uint32_t st = atomic_load(&w->state);
+        if (st != PT_W_PARKED)
+            return st == PT_W_WOKEN;
+        struct timespec ts, *tsp = NULL;
+        if (deadline_ms >= 0) {
+            int64_t left = deadline_ms - pt_mono_ms();
+            if (left <= 0) {
+                uint32_t expect = PT_W_PARKED;
+                if (atomic_compare_exchange_strong(&w->state, &expect, PT_W_EXPIRED))
+                    return false;
+                continue;
+            }
+            ts.tv_sec = left / 1000;
+            ts.tv_nsec = (left % 1000) * 1000000;
+            tsp = &ts;
+        }
+        pt_futex(&w->state, FUTEX_WAIT, PT_W_PARKED, tsp);
+    }
+}
+
+void pt_waiter_wake(pt_waiter_t *w)
+{
+    uint32_t expect = PT_W_PARKED;
+    if (!atomic_compare_exchange_strong(&w->state, &expect, PT_W_WOKEN))
+        return;
+    if (w->co)
+        pt_sched_ready(w->sched, w->co);
+    else
+        pt_futex(&w->state, FUTEX_WAKE, 1, NULL);
+}
+
+void pt_waitq_push(pt_waitq_t *q, pt_waiter_t *w)
+{
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+}
+
+pt_waiter_t *pt_waitq_pop(pt_waitq_t *q)
+{
+    pt_waiter_t *w = q->head;
+    if (w)
+        pt_waitq_remove(q, w);
+    return w;
+}
+
+void pt_waitq_remove(pt_waitq_t *q, pt_waiter_t *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        q->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        q->tail = w->prev;
+    w->next = w->prev = NULL;
+}

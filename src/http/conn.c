@@ -1,0 +1,464 @@
+/* HTTP/1.1 connections: reading, parsing with llhttp, limits, dispatch,
+ * pipelining, keep-alive, writing and closing. See conn.h for the model. */
+#define _GNU_SOURCE
+#include "http/conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/worker.h"
+
+#define PT_OUT_HIGH_WATER (1u << 20) /* stop reading while this much output waits */
+
+static void pt_conn_flush(pt_conn_t *c);
+static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len);
+static void pt_conn_read_start(pt_conn_t *c);
+
+static inline pt_conn_t *pt_conn_of(llhttp_t *p) { return p->data; }
+
+/* A callback failing with a status: the request is answered with it and the
+ * connection closed. */
+static int pt_fail(pt_conn_t *c, int status, const char *text)
+{
+    c->parse_error = status;
+    c->parse_error_text = text;
+    return -1;
+}
+
+/* ---- llhttp callbacks ---- */
+
+static int pt_on_message_begin(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    c->state = PT_CONN_READING;
+    c->header_bytes = 0;
+    c->tok.len = 0;
+    c->since = (int64_t)uv_now(&c->worker->loop);
+    pt_conn_list_put(c->worker, c, PT_LIST_HEADERS);
+    return 0;
+}
+
+static int pt_on_url(llhttp_t *p, const char *at, size_t len)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (c->tok.len + len > c->worker->limits->max_uri)
+        return pt_fail(c, 414, NULL);
+    pt_buf_append(&c->tok, at, len);
+    return 0;
+}
+
+static int pt_on_url_complete(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    c->req.target = pt_arena_strndup(&c->req.arena, c->tok.data ? c->tok.data : "", c->tok.len);
+    c->tok.len = 0;
+    return 0;
+}
+
+static int pt_header_bytes(pt_conn_t *c, size_t len)
+{
+    c->header_bytes += len;
+    if (c->header_bytes > c->worker->limits->max_header_bytes)
+        return pt_fail(c, 431, NULL);
+    return 0;
+}
+
+static int pt_on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (pt_header_bytes(c, len))
+        return -1;
+    pt_buf_append(&c->tok, at, len);
+    return 0;
+}
+
+static int pt_on_header_field_complete(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (c->req.nheaders >= c->worker->limits->max_headers)
+        return pt_fail(c, 431, NULL);
+    c->cur_field = pt_arena_strndup(&c->req.arena, c->tok.data ? c->tok.data : "", c->tok.len);
+    c->cur_field_len = c->tok.len;
+    c->tok.len = 0;
+    return 0;
+}
+
+static int pt_on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (pt_header_bytes(c, len))
+        return -1;
+    pt_buf_append(&c->tok, at, len);
+    return 0;
+}
+
+static int pt_on_header_value_complete(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    /* llhttp leaves trailing whitespace in values: trim it (RFC 9110 5.5). */
+    size_t n = c->tok.len;
+    while (n && (c->tok.data[n - 1] == ' ' || c->tok.data[n - 1] == '\t'))
+        n--;
+    const char *v = pt_arena_strndup(&c->req.arena, n ? c->tok.data : "", n);
+    pt_req_add_header(&c->req, c->cur_field, c->cur_field_len, v, n);
+    c->tok.len = 0;
+    return 0;
+}
+
+static int pt_on_headers_complete(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    pt_req_t *r = &c->req;
+    if (!r->target)
+        r->target = "/";
+    r->method = llhttp_method_name(llhttp_get_method(p));
+    r->http_minor = llhttp_get_http_major(p) == 1 ? llhttp_get_http_minor(p) : 1;
+    r->is_head = llhttp_get_method(p) == HTTP_HEAD;
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->worker->limits->max_body)
+        return pt_fail(c, 413, NULL);
+    /* Answer Expect: 100-continue now, or clients such as curl stall. */
+    if (r->http_minor == 1 && (p->flags & (F_CONTENT_LENGTH | F_CHUNKED))) {
+        const char *ex = pt_req_header(r, "Expect");
+        if (ex && strcasecmp(ex, "100-continue") == 0)
+            pt_buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    c->state = PT_CONN_BODY;
+    c->since = (int64_t)uv_now(&c->worker->loop);
+    pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+    return 0;
+}
+
+static int pt_on_body(llhttp_t *p, const char *at, size_t len)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (c->req.body.len + len > c->worker->limits->max_body)
+        return pt_fail(c, 413, NULL);
+    pt_buf_append(&c->req.body, at, len);
+    c->since = (int64_t)uv_now(&c->worker->loop);
+    pt_conn_list_put(c->worker, c, PT_LIST_IDLE); /* to the tail: still alive */
+    return 0;
+}
+
+static int pt_on_message_complete(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    c->req.keep_alive = llhttp_should_keep_alive(p);
+    return HPE_PAUSED; /* one request at a time: see conn.h */
+}
+
+static llhttp_settings_t pt_settings;
+
+__attribute__((constructor)) static void pt_settings_init(void)
+{
+    llhttp_settings_init(&pt_settings);
+    pt_settings.on_message_begin = pt_on_message_begin;
+    pt_settings.on_url = pt_on_url;
+    pt_settings.on_url_complete = pt_on_url_complete;
+    pt_settings.on_header_field = pt_on_header_field;
+    pt_settings.on_header_field_complete = pt_on_header_field_complete;
+    pt_settings.on_header_value = pt_on_header_value;
+    pt_settings.on_header_value_complete = pt_on_header_value_complete;
+    pt_settings.on_headers_complete = pt_on_headers_complete;
+    pt_settings.on_body = pt_on_body;
+    pt_settings.on_message_complete = pt_on_message_complete;
+}
+
+/* ---- lifecycle ---- */
+
+static void pt_conn_free(pt_conn_t *c)
+{
+    pt_worker_t *w = c->worker;
+    pt_req_destroy(&c->req);
+    pt_buf_free(&c->tok);
+    pt_buf_free(&c->pending);
+    pt_buf_free(&c->out);
+    pt_buf_free(&c->wbuf);
+    w->nconns--;
+    free(c);
+}
+
+static void pt_on_close(uv_handle_t *h)
+{
+    pt_conn_t *c = (pt_conn_t *)h;
+    /* A handler may still run for this connection; it frees it when done. */
+    if (c->state == PT_CONN_HANDLING)
+        return;
+    pt_conn_free(c);
+}
+
+void pt_conn_close(pt_conn_t *c)
+{
+    if (c->closed)
+        return;
+    c->closed = true;
+    pt_conn_list_put(c->worker, c, PT_LIST_NONE);
+    uv_close((uv_handle_t *)&c->tcp, pt_on_close);
+}
+
+static void pt_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    pt_conn_t *c = (pt_conn_t *)h;
+    /* Input is copied into the request as it is parsed, so one buffer per
+     * worker serves every connection. */
+    buf->base = c->worker->readbuf;
+    buf->len = sizeof c->worker->readbuf;
+}
+
+static void pt_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    pt_conn_t *c = (pt_conn_t *)s;
+    if (n > 0) {
+        pt_conn_feed(c, buf->base, (size_t)n);
+        return;
+    }
+    if (n < 0) {
+        /* EOF or error: nothing more will come; a half-read request is dropped. */
+        if (c->state != PT_CONN_HANDLING)
+            pt_conn_close(c);
+    }
+}
+
+static void pt_conn_read_start(pt_conn_t *c)
+{
+    if (c->reading || c->closed)
+        return;
+    c->reading = true;
+    uv_read_start((uv_stream_t *)&c->tcp, pt_alloc_cb, pt_on_read);
+}
+
+static void pt_conn_read_stop(pt_conn_t *c)
+{
+    if (!c->reading)
+        return;
+    c->reading = false;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+void pt_conn_accept(pt_worker_t *w, uv_stream_t *server)
+{
+    pt_conn_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    uv_tcp_init(&w->loop, &c->tcp);
+    c->worker = w;
+    w->nconns++;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+        c->closed = true;
+        uv_close((uv_handle_t *)&c->tcp, pt_on_close);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    llhttp_init(&c->parser, HTTP_REQUEST, &pt_settings);
+    c->parser.data = c;
+    pt_req_init(&c->req, c);
+    c->state = PT_CONN_IDLE;
+    if (w->nconns > w->limits->max_connections || w->draining) {
+        pt_resp_simple(c, 503, NULL, true);
+        pt_conn_flush(c);
+        return;
+    }
+    c->since = (int64_t)uv_now(&w->loop);
+    pt_conn_list_put(w, c, PT_LIST_IDLE);
+    pt_conn_read_start(c);
+}
+
+/* ---- writing ---- */
+
+static void pt_on_shutdown(uv_shutdown_t *req, int status)
+{
+    pt_conn_t *c = req->data;
+    free(req);
+    pt_conn_close(c);
+}
+
+/* Half-close after the last response so the client reads it before the
+ * connection goes, instead of a reset racing the data. */
+static void pt_conn_finish(pt_conn_t *c)
+{
+    if (c->closed)
+        return;
+    pt_conn_read_stop(c);
+    uv_shutdown_t *req = malloc(sizeof *req);
+    if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, pt_on_shutdown) != 0) {
+        free(req);
+        pt_conn_close(c);
+        return;
+    }
+    req->data = c;
+    pt_conn_list_put(c->worker, c, PT_LIST_NONE);
+}
+
+static void pt_on_write(uv_write_t *req, int status)
+{
+    pt_conn_t *c = req->data;
+    c->writing = false;
+    c->wbuf.len = 0;
+    if (status < 0) {
+        if (c->state != PT_CONN_HANDLING)
+            pt_conn_close(c);
+        else
+            c->close_after_write = true;
+        return;
+    }
+    pt_conn_flush(c);
+    if (!c->writing && c->state == PT_CONN_IDLE && !c->closed && !c->pending.len)
+        pt_conn_read_start(c);
+}
+
+static void pt_conn_flush(pt_conn_t *c)
+{
+    if (c->closed || c->writing)
+        return;
+    if (c->out.len) {
+        uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+        int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+        if (n < 0 && n != UV_EAGAIN) {
+            c->out.len = 0;
+            if (c->state != PT_CONN_HANDLING)
+                pt_conn_close(c);
+            return;
+        }
+        size_t done = n > 0 ? (size_t)n : 0;
+        if (done < c->out.len) {
+            /* The kernel is full: hand the rest to libuv and keep `out` free
+             * for the next responses. */
+            pt_buf_t tmp = c->wbuf;
+            c->wbuf = c->out;
+            c->out = tmp;
+            c->out.len = 0;
+            memmove(c->wbuf.data, c->wbuf.data + done, c->wbuf.len - done);
+            c->wbuf.len -= done;
+            b = uv_buf_init(c->wbuf.data, (unsigned)c->wbuf.len);
+            c->wreq.data = c;
+            c->writing = true;
+            if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, pt_on_write) != 0) {
+                c->writing = false;
+                pt_conn_close(c);
+                return;
+            }
+            if (c->wbuf.len > PT_OUT_HIGH_WATER)
+                pt_conn_read_stop(c);
+            return;
+        }
+        c->out.len = 0;
+    }
+    if (c->close_after_write && c->state != PT_CONN_HANDLING)
+        pt_conn_finish(c);
+}
+
+/* ---- the request cycle ---- */
+
+/* Called when a request's response has been decided: queue it, reset for the
+ * next request, and go on with whatever input waits. */
+void pt_conn_request_done(pt_conn_t *c);
+
+void pt_conn_request_done(pt_conn_t *c)
+{
+    pt_req_t *r = &c->req;
+    if (c->worker->draining)
+        r->keep_alive = false;
+    bool keep = r->keep_alive;
+    if (c->closed) {
+        /* The connection went away while the handler ran. */
+        pt_req_reset(r);
+        c->state = PT_CONN_IDLE;
+        pt_conn_free(c);
+        return;
+    }
+    pt_resp_write(c, r);
+    pt_req_reset(r);
+    if (!keep) {
+        c->state = PT_CONN_CLOSING;
+        c->close_after_write = true;
+        c->pending.len = 0;
+    } else {
+        c->state = PT_CONN_IDLE;
+        c->since = (int64_t)uv_now(&c->worker->loop);
+        pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+    }
+    if (c->in_feed)
+        return; /* pt_conn_feed goes on with the rest of its input */
+    if (keep && c->pending.len) {
+        pt_buf_t in = c->pending;
+        c->pending = (pt_buf_t){ 0 };
+        pt_conn_feed(c, in.data, in.len);
+        if (!c->pending.data)
+            c->pending = in, c->pending.len = 0; /* keep the memory for reuse */
+        else
+            pt_buf_free(&in);
+    } else {
+        pt_conn_flush(c);
+    }
+    if (c->state == PT_CONN_IDLE && !c->pending.len && !(c->writing && c->wbuf.len > PT_OUT_HIGH_WATER))
+        pt_conn_read_start(c);
+}
+
+static const char *pt_parse_error_text(llhttp_errno_t e)
+{
+    switch (e) {
+    case HPE_INVALID_METHOD: return "400: Bad Request (invalid method)";
+    case HPE_INVALID_VERSION: return "400: Bad Request (invalid HTTP version)";
+    case HPE_INVALID_URL: return "400: Bad Request (invalid request target)";
+    case HPE_INVALID_HEADER_TOKEN: return "400: Bad Request (invalid header)";
+    case HPE_INVALID_CONTENT_LENGTH: return "400: Bad Request (invalid Content-Length)";
+    case HPE_UNEXPECTED_CONTENT_LENGTH: return "400: Bad Request (Content-Length with Transfer-Encoding)";
+    case HPE_INVALID_CHUNK_SIZE: return "400: Bad Request (invalid chunk size)";
+    case HPE_INVALID_TRANSFER_ENCODING: return "400: Bad Request (invalid Transfer-Encoding)";
+    default: return NULL;
+    }
+}
+
+static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
+{
+    const char *p = data, *end = data + len;
+    c->in_feed = true;
+    while (p < end && !c->closed && c->state != PT_CONN_CLOSING) {
+        llhttp_errno_t e = llhttp_execute(&c->parser, p, (size_t)(end - p));
+        if (e == HPE_OK)
+            break;
+        if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
+            p = llhttp_get_error_pos(&c->parser);
+            if (e == HPE_PAUSED_UPGRADE) {
+                /* No protocol switching here: answer, then close. */
+                c->req.keep_alive = false;
+                llhttp_resume_after_upgrade(&c->parser);
+            } else {
+                llhttp_resume(&c->parser);
+            }
+            c->state = PT_CONN_HANDLING;
+            pt_conn_list_put(c->worker, c, PT_LIST_NONE);
+            pt_req_dispatch(&c->req);
+            if (c->state == PT_CONN_HANDLING) {
+                /* The handler is waiting: keep the rest for later and stop
+                 * reading until it is done. */
+                pt_buf_append(&c->pending, p, (size_t)(end - p));
+                pt_conn_read_stop(c);
+                break;
+            }
+            continue;
+        }
+        int status = c->parse_error ? c->parse_error : 400;
+        const char *text = c->parse_error ? c->parse_error_text : pt_parse_error_text(e);
+        pt_req_reset(&c->req);
+        pt_resp_simple(c, status, text, true);
+        c->state = PT_CONN_CLOSING;
+        break;
+    }
+    c->in_feed = false;
+    pt_conn_flush(c);
+    if (c->writing && c->wbuf.len > PT_OUT_HIGH_WATER)
+        pt_conn_read_stop(c);
+}
+
+void pt_conn_expire(pt_conn_t *c)
+{
+    if (c->state == PT_CONN_READING || c->state == PT_CONN_BODY) {
+        pt_req_reset(&c->req);
+        pt_resp_simple(c, 408, NULL, true);
+        c->state = PT_CONN_CLOSING;
+        pt_conn_flush(c);
+    } else {
+        pt_conn_close(c);
+    }
+}

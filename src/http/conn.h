@@ -1,0 +1,119 @@
+/* Internal: connections and requests.
+ *
+ * One request is in flight per connection at a time: when a message is
+ * complete the parser pauses, the request runs (in a coroutine), and parsing
+ * resumes only after its response is queued. Pipelined requests are thus
+ * answered in order, and the bytes behind a paused message wait in `pending`.
+ * Responses produced in one read callback are written together. */
+#ifndef PT_HTTP_CONN_H
+#define PT_HTTP_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <llhttp.h>
+#include <uv.h>
+
+#include "ponty/request.h"
+#include "ponty/route.h"
+#include "core/buf.h"
+#include "core/sched.h"
+#include "route/router.h"
+
+typedef struct pt_worker pt_worker_t;
+typedef struct pt_conn pt_conn_t;
+
+typedef struct pt_header {
+    const char *name, *value;
+    size_t      name_len, value_len;
+} pt_header_t;
+
+enum pt_conn_state {
+    PT_CONN_IDLE,       /* waiting for the first byte of a request */
+    PT_CONN_READING,    /* inside a request, before its headers ended */
+    PT_CONN_BODY,       /* headers done, body arriving */
+    PT_CONN_HANDLING,   /* request complete, handler running */
+    PT_CONN_CLOSING,    /* response queued, close when written */
+};
+
+struct pt_req {
+    pt_task_t           task;        /* first: a task pointer is a request pointer */
+    pt_conn_t          *conn;
+    pt_arena_t          arena;
+
+    /* parsed request */
+    const char         *method;
+    const char         *target;
+    const char         *path;
+    const char         *query;       /* raw, "" if none */
+    pt_header_t        *headers;
+    unsigned            nheaders, headers_cap;
+    pt_buf_t            body;        /* owned by the connection, reused */
+    int                 http_minor;
+    bool                keep_alive;
+    bool                is_head;
+    const pt_route_def_t *route;
+    pt_route_match_t    match;
+
+    /* timing for the envelope */
+    int64_t             now_ms;
+    int64_t             start_mono;
+
+    /* response */
+    int                 status;
+    const char         *content_type;
+    const char         *resp_body;   /* raw reply or error text, arena */
+    size_t              resp_len;
+    json_t             *data;        /* envelope payload */
+    json_t             *json_body;   /* error or pt_reply_json body */
+    pt_header_t        *resp_headers;
+    unsigned            nresp_headers, resp_headers_cap;
+    bool                answered;    /* pt_reply, pt_raise or framework error */
+    bool                envelope;
+};
+
+struct pt_conn {
+    uv_tcp_t            tcp;         /* first: handle pointer is conn pointer */
+    pt_worker_t        *worker;
+    llhttp_t            parser;
+    enum pt_conn_state  state;
+    pt_conn_t          *prev, *next; /* timeout list membership */
+    int                 list;        /* which timeout list, 0 none */
+    int64_t             since;       /* ms on the loop clock, for timeouts */
+
+    pt_req_t            req;
+    pt_buf_t            tok;         /* current URL / header field / value being assembled */
+    const char         *cur_field;
+    size_t              cur_field_len;
+    size_t              header_bytes;
+
+    pt_buf_t            pending;     /* unparsed input behind a paused message */
+    pt_buf_t            out;         /* responses not yet handed to the kernel */
+    pt_buf_t            wbuf;        /* bytes of the write in flight */
+    uv_write_t          wreq;
+    bool                writing;
+    bool                reading;
+    bool                close_after_write;
+    bool                closed;
+    bool                in_feed;     /* inside pt_conn_feed: flush at its end */
+    int                 parse_error; /* status to answer for a bad request, 0 none */
+    const char         *parse_error_text;
+};
+
+void pt_conn_accept(pt_worker_t *w, uv_stream_t *server);
+/* Timeout sweep and shutdown helpers. */
+void pt_conn_expire(pt_conn_t *c);
+void pt_conn_close(pt_conn_t *c);
+
+/* Response assembly (response.c). */
+void pt_resp_write(pt_conn_t *c, pt_req_t *r);
+void pt_resp_simple(pt_conn_t *c, int status, const char *text, bool close);
+void pt_resp_date_refresh(pt_worker_t *w);
+
+/* Requests (request.c). */
+void pt_req_reset(pt_req_t *r);
+void pt_req_init(pt_req_t *r, pt_conn_t *c);
+void pt_req_destroy(pt_req_t *r);
+void pt_req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen);
+void pt_req_dispatch(pt_req_t *r);
+
+#endif

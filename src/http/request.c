@@ -1,0 +1,330 @@
+/* Requests: accessors for handlers, routing and running the handler in a
+ * coroutine, pt_reply. */
+#define _GNU_SOURCE
+#include "ponty/request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ponty/error.h"
+#include "http/conn.h"
+#include "http/worker.h"
+
+void pt_conn_request_done(pt_conn_t *c);
+static void pt_req_done(pt_task_t *t);
+
+void pt_req_init(pt_req_t *r, pt_conn_t *c)
+{
+    memset(r, 0, sizeof *r);
+    r->conn = c;
+    pt_arena_init(&r->arena, 4096);
+    r->query = "";
+}
+
+static void pt_req_release_values(pt_req_t *r)
+{
+    if (r->data)
+        json_decref(r->data);
+    if (r->json_body)
+        json_decref(r->json_body);
+    r->data = r->json_body = NULL;
+}
+
+void pt_req_reset(pt_req_t *r)
+{
+    pt_req_release_values(r);
+    pt_arena_reset(&r->arena); /* runs the request's cleanups */
+    pt_buf_t body = r->body;
+    pt_conn_t *c = r->conn;
+    pt_arena_t arena = r->arena;
+    memset(r, 0, sizeof *r);
+    r->conn = c;
+    r->arena = arena;
+    r->query = "";
+    /* A big upload should not pin its buffer on an idle keep-alive connection. */
+    if (body.cap > 65536)
+        pt_buf_free(&body);
+    body.len = 0;
+    r->body = body;
+}
+
+void pt_req_destroy(pt_req_t *r)
+{
+    pt_req_release_values(r);
+    pt_arena_destroy(&r->arena);
+    pt_buf_free(&r->body);
+}
+
+void pt_req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    if (r->nheaders == r->headers_cap) {
+        unsigned cap = r->headers_cap ? r->headers_cap * 2 : 16;
+        pt_header_t *h = pt_arena_alloc(&r->arena, cap * sizeof *h);
+        if (r->nheaders)
+            memcpy(h, r->headers, r->nheaders * sizeof *h);
+        r->headers = h;
+        r->headers_cap = cap;
+    }
+    r->headers[r->nheaders++] = (pt_header_t){ name, value, nlen, vlen };
+}
+
+/* ---- accessors ---- */
+
+pt_req_t *pt_req_current(void)
+{
+    pt_coro_t *co = pt_coro_self();
+    if (!co)
+        return NULL;
+    pt_task_t *t = pt_coro_data(co);
+    /* Only request tasks finish through pt_req_done. */
+    return t && t->done == pt_req_done ? (pt_req_t *)t : NULL;
+}
+
+const char *pt_req_method(const pt_req_t *r) { return r->method; }
+const char *pt_req_path(const pt_req_t *r) { return r->path; }
+const char *pt_req_target(const pt_req_t *r) { return r->target; }
+const char *pt_req_query_string(const pt_req_t *r) { return r->query; }
+int pt_req_http_minor(const pt_req_t *r) { return r->http_minor; }
+pt_arena_t *pt_req_arena(pt_req_t *r) { return &r->arena; }
+size_t pt_req_header_count(const pt_req_t *r) { return r->nheaders; }
+
+const char *pt_req_header(const pt_req_t *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (unsigned i = 0; i < r->nheaders; i++)
+        if (r->headers[i].name_len == n && strncasecmp(r->headers[i].name, name, n) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+int pt_req_header_at(const pt_req_t *r, size_t i, const char **name, const char **value)
+{
+    if (i >= r->nheaders)
+        return 0;
+    *name = r->headers[i].name;
+    *value = r->headers[i].value;
+    return 1;
+}
+
+const char *pt_req_body(const pt_req_t *r, size_t *len)
+{
+    if (len)
+        *len = r->body.len;
+    return r->body.data ? r->body.data : "";
+}
+
+const char *pt_req_param(const pt_req_t *r, const char *name)
+{
+    for (unsigned i = 0; i < r->match.ncaptures; i++) {
+        const pt_route_capture_t *cap = &r->match.captures[i];
+        if (strcmp(cap->name, name) == 0)
+            return pt_arena_strndup((pt_arena_t *)&r->arena, cap->value, cap->len);
+    }
+    return NULL;
+}
+
+static int pt_hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s[0..n) into the arena. plus_space: '+' means ' ' (query
+ * strings). Returns NULL on a malformed escape or an encoded NUL. */
+static char *pt_url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_space)
+{
+    char *out = pt_arena_alloc(a, n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == '%') {
+            if (i + 2 >= n)
+                return NULL;
+            int h = pt_hexval((unsigned char)s[i + 1]), l = pt_hexval((unsigned char)s[i + 2]);
+            if (h < 0 || l < 0 || (h == 0 && l == 0))
+                return NULL;
+            *o++ = (char)(h * 16 + l);
+            i += 2;
+        } else if (ch == '+' && plus_space) {
+            *o++ = ' ';
+        } else {
+            *o++ = ch;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+const char *pt_req_query(const pt_req_t *r, const char *key)
+{
+    size_t klen = strlen(key);
+    const char *q = r->query;
+    while (*q) {
+        const char *amp = strchr(q, '&');
+        size_t plen = amp ? (size_t)(amp - q) : strlen(q);
+        const char *eq = memchr(q, '=', plen);
+        size_t nlen = eq ? (size_t)(eq - q) : plen;
+        char *name = pt_url_decode((pt_arena_t *)&r->arena, q, nlen, true);
+        if (name && strlen(name) == klen && memcmp(name, key, klen) == 0) {
+            if (!eq)
+                return "";
+            return pt_url_decode((pt_arena_t *)&r->arena, eq + 1, plen - nlen - 1, true);
+        }
+        q += plen;
+        if (*q == '&')
+            q++;
+    }
+    return NULL;
+}
+
+void pt_req_defer(pt_req_t *r, void (*fn)(void *), void *arg) { pt_arena_defer(&r->arena, fn, arg); }
+
+char *pt_strf(const char *fmt, ...)
+{
+    pt_req_t *r = pt_req_current();
+    if (!r) {
+        fprintf(stderr, "ponty: pt_strf called outside a request\n");
+        abort();
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = pt_arena_vprintf(&r->arena, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* ---- answering ---- */
+
+void pt_resp_header(pt_req_t *r, const char *name, const char *value)
+{
+    if (r->nresp_headers == r->resp_headers_cap) {
+        unsigned cap = r->resp_headers_cap ? r->resp_headers_cap * 2 : 8;
+        pt_header_t *h = pt_arena_alloc(&r->arena, cap * sizeof *h);
+        if (r->nresp_headers)
+            memcpy(h, r->resp_headers, r->nresp_headers * sizeof *h);
+        r->resp_headers = h;
+        r->resp_headers_cap = cap;
+    }
+    /* CR/LF in a header would split the response: refuse them. */
+    if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n")) {
+        fprintf(stderr, "ponty: response header '%s' dropped: contains CR, LF or ':'\n", name);
+        return;
+    }
+    r->resp_headers[r->nresp_headers++] = (pt_header_t){
+        pt_arena_strdup(&r->arena, name), pt_arena_strdup(&r->arena, value), strlen(name), strlen(value)
+    };
+}
+
+void pt_reply(pt_req_t *r, int status, const char *content_type, const void *body, size_t len)
+{
+    pt_req_release_values(r);
+    r->answered = true;
+    r->envelope = false;
+    r->status = status;
+    r->content_type = content_type ? pt_arena_strdup(&r->arena, content_type) : NULL;
+    r->resp_body = pt_arena_strndup(&r->arena, body ? body : "", body ? len : 0);
+    r->resp_len = body ? len : 0;
+}
+
+void pt_reply_json(pt_req_t *r, int status, json_t *value)
+{
+    pt_req_release_values(r);
+    r->answered = true;
+    r->envelope = false;
+    r->status = status;
+    r->content_type = NULL;
+    r->resp_body = NULL;
+    r->json_body = value;
+}
+
+/* ---- running a request ---- */
+
+static void pt_req_run(pt_task_t *t)
+{
+    pt_req_t *r = (pt_req_t *)t;
+    r->now_ms = pt_wall_ms();
+    r->start_mono = pt_mono_ms();
+    json_t *data = r->route->handler(r);
+    if (r->answered) {
+        if (data)
+            json_decref(data);
+        return;
+    }
+    if (!data) {
+        r->status = 500;
+        return;
+    }
+    r->data = data;
+    r->envelope = true;
+    r->status = 200;
+}
+
+static void pt_req_done(pt_task_t *t)
+{
+    pt_req_t *r = (pt_req_t *)t;
+    pt_conn_request_done(r->conn);
+}
+
+static char *pt_decode_path(pt_req_t *r, size_t *plen)
+{
+    const char *t = r->target;
+    /* Absolute-form targets (GET http://host/path) keep only the path. */
+    if (t[0] != '/' && t[0] != '*') {
+        const char *s = strstr(t, "://");
+        if (s) {
+            s = strchr(s + 3, '/');
+            t = s ? s : "/";
+        }
+    }
+    const char *qm = strchr(t, '?');
+    const char *hash = strchr(t, '#');
+    size_t n = qm ? (size_t)(qm - t) : hash ? (size_t)(hash - t) : strlen(t);
+    if (qm) {
+        const char *qe = strchr(qm + 1, '#');
+        r->query = qe ? pt_arena_strndup(&r->arena, qm + 1, (size_t)(qe - qm - 1)) : qm + 1;
+    }
+    char *p = memchr(t, '%', n) ? pt_url_decode(&r->arena, t, n, false)
+                                : pt_arena_strndup(&r->arena, t, n);
+    if (p)
+        *plen = strlen(p);
+    return p;
+}
+
+void pt_req_dispatch(pt_req_t *r)
+{
+    pt_conn_t *c = r->conn;
+    pt_worker_t *w = c->worker;
+    size_t plen = 0;
+    char *path = pt_decode_path(r, &plen);
+    if (!path || path[0] != '/') {
+        r->answered = true;
+        r->status = 400;
+        r->resp_body = path ? "400: Bad Request (request target must be a path)"
+                            : "400: Bad Request (malformed percent-encoding in path)";
+        r->resp_len = strlen(r->resp_body);
+        r->content_type = "text/plain; charset=utf-8";
+        pt_conn_request_done(c);
+        return;
+    }
+    r->path = path;
+    pt_router_match(w->router, r->method, strlen(r->method), path, plen, &r->match);
+    if (r->match.status != 200) {
+        r->answered = true;
+        r->status = r->match.status;
+        if (r->match.status == 405)
+            pt_resp_header(r, "Allow", r->match.allow);
+        pt_conn_request_done(c);
+        return;
+    }
+    r->route = r->match.data;
+    r->task.run = pt_req_run;
+    r->task.done = pt_req_done;
+    if (pt_sched_start(w->sched, &r->task) != 0) {
+        r->answered = true;
+        r->status = 503;
+        pt_conn_request_done(c);
+    }
+}

@@ -1,0 +1,194 @@
+/* Response assembly: status line, headers, the JSON envelope, error bodies. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ponty/error.h"
+#include "http/conn.h"
+#include "http/json_write.h"
+#include "http/worker.h"
+
+const char *pt_status_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Request Entity Too Large";
+    case 414: return "Request-URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Requested Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Entity";
+    case 423: return "Locked";
+    case 424: return "Failed Dependency";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
+    case 511: return "Network Authentication Required";
+    default: return "Unknown";
+    }
+}
+
+#define PT_JSON_CT "application/json; charset=utf-8"
+#define PT_TEXT_CT "text/plain; charset=utf-8"
+
+/* The Date header changes once a second: format it then, not per response. */
+void pt_resp_date_refresh(pt_worker_t *w)
+{
+    uint64_t sec = uv_now(&w->loop) / 1000;
+    if (w->date_len && sec == w->date_stamp)
+        return;
+    w->date_stamp = sec;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    w->date_len = strftime(w->date, sizeof w->date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+}
+
+static void pt_head(pt_conn_t *c, int status, const char *ctype, size_t len, bool keep_alive,
+                    int http_minor, const pt_header_t *extra, unsigned nextra)
+{
+    pt_worker_t *w = c->worker;
+    pt_buf_t *o = &c->out;
+    pt_resp_date_refresh(w);
+    pt_buf_reserve(o, 256);
+    pt_buf_append(o, "HTTP/1.1 ", 9);
+    pt_buf_int(o, status);
+    pt_buf_append(o, " ", 1);
+    pt_buf_puts(o, pt_status_reason(status));
+    pt_buf_append(o, "\r\n", 2);
+    if (ctype) {
+        pt_buf_append(o, "Content-Type: ", 14);
+        pt_buf_puts(o, ctype);
+        pt_buf_append(o, "\r\n", 2);
+    }
+    /* RFC 9110 8.6: no Content-Length on 1xx and 204. */
+    if (status >= 200 && status != 204) {
+        pt_buf_append(o, "Content-Length: ", 16);
+        pt_buf_int(o, (long long)len);
+        pt_buf_append(o, "\r\n", 2);
+    }
+    pt_buf_append(o, w->date, w->date_len);
+    pt_buf_append(o, "Server: ponty\r\n", 15);
+    if (!keep_alive)
+        pt_buf_append(o, "Connection: close\r\n", 19);
+    else if (http_minor == 0)
+        pt_buf_append(o, "Connection: keep-alive\r\n", 24);
+    for (unsigned i = 0; i < nextra; i++) {
+        pt_buf_append(o, extra[i].name, extra[i].name_len);
+        pt_buf_append(o, ": ", 2);
+        pt_buf_append(o, extra[i].value, extra[i].value_len);
+        pt_buf_append(o, "\r\n", 2);
+    }
+    pt_buf_append(o, "\r\n", 2);
+}
+
+void pt_resp_write(pt_conn_t *c, pt_req_t *r)
+{
+    pt_worker_t *w = c->worker;
+    int status = r->status ? r->status : 500;
+    const char *ctype = r->content_type;
+    const char *body;
+    size_t len;
+    char deftext[64];
+
+    if (r->envelope) {
+        pt_buf_t *s = &w->scratch;
+        s->len = 0;
+        pt_buf_append(s, "{\"now\": ", 8);
+        pt_buf_int(s, r->now_ms);
+        pt_buf_append(s, ", \"data\": ", 10);
+        if (pt_json_write(s, r->data) != 0) {
+            fprintf(stderr, "ponty: %s %s: response value nested too deeply\n", r->method, r->path);
+            status = 500;
+            goto plain;
+        }
+        pt_buf_append(s, ", \"elapsed\": ", 13);
+        pt_buf_int(s, pt_mono_ms() - r->start_mono);
+        pt_buf_append(s, "}", 1);
+        body = s->data;
+        len = s->len;
+        ctype = PT_JSON_CT;
+    } else if (r->json_body) {
+        pt_buf_t *s = &w->scratch;
+        s->len = 0;
+        if (pt_json_write(s, r->json_body) != 0) {
+            status = 500;
+            goto plain;
+        }
+        body = s->data;
+        len = s->len;
+        if (!ctype)
+            ctype = PT_JSON_CT;
+    } else if (r->resp_body) {
+        body = r->resp_body;
+        len = r->resp_len;
+        if (!ctype && r->status >= 400)
+            ctype = PT_TEXT_CT;
+    } else {
+    plain:
+        len = (size_t)snprintf(deftext, sizeof deftext, "%d: %s", status, pt_status_reason(status));
+        body = deftext;
+        if (!ctype || r->envelope || r->json_body)
+            ctype = PT_TEXT_CT;
+    }
+    if (status == 204 || status == 304)
+        len = 0;
+    pt_head(c, status, ctype, len, r->keep_alive, r->http_minor, r->resp_headers, r->nresp_headers);
+    if (!r->is_head && len)
+        pt_buf_append(&c->out, body, len);
+}
+
+void pt_resp_simple(pt_conn_t *c, int status, const char *text, bool close)
+{
+    char deftext[64];
+    if (!text) {
+        snprintf(deftext, sizeof deftext, "%d: %s", status, pt_status_reason(status));
+        text = deftext;
+    }
+    size_t len = strlen(text);
+    pt_head(c, status, PT_TEXT_CT, len, !close, 1, NULL, 0);
+    pt_buf_append(&c->out, text, len);
+    if (close)
+        c->close_after_write = true;
+}

@@ -1,0 +1,52 @@
+/* Internal: a worker thread: its loop, scheduler, listener and connections. */
+#ifndef PT_HTTP_WORKER_H
+#define PT_HTTP_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "ponty/server.h"
+#include "core/buf.h"
+#include "core/sched.h"
+#include "http/conn.h"
+#include "route/router.h"
+
+typedef struct pt_conn_list {
+    pt_conn_t *head, *tail;
+} pt_conn_list_t;
+
+enum { PT_LIST_NONE = 0, PT_LIST_HEADERS = 1, PT_LIST_IDLE = 2 };
+
+struct pt_worker {
+    unsigned            id;
+    pthread_t           thread;
+    uv_loop_t           loop;
+    pt_sched_t         *sched;
+    uv_tcp_t            listener;
+    int                 listen_fd;
+    uv_timer_t          sweep;
+    uv_timer_t          deadline;
+    uv_async_t          stop;
+    const pt_router_t  *router;
+    const pt_limits_t  *limits;
+    size_t              stack_size;
+    int                 backlog;
+    unsigned            nconns;
+    bool                draining;
+    bool                listening;
+    pt_conn_list_t      lists[3];
+    pt_buf_t            scratch;       /* envelope rendering */
+    char                date[64];      /* "Date: ...\r\n" */
+    size_t              date_len;
+    uint64_t            date_stamp;    /* loop second of `date` */
+    char                readbuf[65536];
+};
+
+void pt_conn_list_put(pt_worker_t *w, pt_conn_t *c, int list);
+
+int  pt_worker_start(pt_worker_t *w);
+void pt_worker_request_stop(pt_worker_t *w);
+void pt_worker_join(pt_worker_t *w);
+
+#endif
