@@ -1,0 +1,24 @@
+#!/bin/sh
+# bench/run.sh — every ponty benchmark (`make bench` runs this).
+#
+#   bench/http/run.sh        wrk: hello_world vs nginx and aiohttp (always)
+#   bench/jsonschema/run.sh  JSON Schema validator benchmark (when present)
+#
+# Benchmarks print numbers and ratios against peers measured in the same run;
+# they are not tests. One suite failing to run does not stop the other; the
+# exit status is non-zero only if a suite could not run at all.
+# Environment knobs (BENCH_SECS, BENCH_ONLY, ...) are described in
+# bench/README.md.
+cd "$(dirname "$0")/.." || exit 1
+
+rc=0
+bash bench/http/run.sh || rc=1
+
+if [ -f bench/jsonschema/run.sh ]; then
+    echo
+    if [ -x bench/jsonschema/run.sh ]; then bench/jsonschema/run.sh || rc=1; else sh bench/jsonschema/run.sh || rc=1; fi
+else
+    echo
+    echo "bench: bench/jsonschema/run.sh not present, skipped"
+fi
+exit $rc
