@@ -24,7 +24,8 @@ static json_t *load_one(const char *path, pt_schema_error_t *err, bool *exists)
         return NULL;
     }
     json_error_t je;
-    json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    /* a schema may be a bare boolean, hence DECODE_ANY */
+    json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     fclose(f);
     if (!doc)
         set_error(err, "", "schema file '%s' is not valid JSON: %s (line %d, column %d)", path, je.text,
