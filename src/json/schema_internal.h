@@ -1,0 +1,234 @@
+/* Internal structures of the compiled JSON Schema validator.
+ *
+ * A schema compiles into a graph of sch_t nodes. Each node holds the
+ * keywords that have a validation effect, in the order they appear in the
+ * schema document (so the first error is the one Python's jsonschema would
+ * yield first). References are resolved at compile time into plain node
+ * pointers, so validation never parses, looks up URIs or allocates on the
+ * success path. Recursive schemas are cycles in the graph.
+ */
+#ifndef PT_JSON_SCHEMA_INTERNAL_H
+#define PT_JSON_SCHEMA_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "ponty/jsonschema.h"
+
+/* ----------------------------------------------------------- small bits */
+
+/* Bump allocator owned by a compiled schema: every node and keyword array
+ * lives here and dies with pt_schema_free(). */
+typedef struct pool_chunk {
+    struct pool_chunk *next;
+    size_t used, cap;
+    max_align_t data[];
+} pool_chunk_t;
+
+typedef struct pool {
+    pool_chunk_t *head;
+} pool_t;
+
+void *pool_alloc(pool_t *p, size_t n); /* zeroed; NULL on OOM */
+char *pool_strdup(pool_t *p, const char *s);
+void pool_free(pool_t *p);
+
+/* Growable string used only on error paths. */
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} sbuf_t;
+
+void sb_putn(sbuf_t *b, const char *s, size_t n);
+void sb_puts(sbuf_t *b, const char *s);
+void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_repr(sbuf_t *b, const json_t *v); /* Python repr */
+void sb_pyfloat(sbuf_t *b, double d);      /* Python repr(float) */
+void sb_pystr(sbuf_t *b, const char *s, size_t n);
+char *sb_take(sbuf_t *b); /* returns the malloc'd string ("" if empty); NULL on OOM */
+
+/* Python's notion of equality for JSON values (1 == 1.0, True != 1). */
+bool js_equal(const json_t *a, const json_t *b);
+
+/* UTF-8 code points in s[0..n). */
+size_t utf8_len(const char *s, size_t n);
+
+/* --------------------------------------------------------------- formats */
+
+typedef enum fmt_id {
+    FMT_NONE = 0, /* unknown formats are annotations */
+    FMT_DATE_TIME,
+    FMT_DATE,
+    FMT_TIME,
+    FMT_EMAIL,
+    FMT_HOSTNAME,
+    FMT_IPV4,
+    FMT_IPV6,
+    FMT_URI,
+    FMT_URI_REFERENCE,
+    FMT_JSON_POINTER,
+    FMT_REL_JSON_POINTER,
+    FMT_REGEX,
+    FMT_UUID,
+} fmt_id_t;
+
+fmt_id_t fmt_lookup(const char *name);
+bool fmt_check(fmt_id_t id, const char *s, size_t n);
+
+/* ------------------------------------------------------------------- URIs */
+
+/* RFC 3986 reference resolution (5.2). Returns a malloc'd string. */
+char *uri_resolve(const char *base, const char *ref);
+/* Copy of uri without its fragment (malloc'd). */
+char *uri_strip_fragment(const char *uri);
+
+/* ------------------------------------------------------------------ nodes */
+
+typedef enum kw_kind {
+    KW_REF = 1,
+    KW_TYPE,
+    KW_ENUM,
+    KW_CONST,
+    KW_MULTIPLE_OF,
+    KW_MAXIMUM,
+    KW_EXCL_MAXIMUM,
+    KW_MINIMUM,
+    KW_EXCL_MINIMUM,
+    KW_MAX_LENGTH,
+    KW_MIN_LENGTH,
+    KW_PATTERN,
+    KW_FORMAT,
+    KW_ITEMS,       /* single schema for every item */
+    KW_ITEMS_TUPLE, /* array of schemas */
+    KW_ADDITIONAL_ITEMS,
+    KW_MAX_ITEMS,
+    KW_MIN_ITEMS,
+    KW_UNIQUE_ITEMS,
+    KW_CONTAINS,
+    KW_MAX_PROPERTIES,
+    KW_MIN_PROPERTIES,
+    KW_REQUIRED,
+    KW_PROPERTIES,
+    KW_PATTERN_PROPERTIES,
+    KW_ADDITIONAL_PROPERTIES,
+    KW_DEPENDENCIES,
+    KW_PROPERTY_NAMES,
+    KW_IF,
+    KW_ALL_OF,
+    KW_ANY_OF,
+    KW_ONE_OF,
+    KW_NOT,
+} kw_kind_t;
+
+/* JSON type bits, as the "type" keyword names them. */
+enum {
+    T_NULL = 1 << 0,
+    T_BOOLEAN = 1 << 1,
+    T_OBJECT = 1 << 2,
+    T_ARRAY = 1 << 3,
+    T_NUMBER = 1 << 4,
+    T_INTEGER = 1 << 5,
+    T_STRING = 1 << 6,
+};
+
+typedef struct sch sch_t;
+
+typedef struct prop {
+    const char *name;
+    size_t len;
+    uint32_t hash;
+    sch_t *schema;
+} prop_t;
+
+typedef struct regex {
+    pcre2_code *code;
+    const char *source;
+    sch_t *schema;
+} regex_t_;
+
+typedef struct dep {
+    const char *name;
+    sch_t *schema;          /* schema dependency, or NULL */
+    const char **required;  /* property dependency */
+    size_t nrequired;
+} dep_t;
+
+typedef struct kw {
+    kw_kind_t kind;
+    const char *name;    /* keyword as spelled in the schema (schema paths) */
+    const json_t *value; /* the keyword's value in the schema (reprs) */
+    union {
+        sch_t *sub;                         /* REF, ITEMS, ADDITIONAL_*, CONTAINS, PROPERTY_NAMES, NOT */
+        unsigned types;                     /* TYPE */
+        size_t limit;                       /* MAX/MIN LENGTH, ITEMS, PROPERTIES */
+        fmt_id_t format;                    /* FORMAT */
+        pcre2_code *re;                     /* PATTERN */
+        struct { sch_t **v; size_t n; } list;        /* ITEMS_TUPLE, ALL/ANY/ONE_OF */
+        struct { const char **v; size_t n; } names;  /* REQUIRED */
+        struct {                                      /* PROPERTIES */
+            prop_t *v;
+            size_t n;
+            uint32_t mask;   /* hash table size - 1 */
+            int32_t *table;  /* index into v, -1 empty */
+        } props;
+        struct { regex_t_ *v; size_t n; } pats;      /* PATTERN_PROPERTIES */
+        struct { dep_t *v; size_t n; } deps;          /* DEPENDENCIES */
+        struct { sch_t *if_, *then_, *else_; } cond;  /* IF */
+    } u;
+    /* ADDITIONAL_PROPERTIES: the siblings that decide what is "additional" */
+    const struct kw *sib_props, *sib_pats;
+    size_t tuple_len; /* ADDITIONAL_ITEMS: length of a sibling items array, SIZE_MAX = not applicable */
+} kw_t;
+
+struct sch {
+    int boolean; /* 0: object schema, 1: true, 2: false */
+    kw_t *kw;
+    size_t nkw;
+    const json_t *json;
+};
+
+typedef struct pcre_list {
+    pcre2_code **v;
+    size_t n, cap;
+} pcre_list_t;
+
+struct pt_schema {
+    sch_t *root;
+    json_t *doc;       /* the root document (owned reference) */
+    json_t **docs;     /* every other document nodes point into (owned) */
+    size_t ndocs;
+    pool_t pool;
+    pcre_list_t regexes;
+    uint32_t max_ovector; /* largest capture count + 1, for match data */
+    bool formats;
+    int max_depth;
+};
+
+uint32_t prop_hash(const char *s, size_t n);
+const prop_t *props_find(const kw_t *k, const char *name, size_t len);
+
+/* PCRE2 match data for this thread, big enough for every compiled pattern.
+ * Created once per thread and reused, so matching allocates nothing. */
+pcre2_match_data *tls_match_data(void);
+bool re_search(pcre2_code *re, const char *s, size_t n);
+
+/* The built-in draft-07 meta-schema document (shared, never freed). */
+json_t *metaschema_doc(void);
+#define METASCHEMA_URI "http://json-schema.org/draft-07/schema"
+
+/* Registry internals, read by the compiler. */
+typedef struct reg_entry {
+    char *uri;
+    json_t *doc;
+} reg_entry_t;
+
+struct pt_schema_registry {
+    reg_entry_t *v;
+    size_t n, cap;
+};
+
+void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,394 @@
+/* Small shared helpers: the compile-time pool, the error-path string
+ * builder, Python-flavoured repr and equality, error records. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema_internal.h"
+
+/* ------------------------------------------------------------------ pool */
+
+void *pool_alloc(pool_t *p, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    if (n == 0)
+        n = sizeof(max_align_t);
+    pool_chunk_t *c = p->head;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 16384 ? n : 16384;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        c->next = p->head;
+        p->head = c;
+    }
+    void *r = (char *)c->data + c->used;
+    c->used += n;
+    memset(r, 0, n);
+    return r;
+}
+
+char *pool_strdup(pool_t *p, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = pool_alloc(p, n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void pool_free(pool_t *p)
+{
+    for (pool_chunk_t *c = p->head, *n; c; c = n) {
+        n = c->next;
+        free(c);
+    }
+    p->head = NULL;
+}
+
+/* ------------------------------------------------------------------ sbuf */
+
+static bool sb_grow(sbuf_t *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+        b->oom = true;
+        return false;
+    }
+    b->s = s;
+    b->cap = cap;
+    return true;
+}
+
+void sb_putn(sbuf_t *b, const char *s, size_t n)
+{
+    if (!sb_grow(b, n))
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+void sb_puts(sbuf_t *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+void sb_printf(sbuf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp) {
+        sb_putn(b, tmp, (size_t)n);
+        return;
+    }
+    if (!sb_grow(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *sb_take(sbuf_t *b)
+{
+    if (b->oom) {
+        free(b->s);
+        *b = (sbuf_t){0};
+        return NULL;
+    }
+    char *s = b->s ? b->s : strdup("");
+    *b = (sbuf_t){0};
+    return s;
+}
+
+/* ------------------------------------------------------------------ repr */
+
+/* Python's repr(float): the shortest digits that round-trip, printed in
+ * positional notation when the decimal exponent is in [-4, 16), otherwise
+ * as d.ddde+XX; integral values keep a trailing ".0". */
+void sb_pyfloat(sbuf_t *b, double d)
+{
+    if (isnan(d)) {
+        sb_puts(b, "nan");
+        return;
+    }
+    if (isinf(d)) {
+        sb_puts(b, d < 0 ? "-inf" : "inf");
+        return;
+    }
+    char buf[40];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    /* buf = [-]D[.DDD]e[+-]XX: split into sign, digits, exponent. */
+    const char *p = buf;
+    bool neg = false;
+    if (*p == '-') {
+        neg = true;
+        p++;
+    }
+    char digits[24];
+    size_t nd = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            digits[nd++] = *p;
+    int exp = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = 0;
+    if (neg)
+        sb_putn(b, "-", 1);
+    if (exp < -4 || exp >= 16) {
+        sb_putn(b, digits, 1);
+        if (nd > 1) {
+            sb_putn(b, ".", 1);
+            sb_putn(b, digits + 1, nd - 1);
+        }
+        sb_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    } else if (exp < 0) {
+        sb_puts(b, "0.");
+        for (int i = -1; i > exp; i--)
+            sb_putn(b, "0", 1);
+        sb_putn(b, digits, nd);
+    } else {
+        /* digits before the point: exp + 1 */
+        size_t ip = (size_t)exp + 1;
+        for (size_t i = 0; i < ip; i++)
+            sb_putn(b, i < nd ? &digits[i] : "0", 1);
+        sb_putn(b, ".", 1);
+        if (nd > ip)
+            sb_putn(b, digits + ip, nd - ip);
+        else
+            sb_putn(b, "0", 1);
+    }
+}
+
+/* Python's repr(str): single quotes unless the text has ' and no ". */
+void sb_pystr(sbuf_t *b, const char *s, size_t n)
+{
+    bool has_sq = memchr(s, '\'', n) != NULL, has_dq = memchr(s, '"', n) != NULL;
+    char q = (has_sq && !has_dq) ? '"' : '\'';
+    sb_putn(b, &q, 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char tmp[8];
+        if (c == '\\')
+            esc = "\\\\";
+        else if (c == (unsigned char)q)
+            esc = q == '\'' ? "\\'" : "\\\"";
+        else if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            snprintf(tmp, sizeof tmp, "\\x%02x", c);
+            esc = tmp;
+        } else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0) {
+            /* U+0080..U+009F are not printable for Python either */
+            snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned char)s[i + 1]);
+            sb_putn(b, s + i - run, run);
+            run = 0;
+            sb_puts(b, tmp);
+            i++;
+            continue;
+        }
+        if (esc) {
+            sb_putn(b, s + i - run, run);
+            run = 0;
+            sb_puts(b, esc);
+        } else {
+            run++;
+        }
+    }
+    sb_putn(b, s + n - run, run);
+    sb_putn(b, &q, 1);
+}
+
+static void repr_rec(sbuf_t *b, const json_t *v, size_t max, int depth)
+{
+    if (max && b->len > max)
+        return;
+    if (depth > 64) {
+        sb_puts(b, "...");
+        return;
+    }
+    switch (json_typeof(v)) {
+    case JSON_NULL: sb_puts(b, "None"); break;
+    case JSON_TRUE: sb_puts(b, "True"); break;
+    case JSON_FALSE: sb_puts(b, "False"); break;
+    case JSON_INTEGER: sb_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
+    case JSON_REAL: sb_pyfloat(b, json_real_value(v)); break;
+    case JSON_STRING: sb_pystr(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_ARRAY: {
+        sb_putn(b, "[", 1);
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                sb_putn(b, ", ", 2);
+            repr_rec(b, json_array_get(v, i), max, depth + 1);
+            if (max && b->len > max)
+                return;
+        }
+        sb_putn(b, "]", 1);
+        break;
+    }
+    case JSON_OBJECT: {
+        sb_putn(b, "{", 1);
+        const char *k;
+        json_t *x;
+        bool first = true;
+        json_object_foreach((json_t *)v, k, x) {
+            if (!first)
+                sb_putn(b, ", ", 2);
+            first = false;
+            sb_pystr(b, k, strlen(k));
+            sb_putn(b, ": ", 2);
+            repr_rec(b, x, max, depth + 1);
+            if (max && b->len > max)
+                return;
+        }
+        sb_putn(b, "}", 1);
+        break;
+    }
+    }
+}
+
+/* Messages quote the instance; a huge body must not make a huge message. */
+#define REPR_MAX 8192
+
+void sb_repr(sbuf_t *b, const json_t *v)
+{
+    size_t start = b->len;
+    repr_rec(b, v, start + REPR_MAX, 0);
+    if (b->len > start + REPR_MAX && !b->oom) {
+        b->len = start + REPR_MAX;
+        b->s[b->len] = 0;
+        sb_puts(b, "...");
+    }
+}
+
+char *pt_json_repr(const json_t *value, size_t max_len)
+{
+    sbuf_t b = {0};
+    if (!value) {
+        sb_puts(&b, "None");
+        return sb_take(&b);
+    }
+    repr_rec(&b, value, max_len, 0);
+    if (max_len && b.len > max_len && !b.oom) {
+        b.len = max_len;
+        b.s[b.len] = 0;
+        sb_puts(&b, "...");
+    }
+    return sb_take(&b);
+}
+
+/* -------------------------------------------------------------- equality */
+
+static bool is_num(const json_t *v) { return json_is_integer(v) || json_is_real(v); }
+
+bool js_equal(const json_t *a, const json_t *b)
+{
+    if (is_num(a) && is_num(b)) {
+        if (json_is_integer(a) && json_is_integer(b))
+            return json_integer_value(a) == json_integer_value(b);
+        long double x = json_is_integer(a) ? (long double)json_integer_value(a) : json_real_value(a);
+        long double y = json_is_integer(b) ? (long double)json_integer_value(b) : json_real_value(b);
+        return x == y;
+    }
+    if (json_typeof(a) != json_typeof(b))
+        return false;
+    switch (json_typeof(a)) {
+    case JSON_STRING:
+        return json_string_length(a) == json_string_length(b) &&
+               memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+    case JSON_ARRAY: {
+        size_t n = json_array_size(a);
+        if (n != json_array_size(b))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (!js_equal(json_array_get(a, i), json_array_get(b, i)))
+                return false;
+        return true;
+    }
+    case JSON_OBJECT: {
+        if (json_object_size(a) != json_object_size(b))
+            return false;
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)a, k, x) {
+            json_t *y = json_object_get(b, k);
+            if (!y || !js_equal(x, y))
+                return false;
+        }
+        return true;
+    }
+    default:
+        return true; /* null, true, false: same type is equal */
+    }
+}
+
+size_t utf8_len(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return c;
+}
+
+/* ----------------------------------------------------------------- errors */
+
+void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    pt_schema_error_clear(err);
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = NULL;
+    if (vasprintf(&m, fmt, ap) < 0)
+        m = NULL;
+    va_end(ap);
+    err->message = m;
+    err->schema_path = strdup(schema_path ? schema_path : "");
+}
+
+void pt_schema_error_clear(pt_schema_error_t *err)
+{
+    if (!err)
+        return;
+    free(err->message);
+    free(err->instance_path);
+    free(err->schema_path);
+    *err = (pt_schema_error_t){0};
+}
+
+void pt_schema_errors_clear(pt_schema_errors_t *errs)
+{
+    if (!errs)
+        return;
+    for (size_t i = 0; i < errs->count; i++)
+        pt_schema_error_clear(&errs->items[i]);
+    free(errs->items);
+    *errs = (pt_schema_errors_t){0};
+}

@@ -1,0 +1,780 @@
+/* The validator: walks a compiled node graph against a jansson instance.
+ *
+ * One walker, three modes. M_BOOL answers valid/invalid and stops at the
+ * first failure without building anything; it is what pt_schema_is_valid
+ * runs and what anyOf/oneOf/not/if/contains use for their branches (as
+ * Python's jsonschema does with is_valid). M_FIRST and M_ALL build error
+ * records; they only run once the document is known to be invalid, so the
+ * success path allocates nothing. Paths are kept as chains of stack-held
+ * segments and only turned into strings when an error is recorded.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema_internal.h"
+
+enum { M_BOOL, M_FIRST, M_ALL };
+
+typedef struct seg {
+    const struct seg *up;
+    const char *key; /* NULL: index segment */
+    size_t idx;
+} seg_t;
+
+typedef struct vctx {
+    const pt_schema_t *s;
+    int mode;
+    int depth;
+    bool too_deep, oom;
+    pt_schema_error_t *first;
+    pt_schema_errors_t *all;
+} vctx_t;
+
+/* --------------------------------------------------------- PCRE2 helpers */
+
+static pthread_key_t md_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static __thread pcre2_match_data *md_tls;
+
+static void md_destroy(void *p) { pcre2_match_data_free(p); }
+static void md_init(void) { pthread_key_create(&md_key, md_destroy); }
+
+pcre2_match_data *tls_match_data(void)
+{
+    if (!md_tls) {
+        pthread_once(&md_once, md_init);
+        /* one pair is enough: only "is there a match" matters, and a
+         * too-small ovector still reports the match (rc == 0) */
+        md_tls = pcre2_match_data_create(1, NULL);
+        if (md_tls)
+            pthread_setspecific(md_key, md_tls); /* freed when the thread exits */
+    }
+    return md_tls;
+}
+
+bool re_search(pcre2_code *re, const char *s, size_t n)
+{
+    pcre2_match_data *md = tls_match_data();
+    bool own = false;
+    if (!md) {
+        md = pcre2_match_data_create(1, NULL);
+        own = true;
+        if (!md)
+            return false;
+    }
+    int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    if (own)
+        pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static void path_rec(sbuf_t *b, const seg_t *s)
+{
+    if (!s)
+        return;
+    path_rec(b, s->up);
+    sb_putn(b, "/", 1);
+    if (!s->key) {
+        sb_printf(b, "%zu", s->idx);
+        return;
+    }
+    for (const char *p = s->key; *p; p++) {
+        if (*p == '~')
+            sb_puts(b, "~0");
+        else if (*p == '/')
+            sb_puts(b, "~1");
+        else
+            sb_putn(b, p, 1);
+    }
+}
+
+static char *path_str(const seg_t *s, const char *last)
+{
+    sbuf_t b = {0};
+    path_rec(&b, s);
+    if (last) {
+        seg_t l = {NULL, last, 0};
+        path_rec(&b, &l);
+    }
+    return sb_take(&b);
+}
+
+/* Records one error; msg is consumed. */
+static void emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg)
+{
+    pt_schema_error_t e = {0};
+    e.message = sb_take(msg);
+    e.instance_path = path_str(ip, NULL);
+    e.schema_path = path_str(sp, kw);
+    e.keyword = kw;
+    if (!e.message || !e.instance_path || !e.schema_path) {
+        pt_schema_error_clear(&e);
+        c->oom = true;
+        return;
+    }
+    if (c->mode == M_FIRST) {
+        if (c->first && !c->first->message)
+            *c->first = e;
+        else
+            pt_schema_error_clear(&e);
+        return;
+    }
+    pt_schema_errors_t *l = c->all;
+    if (l->count == l->cap_) {
+        size_t cap = l->cap_ ? l->cap_ * 2 : 8;
+        pt_schema_error_t *v = realloc(l->items, cap * sizeof *v);
+        if (!v) {
+            pt_schema_error_clear(&e);
+            c->oom = true;
+            return;
+        }
+        l->items = v;
+        l->cap_ = cap;
+    }
+    l->items[l->count++] = e;
+}
+
+/* --------------------------------------------------------------- helpers */
+
+static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp);
+
+/* Python's is_valid: a branch check that never reports. */
+static bool sub_valid(vctx_t *c, const sch_t *n, const json_t *x)
+{
+    int mode = c->mode;
+    c->mode = M_BOOL;
+    bool ok = v_node(c, n, x, NULL, NULL);
+    c->mode = mode;
+    return ok;
+}
+
+static bool is_integral(const json_t *x)
+{
+    if (json_is_integer(x))
+        return true;
+    if (json_is_real(x)) {
+        double d = json_real_value(x);
+        return isfinite(d) && floor(d) == d;
+    }
+    return false;
+}
+
+static bool type_ok(unsigned bits, const json_t *x)
+{
+    switch (json_typeof(x)) {
+    case JSON_OBJECT: return bits & T_OBJECT;
+    case JSON_ARRAY: return bits & T_ARRAY;
+    case JSON_STRING: return bits & T_STRING;
+    case JSON_INTEGER: return bits & (T_INTEGER | T_NUMBER);
+    case JSON_REAL: return (bits & T_NUMBER) || ((bits & T_INTEGER) && is_integral(x));
+    case JSON_TRUE:
+    case JSON_FALSE: return bits & T_BOOLEAN;
+    case JSON_NULL: return bits & T_NULL;
+    }
+    return false;
+}
+
+/* Exact comparison of two JSON numbers: <0, 0, >0. */
+static int num_cmp(const json_t *a, const json_t *b)
+{
+    if (json_is_integer(a) && json_is_integer(b)) {
+        json_int_t x = json_integer_value(a), y = json_integer_value(b);
+        return (x > y) - (x < y);
+    }
+    long double x = json_is_integer(a) ? (long double)json_integer_value(a) : json_real_value(a);
+    long double y = json_is_integer(b) ? (long double)json_integer_value(b) : json_real_value(b);
+    return (x > y) - (x < y);
+}
+
+static bool multiple_of(const json_t *x, const json_t *d)
+{
+    if (json_is_integer(x) && json_is_integer(d))
+        return json_integer_value(x) % json_integer_value(d) == 0;
+    double xv = json_number_value(x), dv = json_number_value(d);
+    if (json_is_integer(d)) /* Python: float % int */
+        return fmod(xv, dv) == 0;
+    double q = xv / dv;
+    if (!isfinite(q))
+        return false;
+    return trunc(q) == q;
+}
+
+/* Structural hash consistent with js_equal (1 and 1.0 hash alike). */
+static uint64_t js_hash(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_INTEGER:
+    case JSON_REAL: {
+        double d = json_number_value(v);
+        if (d == 0)
+            d = 0; /* -0.0 */
+        uint64_t u;
+        memcpy(&u, &d, sizeof u);
+        return u * 0x9e3779b97f4a7c15ULL;
+    }
+    case JSON_STRING: return prop_hash(json_string_value(v), json_string_length(v)) * 31 + 7;
+    case JSON_TRUE: return 0x1111;
+    case JSON_FALSE: return 0x2222;
+    case JSON_NULL: return 0x3333;
+    case JSON_ARRAY: {
+        uint64_t h = 0x4444;
+        for (size_t i = 0; i < json_array_size(v); i++)
+            h = h * 1099511628211ULL ^ js_hash(json_array_get(v, i));
+        return h;
+    }
+    case JSON_OBJECT: {
+        uint64_t h = 0x5555;
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x) h += prop_hash(k, strlen(k)) * 0x100000001b3ULL ^ js_hash(x);
+        return h;
+    }
+    }
+    return 0;
+}
+
+typedef struct hidx {
+    uint64_t h;
+    size_t i;
+} hidx_t;
+
+static int hidx_cmp(const void *a, const void *b)
+{
+    const hidx_t *x = a, *y = b;
+    return x->h < y->h ? -1 : x->h > y->h;
+}
+
+static bool unique(vctx_t *c, const json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    if (n <= 32) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (js_equal(json_array_get(arr, i), json_array_get(arr, j)))
+                    return false;
+        return true;
+    }
+    /* long arrays: sort by hash, compare equal-hash runs only */
+    hidx_t *h = malloc(n * sizeof *h);
+    if (!h) {
+        c->oom = true;
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        h[i] = (hidx_t){js_hash(json_array_get(arr, i)), i};
+    qsort(h, n, sizeof *h, hidx_cmp);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        for (size_t j = i + 1; j < n && h[j].h == h[i].h && ok; j++)
+            if (js_equal(json_array_get(arr, h[i].i), json_array_get(arr, h[j].i)))
+                ok = false;
+    free(h);
+    return ok;
+}
+
+static bool prop_is_additional(const kw_t *k, const char *key, size_t len)
+{
+    if (k->sib_props && props_find(k->sib_props, key, len))
+        return false;
+    if (k->sib_pats)
+        for (size_t i = 0; i < k->sib_pats->u.pats.n; i++)
+            if (re_search(k->sib_pats->u.pats.v[i].code, key, len))
+                return false;
+    return true;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int cmp_json_sortable(const void *a, const void *b)
+{
+    const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+    if (json_is_string(x))
+        return strcmp(json_string_value(x), json_string_value(y));
+    return num_cmp(x, y);
+}
+
+/* Python's extras_msg over instance[from:], sorted as Python would when
+ * the values are all numbers or all strings. */
+static void extra_items_msg(sbuf_t *b, const json_t *arr, size_t from)
+{
+    size_t n = json_array_size(arr) - from;
+    const json_t **v = malloc(n * sizeof *v);
+    if (!v) {
+        b->oom = true;
+        return;
+    }
+    bool all_num = true, all_str = true;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = json_array_get(arr, from + i);
+        all_num &= json_is_integer(v[i]) || json_is_real(v[i]);
+        all_str &= json_is_string(v[i]);
+    }
+    if (all_num || all_str)
+        qsort(v, n, sizeof *v, cmp_json_sortable);
+    sb_puts(b, "Additional items are not allowed (");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_puts(b, ", ");
+        sb_repr(b, v[i]);
+    }
+    sb_puts(b, n == 1 ? " was unexpected)" : " were unexpected)");
+    free(v);
+}
+
+/* ---------------------------------------------------------------- walker */
+
+#define INVALID(...)                                                      \
+    do {                                                                  \
+        if (c->mode != M_BOOL) {                                          \
+            sbuf_t b_ = {0};                                              \
+            __VA_ARGS__;                                                  \
+            emit(c, k->name, ip, sp, &b_);                                \
+        }                                                                 \
+        if (c->mode != M_ALL)                                             \
+            return false;                                                 \
+        ok = false;                                                       \
+    } while (0)
+#define MB (&b_)
+
+/* Descends into a subschema; in M_FIRST/M_BOOL stops at the first failure. */
+#define DESCEND(node, inst, ipath, spath)                                 \
+    do {                                                                  \
+        if (!v_node(c, (node), (inst), (ipath), (spath))) {               \
+            if (c->mode != M_ALL || c->too_deep || c->oom)                \
+                return false;                                             \
+            ok = false;                                                   \
+        }                                                                 \
+    } while (0)
+
+static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *psp)
+{
+    bool ok = true;
+    const seg_t ks = {psp, k->name, 0}; /* schema path of this keyword */
+    const seg_t *sp = psp;              /* INVALID appends k->name itself */
+    json_type t = json_typeof(x);
+    switch (k->kind) {
+    case KW_REF:
+        DESCEND(k->u.sub, x, ip, &ks);
+        break;
+    case KW_TYPE:
+        if (!type_ok(k->u.types, x))
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is not of type "); if (json_is_string(k->value)) sb_repr(MB, k->value);
+                    else for (size_t i = 0; i < json_array_size(k->value); i++) {
+                        if (i) sb_puts(MB, ", ");
+                        sb_repr(MB, json_array_get(k->value, i));
+                    });
+        break;
+    case KW_ENUM: {
+        size_t m = json_array_size(k->value), i;
+        for (i = 0; i < m; i++)
+            if (js_equal(x, json_array_get(k->value, i)))
+                break;
+        if (i == m)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is not one of "); sb_repr(MB, k->value));
+        break;
+    }
+    case KW_CONST:
+        if (!js_equal(x, k->value))
+            INVALID(sb_repr(MB, k->value); sb_puts(MB, " was expected"));
+        break;
+    case KW_MULTIPLE_OF:
+        if ((t == JSON_INTEGER || t == JSON_REAL) && !multiple_of(x, k->value))
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is not a multiple of "); sb_repr(MB, k->value));
+        break;
+    case KW_MAXIMUM:
+        if ((t == JSON_INTEGER || t == JSON_REAL) && num_cmp(x, k->value) > 0)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is greater than the maximum of "); sb_repr(MB, k->value));
+        break;
+    case KW_EXCL_MAXIMUM:
+        if ((t == JSON_INTEGER || t == JSON_REAL) && num_cmp(x, k->value) >= 0)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is greater than or equal to the maximum of ");
+                    sb_repr(MB, k->value));
+        break;
+    case KW_MINIMUM:
+        if ((t == JSON_INTEGER || t == JSON_REAL) && num_cmp(x, k->value) < 0)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is less than the minimum of "); sb_repr(MB, k->value));
+        break;
+    case KW_EXCL_MINIMUM:
+        if ((t == JSON_INTEGER || t == JSON_REAL) && num_cmp(x, k->value) <= 0)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is less than or equal to the minimum of ");
+                    sb_repr(MB, k->value));
+        break;
+    case KW_MAX_LENGTH:
+        if (t == JSON_STRING && json_string_length(x) > k->u.limit &&
+            utf8_len(json_string_value(x), json_string_length(x)) > k->u.limit)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is too long"));
+        break;
+    case KW_MIN_LENGTH:
+        if (t == JSON_STRING && (json_string_length(x) < k->u.limit ||
+                                 utf8_len(json_string_value(x), json_string_length(x)) < k->u.limit))
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is too short"));
+        break;
+    case KW_PATTERN:
+        if (t == JSON_STRING && !re_search(k->u.re, json_string_value(x), json_string_length(x)))
+            INVALID(sb_repr(MB, x); sb_puts(MB, " does not match "); sb_repr(MB, k->value));
+        break;
+    case KW_FORMAT:
+        if (t == JSON_STRING && !fmt_check(k->u.format, json_string_value(x), json_string_length(x)))
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is not a "); sb_repr(MB, k->value));
+        break;
+    case KW_ITEMS:
+        if (t == JSON_ARRAY) {
+            for (size_t i = 0, m = json_array_size(x); i < m; i++) {
+                seg_t is = {ip, NULL, i};
+                DESCEND(k->u.sub, json_array_get(x, i), &is, &ks);
+            }
+        }
+        break;
+    case KW_ITEMS_TUPLE:
+        if (t == JSON_ARRAY) {
+            size_t m = json_array_size(x);
+            for (size_t i = 0; i < m && i < k->u.list.n; i++) {
+                seg_t is = {ip, NULL, i}, ss = {&ks, NULL, i};
+                DESCEND(k->u.list.v[i], json_array_get(x, i), &is, &ss);
+            }
+        }
+        break;
+    case KW_ADDITIONAL_ITEMS:
+        if (t == JSON_ARRAY && k->tuple_len != SIZE_MAX && json_array_size(x) > k->tuple_len) {
+            if (k->u.sub->boolean == 2) {
+                INVALID(extra_items_msg(MB, x, k->tuple_len));
+            } else if (k->u.sub->boolean == 0) {
+                for (size_t i = k->tuple_len, m = json_array_size(x); i < m; i++) {
+                    seg_t is = {ip, NULL, i};
+                    DESCEND(k->u.sub, json_array_get(x, i), &is, &ks);
+                }
+            }
+        }
+        break;
+    case KW_MAX_ITEMS:
+        if (t == JSON_ARRAY && json_array_size(x) > k->u.limit)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is too long"));
+        break;
+    case KW_MIN_ITEMS:
+        if (t == JSON_ARRAY && json_array_size(x) < k->u.limit)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is too short"));
+        break;
+    case KW_UNIQUE_ITEMS:
+        if (t == JSON_ARRAY && !unique(c, x))
+            INVALID(sb_repr(MB, x); sb_puts(MB, " has non-unique elements"));
+        break;
+    case KW_CONTAINS:
+        if (t == JSON_ARRAY) {
+            size_t i, m = json_array_size(x);
+            for (i = 0; i < m; i++)
+                if (sub_valid(c, k->u.sub, json_array_get(x, i)))
+                    break;
+            if (i == m)
+                INVALID(sb_puts(MB, "None of "); sb_repr(MB, x); sb_puts(MB, " are valid under the given schema"));
+        }
+        break;
+    case KW_MAX_PROPERTIES:
+        if (t == JSON_OBJECT && json_object_size(x) > k->u.limit)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " has too many properties"));
+        break;
+    case KW_MIN_PROPERTIES:
+        if (t == JSON_OBJECT && json_object_size(x) < k->u.limit)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " does not have enough properties"));
+        break;
+    case KW_REQUIRED:
+        if (t == JSON_OBJECT) {
+            for (size_t i = 0; i < k->u.names.n; i++)
+                if (!json_object_get(x, k->u.names.v[i]))
+                    INVALID(sb_pystr(MB, k->u.names.v[i], strlen(k->u.names.v[i]));
+                            sb_puts(MB, " is a required property"));
+        }
+        break;
+    case KW_PROPERTIES:
+        if (t != JSON_OBJECT)
+            break;
+        if (c->mode == M_BOOL && json_object_size(x) < k->u.props.n) {
+            /* fewer instance keys than declared properties: walk the keys */
+            for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
+                const char *key = json_object_iter_key(it);
+                const prop_t *p = props_find(k, key, json_object_iter_key_len(it));
+                if (p && !v_node(c, p->schema, json_object_iter_value(it), NULL, NULL))
+                    return false;
+            }
+        } else {
+            /* declaration order, as Python reports errors */
+            for (size_t i = 0; i < k->u.props.n; i++) {
+                const prop_t *p = &k->u.props.v[i];
+                const json_t *v = json_object_getn(x, p->name, p->len);
+                if (v) {
+                    seg_t is = {ip, p->name, 0}, ss = {&ks, p->name, 0};
+                    DESCEND(p->schema, v, &is, &ss);
+                }
+            }
+        }
+        break;
+    case KW_PATTERN_PROPERTIES:
+        if (t == JSON_OBJECT) {
+            for (size_t i = 0; i < k->u.pats.n; i++) {
+                const regex_t_ *r = &k->u.pats.v[i];
+                for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
+                    const char *key = json_object_iter_key(it);
+                    if (!re_search(r->code, key, json_object_iter_key_len(it)))
+                        continue;
+                    seg_t is = {ip, key, 0}, ss = {&ks, r->source, 0};
+                    DESCEND(r->schema, json_object_iter_value(it), &is, &ss);
+                }
+            }
+        }
+        break;
+    case KW_ADDITIONAL_PROPERTIES: {
+        if (t != JSON_OBJECT || k->u.sub->boolean == 1)
+            break;
+        if (k->u.sub->boolean == 0) {
+            for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
+                const char *key = json_object_iter_key(it);
+                if (!prop_is_additional(k, key, json_object_iter_key_len(it)))
+                    continue;
+                seg_t is = {ip, key, 0};
+                DESCEND(k->u.sub, json_object_iter_value(it), &is, &ks);
+            }
+            break;
+        }
+        /* false: every additional key is an error, reported together */
+        size_t nx = 0;
+        for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it))
+            if (prop_is_additional(k, json_object_iter_key(it), json_object_iter_key_len(it))) {
+                nx++;
+                if (c->mode == M_BOOL)
+                    return false;
+            }
+        if (!nx)
+            break;
+        const char **keys = malloc(nx * sizeof *keys);
+        if (!keys) {
+            c->oom = true;
+            return false;
+        }
+        size_t j = 0;
+        for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it))
+            if (prop_is_additional(k, json_object_iter_key(it), json_object_iter_key_len(it)))
+                keys[j++] = json_object_iter_key(it);
+        qsort(keys, nx, sizeof *keys, cmp_str);
+        sbuf_t b_ = {0};
+        if (k->sib_pats) {
+            for (size_t i = 0; i < nx; i++) {
+                if (i)
+                    sb_puts(&b_, ", ");
+                sb_pystr(&b_, keys[i], strlen(keys[i]));
+            }
+            sb_puts(&b_, nx == 1 ? " does not match any of the regexes: " : " do not match any of the regexes: ");
+            size_t np = k->sib_pats->u.pats.n;
+            const char **pats = malloc((np ? np : 1) * sizeof *pats);
+            if (pats) {
+                for (size_t i = 0; i < np; i++)
+                    pats[i] = k->sib_pats->u.pats.v[i].source;
+                qsort(pats, np, sizeof *pats, cmp_str);
+                for (size_t i = 0; i < np; i++) {
+                    if (i)
+                        sb_puts(&b_, ", ");
+                    sb_pystr(&b_, pats[i], strlen(pats[i]));
+                }
+                free(pats);
+            } else {
+                b_.oom = true;
+            }
+        } else {
+            sb_puts(&b_, "Additional properties are not allowed (");
+            for (size_t i = 0; i < nx; i++) {
+                if (i)
+                    sb_puts(&b_, ", ");
+                sb_pystr(&b_, keys[i], strlen(keys[i]));
+            }
+            sb_puts(&b_, nx == 1 ? " was unexpected)" : " were unexpected)");
+        }
+        free(keys);
+        emit(c, k->name, ip, sp, &b_);
+        if (c->mode != M_ALL)
+            return false;
+        ok = false;
+        break;
+    }
+    case KW_DEPENDENCIES:
+        if (t == JSON_OBJECT) {
+            for (size_t i = 0; i < k->u.deps.n; i++) {
+                const dep_t *d = &k->u.deps.v[i];
+                if (!json_object_get(x, d->name))
+                    continue;
+                if (d->schema) {
+                    seg_t ss = {&ks, d->name, 0};
+                    DESCEND(d->schema, x, ip, &ss);
+                    continue;
+                }
+                for (size_t j = 0; j < d->nrequired; j++)
+                    if (!json_object_get(x, d->required[j]))
+                        INVALID(sb_pystr(MB, d->required[j], strlen(d->required[j]));
+                                sb_puts(MB, " is a dependency of "); sb_pystr(MB, d->name, strlen(d->name)));
+            }
+        }
+        break;
+    case KW_PROPERTY_NAMES:
+        if (t == JSON_OBJECT) {
+            for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
+                /* the name is validated as a string instance of its own */
+                json_t *name = json_stringn_nocheck(json_object_iter_key(it), json_object_iter_key_len(it));
+                if (!name) {
+                    c->oom = true;
+                    return false;
+                }
+                bool good = v_node(c, k->u.sub, name, ip, &ks);
+                json_decref(name);
+                if (!good) {
+                    if (c->mode != M_ALL || c->too_deep || c->oom)
+                        return false;
+                    ok = false;
+                }
+            }
+        }
+        break;
+    case KW_IF:
+        if (sub_valid(c, k->u.cond.if_, x)) {
+            if (k->u.cond.then_) {
+                seg_t ss = {psp, "then", 0};
+                DESCEND(k->u.cond.then_, x, ip, &ss);
+            }
+        } else if (k->u.cond.else_) {
+            seg_t ss = {psp, "else", 0};
+            DESCEND(k->u.cond.else_, x, ip, &ss);
+        }
+        break;
+    case KW_ALL_OF:
+        for (size_t i = 0; i < k->u.list.n; i++) {
+            seg_t ss = {&ks, NULL, i};
+            DESCEND(k->u.list.v[i], x, ip, &ss);
+        }
+        break;
+    case KW_ANY_OF: {
+        size_t i;
+        for (i = 0; i < k->u.list.n; i++)
+            if (sub_valid(c, k->u.list.v[i], x))
+                break;
+        if (i == k->u.list.n)
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is not valid under any of the given schemas"));
+        break;
+    }
+    case KW_ONE_OF: {
+        size_t i, m = k->u.list.n;
+        for (i = 0; i < m; i++)
+            if (sub_valid(c, k->u.list.v[i], x))
+                break;
+        if (i == m) {
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is not valid under any of the given schemas"));
+            break;
+        }
+        size_t first = i;
+        bool more = false;
+        for (size_t j = first + 1; j < m && !more; j++)
+            more = sub_valid(c, k->u.list.v[j], x);
+        if (more) {
+            /* Python lists the other valid branches, then the first one */
+            INVALID(sb_repr(MB, x); sb_puts(MB, " is valid under each of "); bool any = false;
+                    for (size_t j = first + 1; j < m; j++) if (sub_valid(c, k->u.list.v[j], x)) {
+                        if (any) sb_puts(MB, ", ");
+                        any = true;
+                        sb_repr(MB, k->u.list.v[j]->json);
+                    } sb_puts(MB, ", ");
+                    sb_repr(MB, k->u.list.v[first]->json));
+        }
+        break;
+    }
+    case KW_NOT:
+        if (sub_valid(c, k->u.sub, x))
+            INVALID(sb_repr(MB, x); sb_puts(MB, " should not be valid under "); sb_repr(MB, k->value));
+        break;
+    }
+    (void)n;
+    return ok;
+}
+
+static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp)
+{
+    if (n->boolean == 1)
+        return true;
+    const kw_t *k = NULL;
+    bool ok = true;
+    if (n->boolean == 2) {
+        if (c->mode != M_BOOL) {
+            sbuf_t b = {0};
+            sb_puts(&b, "False schema does not allow ");
+            sb_repr(&b, x);
+            emit(c, NULL, ip, sp, &b);
+        }
+        return false;
+    }
+    if (++c->depth > c->s->max_depth) {
+        c->depth--;
+        if (!c->too_deep && c->mode != M_BOOL) {
+            sbuf_t b = {0};
+            sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
+            emit(c, NULL, ip, sp, &b);
+        }
+        c->too_deep = true;
+        return false;
+    }
+    for (size_t i = 0; i < n->nkw; i++) {
+        k = &n->kw[i];
+        if (!v_kw(c, n, k, x, ip, sp)) {
+            ok = false;
+            if (c->mode != M_ALL || c->too_deep || c->oom)
+                break;
+        }
+    }
+    c->depth--;
+    return ok;
+}
+
+/* ------------------------------------------------------------ public API */
+
+bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
+{
+    if (!s || !x)
+        return false;
+    vctx_t c = {.s = s, .mode = M_BOOL};
+    return v_node(&c, s->root, x, NULL, NULL) && !c.oom;
+}
+
+int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first)
+{
+    if (first)
+        pt_schema_error_clear(first);
+    if (!s || !x) {
+        set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");
+        return -1;
+    }
+    vctx_t c = {.s = s, .mode = M_BOOL};
+    if (v_node(&c, s->root, x, NULL, NULL) && !c.oom)
+        return 0;
+    if (!first)
+        return c.oom ? -1 : 1;
+    /* invalid: walk again, this time describing the first failure */
+    c = (vctx_t){.s = s, .mode = M_FIRST, .first = first};
+    v_node(&c, s->root, x, NULL, NULL);
+    if (c.oom || !first->message) {
+        set_error(first, "", "out of memory while reporting a validation error");
+        return -1;
+    }
+    return 1;
+}
+
+int pt_schema_validate_all(const pt_schema_t *s, const json_t *x, pt_schema_errors_t *errs)
+{
+    if (!s || !x || !errs)
+        return -1;
+    vctx_t c = {.s = s, .mode = M_BOOL};
+    if (v_node(&c, s->root, x, NULL, NULL) && !c.oom)
+        return 0;
+    size_t before = errs->count;
+    c = (vctx_t){.s = s, .mode = M_ALL, .all = errs};
+    v_node(&c, s->root, x, NULL, NULL);
+    if (c.oom)
+        return -1;
+    return errs->count > before ? 1 : -1;
+}
