@@ -1,10 +1,16 @@
-/* GET /hello/{name} → {"greeting": "hello, <name>!"}; {name} matches \w+. */
+/* GET /hello/{name} → {"greeting": "hello, <name>!"}.
+ * The name is a declared string route field: {name} matches \w+. */
 #include <ponty.h>
 
-PT_GET("/hello/{name}", greet)
+typedef struct {
+    const char *name;
+} hello_req;
+
+PT_FIELDS(hello_req, PT_ROUTE_STR(name));
+
+PT_GET_IN("/hello/{name}", greet, hello_req)
 {
-    const char *name = pt_req_param(req, "name");
-    return json_pack("{s:s+}", "greeting", pt_strf("hello, %s", name), "!");
+    return json_pack("{s:s}", "greeting", pt_strf("hello, %s!", in->name));
 }
 
 #ifndef PT_SHOWCASE

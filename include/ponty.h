@@ -10,5 +10,7 @@
 #include "ponty/route.h"
 #include "ponty/server.h"
 #include "ponty/sync.h"
+#include "ponty/fields.h"
+#include "ponty/jsonschema.h"
 
 #endif

@@ -32,7 +32,8 @@ typedef struct pt_route_def {
     const char   *path;
     pt_handler_fn handler;
     const char   *name;     /* the handler's name, for messages */
-    const void   *expect;   /* declared request fields (request fields module) */
+    const struct pt_expect *expect; /* declared request fields (ponty/fields.h) */
+    const char   *mimetype; /* expected media type: 415 when the request's differs */
 } pt_route_def_t;
 
 typedef struct pt_route_table pt_route_table_t;

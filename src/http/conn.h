@@ -52,6 +52,9 @@ struct pt_req {
     bool                keep_alive;
     bool                is_head;
     const pt_route_def_t *route;
+    const struct pt_route_rt *rt;
+    void               *input;       /* declared fields (ponty/fields.h) */
+    json_t             *body_json;   /* the body, parsed once */
     pt_route_match_t    match;
 
     /* timing for the envelope */

@@ -11,6 +11,7 @@
 #include "ponty/error.h"
 #include "http/conn.h"
 #include "http/worker.h"
+#include "request/fields_rt.h"
 
 void pt_conn_request_done(pt_conn_t *c);
 static void pt_req_done(pt_task_t *t);
@@ -29,7 +30,9 @@ static void pt_req_release_values(pt_req_t *r)
         json_decref(r->data);
     if (r->json_body)
         json_decref(r->json_body);
-    r->data = r->json_body = NULL;
+    if (r->body_json)
+        json_decref(r->body_json);
+    r->data = r->json_body = r->body_json = NULL;
 }
 
 void pt_req_reset(pt_req_t *r)
@@ -247,6 +250,7 @@ static void pt_req_run(pt_task_t *t)
     pt_req_t *r = (pt_req_t *)t;
     r->now_ms = pt_wall_ms();
     r->start_mono = pt_mono_ms();
+    pt_fields_extract(r, r->rt);
     json_t *data = r->route->handler(r);
     if (r->answered) {
         if (data)
@@ -319,7 +323,8 @@ void pt_req_dispatch(pt_req_t *r)
         pt_conn_request_done(c);
         return;
     }
-    r->route = r->match.data;
+    r->rt = r->match.data;
+    r->route = r->rt->def;
     r->task.run = pt_req_run;
     r->task.done = pt_req_done;
     if (pt_sched_start(w->sched, &r->task) != 0) {

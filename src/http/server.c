@@ -15,6 +15,7 @@
 #include "http/worker.h"
 #include "route/router.h"
 #include "route/table.h"
+#include "request/fields_rt.h"
 
 long pt_env_long(const char *name, long dflt)
 {
@@ -82,28 +83,47 @@ static void pt_teardown(const pt_provider_t *p, size_t n)
             p[n].teardown(p[n].arg);
 }
 
-static int pt_add_table(pt_router_t *router, const pt_route_table_t *t, size_t *count)
+/* Every served route, prepared at start-up (router data points here). */
+static pt_route_rt_t *pt_rts;
+static size_t pt_nrts, pt_caprts;
+
+static int pt_add_table(pt_router_t *router, const pt_route_table_t *t)
 {
     char err[512];
     for (size_t i = 0; i < t->n; i++) {
         pt_route_entry_t *e = &t->routes[i];
         if (!e->def.handler) {
-            fprintf(stderr, "ponty: %s %s: route has no handler\n", e->def.method, e->full_path);
+            fprintf(stderr, "ponty: cannot start: %s %s: route has no handler\n", e->def.method, e->full_path);
             return -1;
         }
-        if (pt_router_add(router, e->def.method, e->full_path, &e->def, err, sizeof err) != 0) {
+        if (pt_nrts == pt_caprts) {
+            /* Sized before serving; never reallocated while workers run. */
+            fprintf(stderr, "ponty: internal error: route table grew during start-up\n");
+            return -1;
+        }
+        pt_route_rt_t *rt = &pt_rts[pt_nrts++];
+        if (pt_route_rt_init(rt, &e->def, e->full_path, err, sizeof err) != 0 ||
+            pt_router_add(router, e->def.method, rt->path, rt, err, sizeof err) != 0) {
             fprintf(stderr, "ponty: cannot start: %s (handler %s)\n", err, e->def.name);
             return -1;
         }
-        (*count)++;
     }
     return 0;
 }
 
-static void pt_print_routes(const pt_route_table_t *t)
+static void pt_free_rts(void)
 {
-    for (size_t i = 0; i < t->n; i++)
-        printf("%s\t%s\n", t->routes[i].def.method, t->routes[i].full_path);
+    for (size_t i = 0; i < pt_nrts; i++)
+        pt_route_rt_free(&pt_rts[i]);
+    free(pt_rts);
+    pt_rts = NULL;
+    pt_nrts = pt_caprts = 0;
+}
+
+static void pt_print_routes(void)
+{
+    for (size_t i = 0; i < pt_nrts; i++)
+        printf("%s\t%s\n", pt_rts[i].def->method, pt_rts[i].path);
 }
 
 static uv_loop_t *pt_main_loop;
@@ -138,12 +158,16 @@ int pt_run_opts(const pt_run_opts_t *o)
 
     /* Routes first: a bad pattern should stop us before anything starts. */
     pt_router_t *router = pt_router_new();
-    size_t nroutes = 0;
-    int rc = pt_add_table(router, pt_route_table_default(), &nroutes);
+    pt_caprts = pt_route_count(pt_route_table_default());
+    for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
+        pt_caprts += pt_route_count(*t);
+    pt_rts = calloc(pt_caprts + 1, sizeof *pt_rts);
+    int rc = pt_add_table(router, pt_route_table_default());
     for (pt_route_table_t *const *t = o->route_tables; rc == 0 && t && *t; t++)
-        rc = pt_add_table(router, *t, &nroutes);
+        rc = pt_add_table(router, *t);
     if (rc != 0) {
         pt_router_free(router);
+        pt_free_rts();
         return 1;
     }
 
@@ -151,6 +175,7 @@ int pt_run_opts(const pt_run_opts_t *o)
     if (fd0 < 0) {
         fprintf(stderr, "ponty: cannot listen on %s:%d: %s\n", host, o->port, strerror(errno));
         pt_router_free(router);
+        pt_free_rts();
         return 1;
     }
 
@@ -161,6 +186,7 @@ int pt_run_opts(const pt_run_opts_t *o)
             pt_teardown(o->providers, nprov);
             close(fd0);
             pt_router_free(router);
+            pt_free_rts();
             return 1;
         }
         nprov++;
@@ -187,9 +213,7 @@ int pt_run_opts(const pt_run_opts_t *o)
 
     if (rc == 0 && !o->quiet) {
         printf("serving:\n");
-        pt_print_routes(pt_route_table_default());
-        for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
-            pt_print_routes(*t);
+        pt_print_routes();
         fflush(stdout);
     }
 
@@ -220,6 +244,7 @@ int pt_run_opts(const pt_run_opts_t *o)
     pt_nworkers = 0;
     pt_teardown(o->providers, nprov);
     pt_router_free(router);
+    pt_free_rts();
     pt_router_thread_release();
     return rc;
 }

@@ -68,6 +68,7 @@ static void pt_route_table_clear(pt_route_table_t *t)
         free((char *)t->routes[i].def.method);
         free((char *)t->routes[i].def.path);
         free((char *)t->routes[i].def.name);
+        free((char *)t->routes[i].def.mimetype);
     }
     free(t->routes);
     free(t->prefix);
@@ -122,6 +123,7 @@ void pt_route_add(pt_route_table_t *t, const pt_route_def_t *def)
     e->def.method = pt_xstrdup(def->method ? def->method : "GET");
     e->def.path = pt_xstrdup(def->path ? def->path : "");
     e->def.name = pt_xstrdup(def->name ? def->name : "(handler)");
+    e->def.mimetype = def->mimetype ? pt_xstrdup(def->mimetype) : NULL;
     pt_route_full_path(t, e);
 }
 

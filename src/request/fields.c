@@ -1,0 +1,390 @@
+/* Declared request fields: start-up preparation of a route (patterns,
+ * schemas, defaults) and per-request extraction in declaration order. */
+#define _GNU_SOURCE
+#include "request/fields_rt.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ponty/error.h"
+#include "http/conn.h"
+#include "request/cast.h"
+
+static const char *const *pt_schema_dirs;
+
+void pt_fields_schema_path(const char *const *dirs) { pt_schema_dirs = dirs; }
+
+void *pt_req_input(pt_req_t *r) { return r->input; }
+
+static const char *pt_key(const pt_reqfield_t *f) { return f->key ? f->key : f->name; }
+
+/* ---- start-up ---- */
+
+static int pt_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int pt_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
+{
+    int n = snprintf(err, errlen, "%s %s: ", def->method, def->path);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < errlen)
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const pt_reqfield_t *pt_route_field(const pt_expect_t *e, const char *name, size_t n)
+{
+    for (size_t i = 0; i < e->nfields; i++)
+        if (e->fields[i].src == PT_SRC_ROUTE && strlen(e->fields[i].name) == n &&
+            memcmp(e->fields[i].name, name, n) == 0)
+            return &e->fields[i];
+    return NULL;
+}
+
+/* Fills {name} placeholders with the declared fields' patterns and checks
+ * that placeholders and route fields match one to one. */
+static int pt_render_path(pt_route_rt_t *rt, const char *full, char *err, size_t errlen)
+{
+    const pt_route_def_t *def = rt->def;
+    const pt_expect_t *e = def->expect;
+    pt_buf_t out = { 0 };
+    bool *seen = calloc(e->nfields + 1, 1);
+    int rc = 0;
+    for (const char *p = full; *p;) {
+        if (*p != '{') {
+            pt_buf_append(&out, p++, 1);
+            continue;
+        }
+        /* Find the matching brace: regexes may hold their own {m,n}. */
+        int depth = 0;
+        const char *q = p;
+        for (; *q; q++) {
+            if (*q == '\\' && q[1]) { q++; continue; }
+            if (*q == '{') depth++;
+            else if (*q == '}' && --depth == 0) break;
+        }
+        if (!*q) {
+            pt_buf_append(&out, p, strlen(p)); /* the router reports it */
+            break;
+        }
+        const char *colon = memchr(p + 1, ':', (size_t)(q - p - 1));
+        const char *name = p + 1;
+        size_t nlen = (size_t)((colon ? colon : q) - name);
+        const pt_reqfield_t *f = pt_route_field(e, name, nlen);
+        if (!f) {
+            rc = pt_fail(err, errlen, def, "placeholder '%.*s' has no declared route field in %s",
+                         (int)nlen, name, e->type_name);
+            break;
+        }
+        seen[f - e->fields] = true;
+        const char *pattern = f->pattern ? f->pattern
+                            : f->type == PT_V_STR ? "\\w+" : f->type == PT_V_POSINT ? "\\d+" : NULL;
+        if (colon || !pattern) {
+            if (!colon) {
+                rc = pt_fail(err, errlen, def, "route field '%s' has no .pattern", f->name);
+                break;
+            }
+            pt_buf_append(&out, p, (size_t)(q - p + 1));
+        } else {
+            pt_buf_append(&out, "{", 1);
+            pt_buf_append(&out, name, nlen);
+            pt_buf_append(&out, ":", 1);
+            pt_buf_puts(&out, pattern);
+            pt_buf_append(&out, "}", 1);
+        }
+        p = q + 1;
+    }
+    for (size_t i = 0; rc == 0 && i < e->nfields; i++)
+        if (e->fields[i].src == PT_SRC_ROUTE && !seen[i])
+            rc = pt_fail(err, errlen, def, "route field '%s' of %s has no {%s} placeholder in the path",
+                         e->fields[i].name, e->type_name, e->fields[i].name);
+    free(seen);
+    pt_buf_append(&out, "", 1);
+    rt->path = out.data;
+    return rc;
+}
+
+static int pt_cast_value(const pt_reqfield_t *f, const char *raw, void *out, pt_arena_t *a)
+{
+    switch (f->type) {
+    case PT_V_STR:
+        *(const char **)out = raw;
+        return 0;
+    case PT_V_POSINT:
+        return pt_cast_int(raw, (int64_t *)out);
+    case PT_V_BOOL:
+        return pt_cast_bool(raw, (bool *)out);
+    case PT_V_CUSTOM:
+        return f->cast ? f->cast(raw, out, a) : -1;
+    }
+    return -1;
+}
+
+int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *full_path,
+                     char *err, size_t errlen)
+{
+    memset(rt, 0, sizeof *rt);
+    rt->def = def;
+    pt_arena_init(&rt->arena, 1024);
+    const pt_expect_t *e = def->expect;
+    if (!e) {
+        rt->path = strdup(full_path);
+        return 0;
+    }
+    rt->fields = calloc(e->nfields, sizeof *rt->fields);
+    if (pt_render_path(rt, full_path, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < e->nfields; i++) {
+        const pt_reqfield_t *f = &e->fields[i];
+        pt_field_rt_t *fr = &rt->fields[i];
+        if (f->type == PT_V_CUSTOM && !f->cast &&
+            (f->src == PT_SRC_ROUTE || f->src == PT_SRC_QUERY))
+            return pt_fail(err, errlen, def, "field '%s' needs a .cast function", f->name);
+        if (f->src == PT_SRC_QUERY && !f->required && !f->dflt)
+            return pt_fail(err, errlen, def,
+                           "query field '%s' must be .required or have a .dflt", f->name);
+        if ((f->src == PT_SRC_HEADER || f->src == PT_SRC_COOKIE || f->src == PT_SRC_QUERY) && !f->required) {
+            /* Headers and cookies default to "" as in the seed. */
+            const char *d = f->dflt ? f->dflt : "";
+            fr->dflt = pt_arena_calloc(&rt->arena, f->size);
+            if (pt_cast_value(f, pt_arena_strdup(&rt->arena, d), fr->dflt, &rt->arena) != 0)
+                return pt_fail(err, errlen, def, "default '%s' of field '%s' does not cast", d, f->name);
+            fr->has_dflt = true;
+        }
+        if (f->src == PT_SRC_BODY_SCHEMA || f->src == PT_SRC_BODY_STRUCT) {
+            pt_schema_error_t se = { 0 };
+            pt_schema_opts_t opts = { 0 };
+            opts.search_path = pt_schema_dirs;
+            if (f->schema_file)
+                fr->schema = pt_schema_compile_file(f->schema_file, &opts, &se);
+            else if (f->schema_text) {
+                json_error_t je;
+                json_t *doc = json_loads(f->schema_text, 0, &je);
+                if (!doc) {
+                    pt_fail(err, errlen, def, "schema of field '%s' is not JSON: %s", f->name, je.text);
+                    return -1;
+                }
+                fr->schema = pt_schema_compile(doc, &opts, &se);
+                json_decref(doc);
+            } else if (f->src == PT_SRC_BODY_STRUCT && f->desc) {
+                fr->schema = pt_struct_compile(f->desc, &se);
+            } else {
+                return pt_fail(err, errlen, def, "body field '%s' needs .schema_file or .schema_text", f->name);
+            }
+            if (!fr->schema) {
+                pt_fail(err, errlen, def, "field '%s': %s%s%s", f->name,
+                        se.message ? se.message : "schema error",
+                        se.schema_path && *se.schema_path ? " at " : "",
+                        se.schema_path ? se.schema_path : "");
+                pt_schema_error_clear(&se);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+void pt_route_rt_free(pt_route_rt_t *rt)
+{
+    if (rt->fields && rt->def->expect)
+        for (size_t i = 0; i < rt->def->expect->nfields; i++)
+            pt_schema_free(rt->fields[i].schema);
+    free(rt->fields);
+    free(rt->path);
+    pt_arena_destroy(&rt->arena);
+    memset(rt, 0, sizeof *rt);
+}
+
+/* ---- per request ---- */
+
+_Noreturn static void pt_bad(pt_req_t *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+_Noreturn static void pt_bad(pt_req_t *r, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = pt_arena_vprintf(&r->arena, fmt, ap);
+    va_end(ap);
+    pt_raise_status(status, .text = text);
+}
+
+static const char *pt_route_value(pt_req_t *r, const pt_reqfield_t *f)
+{
+    return pt_req_param(r, f->name);
+}
+
+/* Cookie header(s): "a=1; b=2"; the first occurrence wins; quotes dropped. */
+static const char *pt_cookie_value(pt_req_t *r, const char *name)
+{
+    size_t nlen = strlen(name);
+    for (unsigned i = 0; i < r->nheaders; i++) {
+        const pt_header_t *h = &r->headers[i];
+        if (h->name_len != 6 || strncasecmp(h->name, "Cookie", 6) != 0)
+            continue;
+        const char *p = h->value;
+        while (*p) {
+            while (*p == ' ' || *p == ';')
+                p++;
+            const char *eq = strchr(p, '='), *semi = strchr(p, ';');
+            if (!semi)
+                semi = p + strlen(p);
+            if (eq && eq < semi && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
+                const char *v = eq + 1, *ve = semi;
+                while (ve > v && ve[-1] == ' ')
+                    ve--;
+                if (ve - v >= 2 && *v == '"' && ve[-1] == '"')
+                    v++, ve--;
+                return pt_arena_strndup(&r->arena, v, (size_t)(ve - v));
+            }
+            p = semi;
+        }
+    }
+    return NULL;
+}
+
+static json_t *pt_body_json(pt_req_t *r)
+{
+    if (r->body_json)
+        return r->body_json;
+    size_t len;
+    const char *body = pt_req_body(r, &len);
+    json_error_t je;
+    json_t *v = json_loadb(body, len, JSON_DECODE_ANY, &je);
+    if (!v)
+        pt_bad(r, 400, "malformed JSON body: %s at line %d, column %d (position %d)",
+               je.text, je.line, je.column, je.position);
+    r->body_json = v; /* released with the request (pt_req_reset) */
+    return v;
+}
+
+static void *pt_arena_alloc_cb(void *ctx, size_t n) { return pt_arena_alloc(ctx, n); }
+
+static bool pt_media_type_is(const char *ct, const char *want)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    return strlen(want) == n && strncasecmp(ct, want, n) == 0;
+}
+
+static void pt_values_check(pt_req_t *r, const pt_reqfield_t *f, const char *raw)
+{
+    if (!f->values)
+        return;
+    for (const char *v = f->values; *v; v += strlen(v) + 1)
+        if (strcmp(v, raw) == 0)
+            return;
+    pt_buf_t b = { 0 };
+    for (const char *v = f->values; *v; v += strlen(v) + 1) {
+        if (v != f->values)
+            pt_buf_append(&b, ",", 1);
+        pt_buf_puts(&b, v);
+    }
+    pt_buf_append(&b, "", 1);
+    char *list = pt_arena_strdup(&r->arena, b.data);
+    pt_buf_free(&b);
+    pt_bad(r, 400, "%s must be one of {%s}", pt_key(f), list);
+}
+
+static void pt_store(pt_req_t *r, const pt_reqfield_t *f, const char *raw, void *dst)
+{
+    if (f->type == PT_V_STR && !pt_utf8_valid(raw, strlen(raw)))
+        pt_bad(r, 400, "%s is not valid UTF-8", pt_key(f));
+    if (pt_cast_value(f, raw, dst, &r->arena) != 0)
+        pt_bad(r, 400, "%s could not be cast", pt_py_repr_str(&r->arena, raw, strlen(raw)));
+    if (f->type == PT_V_POSINT && *(int64_t *)dst < 0)
+        pt_bad(r, 400, "%lld less than 0", (long long)*(int64_t *)dst);
+}
+
+void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
+{
+    const pt_route_def_t *def = rt->def;
+    if (def->mimetype && !pt_media_type_is(pt_req_header(r, "Content-Type"), def->mimetype))
+        pt_raise_status(415);
+    const pt_expect_t *e = def->expect;
+    if (!e)
+        return;
+    char *in = pt_arena_calloc(&r->arena, e->size);
+    r->input = in;
+    for (size_t i = 0; i < e->nfields; i++) {
+        const pt_reqfield_t *f = &e->fields[i];
+        const pt_field_rt_t *fr = &rt->fields[i];
+        void *dst = in + f->offset;
+        const char *raw = NULL;
+        switch (f->src) {
+        case PT_SRC_ROUTE:
+            raw = pt_route_value(r, f);
+            break;
+        case PT_SRC_QUERY:
+            raw = pt_req_query(r, pt_key(f));
+            if (raw && !pt_utf8_valid(raw, strlen(raw)) && f->type == PT_V_STR)
+                pt_bad(r, 400, "query param '%s' is not valid UTF-8", pt_key(f));
+            if (!raw && f->required)
+                pt_bad(r, f->errorcode ? f->errorcode : 400, "required query param '%s' is missing", pt_key(f));
+            break;
+        case PT_SRC_HEADER:
+            raw = pt_req_header(r, pt_key(f));
+            if (!raw && f->required)
+                pt_bad(r, f->errorcode ? f->errorcode : 400, "required header '%s' is missing", pt_key(f));
+            break;
+        case PT_SRC_COOKIE:
+            raw = pt_cookie_value(r, pt_key(f));
+            if (!raw && f->required)
+                pt_bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", pt_key(f));
+            break;
+        case PT_SRC_BODY_TEXT: {
+            size_t len;
+            const char *b = pt_req_body(r, &len);
+            if (memchr(b, '\0', len) || !pt_utf8_valid(b, len))
+                pt_bad(r, 400, "request body is not valid UTF-8 text");
+            *(const char **)dst = b;
+            continue;
+        }
+        case PT_SRC_BODY_JSON:
+            *(json_t **)dst = pt_body_json(r);
+            continue;
+        case PT_SRC_BODY_SCHEMA: {
+            json_t *v = pt_body_json(r);
+            pt_schema_error_t se = { 0 };
+            if (pt_schema_validate(fr->schema, v, &se) != 0) {
+                char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
+                pt_schema_error_clear(&se);
+                pt_raise_status(400, .text = msg);
+            }
+            *(json_t **)dst = v;
+            continue;
+        }
+        case PT_SRC_BODY_STRUCT: {
+            json_t *v = pt_body_json(r);
+            void *obj = pt_arena_calloc(&r->arena, f->desc->size);
+            pt_alloc_t alloc = { pt_arena_alloc_cb, &r->arena };
+            pt_schema_error_t se = { 0 };
+            if (pt_struct_decode(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
+                char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
+                pt_schema_error_clear(&se);
+                pt_raise_status(400, .text = msg);
+            }
+            *(void **)dst = obj;
+            continue;
+        }
+        case PT_SRC_RAW:
+            *(pt_req_t **)dst = r;
+            continue;
+        }
+        if (!raw) {
+            if (fr->has_dflt)
+                memcpy(dst, fr->dflt, f->size);
+            continue;
+        }
+        pt_values_check(r, f, raw);
+        pt_store(r, f, raw, dst);
+    }
+}

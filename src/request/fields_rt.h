@@ -1,0 +1,33 @@
+/* Internal: a route prepared at start-up — its rendered path, compiled
+ * schemas and cast defaults — and the extraction of declared fields. */
+#ifndef PT_FIELDS_RT_H
+#define PT_FIELDS_RT_H
+
+#include <stddef.h>
+
+#include "ponty/fields.h"
+#include "ponty/route.h"
+
+typedef struct pt_field_rt {
+    pt_schema_t *schema;      /* body schema / struct fields */
+    void        *dflt;        /* the default, already cast (size bytes) */
+    bool         has_dflt;
+} pt_field_rt_t;
+
+typedef struct pt_route_rt {
+    const pt_route_def_t *def;
+    char                 *path;   /* with declared patterns filled in */
+    pt_field_rt_t        *fields; /* parallel to def->expect->fields */
+    pt_arena_t            arena;  /* defaults' strings */
+} pt_route_rt_t;
+
+/* Prepares rt for def served at full_path; -1 with a message naming the
+ * route in err. pt_route_rt_free releases what init took, on both paths. */
+int  pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *full_path,
+                      char *err, size_t errlen);
+void pt_route_rt_free(pt_route_rt_t *rt);
+
+/* Fills the request's input struct; raises the first failure's status. */
+void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt);
+
+#endif
