@@ -46,9 +46,9 @@ TARGETS_DEFAULT='
 nginx          | nginx   | /usr/sbin/nginx              | /hello                | -
 aiohttp        | aiohttp | bench/http/aiohttp_hello.py  | /hello                | -
 ponty          | exec    | build/examples/hello_world   | /hello                | PONTY_WORKERS=1
-ponty-10routes | exec    | build/examples/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10
-ponty-10k      | exec    | build/examples/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10000
-ponty-params   | exec    | build/examples/bench_routes  | /hello/world?a=1&b=2  | PONTY_WORKERS=1 PT_BENCH_ROUTES=10
+ponty-10routes | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10
+ponty-10k      | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10000
+ponty-params   | exec    | build/bench/bench_routes  | /hello/world?a=1&b=2  | PONTY_WORKERS=1 PT_BENCH_ROUTES=10
 '
 
 # The targets of the issue, checked against peers measured in this run:
