@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import JSON_CT, TEXT_CT, check_envelope, now_ms, request_bytes
+from conftest import JSON_CT, TEXT_CT, check_envelope, now_ms, request_bytes, suspend_bug
 
 
 def reason(code):
@@ -191,9 +191,21 @@ def test_cleanups_run_on_raise_and_return_paths(test_server):
     assert defer_count(test_server) == before + n + 1
 
 
-def test_mutex_excludes_across_workers(test_server):
+@suspend_bug
+def test_cleanups_run_when_raising_after_a_suspension(start_server):
+    s = start_server("pt_test_server")
+    before = defer_count(s)
+    for _ in range(3):
+        status, _, body = s.get("/defer_sleep")
+        assert (status, body) == (400, b"deferred")
+    assert defer_count(s) == before + 3
+
+
+@suspend_bug
+def test_mutex_excludes_across_workers(start_server):
     """Concurrent read-sleep-write increments under a pt_mutex_t from both
     workers lose nothing, and they run one at a time."""
+    test_server = start_server("pt_test_server", workers=2)
     # Find keep-alive connections on each worker (the kernel spreads them).
     by_worker = {}
     conns = []

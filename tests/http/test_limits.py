@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import TEXT_CT, HOST, request_bytes, wait_until
+from conftest import TEXT_CT, HOST, request_bytes, suspend_bug, wait_until
 
 MAX_BODY = 1000
 MAX_URI = 200
@@ -22,12 +22,14 @@ def reason(code):
     return http.HTTPStatus(code).phrase
 
 
+LIMITS = dict(PT_MAX_BODY=MAX_BODY, PT_MAX_URI=MAX_URI, PT_MAX_HEADER_BYTES=MAX_HEADER_BYTES,
+              PT_MAX_HEADERS=MAX_HEADERS, PT_HEADER_TIMEOUT_MS=HEADER_TIMEOUT_MS,
+              PT_IDLE_TIMEOUT_MS=IDLE_TIMEOUT_MS)
+
+
 @pytest.fixture(scope="module")
 def limited(module_server_factory):
-    return module_server_factory(
-        "pt_test_server", PT_MAX_BODY=MAX_BODY, PT_MAX_URI=MAX_URI,
-        PT_MAX_HEADER_BYTES=MAX_HEADER_BYTES, PT_MAX_HEADERS=MAX_HEADERS,
-        PT_HEADER_TIMEOUT_MS=HEADER_TIMEOUT_MS, PT_IDLE_TIMEOUT_MS=IDLE_TIMEOUT_MS)
+    return module_server_factory("pt_test_server", **LIMITS)
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +238,9 @@ def test_stalled_body_gets_408(limited):
         assert time.monotonic() - t0 < IDLE_TIMEOUT_MS / 1000 + 3
 
 
-def test_handler_longer_than_idle_timeout_is_not_cut(limited):
+@suspend_bug
+def test_handler_longer_than_idle_timeout_is_not_cut(start_server):
+    limited = start_server("pt_test_server", **LIMITS)
     ms = IDLE_TIMEOUT_MS * 2
     with limited.raw() as c:
         c.send(request_bytes("GET", f"/sleep/{ms}"))

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import connection_refused, request_bytes, wait_until
+from conftest import connection_refused, request_bytes, suspend_bug, wait_until
 
 
 def sleep_in_background(server, ms):
@@ -35,6 +35,7 @@ def wait_in_flight(server):
     time.sleep(0.3)
 
 
+@suspend_bug
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_graceful_shutdown_finishes_in_flight_request(start_server, sig):
     s = start_server("pt_test_server", workers=2)

@@ -102,7 +102,15 @@ PT_GET("/defer", defer_then_raise)
     pt_req_defer(req, count_cleanup, &defer_count);
     /* Arena memory from the abandoned frame must be released too (ASan checks). */
     (void)pt_strf("%s", "scratch that dies with the request");
-    pt_sleep_ms(1); /* raise from a resumed coroutine, not the first slice */
+    pt_raise(PT_VALIDATION, .text = "deferred");
+}
+
+/* The same, raising from a coroutine that was suspended and resumed. */
+PT_GET("/defer_sleep", defer_sleep_then_raise)
+{
+    pt_req_defer(req, count_cleanup, &defer_count);
+    (void)pt_strf("%s", "scratch that dies with the request");
+    pt_sleep_ms(1);
     pt_raise(PT_VALIDATION, .text = "deferred");
 }
 
