@@ -1,0 +1,110 @@
+"""Graceful shutdown: in-flight requests finish, new connections are refused,
+the process exits 0; a request that outlasts the shutdown timeout does not
+keep the process alive."""
+import signal
+import threading
+import time
+
+import pytest
+
+from conftest import connection_refused, request_bytes, suspend_bug, wait_until
+
+
+def sleep_in_background(server, ms):
+    """Starts GET /sleep/<ms> on its own connection; returns (thread, result dict)."""
+    result = {}
+
+    def run():
+        try:
+            with server.raw(timeout=30) as c:
+                c.send(request_bytes("GET", f"/sleep/{ms}"))
+                r = c.read_response()
+                result["response"] = r
+                result["closed"] = c.closed_by_peer(timeout=10)
+        except Exception as e:  # noqa: BLE001 - checked by the test
+            result["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, result
+
+
+def wait_in_flight(server):
+    """Gives the server time to accept the connection and start the handler
+    (generous for ASan builds; the sleeps under test are much longer)."""
+    time.sleep(0.3)
+
+
+@suspend_bug
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_graceful_shutdown_finishes_in_flight_request(start_server, sig):
+    s = start_server("pt_test_server", workers=2)
+    ms = 1500
+    t, result = sleep_in_background(s, ms)
+    wait_in_flight(s)
+    t_sig = time.monotonic()
+    s.send_signal(sig)
+    # New connections are refused once the listeners are closed.
+    assert wait_until(lambda: connection_refused(s.port), 5, 0.05), "still accepting after the signal"
+    refused_at = time.monotonic() - t_sig
+    t.join(30)
+    assert "error" not in result, result.get("error")
+    r = result["response"]
+    assert r.status == 200 and r.json()["data"] == {"slept": ms}
+    assert (r.header("Connection") or "").lower() == "close"
+    assert result["closed"]
+    # The listeners closed while the request was still running.
+    assert refused_at < ms / 1000 - 0.3, refused_at
+    # It exits by itself (a second signal would be a hard stop: libuv restores
+    # the default disposition once the server's signal handles are closed).
+    code = s.wait_exit(timeout=15)
+    assert code == 0, s.logs()
+
+
+def test_idle_keep_alive_connections_do_not_delay_shutdown(start_server):
+    s = start_server("pt_test_server", workers=2)
+    idle = [s.raw() for _ in range(4)]
+    try:
+        for c in idle:
+            c.send(request_bytes("GET", "/whoami"))
+            assert c.read_response().status == 200
+        t0 = time.monotonic()
+        assert s.stop(timeout=15) == 0
+        assert time.monotonic() - t0 < 3
+        for c in idle:
+            assert c.closed_by_peer(timeout=2)
+    finally:
+        for c in idle:
+            c.close()
+
+
+def test_shutdown_with_no_traffic_is_prompt(start_server):
+    s = start_server("pt_test_server", workers=4)
+    t0 = time.monotonic()
+    assert s.stop(timeout=15) == 0
+    assert time.monotonic() - t0 < 3
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the shutdown deadline (limits.shutdown_timeout_ms) "
+                   "does not bound the exit: pt_on_deadline closes the connections but the "
+                   "handler's pt_sleep_ms timer keeps the worker loop alive, so the process only "
+                   "exits when the abandoned request's sleep ends")
+def test_request_outlasting_shutdown_timeout(start_server):
+    timeout_ms = 500
+    # The abandoned coroutine's memory is reported by LeakSanitizer: that is
+    # expected here, so leak checking is off for this process only.
+    s = start_server("pt_test_server", workers=1, PT_SHUTDOWN_TIMEOUT_MS=timeout_ms,
+                     ASAN_OPTIONS="detect_leaks=0")
+    t, result = sleep_in_background(s, 8000)
+    wait_in_flight(s)
+    t0 = time.monotonic()
+    s.send_signal(signal.SIGTERM)
+    try:
+        code = s.wait_exit(timeout=timeout_ms / 1000 + 4)
+    finally:
+        t.join(30)
+    elapsed = time.monotonic() - t0
+    assert code == 0, s.logs()
+    assert elapsed < timeout_ms / 1000 + 3, elapsed
+    # The abandoned request's connection was closed without a response.
+    assert "response" not in result, result
