@@ -73,11 +73,27 @@ static int pt_on_header_field(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
+/* RFC 9110 5.1: a field name is a token. llhttp lets some bytes through
+ * (spaces before the colon); a name with them is refused. */
+static bool pt_is_token(const char *s, size_t n)
+{
+    if (!n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch <= 0x20 || ch >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", ch))
+            return false;
+    }
+    return true;
+}
+
 static int pt_on_header_field_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
     if (c->req.nheaders >= c->worker->limits->max_headers)
         return pt_fail(c, 431, NULL);
+    if (!pt_is_token(c->tok.data, c->tok.len))
+        return pt_fail(c, 400, "400: Bad Request (invalid header name)");
     c->cur_field = pt_arena_strndup(&c->req.arena, c->tok.data ? c->tok.data : "", c->tok.len);
     c->cur_field_len = c->tok.len;
     c->tok.len = 0;
@@ -143,7 +159,8 @@ static int pt_on_body(llhttp_t *p, const char *at, size_t len)
 static int pt_on_message_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    c->req.keep_alive = llhttp_should_keep_alive(p);
+    /* No protocol switching (Upgrade, CONNECT): answer, then close. */
+    c->req.keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
     return HPE_PAUSED; /* one request at a time: see conn.h */
 }
 
@@ -394,19 +411,11 @@ void pt_conn_request_done(pt_conn_t *c)
         pt_conn_read_start(c);
 }
 
-static const char *pt_parse_error_text(llhttp_errno_t e)
+/* "400: Bad Request (<llhttp's reason>)", in the request arena. */
+static const char *pt_parse_error_text(pt_conn_t *c)
 {
-    switch (e) {
-    case HPE_INVALID_METHOD: return "400: Bad Request (invalid method)";
-    case HPE_INVALID_VERSION: return "400: Bad Request (invalid HTTP version)";
-    case HPE_INVALID_URL: return "400: Bad Request (invalid request target)";
-    case HPE_INVALID_HEADER_TOKEN: return "400: Bad Request (invalid header)";
-    case HPE_INVALID_CONTENT_LENGTH: return "400: Bad Request (invalid Content-Length)";
-    case HPE_UNEXPECTED_CONTENT_LENGTH: return "400: Bad Request (Content-Length with Transfer-Encoding)";
-    case HPE_INVALID_CHUNK_SIZE: return "400: Bad Request (invalid chunk size)";
-    case HPE_INVALID_TRANSFER_ENCODING: return "400: Bad Request (invalid Transfer-Encoding)";
-    default: return NULL;
-    }
+    const char *why = llhttp_get_error_reason(&c->parser);
+    return why && *why ? pt_arena_printf(&c->req.arena, "400: Bad Request (%s)", why) : NULL;
 }
 
 static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
@@ -417,15 +426,14 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
         llhttp_errno_t e = llhttp_execute(&c->parser, p, (size_t)(end - p));
         if (e == HPE_OK)
             break;
-        if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
+        if (e == HPE_PAUSED_UPGRADE) {
+            /* The upgrade request was answered (it closes the connection);
+             * what follows it is not HTTP we parse. */
+            break;
+        }
+        if (e == HPE_PAUSED) {
             p = llhttp_get_error_pos(&c->parser);
-            if (e == HPE_PAUSED_UPGRADE) {
-                /* No protocol switching here: answer, then close. */
-                c->req.keep_alive = false;
-                llhttp_resume_after_upgrade(&c->parser);
-            } else {
-                llhttp_resume(&c->parser);
-            }
+            llhttp_resume(&c->parser);
             c->state = PT_CONN_HANDLING;
             pt_conn_list_put(c->worker, c, PT_LIST_NONE);
             pt_req_dispatch(&c->req);
@@ -439,8 +447,8 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
             continue;
         }
         int status = c->parse_error ? c->parse_error : 400;
-        const char *text = c->parse_error ? c->parse_error_text : pt_parse_error_text(e);
         pt_req_reset(&c->req);
+        const char *text = c->parse_error ? c->parse_error_text : pt_parse_error_text(c);
         pt_resp_simple(c, status, text, true);
         c->state = PT_CONN_CLOSING;
         break;

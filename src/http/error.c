@@ -31,7 +31,7 @@ _Noreturn void pt_raise_status_opts(int status, const pt_raise_opts_t *o)
                 o->text ? ", " : "", o->text ? o->text : "");
         abort();
     }
-    if (status < 100 || status > 999) {
+    if (status < 200 || status > 999) {
         fprintf(stderr, "ponty: %s %s: raised invalid status %d; answering 500\n",
                 r->method, r->path, status);
         status = 500;

@@ -127,6 +127,17 @@ void pt_resp_write(pt_conn_t *c, pt_req_t *r)
 {
     pt_worker_t *w = c->worker;
     int status = r->status ? r->status : 500;
+    if (status < 200 || status > 999) {
+        /* 1xx are interim answers; a handler cannot end a request with one. */
+        fprintf(stderr, "ponty: %s %s: invalid final status %d; answering 500\n", r->method, r->path, status);
+        status = 500;
+        r->envelope = false;
+        r->resp_body = NULL;
+        if (r->json_body) {
+            json_decref(r->json_body);
+            r->json_body = NULL;
+        }
+    }
     const char *ctype = r->content_type;
     const char *body;
     size_t len;

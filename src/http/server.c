@@ -192,6 +192,17 @@ int pt_run_opts(const pt_run_opts_t *o)
         nprov++;
     }
 
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    pt_main_loop = &loop;
+    uv_signal_t sigint, sigterm;
+    uv_signal_init(&loop, &sigint);
+    uv_signal_init(&loop, &sigterm);
+    sigint.data = &sigterm;
+    sigterm.data = &sigint;
+    /* Handlers first: a signal that arrives once workers serve must find them. */
+    uv_signal_start(&sigint, pt_on_signal, SIGINT);
+    uv_signal_start(&sigterm, pt_on_signal, SIGTERM);
     pt_workers = calloc(nworkers, sizeof *pt_workers);
     pt_nworkers = 0;
     rc = 0;
@@ -217,17 +228,7 @@ int pt_run_opts(const pt_run_opts_t *o)
         fflush(stdout);
     }
 
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    pt_main_loop = &loop;
-    uv_signal_t sigint, sigterm;
-    uv_signal_init(&loop, &sigint);
-    uv_signal_init(&loop, &sigterm);
-    sigint.data = &sigterm;
-    sigterm.data = &sigint;
     if (rc == 0) {
-        uv_signal_start(&sigint, pt_on_signal, SIGINT);
-        uv_signal_start(&sigterm, pt_on_signal, SIGTERM);
         uv_run(&loop, UV_RUN_DEFAULT);
     } else {
         for (unsigned i = 0; i < pt_nworkers; i++)

@@ -72,8 +72,10 @@ static void pt_on_deadline(uv_timer_t *t)
 {
     pt_worker_t *w = t->data;
     uv_walk(&w->loop, pt_walk_close, &w->listener);
-    uv_close((uv_handle_t *)&w->sweep, NULL);
-    uv_close((uv_handle_t *)&w->deadline, NULL);
+    /* Handlers still suspended hold timers and stacks we cannot unwind:
+     * leave the loop now and let the process exit without them. */
+    w->abandoned = true;
+    uv_stop(&w->loop);
 }
 
 static void pt_maybe_finish(pt_worker_t *w)
@@ -126,6 +128,11 @@ static void *pt_worker_main(void *arg)
     w->sched = pt_sched_new(&w->loop, w->stack_size);
     pt_router_thread_prepare(w->router);
     uv_run(&w->loop, UV_RUN_DEFAULT);
+    if (w->abandoned) {
+        fprintf(stderr, "ponty: worker %u: %u request(s) abandoned at the shutdown deadline\n",
+                w->id, pt_sched_live(w->sched));
+        return NULL;
+    }
     pt_sched_free(w->sched);
     w->sched = NULL;
     pt_buf_free(&w->scratch);

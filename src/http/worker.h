@@ -35,6 +35,7 @@ struct pt_worker {
     unsigned            nconns;
     bool                draining;
     bool                listening;
+    bool                abandoned;     /* shutdown deadline passed with requests in flight */
     pt_conn_list_t      lists[3];
     pt_buf_t            scratch;       /* envelope rendering */
     char                date[64];      /* "Date: ...\r\n" */

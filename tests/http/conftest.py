@@ -27,6 +27,8 @@ import pytest
 
 BUILD_DIR = os.environ.get("PT_BUILD_DIR") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "build")
+SOURCE_DIR = os.environ.get("PT_SOURCE_DIR") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0   # ASan builds start slower
 STOP_TIMEOUT = 15.0
@@ -42,15 +44,6 @@ def _sanitized_build():
 
 
 SANITIZED = _sanitized_build()
-
-# Tests whose handler suspends (pt_sleep_ms, a contended pt_mutex_t) as the
-# last request of a read. Each starts its own server so a crash cannot spread.
-suspend_bug = pytest.mark.xfail(
-    SANITIZED, strict=True,
-    reason="BUG (sanitizer builds): when a handler suspends and no input follows its request, "
-           "pt_conn_feed (src/http/conn.c:435) calls pt_buf_append(&c->pending, p, 0) on an "
-           "empty buffer, i.e. memcpy(NULL, p, 0): UBSan 'null pointer passed as argument 1' "
-           "aborts the server (buf.h:33). Release builds survive by luck; it is still UB.")
 
 JSON_CT = "application/json; charset=utf-8"
 TEXT_CT = "text/plain; charset=utf-8"
@@ -73,7 +66,7 @@ def binary_path(name):
 class Server:
     """A running server process on 127.0.0.1:port."""
 
-    def __init__(self, name, env=None, workers=2):
+    def __init__(self, name, env=None, workers=2, cwd=None):
         self.name = name
         self.path = binary_path(name)
         self.port = free_port()
@@ -91,7 +84,9 @@ class Server:
         self.err_path = os.path.join(self._dir.name, "stderr")
         self._out = open(self.out_path, "wb")
         self._err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen([self.path], env=self.env, stdin=subprocess.DEVNULL,
+        # Examples read their files (validator.json) from examples/, as `make run` does.
+        self.cwd = cwd or os.path.join(SOURCE_DIR, "examples")
+        self.proc = subprocess.Popen([self.path], env=self.env, stdin=subprocess.DEVNULL, cwd=self.cwd,
                                      stdout=self._out, stderr=self._err)
         self.returncode = None
         self.stopped = False

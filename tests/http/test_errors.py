@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import JSON_CT, TEXT_CT, check_envelope, now_ms, request_bytes, suspend_bug
+from conftest import JSON_CT, TEXT_CT, check_envelope, now_ms, request_bytes
 
 
 def reason(code):
@@ -61,10 +61,6 @@ def test_raise_204_has_no_body(test_server):
         assert c.read_response().status == 200  # no stray body bytes in between
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: pt_raise_status with a 1xx status (e.g. 150) writes "
-                   "a final response '150 Unknown' without Content-Length but with the body "
-                   "'150: Unknown', desynchronising the connection; only <100 and >999 are "
-                   "mapped to 500")
 def test_raise_1xx_is_a_programming_error(test_server):
     with test_server.raw() as c:
         c.send(request_bytes("GET", "/raise/150") + request_bytes("GET", "/whoami"))
@@ -191,7 +187,6 @@ def test_cleanups_run_on_raise_and_return_paths(test_server):
     assert defer_count(test_server) == before + n + 1
 
 
-@suspend_bug
 def test_cleanups_run_when_raising_after_a_suspension(start_server):
     s = start_server("pt_test_server")
     before = defer_count(s)
@@ -201,7 +196,6 @@ def test_cleanups_run_when_raising_after_a_suspension(start_server):
     assert defer_count(s) == before + 3
 
 
-@suspend_bug
 def test_mutex_excludes_across_workers(start_server):
     """Concurrent read-sleep-write increments under a pt_mutex_t from both
     workers lose nothing, and they run one at a time."""

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import JSON_CT, TEXT_CT, check_envelope, now_ms, request_bytes, suspend_bug
+from conftest import JSON_CT, TEXT_CT, check_envelope, now_ms, request_bytes
 
 
 def big_body(n):
@@ -258,7 +258,6 @@ def test_expect_100_continue_with_curl(test_server):
     assert time.monotonic() - t0 < 0.9
 
 
-@suspend_bug
 def test_suspending_handler_on_fresh_connection(start_server):
     """The simplest suspension: one request, alone in its read, that sleeps."""
     s = start_server("pt_test_server")
@@ -269,7 +268,6 @@ def test_suspending_handler_on_fresh_connection(start_server):
     assert s.alive(), s.logs()
 
 
-@suspend_bug
 def test_concurrent_requests_do_not_block_each_other(start_server):
     """20 requests that each sleep 400 ms, on 20 connections, complete in far
     less than the 8 s a sequential server would need (2 workers × 10 each)."""

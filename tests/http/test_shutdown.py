@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import connection_refused, request_bytes, suspend_bug, wait_until
+from conftest import connection_refused, request_bytes, wait_until
 
 
 def sleep_in_background(server, ms):
@@ -35,7 +35,6 @@ def wait_in_flight(server):
     time.sleep(0.3)
 
 
-@suspend_bug
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_graceful_shutdown_finishes_in_flight_request(start_server, sig):
     s = start_server("pt_test_server", workers=2)
@@ -85,10 +84,6 @@ def test_shutdown_with_no_traffic_is_prompt(start_server):
     assert time.monotonic() - t0 < 3
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the shutdown deadline (limits.shutdown_timeout_ms) "
-                   "does not bound the exit: pt_on_deadline closes the connections but the "
-                   "handler's pt_sleep_ms timer keeps the worker loop alive, so the process only "
-                   "exits when the abandoned request's sleep ends")
 def test_request_outlasting_shutdown_timeout(start_server):
     timeout_ms = 500
     # The abandoned coroutine's memory is reported by LeakSanitizer: that is
