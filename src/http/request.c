@@ -60,17 +60,24 @@ void pt_req_destroy(pt_req_t *r)
     pt_buf_free(&r->body);
 }
 
+/* Appends to an arena-backed header array, doubling it when full. */
+static void pt_headers_push(pt_arena_t *a, pt_header_t **arr, unsigned *n, unsigned *cap, pt_header_t h)
+{
+    if (*n == *cap) {
+        unsigned ncap = *cap ? *cap * 2 : 16;
+        pt_header_t *grown = pt_arena_alloc(a, ncap * sizeof *grown);
+        if (*n)
+            memcpy(grown, *arr, *n * sizeof *grown);
+        *arr = grown;
+        *cap = ncap;
+    }
+    (*arr)[(*n)++] = h;
+}
+
 void pt_req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen)
 {
-    if (r->nheaders == r->headers_cap) {
-        unsigned cap = r->headers_cap ? r->headers_cap * 2 : 16;
-        pt_header_t *h = pt_arena_alloc(&r->arena, cap * sizeof *h);
-        if (r->nheaders)
-            memcpy(h, r->headers, r->nheaders * sizeof *h);
-        r->headers = h;
-        r->headers_cap = cap;
-    }
-    r->headers[r->nheaders++] = (pt_header_t){ name, value, nlen, vlen };
+    pt_headers_push(&r->arena, &r->headers, &r->nheaders, &r->headers_cap,
+                    (pt_header_t){ name, value, nlen, vlen });
 }
 
 /* ---- accessors ---- */
@@ -203,22 +210,14 @@ char *pt_strf(const char *fmt, ...)
 
 void pt_resp_header(pt_req_t *r, const char *name, const char *value)
 {
-    if (r->nresp_headers == r->resp_headers_cap) {
-        unsigned cap = r->resp_headers_cap ? r->resp_headers_cap * 2 : 8;
-        pt_header_t *h = pt_arena_alloc(&r->arena, cap * sizeof *h);
-        if (r->nresp_headers)
-            memcpy(h, r->resp_headers, r->nresp_headers * sizeof *h);
-        r->resp_headers = h;
-        r->resp_headers_cap = cap;
-    }
     /* CR/LF in a header would split the response: refuse them. */
     if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n")) {
         fprintf(stderr, "ponty: response header '%s' dropped: contains CR, LF or ':'\n", name);
         return;
     }
-    r->resp_headers[r->nresp_headers++] = (pt_header_t){
-        pt_arena_strdup(&r->arena, name), pt_arena_strdup(&r->arena, value), strlen(name), strlen(value)
-    };
+    pt_headers_push(&r->arena, &r->resp_headers, &r->nresp_headers, &r->resp_headers_cap,
+                    (pt_header_t){ pt_arena_strdup(&r->arena, name), pt_arena_strdup(&r->arena, value),
+                                   strlen(name), strlen(value) });
 }
 
 void pt_reply(pt_req_t *r, int status, const char *content_type, const void *body, size_t len)
