@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #ifdef PT_CORO_UCONTEXT
+#include <fenv.h>
 #include <ucontext.h>
 #endif
 #ifdef PT_HAVE_VALGRIND
@@ -178,6 +179,11 @@ static void pt_coro_main(void *arg)
 #ifdef PT_ASAN
     /* First entry: learn the resumer's stack bounds for the way back. */
     __sanitizer_finish_switch_fiber(NULL, &co->caller_bottom, &co->caller_size);
+#endif
+#ifdef PT_CORO_UCONTEXT
+    /* makecontext copies the creator's FP modes; start from the defaults as
+     * the hand-written switch does (swapcontext keeps each context's own). */
+    fesetenv(FE_DFL_ENV);
 #endif
     co->fn(co->arg);
     pt_coro_exit();
