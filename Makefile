@@ -8,7 +8,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all setup build run test asan bench clean
+.PHONY: all setup build run test asan ucontext aarch64-check bench clean
 
 all: build
 
@@ -32,8 +32,22 @@ asan: setup
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# The ucontext fallback of the coroutine switch, with the unit tests.
+ucontext: setup
+	cmake -S . -B build-ucontext -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPT_CORO_UCONTEXT=ON $(CMAKE_ARGS)
+	cmake --build build-ucontext -j $(JOBS)
+	cd build-ucontext && ctest --output-on-failure -j $(JOBS) -R '^unit\.'
+
+# The aarch64 context switch, cross-compiled and run under qemu-user.
+aarch64-check:
+	@sh scripts/setup.sh cross
+	mkdir -p build-cross
+	aarch64-linux-gnu-gcc -O2 -static -Isrc -Iinclude tests/arch/coro_smoke.c src/core/coro.c \
+		src/core/coro_switch_aarch64.S -lm -o build-cross/coro_smoke_aarch64
+	qemu-aarch64 build-cross/coro_smoke_aarch64
+
 bench: build
 	sh bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_DIR)
+	rm -rf $(BUILD) $(ASAN_DIR) build-ucontext build-cross
