@@ -394,7 +394,6 @@ static sch_t *compile_ref(cctx_t *c, const char *base, const char *ref, const ch
         free(abs);
         return NULL;
     }
-    free(abs);
     const char *tbase = pmap_get(&c->bases, target);
     if (!tbase)
         tbase = pmap_get(&c->bases, res);
@@ -403,6 +402,7 @@ static sch_t *compile_ref(cctx_t *c, const char *base, const char *ref, const ch
     char *tpath = NULL;
     if (res == c->s->doc && frag[0] == '/')
         tpath = strdup(frag);
+    free(abs);
     sch_t *r = compile_node(c, target, tbase ? tbase : "", tpath ? tpath : path);
     free(tpath);
     return r;
