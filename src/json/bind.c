@@ -199,17 +199,15 @@ static void dpath(sbuf_t *b, const dseg_t *s)
 /* Records a decode error at path; msg is consumed. Always returns -1. */
 static int dfail(dctx_t *c, const dseg_t *path, const char *kw, sbuf_t *msg)
 {
+    char *m = sb_take(msg);
     if (c->err) {
-        pt_schema_error_clear(c->err);
         sbuf_t p = {0};
         dpath(&p, path);
-        c->err->message = sb_take(msg);
-        c->err->instance_path = sb_take(&p);
-        c->err->schema_path = strdup("");
-        c->err->keyword = kw;
-    } else {
-        free(sb_take(msg));
+        char *ip = sb_take(&p);
+        err_set(c->err, m ? m : "out of memory", ip ? ip : "", "", kw);
+        free(ip);
     }
+    free(m);
     return -1;
 }
 

@@ -128,15 +128,15 @@ static void cfail(cctx_t *c, const char *path, const char *fmt, ...)
     if (vasprintf(&m, fmt, ap) < 0)
         m = NULL;
     va_end(ap);
-    pt_schema_error_clear(c->err);
     sbuf_t b = {0};
     sb_puts(&b, "invalid schema at '");
     sb_puts(&b, path);
     sb_puts(&b, "': ");
     sb_puts(&b, m ? m : "out of memory");
     free(m);
-    c->err->message = sb_take(&b);
-    c->err->schema_path = strdup(path);
+    char *msg = sb_take(&b);
+    err_set(c->err, msg ? msg : "out of memory", NULL, path, NULL);
+    free(msg);
 }
 
 static void oom(cctx_t *c) { cfail(c, "", "out of memory"); }
@@ -512,13 +512,6 @@ static bool compile_list(cctx_t *c, kw_t *k, const json_t *v, const char *base, 
     return true;
 }
 
-uint32_t prop_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
 
 static bool compile_props(cctx_t *c, kw_t *k, const json_t *v, const char *base, const char *kpath)
 {
@@ -564,7 +557,7 @@ const prop_t *props_find(const kw_t *k, const char *name, size_t len)
     int32_t ix;
     while ((ix = k->u.props.table[j]) >= 0) {
         const prop_t *p = &k->u.props.v[ix];
-        if (p->hash == h && p->len == len && !memcmp(p->name, name, len))
+        if (p->hash == h && p->len == len && key_eq(p->name, name, len))
             return p;
         j = (j + 1) & k->u.props.mask;
     }
@@ -916,6 +909,126 @@ out:
     return c->failed ? NULL : n;
 }
 
+/* ------------------------------------------------------ fast-path setup */
+
+#define T_ALL (T_NULL | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NUMBER | T_INTEGER | T_STRING)
+
+/* A node is "simple" when its validity depends on the instance's type
+ * only: true/false, {}, {"type": ...}, an anyOf of simple nodes (the
+ * Optional[...] shape) or a $ref to a simple node. Checking it then costs
+ * one mask test and no call. Iterated because simplicity flows up. */
+static void mark_simple(cctx_t *c)
+{
+    for (int round = 0; round < 8; round++) {
+        bool changed = false;
+        for (size_t i = 0; i < c->nodes.cap; i++) {
+            sch_t *n = c->nodes.keys[i] ? c->nodes.vals[i] : NULL;
+            if (!n || n->simple)
+                continue;
+            unsigned m = 0;
+            bool ok = false;
+            if (n->boolean) {
+                ok = true;
+                m = n->boolean == 1 ? T_ALL : 0;
+            } else if (n->nkw == 0) {
+                ok = true;
+                m = T_ALL;
+            } else if (n->nkw == 1 && n->kw[0].kind == KW_TYPE) {
+                ok = true;
+                m = n->kw[0].u.types;
+            } else if (n->nkw == 1 && n->kw[0].kind == KW_REF && n->kw[0].u.sub->simple) {
+                ok = true;
+                m = n->kw[0].u.sub->tmask;
+            } else if (n->nkw == 1 && n->kw[0].kind == KW_ANY_OF) {
+                ok = true;
+                for (size_t j = 0; j < n->kw[0].u.list.n && ok; j++) {
+                    ok = n->kw[0].u.list.v[j]->simple;
+                    m |= n->kw[0].u.list.v[j]->tmask;
+                }
+            }
+            if (ok) {
+                n->simple = true;
+                n->tmask = m;
+                changed = true;
+            }
+        }
+        if (!changed)
+            break;
+    }
+}
+
+static plan_entry_t *plan_slot(objplan_t *p, const char *name, size_t len)
+{
+    uint32_t h = prop_hash(name, len), j = h & p->mask;
+    while (p->table[j] >= 0) {
+        plan_entry_t *e = &p->v[p->table[j]];
+        if (e->hash == h && e->len == len && !memcmp(e->name, name, len))
+            return e;
+        j = (j + 1) & p->mask;
+    }
+    plan_entry_t *e = &p->v[p->n];
+    *e = (plan_entry_t){name, len, h, NULL, 0};
+    p->table[j] = (int32_t)p->n++;
+    return e;
+}
+
+static void build_plan(cctx_t *c, sch_t *n)
+{
+    kw_t *props = NULL, *req = NULL, *addl = NULL;
+    bool pats = false;
+    for (size_t i = 0; i < n->nkw; i++) {
+        kw_t *k = &n->kw[i];
+        if (k->kind == KW_PROPERTIES)
+            props = k;
+        else if (k->kind == KW_REQUIRED)
+            req = k;
+        else if (k->kind == KW_ADDITIONAL_PROPERTIES)
+            addl = k;
+        else if (k->kind == KW_PATTERN_PROPERTIES)
+            pats = true;
+    }
+    if ((!props && !req) || (req && req->u.names.n > 64))
+        return;
+    size_t cap = (props ? props->u.props.n : 0) + (req ? req->u.names.n : 0), tn = 4;
+    while (tn < cap * 2)
+        tn *= 2;
+    objplan_t *p = pool_alloc(&c->s->pool, sizeof *p);
+    if (!p || !(p->v = pool_alloc(&c->s->pool, (cap ? cap : 1) * sizeof *p->v)) ||
+        !(p->table = pool_alloc(&c->s->pool, tn * sizeof(int32_t))))
+        return; /* no plan: the keyword path still works */
+    p->mask = (uint32_t)tn - 1;
+    for (size_t i = 0; i < tn; i++)
+        p->table[i] = -1;
+    for (size_t i = 0; props && i < props->u.props.n; i++)
+        plan_slot(p, props->u.props.v[i].name, props->u.props.v[i].len)->schema = props->u.props.v[i].schema;
+    for (size_t i = 0; req && i < req->u.names.n; i++) {
+        uint64_t bit = 1ULL << i;
+        plan_slot(p, req->u.names.v[i], strlen(req->u.names.v[i]))->bit = bit;
+        p->required |= bit;
+    }
+    if (props)
+        props->fused = true;
+    if (req)
+        req->fused = true;
+    if (addl && !pats) {
+        addl->fused = true;
+        if (addl->u.sub->boolean == 2)
+            p->closed = true;
+        else if (addl->u.sub->boolean == 0)
+            p->extra = addl->u.sub;
+    }
+    n->plan = p;
+}
+
+static void build_plans(cctx_t *c)
+{
+    for (size_t i = 0; i < c->nodes.cap; i++) {
+        sch_t *n = c->nodes.keys[i] ? c->nodes.vals[i] : NULL;
+        if (n && !n->boolean)
+            build_plan(c, n);
+    }
+}
+
 /* ------------------------------------------------------------ public API */
 
 static void cctx_free(cctx_t *c)
@@ -960,6 +1073,7 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
         set_error(err, "", "out of memory");
         return NULL;
     }
+    objiter_init();
     s->doc = json_incref(schema);
     s->formats = !opts->no_format;
     s->max_depth = opts->max_depth > 0 ? opts->max_depth : PT_SCHEMA_DEFAULT_MAX_DEPTH;
@@ -984,6 +1098,10 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
         index_doc(&c, METASCHEMA_URI, meta);
     if (!c.failed)
         s->root = compile_node(&c, schema, root_base, "");
+    if (!c.failed && s->root) {
+        mark_simple(&c);
+        build_plans(&c);
+    }
     cctx_free(&c);
     if (c.failed || !s->root) {
         if (err && !err->message)
@@ -1004,11 +1122,11 @@ pt_schema_t *pt_schema_compile_file(const char *path, const pt_schema_opts_t *op
         /* name the file: start-up errors must say which schema is bad */
         sbuf_t b = {0};
         sb_printf(&b, "%s: %s", path, err->message);
-        char *m = sb_take(&b);
-        if (m) {
-            free(err->message);
-            err->message = m;
-        }
+        char *m = sb_take(&b), *sp = strdup(err->schema_path ? err->schema_path : "");
+        if (m && sp)
+            err_set(err, m, NULL, sp, NULL);
+        free(m);
+        free(sp);
     }
     json_decref(doc);
     return s;

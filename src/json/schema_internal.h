@@ -13,6 +13,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <string.h>
+
 #include "ponty/jsonschema.h"
 
 /* ----------------------------------------------------------- small bits */
@@ -179,13 +181,40 @@ typedef struct kw {
     /* ADDITIONAL_PROPERTIES: the siblings that decide what is "additional" */
     const struct kw *sib_props, *sib_pats;
     size_t tuple_len; /* ADDITIONAL_ITEMS: length of a sibling items array, SIZE_MAX = not applicable */
+    bool fused;       /* handled by the node's objplan in M_BOOL */
 } kw_t;
+
+/* Fast-path plan for objects, used when only validity matters: one pass
+ * over the instance's keys checks "properties", "required" and (without
+ * patternProperties) "additionalProperties" together, instead of one hash
+ * lookup per declared name per keyword. */
+typedef struct plan_entry {
+    const char *name;
+    size_t len;
+    uint32_t hash;
+    sch_t *schema;   /* from "properties", or NULL */
+    uint64_t bit;    /* required bit, or 0 */
+} plan_entry_t;
+
+typedef struct objplan {
+    plan_entry_t *v;
+    size_t n;
+    int32_t *table;
+    uint32_t mask;
+    uint64_t required; /* all required bits */
+    bool closed;       /* additionalProperties: false */
+    sch_t *extra;      /* additionalProperties schema, or NULL */
+} objplan_t;
 
 struct sch {
     int boolean; /* 0: object schema, 1: true, 2: false */
     kw_t *kw;
     size_t nkw;
     const json_t *json;
+    /* M_BOOL shortcuts, computed after compiling */
+    bool simple;      /* valid iff the instance's type is in tmask */
+    unsigned tmask;
+    objplan_t *plan;  /* object fast path, or NULL */
 };
 
 typedef struct pcre_list {
@@ -205,8 +234,101 @@ struct pt_schema {
     int max_depth;
 };
 
-uint32_t prop_hash(const char *s, size_t n);
+/* Property-name hash for the compiled lookup tables. Validation hashes
+ * every instance key, so this reads at most two 8-byte words instead of
+ * looping over bytes; collisions only cost a comparison. */
+static inline uint32_t prop_hash(const char *s, size_t n)
+{
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        a = x;
+        b = y;
+    } else {
+        a = n ? ((uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+                 (unsigned char)s[n - 1])
+              : 0;
+        b = 0;
+    }
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ n) * 0xff51afd7ed558ccdULL;
+    return (uint32_t)(h >> 32);
+}
+
+/* Equality of two n-byte keys; short keys compare as two words. */
+static inline bool key_eq(const char *x, const char *y, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b, c, d;
+        memcpy(&a, x, 8);
+        memcpy(&b, y, 8);
+        memcpy(&c, x + n - 8, 8);
+        memcpy(&d, y + n - 8, 8);
+        return a == b && c == d;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t a, b, c, d;
+        memcpy(&a, x, 4);
+        memcpy(&b, y, 4);
+        memcpy(&c, x + n - 4, 4);
+        memcpy(&d, y + n - 4, 4);
+        return a == b && c == d;
+    }
+    return memcmp(x, y, n) == 0;
+}
 const prop_t *props_find(const kw_t *k, const char *name, size_t len);
+
+/* Member iteration without a library call per member (objiter.c). Used as
+ *   for (void *it = oi_first(x, &n); n--; it = oi_next(x, it)) ...
+ * objiter_init() must have run (pt_schema_compile does it). */
+typedef struct objiter_layout {
+    bool ok;
+    ptrdiff_t next, key, keylen, value;
+} objiter_layout_t;
+
+extern objiter_layout_t objiter_layout;
+void objiter_init(void);
+
+static inline void *oi_first(const json_t *x, size_t *n)
+{
+    *n = json_object_size(x);
+    return json_object_iter((json_t *)x);
+}
+static inline void *oi_next(const json_t *x, void *it)
+{
+    if (objiter_layout.ok) {
+        void *n;
+        memcpy(&n, (char *)it + objiter_layout.next, sizeof n);
+        return n;
+    }
+    return json_object_iter_next((json_t *)x, it);
+}
+static inline const char *oi_key(void *it)
+{
+    return objiter_layout.ok ? (const char *)it + objiter_layout.key : json_object_iter_key(it);
+}
+static inline size_t oi_keylen(void *it)
+{
+    if (objiter_layout.ok) {
+        size_t n;
+        memcpy(&n, (char *)it + objiter_layout.keylen, sizeof n);
+        return n;
+    }
+    return json_object_iter_key_len(it);
+}
+static inline json_t *oi_value(void *it)
+{
+    if (objiter_layout.ok) {
+        json_t *v;
+        memcpy(&v, (char *)it + objiter_layout.value, sizeof v);
+        return v;
+    }
+    return json_object_iter_value(it);
+}
 
 /* PCRE2 match data for this thread, big enough for every compiled pattern.
  * Created once per thread and reused, so matching allocates nothing. */
@@ -228,6 +350,9 @@ struct pt_schema_registry {
     size_t n, cap;
 };
 
+/* Error records: one block "message\0[instance_path\0]schema_path". */
+bool err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const char *kw);
+bool err_set(pt_schema_error_t *e, const char *msg, const char *ipath, const char *spath, const char *kw);
 void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -58,7 +58,7 @@ static bool sb_grow(sbuf_t *b, size_t extra)
         return false;
     if (b->len + extra + 1 <= b->cap)
         return true;
-    size_t cap = b->cap ? b->cap * 2 : 64;
+    size_t cap = b->cap ? b->cap * 2 : 128;
     while (cap < b->len + extra + 1)
         cap *= 2;
     char *s = realloc(b->s, cap);
@@ -358,28 +358,56 @@ size_t utf8_len(const char *s, size_t n)
 
 /* ----------------------------------------------------------------- errors */
 
+/* The three strings of a record live in one allocation owned by message:
+ * one malloc per error, one free in pt_schema_error_clear. */
+bool err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const char *kw)
+{
+    char *block = sb_take(b);
+    if (!block)
+        return false;
+    e->message = block;
+    e->instance_path = ioff == SIZE_MAX ? NULL : block + ioff;
+    e->schema_path = block + soff;
+    e->keyword = kw;
+    return true;
+}
+
+bool err_set(pt_schema_error_t *e, const char *msg, const char *ipath, const char *spath, const char *kw)
+{
+    pt_schema_error_clear(e);
+    sbuf_t b = {0};
+    sb_puts(&b, msg);
+    sb_putn(&b, "", 1);
+    size_t ioff = SIZE_MAX;
+    if (ipath) {
+        ioff = b.len;
+        sb_puts(&b, ipath);
+        sb_putn(&b, "", 1);
+    }
+    size_t soff = b.len;
+    sb_puts(&b, spath ? spath : "");
+    return err_take(e, &b, ioff, soff, kw);
+}
+
 void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
 {
     if (!err)
         return;
-    pt_schema_error_clear(err);
     va_list ap;
     va_start(ap, fmt);
     char *m = NULL;
     if (vasprintf(&m, fmt, ap) < 0)
         m = NULL;
     va_end(ap);
-    err->message = m;
-    err->schema_path = strdup(schema_path ? schema_path : "");
+    err_set(err, m ? m : "out of memory", NULL, schema_path, NULL);
+    free(m);
 }
 
 void pt_schema_error_clear(pt_schema_error_t *err)
 {
     if (!err)
         return;
-    free(err->message);
-    free(err->instance_path);
-    free(err->schema_path);
+    free(err->message); /* owns instance_path and schema_path too */
     *err = (pt_schema_error_t){0};
 }
 

@@ -82,37 +82,35 @@ static void path_rec(sbuf_t *b, const seg_t *s)
         sb_printf(b, "%zu", s->idx);
         return;
     }
-    for (const char *p = s->key; *p; p++) {
-        if (*p == '~')
-            sb_puts(b, "~0");
-        else if (*p == '/')
-            sb_puts(b, "~1");
-        else
-            sb_putn(b, p, 1);
+    /* copy runs between the characters JSON Pointer escapes */
+    const char *p = s->key;
+    for (;;) {
+        size_t run = strcspn(p, "~/");
+        sb_putn(b, p, run);
+        p += run;
+        if (!*p)
+            break;
+        sb_puts(b, *p == '~' ? "~0" : "~1");
+        p++;
     }
 }
 
-static char *path_str(const seg_t *s, const char *last)
-{
-    sbuf_t b = {0};
-    path_rec(&b, s);
-    if (last) {
-        seg_t l = {NULL, last, 0};
-        path_rec(&b, &l);
-    }
-    return sb_take(&b);
-}
-
-/* Records one error; msg is consumed. */
+/* Records one error; msg is consumed. The paths are appended to the
+ * message's buffer so the record is a single allocation. */
 static void emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg)
 {
     pt_schema_error_t e = {0};
-    e.message = sb_take(msg);
-    e.instance_path = path_str(ip, NULL);
-    e.schema_path = path_str(sp, kw);
-    e.keyword = kw;
-    if (!e.message || !e.instance_path || !e.schema_path) {
-        pt_schema_error_clear(&e);
+    sb_putn(msg, "", 1);
+    size_t ioff = msg->len;
+    path_rec(msg, ip);
+    sb_putn(msg, "", 1);
+    size_t soff = msg->len;
+    path_rec(msg, sp);
+    if (kw) {
+        seg_t l = {NULL, kw, 0};
+        path_rec(msg, &l);
+    }
+    if (!err_take(&e, msg, ioff, soff, kw)) {
         c->oom = true;
         return;
     }
@@ -694,8 +692,70 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
     return ok;
 }
 
+static inline bool plan_find_ok(vctx_t *c, const objplan_t *p, const char *key, size_t len, const json_t *v,
+                                bool *known, uint64_t *seen)
+{
+    uint32_t h = prop_hash(key, len), j = h & p->mask;
+    int32_t ix;
+    while ((ix = p->table[j]) >= 0) {
+        const plan_entry_t *e = &p->v[ix];
+        if (e->hash == h && e->len == len && key_eq(e->name, key, len)) {
+            *known = true;
+            *seen |= e->bit;
+            if (!e->schema)
+                return true;
+            if (e->schema->simple)
+                return type_ok(e->schema->tmask, v);
+            return v_node(c, e->schema, v, NULL, NULL);
+        }
+        j = (j + 1) & p->mask;
+    }
+    *known = false;
+    return true;
+}
+
+/* M_BOOL only: properties + required + additionalProperties in one pass. */
+static bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
+{
+    uint64_t seen = 0;
+    size_t n;
+    for (void *it = oi_first(x, &n); n--; it = n ? oi_next(x, it) : NULL) {
+        bool known;
+        const json_t *v = oi_value(it);
+        if (!plan_find_ok(c, p, oi_key(it), oi_keylen(it), v, &known, &seen))
+            return false;
+        if (!known) {
+            if (p->closed)
+                return false;
+            if (p->extra && !(p->extra->simple ? type_ok(p->extra->tmask, v) : v_node(c, p->extra, v, NULL, NULL)))
+                return false;
+        }
+    }
+    return (seen & p->required) == p->required;
+}
+
 static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp)
 {
+    if (c->mode == M_BOOL) {
+        if (n->simple)
+            return type_ok(n->tmask, x);
+        if (n->plan && json_is_object(x)) {
+            if (++c->depth > c->s->max_depth) {
+                c->depth--;
+                c->too_deep = true;
+                return false;
+            }
+            bool ok = run_plan(c, n->plan, x);
+            for (size_t i = 0; ok && i < n->nkw; i++) {
+                const kw_t *k = &n->kw[i];
+                if (k->fused)
+                    continue;
+                ok = k->kind == KW_TYPE ? type_ok(k->u.types, x) : v_kw(c, n, k, x, NULL, NULL);
+            }
+            c->depth--;
+            return ok;
+        }
+    }
     if (n->boolean == 1)
         return true;
     const kw_t *k = NULL;
@@ -743,7 +803,7 @@ bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
 
 int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first)
 {
-    if (first)
+    if (first && first->message)
         pt_schema_error_clear(first);
     if (!s || !x) {
         set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");
