@@ -42,7 +42,16 @@ typedef struct sbuf {
     bool oom;
 } sbuf_t;
 
-void sb_putn(sbuf_t *b, const char *s, size_t n);
+bool sb_grow(sbuf_t *b, size_t extra);
+/* Appends n bytes; inline because error paths append many short pieces. */
+static inline void sb_putn(sbuf_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && !sb_grow(b, n))
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
 void sb_puts(sbuf_t *b, const char *s);
 void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_repr(sbuf_t *b, const json_t *v); /* Python repr */

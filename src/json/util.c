@@ -52,7 +52,7 @@ void pool_free(pool_t *p)
 
 /* ------------------------------------------------------------------ sbuf */
 
-static bool sb_grow(sbuf_t *b, size_t extra)
+bool sb_grow(sbuf_t *b, size_t extra)
 {
     if (b->oom)
         return false;
@@ -69,15 +69,6 @@ static bool sb_grow(sbuf_t *b, size_t extra)
     b->s = s;
     b->cap = cap;
     return true;
-}
-
-void sb_putn(sbuf_t *b, const char *s, size_t n)
-{
-    if (!sb_grow(b, n))
-        return;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
 }
 
 void sb_puts(sbuf_t *b, const char *s) { sb_putn(b, s, strlen(s)); }
@@ -183,7 +174,11 @@ void sb_pyfloat(sbuf_t *b, double d)
 /* Python's repr(str): single quotes unless the text has ' and no ". */
 void sb_pystr(sbuf_t *b, const char *s, size_t n)
 {
-    bool has_sq = memchr(s, '\'', n) != NULL, has_dq = memchr(s, '"', n) != NULL;
+    bool has_sq = false, has_dq = false;
+    for (size_t i = 0; i < n; i++) {
+        has_sq |= s[i] == '\'';
+        has_dq |= s[i] == '"';
+    }
     char q = (has_sq && !has_dq) ? '"' : '\'';
     sb_putn(b, &q, 1);
     size_t run = 0;

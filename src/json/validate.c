@@ -85,7 +85,9 @@ static void path_rec(sbuf_t *b, const seg_t *s)
     /* copy runs between the characters JSON Pointer escapes */
     const char *p = s->key;
     for (;;) {
-        size_t run = strcspn(p, "~/");
+        size_t run = 0;
+        while (p[run] && p[run] != '~' && p[run] != '/')
+            run++;
         sb_putn(b, p, run);
         p += run;
         if (!*p)
@@ -326,6 +328,9 @@ static void extra_items_msg(sbuf_t *b, const json_t *arr, size_t from)
 
 /* ---------------------------------------------------------------- walker */
 
+static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals);
+#define GATHER_MAX 64
+
 #define INVALID(...)                                                      \
     do {                                                                  \
         if (c->mode != M_BOOL) {                                          \
@@ -481,8 +486,10 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
         break;
     case KW_REQUIRED:
         if (t == JSON_OBJECT) {
+            const json_t *vals[GATHER_MAX];
+            uint64_t seen = n->plan && n->plan->n <= GATHER_MAX ? plan_gather(n->plan, x, vals) : 0;
             for (size_t i = 0; i < k->u.names.n; i++)
-                if (!json_object_get(x, k->u.names.v[i]))
+                if (n->plan && n->plan->n <= GATHER_MAX ? !(seen >> i & 1) : !json_object_get(x, k->u.names.v[i]))
                     INVALID(sb_pystr(MB, k->u.names.v[i], strlen(k->u.names.v[i]));
                             sb_puts(MB, " is a required property"));
         }
@@ -499,10 +506,15 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
                     return false;
             }
         } else {
-            /* declaration order, as Python reports errors */
+            /* declaration order, as Python reports errors; one pass over
+             * the members finds every declared value when there is a plan */
+            const json_t *vals[GATHER_MAX];
+            bool gathered = n->plan && n->plan->n <= GATHER_MAX;
+            if (gathered)
+                plan_gather(n->plan, x, vals);
             for (size_t i = 0; i < k->u.props.n; i++) {
                 const prop_t *p = &k->u.props.v[i];
-                const json_t *v = json_object_getn(x, p->name, p->len);
+                const json_t *v = gathered ? vals[i] : json_object_getn(x, p->name, p->len);
                 if (v) {
                     seg_t is = {ip, p->name, 0}, ss = {&ks, p->name, 0};
                     DESCEND(p->schema, v, &is, &ss);
@@ -722,6 +734,24 @@ static inline const plan_entry_t *plan_lookup(const objplan_t *p, const char *ke
 static inline bool sub_ok(vctx_t *c, const sch_t *n, const json_t *v)
 {
     return n->simple ? type_ok(n->tmask, v) : v_node(c, n, v, NULL, NULL);
+}
+
+/* Error modes: the value of every plan entry (NULL when absent) and the
+ * required bits seen, in one pass over the members. */
+static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals)
+{
+    uint64_t seen = 0;
+    size_t n, guess = 0;
+    for (size_t i = 0; i < p->n; i++)
+        vals[i] = NULL;
+    for (void *it = oi_first(x, &n); n--; it = n ? oi_next(x, it) : NULL) {
+        const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
+        if (e) {
+            seen |= e->bit;
+            vals[e - p->v] = oi_value(it);
+        }
+    }
+    return seen;
 }
 
 /* M_BOOL only: properties + required + additionalProperties in one pass. */
