@@ -596,7 +596,7 @@ static bool is_number(const json_t *v) { return json_is_integer(v) || json_is_re
 
 /* Fills k from the keyword (name, v). Returns false on error (reported). */
 static bool compile_kw(cctx_t *c, const json_t *s, kw_t *k, const char *name, const json_t *v,
-                       const char *base, const char *kpath)
+                       const char *base, const char *path, const char *kpath)
 {
     k->name = name;
     k->value = v;
@@ -724,7 +724,7 @@ static bool compile_kw(cctx_t *c, const json_t *s, kw_t *k, const char *name, co
         k->kind = KW_PATTERN_PROPERTIES;
         size_t n = json_object_size(v), i = 0;
         k->u.pats.n = n;
-        if (!(k->u.pats.v = pool_alloc(&c->s->pool, (n ? n : 1) * sizeof(regex_t_)))) {
+        if (!(k->u.pats.v = pool_alloc(&c->s->pool, (n ? n : 1) * sizeof(pattern_prop_t)))) {
             oom(c);
             return false;
         }
@@ -779,19 +779,12 @@ static bool compile_kw(cctx_t *c, const json_t *s, kw_t *k, const char *name, co
         k->kind = KW_IF;
         if (!(k->u.cond.if_ = compile_node(c, v, base, kpath)))
             return false;
+        /* then/else are siblings of if: their paths hang off the node */
         const json_t *t = json_object_get(s, "then"), *e = json_object_get(s, "else");
-        char *pt = NULL;
-        if (t && !(k->u.cond.then_ = sub_at(c, t, base, (pt = strndup(kpath, strlen(kpath) - 3)) ? pt : "", "then"))) {
-            free(pt);
+        if (t && !(k->u.cond.then_ = sub_at(c, t, base, path, "then")))
             return false;
-        }
-        free(pt);
-        pt = NULL;
-        if (e && !(k->u.cond.else_ = sub_at(c, e, base, (pt = strndup(kpath, strlen(kpath) - 3)) ? pt : "", "else"))) {
-            free(pt);
+        if (e && !(k->u.cond.else_ = sub_at(c, e, base, path, "else")))
             return false;
-        }
-        free(pt);
     } else if (!strcmp(name, "allOf") || !strcmp(name, "anyOf") || !strcmp(name, "oneOf")) {
         k->kind = name[0] == 'o' ? KW_ONE_OF : name[1] == 'l' ? KW_ALL_OF : KW_ANY_OF;
         return compile_list(c, k, v, base, kpath, true);
@@ -886,7 +879,7 @@ static sch_t *compile_node(cctx_t *c, const json_t *s, const char *base, const c
         }
         kw_t *k = &n->kw[n->nkw];
         memset(k, 0, sizeof *k);
-        bool ok = compile_kw(c, s, k, key, v, base, kp);
+        bool ok = compile_kw(c, s, k, key, v, base, path, kp);
         free(kp);
         if (!ok || c->failed)
             goto out;
@@ -1086,8 +1079,14 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
     if (opts->registry) {
         for (size_t i = 0; i < opts->registry->n && !c.failed; i++) {
             const reg_entry_t *e = &opts->registry->v[i];
-            if (e->doc == schema)
+            if (e->doc == schema) {
+                /* the root itself, registered under a name: just alias it */
+                char *u = uri_strip_fragment(e->uri);
+                if (!u || !add_id(&c, u, schema))
+                    oom(&c);
+                free(u);
                 continue;
+            }
             if (!add_doc(&c, e->doc))
                 oom(&c);
             index_doc(&c, e->uri, e->doc);

@@ -82,6 +82,10 @@ typedef enum fmt_id {
     FMT_REL_JSON_POINTER,
     FMT_REGEX,
     FMT_UUID,
+    FMT_IRI,
+    FMT_IRI_REFERENCE,
+    FMT_IDN_EMAIL,
+    FMT_URI_TEMPLATE,
 } fmt_id_t;
 
 fmt_id_t fmt_lookup(const char *name);
@@ -152,11 +156,11 @@ typedef struct prop {
     sch_t *schema;
 } prop_t;
 
-typedef struct regex {
+typedef struct pattern_prop {
     pcre2_code *code;
     const char *source;
     sch_t *schema;
-} regex_t_;
+} pattern_prop_t;
 
 typedef struct dep {
     const char *name;
@@ -183,7 +187,7 @@ typedef struct kw {
             uint32_t mask;   /* hash table size - 1 */
             int32_t *table;  /* index into v, -1 empty */
         } props;
-        struct { regex_t_ *v; size_t n; } pats;      /* PATTERN_PROPERTIES */
+        struct { pattern_prop_t *v; size_t n; } pats;      /* PATTERN_PROPERTIES */
         struct { dep_t *v; size_t n; } deps;          /* DEPENDENCIES */
         struct { sch_t *if_, *then_, *else_; } cond;  /* IF */
     } u;

@@ -525,7 +525,7 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
     case KW_PATTERN_PROPERTIES:
         if (t == JSON_OBJECT) {
             for (size_t i = 0; i < k->u.pats.n; i++) {
-                const regex_t_ *r = &k->u.pats.v[i];
+                const pattern_prop_t *r = &k->u.pats.v[i];
                 for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
                     const char *key = json_object_iter_key(it);
                     if (!re_search(r->code, key, json_object_iter_key_len(it)))
