@@ -75,7 +75,7 @@ int pt_schema_registry_add_file(pt_schema_registry_t *reg, const char *uri, cons
 
 typedef struct pt_schema pt_schema_t;
 
-#define PT_SCHEMA_DEFAULT_MAX_DEPTH 512
+#define PT_SCHEMA_DEFAULT_MAX_DEPTH 256
 
 typedef struct pt_schema_opts {
     bool no_format;                       /* true: "format" is an annotation only */

@@ -302,8 +302,18 @@ char *pt_json_repr(const json_t *value, size_t max_len)
 
 static bool is_num(const json_t *v) { return json_is_integer(v) || json_is_real(v); }
 
-bool js_equal(const json_t *a, const json_t *b)
+/* Values nested deeper than this compare unequal, which bounds the
+ * recursion on hostile input. */
+#define EQUAL_MAX_DEPTH 512
+
+static bool js_equal_d(const json_t *a, const json_t *b, int depth);
+
+bool js_equal(const json_t *a, const json_t *b) { return js_equal_d(a, b, 0); }
+
+static bool js_equal_d(const json_t *a, const json_t *b, int depth)
 {
+    if (depth > EQUAL_MAX_DEPTH)
+        return false;
     if (is_num(a) && is_num(b)) {
         if (json_is_integer(a) && json_is_integer(b))
             return json_integer_value(a) == json_integer_value(b);
@@ -322,7 +332,7 @@ bool js_equal(const json_t *a, const json_t *b)
         if (n != json_array_size(b))
             return false;
         for (size_t i = 0; i < n; i++)
-            if (!js_equal(json_array_get(a, i), json_array_get(b, i)))
+            if (!js_equal_d(json_array_get(a, i), json_array_get(b, i), depth + 1))
                 return false;
         return true;
     }
@@ -333,7 +343,7 @@ bool js_equal(const json_t *a, const json_t *b)
         json_t *x;
         json_object_foreach((json_t *)a, k, x) {
             json_t *y = json_object_get(b, k);
-            if (!y || !js_equal(x, y))
+            if (!y || !js_equal_d(x, y, depth + 1))
                 return false;
         }
         return true;

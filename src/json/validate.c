@@ -205,8 +205,10 @@ static bool multiple_of(const json_t *x, const json_t *d)
 }
 
 /* Structural hash consistent with js_equal (1 and 1.0 hash alike). */
-static uint64_t js_hash(const json_t *v)
+static uint64_t js_hash(const json_t *v, int depth)
 {
+    if (depth > 32) /* only a filter: deeper parts need not contribute */
+        return 0x6666;
     switch (json_typeof(v)) {
     case JSON_INTEGER:
     case JSON_REAL: {
@@ -224,14 +226,14 @@ static uint64_t js_hash(const json_t *v)
     case JSON_ARRAY: {
         uint64_t h = 0x4444;
         for (size_t i = 0; i < json_array_size(v); i++)
-            h = h * 1099511628211ULL ^ js_hash(json_array_get(v, i));
+            h = h * 1099511628211ULL ^ js_hash(json_array_get(v, i), depth + 1);
         return h;
     }
     case JSON_OBJECT: {
         uint64_t h = 0x5555;
         const char *k;
         json_t *x;
-        json_object_foreach((json_t *)v, k, x) h += prop_hash(k, strlen(k)) * 0x100000001b3ULL ^ js_hash(x);
+        json_object_foreach((json_t *)v, k, x) h += prop_hash(k, strlen(k)) * 0x100000001b3ULL ^ js_hash(x, depth + 1);
         return h;
     }
     }
@@ -266,7 +268,7 @@ static bool unique(vctx_t *c, const json_t *arr)
         return false;
     }
     for (size_t i = 0; i < n; i++)
-        h[i] = (hidx_t){js_hash(json_array_get(arr, i)), i};
+        h[i] = (hidx_t){js_hash(json_array_get(arr, i), 0), i};
     qsort(h, n, sizeof *h, hidx_cmp);
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
@@ -329,7 +331,10 @@ static void extra_items_msg(sbuf_t *b, const json_t *arr, size_t from)
 /* ---------------------------------------------------------------- walker */
 
 static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals);
-#define GATHER_MAX 64
+static bool kw_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+                          const seg_t *ks);
+/* Plans up to this size are gathered on the stack in error modes. */
+#define GATHER_MAX 16
 
 #define INVALID(...)                                                      \
     do {                                                                  \
@@ -486,10 +491,9 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
         break;
     case KW_REQUIRED:
         if (t == JSON_OBJECT) {
-            const json_t *vals[GATHER_MAX];
-            uint64_t seen = n->plan && n->plan->n <= GATHER_MAX ? plan_gather(n->plan, x, vals) : 0;
+            uint64_t seen = n->plan ? plan_gather(n->plan, x, NULL) : 0;
             for (size_t i = 0; i < k->u.names.n; i++)
-                if (n->plan && n->plan->n <= GATHER_MAX ? !(seen >> i & 1) : !json_object_get(x, k->u.names.v[i]))
+                if (n->plan ? !(seen >> i & 1) : !json_object_get(x, k->u.names.v[i]))
                     INVALID(sb_pystr(MB, k->u.names.v[i], strlen(k->u.names.v[i]));
                             sb_puts(MB, " is a required property"));
         }
@@ -505,21 +509,8 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
                 if (p && !v_node(c, p->schema, json_object_iter_value(it), NULL, NULL))
                     return false;
             }
-        } else {
-            /* declaration order, as Python reports errors; one pass over
-             * the members finds every declared value when there is a plan */
-            const json_t *vals[GATHER_MAX];
-            bool gathered = n->plan && n->plan->n <= GATHER_MAX;
-            if (gathered)
-                plan_gather(n->plan, x, vals);
-            for (size_t i = 0; i < k->u.props.n; i++) {
-                const prop_t *p = &k->u.props.v[i];
-                const json_t *v = gathered ? vals[i] : json_object_getn(x, p->name, p->len);
-                if (v) {
-                    seg_t is = {ip, p->name, 0}, ss = {&ks, p->name, 0};
-                    DESCEND(p->schema, v, &is, &ss);
-                }
-            }
+        } else if (!kw_properties(c, n, k, x, ip, &ks)) {
+            return false;
         }
         break;
     case KW_PATTERN_PROPERTIES:
@@ -742,16 +733,38 @@ static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **
 {
     uint64_t seen = 0;
     size_t n, guess = 0;
-    for (size_t i = 0; i < p->n; i++)
+    for (size_t i = 0; vals && i < p->n; i++)
         vals[i] = NULL;
     for (void *it = oi_first(x, &n); n--; it = n ? oi_next(x, it) : NULL) {
         const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
         if (e) {
             seen |= e->bit;
-            vals[e - p->v] = oi_value(it);
+            if (vals)
+                vals[e - p->v] = oi_value(it);
         }
     }
     return seen;
+}
+
+/* "properties" in error modes: declaration order, as Python reports. Kept
+ * out of v_kw so the gathered values only take stack space here. */
+static __attribute__((noinline)) bool kw_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x,
+                                                     const seg_t *ip, const seg_t *ks)
+{
+    bool ok = true;
+    const json_t *vals[GATHER_MAX];
+    bool gathered = n->plan && n->plan->n <= GATHER_MAX;
+    if (gathered)
+        plan_gather(n->plan, x, vals);
+    for (size_t i = 0; i < k->u.props.n; i++) {
+        const prop_t *p = &k->u.props.v[i];
+        const json_t *v = gathered ? vals[i] : json_object_getn(x, p->name, p->len);
+        if (v) {
+            seg_t is = {ip, p->name, 0}, ss = {ks, p->name, 0};
+            DESCEND(p->schema, v, &is, &ss);
+        }
+    }
+    return ok;
 }
 
 /* M_BOOL only: properties + required + additionalProperties in one pass. */
