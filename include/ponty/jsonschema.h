@@ -82,7 +82,7 @@ typedef struct pt_schema_opts {
     const pt_schema_registry_t *registry; /* remote documents, may be NULL */
     const char *const *search_path;       /* NULL-terminated directories for relative file paths */
     const char *base_uri;                 /* base URI of the root document when it has no $id */
-    int max_depth;                        /* nested schema evaluations per validation; 0 = default */
+    int max_depth;                        /* levels of document nesting validated; 0 = default (256) */
 } pt_schema_opts_t;
 
 /* Compiles schema (a reference is taken). opts may be NULL. Returns NULL and

@@ -26,7 +26,9 @@ typedef struct seg {
 typedef struct vctx {
     const pt_schema_t *s;
     int mode;
-    int depth;
+    int depth;            /* levels of the instance entered */
+    int same;             /* schemas applied in a chain to the current value */
+    const json_t *cur;    /* the value being validated */
     bool too_deep, oom;
     pt_schema_error_t *first;
     pt_schema_errors_t *all;
@@ -786,17 +788,66 @@ static bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
     return (seen & p->required) == p->required;
 }
 
+/* Depth accounting. The limit counts levels of the instance, so a schema
+ * may be as recursive as it likes over a bounded document; schemas applied
+ * to one value in a chain (allOf, $ref, anyOf...) are bounded separately,
+ * which only a reference loop such as {"allOf": [{"$ref": "#"}]} reaches. */
+#define SAME_VALUE_MAX 128
+
+typedef struct frame {
+    const json_t *cur;
+    int same;
+} frame_t;
+
+static inline bool enter(vctx_t *c, const json_t *x, frame_t *f)
+{
+    f->cur = c->cur;
+    f->same = c->same;
+    if (x != c->cur) {
+        if (c->depth >= c->s->max_depth)
+            return false;
+        c->depth++;
+        c->same = 0;
+        c->cur = x;
+    } else if (c->same >= SAME_VALUE_MAX) {
+        return false;
+    } else {
+        c->same++;
+    }
+    return true;
+}
+
+static inline void leave(vctx_t *c, const json_t *x, const frame_t *f)
+{
+    if (x != f->cur)
+        c->depth--;
+    c->cur = f->cur;
+    c->same = f->same;
+}
+
+static bool too_deep(vctx_t *c, const json_t *x, const seg_t *ip, const seg_t *sp)
+{
+    if (!c->too_deep && c->mode != M_BOOL) {
+        sbuf_t b = {0};
+        if (x != c->cur)
+            sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
+        else
+            sb_printf(&b, "more than %d schemas applied in a chain to one value (a $ref loop?)", SAME_VALUE_MAX);
+        emit(c, NULL, ip, sp, &b);
+    }
+    c->too_deep = true;
+    return false;
+}
+
 static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp)
 {
+    frame_t f;
     if (c->mode == M_BOOL) {
         if (n->simple)
             return type_ok(n->tmask, x);
         if (n->plan && json_is_object(x)) {
-            if (++c->depth > c->s->max_depth) {
-                c->depth--;
-                c->too_deep = true;
-                return false;
-            }
+            if (!enter(c, x, &f))
+                return too_deep(c, x, ip, sp);
             bool ok = run_plan(c, n->plan, x);
             for (size_t i = 0; ok && i < n->nkw; i++) {
                 const kw_t *k = &n->kw[i];
@@ -804,13 +855,12 @@ static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, 
                     continue;
                 ok = k->kind == KW_TYPE ? type_ok(k->u.types, x) : v_kw(c, n, k, x, NULL, NULL);
             }
-            c->depth--;
+            leave(c, x, &f);
             return ok;
         }
     }
     if (n->boolean == 1)
         return true;
-    const kw_t *k = NULL;
     bool ok = true;
     if (n->boolean == 2) {
         if (c->mode != M_BOOL) {
@@ -821,25 +871,16 @@ static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, 
         }
         return false;
     }
-    if (++c->depth > c->s->max_depth) {
-        c->depth--;
-        if (!c->too_deep && c->mode != M_BOOL) {
-            sbuf_t b = {0};
-            sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
-            emit(c, NULL, ip, sp, &b);
-        }
-        c->too_deep = true;
-        return false;
-    }
+    if (!enter(c, x, &f))
+        return too_deep(c, x, ip, sp);
     for (size_t i = 0; i < n->nkw; i++) {
-        k = &n->kw[i];
-        if (!v_kw(c, n, k, x, ip, sp)) {
+        if (!v_kw(c, n, &n->kw[i], x, ip, sp)) {
             ok = false;
             if (c->mode != M_ALL || c->too_deep || c->oom)
                 break;
         }
     }
-    c->depth--;
+    leave(c, x, &f);
     return ok;
 }
 

@@ -275,7 +275,7 @@ static void test_ids_and_recursion(void **state)
     s = compile_text("{\"allOf\": [{\"$ref\": \"#\"}]}", NULL, &e);
     assert_non_null(s);
     assert_int_equal(check(s, "1", msg, sizeof msg), 1);
-    assert_non_null(strstr(msg, "nested too deeply"));
+    assert_string_equal(msg, "more than 128 schemas applied in a chain to one value (a $ref loop?)");
     pt_schema_free(s);
 }
 
