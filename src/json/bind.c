@@ -219,6 +219,21 @@ static int type_fail(dctx_t *c, const dseg_t *path, const json_t *v, const char 
     return dfail(c, path, "type", &b);
 }
 
+/* The JSON Schema type name for a C field type, for messages. */
+static const char *json_type_name(pt_ftype_t t)
+{
+    switch (t) {
+    case PT_FT_STRING:
+    case PT_FT_ENUM: return "string";
+    case PT_FT_INT: return "integer";
+    case PT_FT_DOUBLE: return "number";
+    case PT_FT_BOOL: return "boolean";
+    case PT_FT_STRUCT: return "object";
+    case PT_FT_ARRAY: return "array";
+    }
+    return "?";
+}
+
 static void *dalloc(dctx_t *c, size_t n)
 {
     void *p = c->alloc && c->alloc->alloc ? c->alloc->alloc(c->alloc->ctx, n) : malloc(n);
@@ -321,7 +336,7 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
             dseg_t is = {path, NULL, i};
             const json_t *x = json_array_get(v, i);
             if (json_is_null(x))
-                return type_fail(c, &is, x, f->item_type == PT_FT_STRING ? "string" : "object");
+                return type_fail(c, &is, x, json_type_name(f->item_type));
             if (decode_value(c, f, f->item_type, f->item_size, x, (char *)vec->items + i * f->item_size, &is))
                 return -1;
         }
