@@ -24,16 +24,15 @@ if [ ! -d "$here/node_modules/ajv" ]; then
 fi
 
 schema="$here/person.schema.json"
-printf '%-9s %-22s %14s %14s %12s %12s\n' doc engine "validations/s" "" "ours/this" "first error"
+row() { printf '%-9s %-20s %14s %10s   %s\n' "$@"; }
+printf "%-9s %-20s %14s %10s   %s\n" doc engine "validations/s" "ours/this" "first error"
 for doc in valid invalid; do
     data="$here/person.$doc.json"
     ours=$("$bench" "$schema" "$data" "$secs")
     py=$("$python" "$here/bench.py" "$schema" "$data" "$secs")
     ajv=$(NODE_PATH="$here/node_modules" node "$here/bench.js" "$schema" "$data" "$secs")
     o=${ours%% *}; p=${py%% *}; a=${ajv%% *}
-    printf '%-9s %-22s %14s %14s %12s   %s\n' "$doc" "pt_jsonschema (C)" "$o" "" "1.00x" "${ours#* }"
-    printf '%-9s %-22s %14s %14s %12s   %s\n' "$doc" "python jsonschema" "$p" "" \
-        "$(awk "BEGIN{printf \"%.1fx\", $o/$p}")" "${py#* }"
-    printf '%-9s %-22s %14s %14s %12s   %s\n' "$doc" "ajv (node)" "$a" "" \
-        "$(awk "BEGIN{printf \"%.2fx\", $o/$a}")" "${ajv#* }"
+    row "$doc" "pt_jsonschema (C)" "$o" "1.00x" "${ours#* }"
+    row "$doc" "python jsonschema" "$p" "$(awk "BEGIN{printf \"%.1fx\", $o/$p}")" "${py#* }"
+    row "$doc" "ajv (node)" "$a" "$(awk "BEGIN{printf \"%.2fx\", $o/$a}")" "${ajv#* }"
 done
