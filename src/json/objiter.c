@@ -5,10 +5,11 @@
  * iter_value, iter_next) -- most of the cost of checking a small object.
  * jansson's iterator is a pointer into the member's own record, which holds
  * the key, its length, the value and the link to the next member at fixed
- * offsets. We learn those offsets once, from a probe object walked with the
- * public API, and use them only if every probed member agrees at every
- * offset; otherwise (another jansson build, another layout) the public API
- * is used. Nothing of jansson's source is copied: only observed offsets.
+ * offsets, and the last member links back to a list head inside the object.
+ * We learn those offsets once, from probe objects walked with the public
+ * API, and use them only if every probed member and object agrees;
+ * otherwise (another jansson build, another layout) the public API is
+ * used. Nothing of jansson's source is copied: only observed offsets.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -20,6 +21,15 @@ objiter_layout_t objiter_layout;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
 #define PROBE_N 6
+
+/* Does the head's link of object o lead to first (NULL: o is empty, so
+ * the head links to itself)? */
+static bool head_ok(json_t *o, const objiter_layout_t *L, void *first)
+{
+    void *got;
+    memcpy(&got, (char *)o + L->head + L->next, sizeof got);
+    return first ? got == first : got == (char *)o + L->head;
+}
 
 static void probe(void)
 {
@@ -74,8 +84,27 @@ static void probe(void)
         if (n && L.next < 0)
             L.next = off;
     }
-    L.ok = L.value >= 0 && L.keylen >= 0 && L.next >= 0 && L.value != L.keylen && L.value != L.next &&
-           L.keylen != L.next;
+    if (L.value < 0 || L.keylen < 0 || L.next < 0 || L.value == L.keylen || L.value == L.next ||
+        L.keylen == L.next)
+        goto out;
+    /* The last member links back to the list head inside the object: that
+     * address is the end of iteration, and the head's own link is the first
+     * member. Check both on this object, a smaller one and an empty one. */
+    void *last_next;
+    memcpy(&last_next, (char *)its[PROBE_N - 1] + L.next, sizeof last_next);
+    L.head = (char *)last_next - (char *)o;
+    if (L.head <= 0 || L.head > 256 || L.head % (ptrdiff_t)sizeof(void *) || !head_ok(o, &L, its[0]))
+        goto out;
+    json_t *small = json_pack("{s:i,s:i}", "k1", 1, "k2", 2), *empty = json_object();
+    bool good = small && empty && head_ok(small, &L, json_object_iter(small)) && head_ok(empty, &L, NULL);
+    if (good) {
+        void *it = json_object_iter(small), *second = json_object_iter_next(small, it), *end;
+        memcpy(&end, (char *)second + L.next, sizeof end);
+        good = end == (char *)small + L.head;
+    }
+    json_decref(small);
+    json_decref(empty);
+    L.ok = good;
 out:
     json_decref(o);
     objiter_layout = L;

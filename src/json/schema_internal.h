@@ -296,20 +296,29 @@ static inline bool key_eq(const char *x, const char *y, size_t n)
 const prop_t *props_find(const kw_t *k, const char *name, size_t len);
 
 /* Member iteration without a library call per member (objiter.c). Used as
- *   for (void *it = oi_first(x, &n); n--; it = oi_next(x, it)) ...
+ *   for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) ...
  * objiter_init() must have run (pt_schema_compile does it). */
 typedef struct objiter_layout {
     bool ok;
-    ptrdiff_t next, key, keylen, value;
+    ptrdiff_t next, key, keylen, value; /* within a member record, from the iterator */
+    ptrdiff_t head;                      /* the member list's head, from the object */
 } objiter_layout_t;
 
 extern objiter_layout_t objiter_layout;
 void objiter_init(void);
 
-static inline void *oi_first(const json_t *x, size_t *n)
+static inline void *oi_begin(const json_t *x)
 {
-    *n = json_object_size(x);
+    if (objiter_layout.ok) {
+        void *first;
+        memcpy(&first, (const char *)x + objiter_layout.head + objiter_layout.next, sizeof first);
+        return first;
+    }
     return json_object_iter((json_t *)x);
+}
+static inline void *oi_end(const json_t *x)
+{
+    return objiter_layout.ok ? (char *)x + objiter_layout.head : NULL;
 }
 static inline void *oi_next(const json_t *x, void *it)
 {

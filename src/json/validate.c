@@ -734,10 +734,10 @@ static inline bool sub_ok(vctx_t *c, const sch_t *n, const json_t *v)
 static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals)
 {
     uint64_t seen = 0;
-    size_t n, guess = 0;
+    size_t guess = 0;
     for (size_t i = 0; vals && i < p->n; i++)
         vals[i] = NULL;
-    for (void *it = oi_first(x, &n); n--; it = n ? oi_next(x, it) : NULL) {
+    for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) {
         const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
         if (e) {
             seen |= e->bit;
@@ -773,8 +773,8 @@ static __attribute__((noinline)) bool kw_properties(vctx_t *c, const sch_t *n, c
 static bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
 {
     uint64_t seen = 0;
-    size_t n, guess = 0;
-    for (void *it = oi_first(x, &n); n--; it = n ? oi_next(x, it) : NULL) {
+    size_t guess = 0;
+    for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) {
         const json_t *v = oi_value(it);
         const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
         if (e) {
