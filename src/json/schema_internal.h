@@ -53,6 +53,7 @@ static inline void sb_putn(sbuf_t *b, const char *s, size_t n)
     b->s[b->len] = 0;
 }
 void sb_puts(sbuf_t *b, const char *s);
+void sb_int(sbuf_t *b, long long v); /* decimal, without printf */
 void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_repr(sbuf_t *b, const json_t *v); /* Python repr */
 void sb_pyfloat(sbuf_t *b, double d);      /* Python repr(float) */

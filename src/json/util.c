@@ -73,6 +73,19 @@ bool sb_grow(sbuf_t *b, size_t extra)
 
 void sb_puts(sbuf_t *b, const char *s) { sb_putn(b, s, strlen(s)); }
 
+void sb_int(sbuf_t *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    sb_putn(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 void sb_printf(sbuf_t *b, const char *fmt, ...)
 {
     va_list ap;
@@ -232,7 +245,7 @@ static void repr_rec(sbuf_t *b, const json_t *v, size_t max, int depth)
     case JSON_NULL: sb_puts(b, "None"); break;
     case JSON_TRUE: sb_puts(b, "True"); break;
     case JSON_FALSE: sb_puts(b, "False"); break;
-    case JSON_INTEGER: sb_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
+    case JSON_INTEGER: sb_int(b, json_integer_value(v)); break;
     case JSON_REAL: sb_pyfloat(b, json_real_value(v)); break;
     case JSON_STRING: sb_pystr(b, json_string_value(v), json_string_length(v)); break;
     case JSON_ARRAY: {

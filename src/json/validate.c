@@ -81,7 +81,7 @@ static void path_rec(sbuf_t *b, const seg_t *s)
     path_rec(b, s->up);
     sb_putn(b, "/", 1);
     if (!s->key) {
-        sb_printf(b, "%zu", s->idx);
+        sb_int(b, (long long)s->idx);
         return;
     }
     /* copy runs between the characters JSON Pointer escapes */
