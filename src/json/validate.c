@@ -694,7 +694,6 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
             INVALID(sb_repr(MB, x); sb_puts(MB, " should not be valid under "); sb_repr(MB, k->value));
         break;
     }
-    (void)n;
     return ok;
 }
 
