@@ -10,6 +10,50 @@
 #ifndef PT_JSON_SCHEMA_INTERNAL_H
 #define PT_JSON_SCHEMA_INTERNAL_H
 
+/* Internal functions are shared between this module's files, so they are
+ * external symbols; give them a module prefix so they cannot collide with
+ * other modules linked into the same program. */
+#define add_doc ptjs_add_doc
+#define add_id ptjs_add_id
+#define build_plans ptjs_build_plans
+#define cfail ptjs_cfail
+#define compile_node ptjs_compile_node
+#define compile_ref ptjs_compile_ref
+#define err_set ptjs_err_set
+#define err_take ptjs_err_take
+#define fmt_check ptjs_fmt_check
+#define fmt_lookup ptjs_fmt_lookup
+#define index_doc ptjs_index_doc
+#define js_equal ptjs_js_equal
+#define mark_simple ptjs_mark_simple
+#define metaschema_doc ptjs_metaschema_doc
+#define objiter_init ptjs_objiter_init
+#define objiter_layout ptjs_objiter_layout
+#define oom ptjs_oom
+#define path_idx ptjs_path_idx
+#define path_join ptjs_path_join
+#define pmap_free ptjs_pmap_free
+#define pmap_get ptjs_pmap_get
+#define pmap_put ptjs_pmap_put
+#define pool_alloc ptjs_pool_alloc
+#define pool_free ptjs_pool_free
+#define pool_strdup ptjs_pool_strdup
+#define props_find ptjs_props_find
+#define re_search ptjs_re_search
+#define sb_grow ptjs_sb_grow
+#define sb_int ptjs_sb_int
+#define sb_printf ptjs_sb_printf
+#define sb_puts ptjs_sb_puts
+#define sb_pyfloat ptjs_sb_pyfloat
+#define sb_pystr ptjs_sb_pystr
+#define sb_repr ptjs_sb_repr
+#define sb_take ptjs_sb_take
+#define set_error ptjs_set_error
+#define tls_match_data ptjs_tls_match_data
+#define uri_resolve ptjs_uri_resolve
+#define uri_strip_fragment ptjs_uri_strip_fragment
+#define utf8_len ptjs_utf8_len
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
