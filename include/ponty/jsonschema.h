@@ -31,8 +31,9 @@ extern "C" {
 /* One error. For validation errors all three strings are set; for schema
  * (compile/load) errors instance_path is NULL and schema_path points at the
  * offending keyword ("" when the problem is the document itself, e.g. an
- * unreadable file). Strings are heap-owned by the record: release them with
- * pt_schema_error_clear(). A zero-initialised record is empty. */
+ * unreadable file). The strings share one heap block owned by message:
+ * release it with pt_schema_error_clear() (do not free the fields one by
+ * one). A zero-initialised record is empty; clearing an empty one is fine. */
 typedef struct pt_schema_error {
     char *message;       /* e.g. "'abc' is not of type 'integer'" */
     char *instance_path; /* JSON Pointer into the instance, "" = root */
@@ -74,14 +75,14 @@ int pt_schema_registry_add_file(pt_schema_registry_t *reg, const char *uri, cons
 
 typedef struct pt_schema pt_schema_t;
 
-#define PT_SCHEMA_DEFAULT_MAX_DEPTH 512
+#define PT_SCHEMA_DEFAULT_MAX_DEPTH 256
 
 typedef struct pt_schema_opts {
     bool no_format;                       /* true: "format" is an annotation only */
     const pt_schema_registry_t *registry; /* remote documents, may be NULL */
     const char *const *search_path;       /* NULL-terminated directories for relative file paths */
     const char *base_uri;                 /* base URI of the root document when it has no $id */
-    int max_depth;                        /* nested schema evaluations per validation; 0 = default */
+    int max_depth;                        /* levels of document nesting validated; 0 = default (256) */
 } pt_schema_opts_t;
 
 /* Compiles schema (a reference is taken). opts may be NULL. Returns NULL and
@@ -97,7 +98,9 @@ void pt_schema_free(pt_schema_t *schema);
 /* The schema document the validator was compiled from (borrowed). */
 json_t *pt_schema_json(const pt_schema_t *schema);
 
-/* Fast path: true when instance is valid. Allocates nothing. Thread-safe. */
+/* Fast path: true when instance is valid. Thread-safe. Allocates nothing,
+ * except a temporary per key for "propertyNames" and a hash array for
+ * "uniqueItems" on arrays longer than 32 items. */
 bool pt_schema_is_valid(const pt_schema_t *schema, const json_t *instance);
 /* 0 when valid; 1 when invalid, with the first error in schema keyword order
  * stored in *first (if not NULL; clear it with pt_schema_error_clear);

@@ -199,17 +199,15 @@ static void dpath(sbuf_t *b, const dseg_t *s)
 /* Records a decode error at path; msg is consumed. Always returns -1. */
 static int dfail(dctx_t *c, const dseg_t *path, const char *kw, sbuf_t *msg)
 {
+    char *m = sb_take(msg);
     if (c->err) {
-        pt_schema_error_clear(c->err);
         sbuf_t p = {0};
         dpath(&p, path);
-        c->err->message = sb_take(msg);
-        c->err->instance_path = sb_take(&p);
-        c->err->schema_path = strdup("");
-        c->err->keyword = kw;
-    } else {
-        free(sb_take(msg));
+        char *ip = sb_take(&p);
+        err_set(c->err, m ? m : "out of memory", ip ? ip : "", "", kw);
+        free(ip);
     }
+    free(m);
     return -1;
 }
 
@@ -219,6 +217,21 @@ static int type_fail(dctx_t *c, const dseg_t *path, const json_t *v, const char 
     sb_repr(&b, v);
     sb_printf(&b, " is not of type '%s'", type);
     return dfail(c, path, "type", &b);
+}
+
+/* The JSON Schema type name for a C field type, for messages. */
+static const char *json_type_name(pt_ftype_t t)
+{
+    switch (t) {
+    case PT_FT_STRING:
+    case PT_FT_ENUM: return "string";
+    case PT_FT_INT: return "integer";
+    case PT_FT_DOUBLE: return "number";
+    case PT_FT_BOOL: return "boolean";
+    case PT_FT_STRUCT: return "object";
+    case PT_FT_ARRAY: return "array";
+    }
+    return "?";
 }
 
 static void *dalloc(dctx_t *c, size_t n)
@@ -323,7 +336,7 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
             dseg_t is = {path, NULL, i};
             const json_t *x = json_array_get(v, i);
             if (json_is_null(x))
-                return type_fail(c, &is, x, f->item_type == PT_FT_STRING ? "string" : "object");
+                return type_fail(c, &is, x, json_type_name(f->item_type));
             if (decode_value(c, f, f->item_type, f->item_size, x, (char *)vec->items + i * f->item_size, &is))
                 return -1;
         }

@@ -16,106 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema_internal.h"
+#include "compile_internal.h"
 
-/* Nesting of subschemas inside one document; deeper is rejected rather than
- * risking the stack. */
-#define MAX_SCHEMA_NESTING 256
-
-/* ---------------------------------------------------------- pointer map */
-
-typedef struct pmap {
-    const void **keys;
-    void **vals;
-    size_t cap, n;
-} pmap_t;
-
-static size_t ptr_hash(const void *p)
-{
-    uintptr_t x = (uintptr_t)p;
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (size_t)x;
-}
-
-static bool pmap_put(pmap_t *m, const void *k, void *v)
-{
-    if ((m->n + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        const void **keys = calloc(cap, sizeof *keys);
-        void **vals = calloc(cap, sizeof *vals);
-        if (!keys || !vals) {
-            free(keys);
-            free(vals);
-            return false;
-        }
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->keys[i])
-                continue;
-            size_t j = ptr_hash(m->keys[i]) & (cap - 1);
-            while (keys[j])
-                j = (j + 1) & (cap - 1);
-            keys[j] = m->keys[i];
-            vals[j] = m->vals[i];
-        }
-        free(m->keys);
-        free(m->vals);
-        m->keys = keys;
-        m->vals = vals;
-        m->cap = cap;
-    }
-    size_t j = ptr_hash(k) & (m->cap - 1);
-    while (m->keys[j] && m->keys[j] != k)
-        j = (j + 1) & (m->cap - 1);
-    if (!m->keys[j])
-        m->n++;
-    m->keys[j] = k;
-    m->vals[j] = v;
-    return true;
-}
-
-static void *pmap_get(const pmap_t *m, const void *k)
-{
-    if (!m->cap)
-        return NULL;
-    size_t j = ptr_hash(k) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (m->keys[j] == k)
-            return m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    return NULL;
-}
-
-static void pmap_free(pmap_t *m)
-{
-    free(m->keys);
-    free(m->vals);
-    *m = (pmap_t){0};
-}
-
-/* --------------------------------------------------------------- context */
-
-typedef struct id_entry {
-    char *uri;          /* absolute, without an empty fragment */
-    const json_t *node;
-} id_entry_t;
-
-typedef struct cctx {
-    pt_schema_t *s;
-    pt_schema_error_t *err;
-    bool failed;
-    id_entry_t *ids;
-    size_t nids, capids;
-    pmap_t bases; /* subschema -> base URI (char *, owned by the pool) */
-    pmap_t nodes; /* subschema -> sch_t * */
-    int depth;
-} cctx_t;
-
-static void cfail(cctx_t *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void cfail(cctx_t *c, const char *path, const char *fmt, ...)
+void cfail(cctx_t *c, const char *path, const char *fmt, ...)
 {
     if (c->failed)
         return;
@@ -128,21 +31,21 @@ static void cfail(cctx_t *c, const char *path, const char *fmt, ...)
     if (vasprintf(&m, fmt, ap) < 0)
         m = NULL;
     va_end(ap);
-    pt_schema_error_clear(c->err);
     sbuf_t b = {0};
     sb_puts(&b, "invalid schema at '");
     sb_puts(&b, path);
     sb_puts(&b, "': ");
     sb_puts(&b, m ? m : "out of memory");
     free(m);
-    c->err->message = sb_take(&b);
-    c->err->schema_path = strdup(path);
+    char *msg = sb_take(&b);
+    err_set(c->err, msg ? msg : "out of memory", NULL, path, NULL);
+    free(msg);
 }
 
-static void oom(cctx_t *c) { cfail(c, "", "out of memory"); }
+void oom(cctx_t *c) { cfail(c, "", "out of memory"); }
 
 /* JSON Pointer of path + "/" + token (escaped). Malloc'd. */
-static char *path_join(const char *path, const char *tok)
+char *path_join(const char *path, const char *tok)
 {
     sbuf_t b = {0};
     sb_puts(&b, path);
@@ -158,254 +61,11 @@ static char *path_join(const char *path, const char *tok)
     return sb_take(&b);
 }
 
-static char *path_idx(const char *path, size_t i)
+char *path_idx(const char *path, size_t i)
 {
     char tmp[32];
     snprintf(tmp, sizeof tmp, "%zu", i);
     return path_join(path, tmp);
-}
-
-/* ----------------------------------------------------------------- index */
-
-static bool add_id(cctx_t *c, const char *uri, const json_t *node)
-{
-    for (size_t i = 0; i < c->nids; i++)
-        if (!strcmp(c->ids[i].uri, uri))
-            return true; /* first declaration wins */
-    if (c->nids == c->capids) {
-        size_t cap = c->capids ? c->capids * 2 : 16;
-        id_entry_t *v = realloc(c->ids, cap * sizeof *v);
-        if (!v)
-            return false;
-        c->ids = v;
-        c->capids = cap;
-    }
-    char *u = strdup(uri);
-    if (!u)
-        return false;
-    c->ids[c->nids++] = (id_entry_t){u, node};
-    return true;
-}
-
-static const json_t *find_id(cctx_t *c, const char *uri)
-{
-    for (size_t i = 0; i < c->nids; i++)
-        if (!strcmp(c->ids[i].uri, uri))
-            return c->ids[i].node;
-    return NULL;
-}
-
-static void index_schema(cctx_t *c, const json_t *s, const char *base, int depth);
-
-static void index_map(cctx_t *c, const json_t *obj, const char *base, int depth)
-{
-    const char *k;
-    json_t *v;
-    if (!json_is_object(obj))
-        return;
-    json_object_foreach((json_t *)obj, k, v) index_schema(c, v, base, depth);
-}
-
-static void index_list(cctx_t *c, const json_t *arr, const char *base, int depth)
-{
-    if (!json_is_array(arr))
-        return;
-    for (size_t i = 0; i < json_array_size(arr); i++)
-        index_schema(c, json_array_get(arr, i), base, depth);
-}
-
-/* Records s's base URI and its "$id", then walks the keywords that hold
- * subschemas. Bad shapes are left for the compiler to report. */
-static void index_schema(cctx_t *c, const json_t *s, const char *base, int depth)
-{
-    if (!json_is_object(s) || depth > MAX_SCHEMA_NESTING || c->failed)
-        return;
-    if (pmap_get(&c->bases, s))
-        return;
-    const json_t *id = json_object_get(s, "$id");
-    char *own = NULL;
-    /* In draft 7 "$ref" makes its siblings, "$id" included, be ignored. */
-    if (json_is_string(id) && !json_object_get(s, "$ref")) {
-        own = uri_resolve(base, json_string_value(id));
-        if (!own) {
-            oom(c);
-            return;
-        }
-        const char *h = strchr(own, '#');
-        if (h && h[1] == 0)
-            *(char *)h = 0; /* "x#" names the same resource as "x" */
-        if (!add_id(c, own, s)) {
-            free(own);
-            oom(c);
-            return;
-        }
-        if (h && h[1]) {
-            /* plain-name fragment: "#foo" identifies s; the base is unchanged */
-            char *nb = strndup(own, (size_t)(h - own));
-            free(own);
-            own = nb;
-        }
-        base = own;
-    }
-    char *pb = pool_strdup(&c->s->pool, base ? base : "");
-    if (!pb || !pmap_put(&c->bases, s, pb)) {
-        free(own);
-        oom(c);
-        return;
-    }
-    static const char *const single[] = {"items", "additionalItems", "contains", "additionalProperties",
-                                         "propertyNames", "if", "then", "else", "not"};
-    static const char *const maps[] = {"properties", "patternProperties", "definitions", "$defs",
-                                       "dependencies"};
-    static const char *const lists[] = {"allOf", "anyOf", "oneOf", "items"};
-    for (size_t i = 0; i < sizeof single / sizeof *single; i++)
-        index_schema(c, json_object_get(s, single[i]), pb, depth + 1);
-    for (size_t i = 0; i < sizeof maps / sizeof *maps; i++)
-        index_map(c, json_object_get(s, maps[i]), pb, depth + 1);
-    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
-        index_list(c, json_object_get(s, lists[i]), pb, depth + 1);
-    free(own);
-}
-
-static bool add_doc(cctx_t *c, json_t *doc)
-{
-    json_t **v = realloc(c->s->docs, (c->s->ndocs + 1) * sizeof *v);
-    if (!v)
-        return false;
-    c->s->docs = v;
-    v[c->s->ndocs++] = json_incref(doc);
-    return true;
-}
-
-/* Registers a whole document under uri (fragment stripped) and indexes it. */
-static void index_doc(cctx_t *c, const char *uri, const json_t *doc)
-{
-    char *u = uri_strip_fragment(uri);
-    if (!u || !add_id(c, u, doc)) {
-        free(u);
-        oom(c);
-        return;
-    }
-    index_schema(c, doc, u, 0);
-    free(u);
-}
-
-/* ----------------------------------------------------------- references */
-
-/* Percent-decodes then walks a JSON Pointer from root. */
-static const json_t *walk_pointer(const json_t *root, const char *frag)
-{
-    size_t n = strlen(frag);
-    char *dec = malloc(n + 1), *tok = malloc(n + 1);
-    const json_t *cur = root;
-    if (!dec || !tok)
-        goto fail;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (frag[i] == '%' && i + 2 < n) {
-            char hx[3] = {frag[i + 1], frag[i + 2], 0};
-            char *end;
-            long v = strtol(hx, &end, 16);
-            if (*end == 0) {
-                dec[o++] = (char)v;
-                i += 2;
-                continue;
-            }
-        }
-        dec[o++] = frag[i];
-    }
-    dec[o] = 0;
-    const char *p = dec;
-    while (*p == '/') {
-        p++;
-        size_t t = 0;
-        while (*p && *p != '/') {
-            if (p[0] == '~' && p[1] == '0') {
-                tok[t++] = '~';
-                p += 2;
-            } else if (p[0] == '~' && p[1] == '1') {
-                tok[t++] = '/';
-                p += 2;
-            } else {
-                tok[t++] = *p++;
-            }
-        }
-        tok[t] = 0;
-        if (json_is_object(cur)) {
-            cur = json_object_get(cur, tok);
-        } else if (json_is_array(cur)) {
-            char *end;
-            errno = 0;
-            unsigned long idx = strtoul(tok, &end, 10);
-            if (!t || *end || errno || (t > 1 && tok[0] == '0'))
-                goto fail;
-            cur = json_array_get(cur, idx);
-        } else {
-            goto fail;
-        }
-        if (!cur)
-            goto fail;
-    }
-    if (*p)
-        goto fail;
-    free(dec);
-    free(tok);
-    return cur;
-fail:
-    free(dec);
-    free(tok);
-    return NULL;
-}
-
-static sch_t *compile_node(cctx_t *c, const json_t *s, const char *base, const char *path);
-
-static sch_t *compile_ref(cctx_t *c, const char *base, const char *ref, const char *path)
-{
-    char *abs = uri_resolve(base, ref);
-    if (!abs) {
-        oom(c);
-        return NULL;
-    }
-    char *h = strchr(abs, '#');
-    const char *frag = "";
-    if (h) {
-        *h = 0;
-        frag = h + 1;
-    }
-    const json_t *res = find_id(c, abs), *target = NULL;
-    if (!res) {
-        cfail(c, path, "unresolvable reference '%s': no document '%s' is known (register it with "
-              "pt_schema_registry_add)", ref, abs);
-        free(abs);
-        return NULL;
-    }
-    if (frag[0] == 0) {
-        target = res;
-    } else if (frag[0] == '/') {
-        target = walk_pointer(res, frag);
-    } else {
-        *h = '#';
-        target = find_id(c, abs);
-    }
-    if (!target) {
-        if (h)
-            *h = '#';
-        cfail(c, path, "unresolvable reference '%s': '%s' points at nothing", ref, abs);
-        free(abs);
-        return NULL;
-    }
-    free(abs);
-    const char *tbase = pmap_get(&c->bases, target);
-    if (!tbase)
-        tbase = pmap_get(&c->bases, res);
-    /* Compile errors inside the target are reported at the target's own
-     * location when it is in the root document, else under the ref. */
-    char *tpath = NULL;
-    if (res == c->s->doc && frag[0] == '/')
-        tpath = strdup(frag);
-    sch_t *r = compile_node(c, target, tbase ? tbase : "", tpath ? tpath : path);
-    free(tpath);
-    return r;
 }
 
 /* --------------------------------------------------------------- keywords */
@@ -512,13 +172,6 @@ static bool compile_list(cctx_t *c, kw_t *k, const json_t *v, const char *base, 
     return true;
 }
 
-uint32_t prop_hash(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
 
 static bool compile_props(cctx_t *c, kw_t *k, const json_t *v, const char *base, const char *kpath)
 {
@@ -564,7 +217,7 @@ const prop_t *props_find(const kw_t *k, const char *name, size_t len)
     int32_t ix;
     while ((ix = k->u.props.table[j]) >= 0) {
         const prop_t *p = &k->u.props.v[ix];
-        if (p->hash == h && p->len == len && !memcmp(p->name, name, len))
+        if (p->hash == h && p->len == len && key_eq(p->name, name, len))
             return p;
         j = (j + 1) & k->u.props.mask;
     }
@@ -603,7 +256,7 @@ static bool is_number(const json_t *v) { return json_is_integer(v) || json_is_re
 
 /* Fills k from the keyword (name, v). Returns false on error (reported). */
 static bool compile_kw(cctx_t *c, const json_t *s, kw_t *k, const char *name, const json_t *v,
-                       const char *base, const char *kpath)
+                       const char *base, const char *path, const char *kpath)
 {
     k->name = name;
     k->value = v;
@@ -731,7 +384,7 @@ static bool compile_kw(cctx_t *c, const json_t *s, kw_t *k, const char *name, co
         k->kind = KW_PATTERN_PROPERTIES;
         size_t n = json_object_size(v), i = 0;
         k->u.pats.n = n;
-        if (!(k->u.pats.v = pool_alloc(&c->s->pool, (n ? n : 1) * sizeof(regex_t_)))) {
+        if (!(k->u.pats.v = pool_alloc(&c->s->pool, (n ? n : 1) * sizeof(pattern_prop_t)))) {
             oom(c);
             return false;
         }
@@ -786,19 +439,12 @@ static bool compile_kw(cctx_t *c, const json_t *s, kw_t *k, const char *name, co
         k->kind = KW_IF;
         if (!(k->u.cond.if_ = compile_node(c, v, base, kpath)))
             return false;
+        /* then/else are siblings of if: their paths hang off the node */
         const json_t *t = json_object_get(s, "then"), *e = json_object_get(s, "else");
-        char *pt = NULL;
-        if (t && !(k->u.cond.then_ = sub_at(c, t, base, (pt = strndup(kpath, strlen(kpath) - 3)) ? pt : "", "then"))) {
-            free(pt);
+        if (t && !(k->u.cond.then_ = sub_at(c, t, base, path, "then")))
             return false;
-        }
-        free(pt);
-        pt = NULL;
-        if (e && !(k->u.cond.else_ = sub_at(c, e, base, (pt = strndup(kpath, strlen(kpath) - 3)) ? pt : "", "else"))) {
-            free(pt);
+        if (e && !(k->u.cond.else_ = sub_at(c, e, base, path, "else")))
             return false;
-        }
-        free(pt);
     } else if (!strcmp(name, "allOf") || !strcmp(name, "anyOf") || !strcmp(name, "oneOf")) {
         k->kind = name[0] == 'o' ? KW_ONE_OF : name[1] == 'l' ? KW_ALL_OF : KW_ANY_OF;
         return compile_list(c, k, v, base, kpath, true);
@@ -826,7 +472,7 @@ static bool compile_kw(cctx_t *c, const json_t *s, kw_t *k, const char *name, co
 
 /* ------------------------------------------------------------------ nodes */
 
-static sch_t *compile_node(cctx_t *c, const json_t *s, const char *base, const char *path)
+sch_t *compile_node(cctx_t *c, const json_t *s, const char *base, const char *path)
 {
     if (c->failed)
         return NULL;
@@ -893,7 +539,7 @@ static sch_t *compile_node(cctx_t *c, const json_t *s, const char *base, const c
         }
         kw_t *k = &n->kw[n->nkw];
         memset(k, 0, sizeof *k);
-        bool ok = compile_kw(c, s, k, key, v, base, kp);
+        bool ok = compile_kw(c, s, k, key, v, base, path, kp);
         free(kp);
         if (!ok || c->failed)
             goto out;
@@ -960,6 +606,7 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
         set_error(err, "", "out of memory");
         return NULL;
     }
+    objiter_init();
     s->doc = json_incref(schema);
     s->formats = !opts->no_format;
     s->max_depth = opts->max_depth > 0 ? opts->max_depth : PT_SCHEMA_DEFAULT_MAX_DEPTH;
@@ -972,8 +619,14 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
     if (opts->registry) {
         for (size_t i = 0; i < opts->registry->n && !c.failed; i++) {
             const reg_entry_t *e = &opts->registry->v[i];
-            if (e->doc == schema)
+            if (e->doc == schema) {
+                /* the root itself, registered under a name: just alias it */
+                char *u = uri_strip_fragment(e->uri);
+                if (!u || !add_id(&c, u, schema))
+                    oom(&c);
+                free(u);
                 continue;
+            }
             if (!add_doc(&c, e->doc))
                 oom(&c);
             index_doc(&c, e->uri, e->doc);
@@ -984,6 +637,10 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
         index_doc(&c, METASCHEMA_URI, meta);
     if (!c.failed)
         s->root = compile_node(&c, schema, root_base, "");
+    if (!c.failed && s->root) {
+        mark_simple(&c);
+        build_plans(&c);
+    }
     cctx_free(&c);
     if (c.failed || !s->root) {
         if (err && !err->message)
@@ -1004,11 +661,11 @@ pt_schema_t *pt_schema_compile_file(const char *path, const pt_schema_opts_t *op
         /* name the file: start-up errors must say which schema is bad */
         sbuf_t b = {0};
         sb_printf(&b, "%s: %s", path, err->message);
-        char *m = sb_take(&b);
-        if (m) {
-            free(err->message);
-            err->message = m;
-        }
+        char *m = sb_take(&b), *sp = strdup(err->schema_path ? err->schema_path : "");
+        if (m && sp)
+            err_set(err, m, NULL, sp, NULL);
+        free(m);
+        free(sp);
     }
     json_decref(doc);
     return s;

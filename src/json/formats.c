@@ -18,6 +18,8 @@ static const struct {
     {"uri-reference", FMT_URI_REFERENCE}, {"json-pointer", FMT_JSON_POINTER},
     {"relative-json-pointer", FMT_REL_JSON_POINTER}, {"regex", FMT_REGEX},
     {"uuid", FMT_UUID},
+    {"iri", FMT_IRI},               {"iri-reference", FMT_IRI_REFERENCE},
+    {"idn-email", FMT_IDN_EMAIL},   {"uri-template", FMT_URI_TEMPLATE},
 };
 
 fmt_id_t fmt_lookup(const char *name)
@@ -164,10 +166,40 @@ static bool uri_char(char c)
     return isalpha_(c) || isdig(c) || (c && strchr("-._~:/?#[]@!$&'()*+,;=", c));
 }
 
-/* URI-reference syntax: allowed characters, valid %-escapes, one '#' at
- * most, and a valid scheme when one is present. Requires a scheme when
- * absolute is set. */
-static bool check_uri_ref(const char *s, size_t n, bool absolute)
+/* authority = [ userinfo "@" ] host [ ":" port ]; host is an IP literal
+ * in brackets or a name without ':'; port is digits. */
+static bool check_authority(const char *s, size_t n)
+{
+    const char *at = memchr(s, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - s);
+        s = at + 1;
+    }
+    size_t i = 0;
+    if (n && s[0] == '[') {
+        const char *rb = memchr(s, ']', n);
+        if (!rb)
+            return false;
+        i = (size_t)(rb - s) + 1;
+    } else {
+        while (i < n && s[i] != ':')
+            if (s[i++] == '[')
+                return false;
+    }
+    if (i == n)
+        return true;
+    if (s[i] != ':')
+        return false;
+    for (i++; i < n; i++)
+        if (!isdig(s[i]))
+            return false;
+    return true;
+}
+
+/* URI-reference syntax (RFC 3986; with iri, RFC 3987's non-ASCII too):
+ * allowed characters, valid %-escapes, one '#' at most, a valid scheme when
+ * one is present (required when absolute) and a valid authority. */
+static bool check_uri_ref(const char *s, size_t n, bool absolute, bool iri)
 {
     size_t hashes = 0;
     for (size_t i = 0; i < n; i++) {
@@ -175,6 +207,8 @@ static bool check_uri_ref(const char *s, size_t n, bool absolute)
             if (i + 2 >= n || !ishex(s[i + 1]) || !ishex(s[i + 2]))
                 return false;
             i += 2;
+        } else if (iri && (unsigned char)s[i] >= 0x80) {
+            continue;
         } else if (!uri_char(s[i])) {
             return false;
         } else if (s[i] == '#') {
@@ -197,14 +231,38 @@ static bool check_uri_ref(const char *s, size_t n, bool absolute)
     }
     if (absolute && !has_scheme)
         return false;
-    /* '[' and ']' only delimit an IP literal host */
-    const char *lb = memchr(s, '[', n);
-    if (lb) {
-        const char *rb = memchr(lb, ']', (size_t)(s + n - lb));
-        if (!rb || lb < s + 2 || lb[-1] != '/' || lb[-2] != '/')
+    size_t rest = has_scheme ? i + 1 : 0;
+    if (n - rest >= 2 && s[rest] == '/' && s[rest + 1] == '/') {
+        size_t a = rest + 2, e = a;
+        while (e < n && s[e] != '/' && s[e] != '?' && s[e] != '#')
+            e++;
+        if (!check_authority(s + a, e - a))
             return false;
+        rest = e;
     }
+    /* '[' and ']' are only allowed in the authority */
+    for (size_t j = rest; j < n && s[j] != '#'; j++)
+        if (s[j] == '[' || s[j] == ']')
+            return false;
     return true;
+}
+
+/* RFC 6570 level-4 shape: expressions in balanced, unnested braces. */
+static bool check_uri_template(const char *s, size_t n)
+{
+    bool open = false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '{') {
+            if (open)
+                return false;
+            open = true;
+        } else if (s[i] == '}') {
+            if (!open)
+                return false;
+            open = false;
+        }
+    }
+    return !open;
 }
 
 static bool check_json_pointer(const char *s, size_t n)
@@ -270,8 +328,12 @@ bool fmt_check(fmt_id_t id, const char *s, size_t n)
     case FMT_HOSTNAME: return check_hostname(s, n);
     case FMT_IPV4: return check_ipv4(s, n);
     case FMT_IPV6: return check_ipv6(s, n);
-    case FMT_URI: return check_uri_ref(s, n, true);
-    case FMT_URI_REFERENCE: return check_uri_ref(s, n, false);
+    case FMT_URI: return check_uri_ref(s, n, true, false);
+    case FMT_URI_REFERENCE: return check_uri_ref(s, n, false, false);
+    case FMT_IRI: return check_uri_ref(s, n, true, true);
+    case FMT_IRI_REFERENCE: return check_uri_ref(s, n, false, true);
+    case FMT_IDN_EMAIL: return check_email(s, n);
+    case FMT_URI_TEMPLATE: return check_uri_template(s, n);
     case FMT_JSON_POINTER: return check_json_pointer(s, n);
     case FMT_REL_JSON_POINTER: return check_rel_json_pointer(s, n);
     case FMT_REGEX: return check_regex(s, n);

@@ -10,8 +10,54 @@
 #ifndef PT_JSON_SCHEMA_INTERNAL_H
 #define PT_JSON_SCHEMA_INTERNAL_H
 
+/* Internal functions are shared between this module's files, so they are
+ * external symbols; give them a module prefix so they cannot collide with
+ * other modules linked into the same program. */
+#define add_doc ptjs_add_doc
+#define add_id ptjs_add_id
+#define build_plans ptjs_build_plans
+#define cfail ptjs_cfail
+#define compile_node ptjs_compile_node
+#define compile_ref ptjs_compile_ref
+#define err_set ptjs_err_set
+#define err_take ptjs_err_take
+#define fmt_check ptjs_fmt_check
+#define fmt_lookup ptjs_fmt_lookup
+#define index_doc ptjs_index_doc
+#define js_equal ptjs_js_equal
+#define mark_simple ptjs_mark_simple
+#define metaschema_doc ptjs_metaschema_doc
+#define objiter_init ptjs_objiter_init
+#define objiter_layout ptjs_objiter_layout
+#define oom ptjs_oom
+#define path_idx ptjs_path_idx
+#define path_join ptjs_path_join
+#define pmap_free ptjs_pmap_free
+#define pmap_get ptjs_pmap_get
+#define pmap_put ptjs_pmap_put
+#define pool_alloc ptjs_pool_alloc
+#define pool_free ptjs_pool_free
+#define pool_strdup ptjs_pool_strdup
+#define props_find ptjs_props_find
+#define re_search ptjs_re_search
+#define sb_grow ptjs_sb_grow
+#define sb_int ptjs_sb_int
+#define sb_printf ptjs_sb_printf
+#define sb_puts ptjs_sb_puts
+#define sb_pyfloat ptjs_sb_pyfloat
+#define sb_pystr ptjs_sb_pystr
+#define sb_repr ptjs_sb_repr
+#define sb_take ptjs_sb_take
+#define set_error ptjs_set_error
+#define tls_match_data ptjs_tls_match_data
+#define uri_resolve ptjs_uri_resolve
+#define uri_strip_fragment ptjs_uri_strip_fragment
+#define utf8_len ptjs_utf8_len
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+
+#include <string.h>
 
 #include "ponty/jsonschema.h"
 
@@ -40,8 +86,18 @@ typedef struct sbuf {
     bool oom;
 } sbuf_t;
 
-void sb_putn(sbuf_t *b, const char *s, size_t n);
+bool sb_grow(sbuf_t *b, size_t extra);
+/* Appends n bytes; inline because error paths append many short pieces. */
+static inline void sb_putn(sbuf_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && !sb_grow(b, n))
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
 void sb_puts(sbuf_t *b, const char *s);
+void sb_int(sbuf_t *b, long long v); /* decimal, without printf */
 void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_repr(sbuf_t *b, const json_t *v); /* Python repr */
 void sb_pyfloat(sbuf_t *b, double d);      /* Python repr(float) */
@@ -71,6 +127,10 @@ typedef enum fmt_id {
     FMT_REL_JSON_POINTER,
     FMT_REGEX,
     FMT_UUID,
+    FMT_IRI,
+    FMT_IRI_REFERENCE,
+    FMT_IDN_EMAIL,
+    FMT_URI_TEMPLATE,
 } fmt_id_t;
 
 fmt_id_t fmt_lookup(const char *name);
@@ -141,11 +201,11 @@ typedef struct prop {
     sch_t *schema;
 } prop_t;
 
-typedef struct regex {
+typedef struct pattern_prop {
     pcre2_code *code;
     const char *source;
     sch_t *schema;
-} regex_t_;
+} pattern_prop_t;
 
 typedef struct dep {
     const char *name;
@@ -172,20 +232,47 @@ typedef struct kw {
             uint32_t mask;   /* hash table size - 1 */
             int32_t *table;  /* index into v, -1 empty */
         } props;
-        struct { regex_t_ *v; size_t n; } pats;      /* PATTERN_PROPERTIES */
+        struct { pattern_prop_t *v; size_t n; } pats;      /* PATTERN_PROPERTIES */
         struct { dep_t *v; size_t n; } deps;          /* DEPENDENCIES */
         struct { sch_t *if_, *then_, *else_; } cond;  /* IF */
     } u;
     /* ADDITIONAL_PROPERTIES: the siblings that decide what is "additional" */
     const struct kw *sib_props, *sib_pats;
     size_t tuple_len; /* ADDITIONAL_ITEMS: length of a sibling items array, SIZE_MAX = not applicable */
+    bool fused;       /* handled by the node's objplan in M_BOOL */
 } kw_t;
+
+/* Fast-path plan for objects, used when only validity matters: one pass
+ * over the instance's keys checks "properties", "required" and (without
+ * patternProperties) "additionalProperties" together, instead of one hash
+ * lookup per declared name per keyword. */
+typedef struct plan_entry {
+    const char *name;
+    size_t len;
+    uint32_t hash;
+    sch_t *schema;   /* from "properties", or NULL */
+    uint64_t bit;    /* required bit, or 0 */
+} plan_entry_t;
+
+typedef struct objplan {
+    plan_entry_t *v;
+    size_t n;
+    int32_t *table;
+    uint32_t mask;
+    uint64_t required; /* all required bits */
+    bool closed;       /* additionalProperties: false */
+    sch_t *extra;      /* additionalProperties schema, or NULL */
+} objplan_t;
 
 struct sch {
     int boolean; /* 0: object schema, 1: true, 2: false */
     kw_t *kw;
     size_t nkw;
     const json_t *json;
+    /* M_BOOL shortcuts, computed after compiling */
+    bool simple;      /* valid iff the instance's type is in tmask */
+    unsigned tmask;
+    objplan_t *plan;  /* object fast path, or NULL */
 };
 
 typedef struct pcre_list {
@@ -205,8 +292,110 @@ struct pt_schema {
     int max_depth;
 };
 
-uint32_t prop_hash(const char *s, size_t n);
+/* Property-name hash for the compiled lookup tables. Validation hashes
+ * every instance key, so this reads at most two 8-byte words instead of
+ * looping over bytes; collisions only cost a comparison. */
+static inline uint32_t prop_hash(const char *s, size_t n)
+{
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        a = x;
+        b = y;
+    } else {
+        a = n ? ((uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+                 (unsigned char)s[n - 1])
+              : 0;
+        b = 0;
+    }
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ n) * 0xff51afd7ed558ccdULL;
+    return (uint32_t)(h >> 32);
+}
+
+/* Equality of two n-byte keys; short keys compare as two words. */
+static inline bool key_eq(const char *x, const char *y, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b, c, d;
+        memcpy(&a, x, 8);
+        memcpy(&b, y, 8);
+        memcpy(&c, x + n - 8, 8);
+        memcpy(&d, y + n - 8, 8);
+        return a == b && c == d;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t a, b, c, d;
+        memcpy(&a, x, 4);
+        memcpy(&b, y, 4);
+        memcpy(&c, x + n - 4, 4);
+        memcpy(&d, y + n - 4, 4);
+        return a == b && c == d;
+    }
+    return memcmp(x, y, n) == 0;
+}
 const prop_t *props_find(const kw_t *k, const char *name, size_t len);
+
+/* Member iteration without a library call per member (objiter.c). Used as
+ *   for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) ...
+ * objiter_init() must have run (pt_schema_compile does it). */
+typedef struct objiter_layout {
+    bool ok;
+    ptrdiff_t next, key, keylen, value; /* within a member record, from the iterator */
+    ptrdiff_t head;                      /* the member list's head, from the object */
+} objiter_layout_t;
+
+extern objiter_layout_t objiter_layout;
+void objiter_init(void);
+
+static inline void *oi_begin(const json_t *x)
+{
+    if (objiter_layout.ok) {
+        void *first;
+        memcpy(&first, (const char *)x + objiter_layout.head + objiter_layout.next, sizeof first);
+        return first;
+    }
+    return json_object_iter((json_t *)x);
+}
+static inline void *oi_end(const json_t *x)
+{
+    return objiter_layout.ok ? (char *)x + objiter_layout.head : NULL;
+}
+static inline void *oi_next(const json_t *x, void *it)
+{
+    if (objiter_layout.ok) {
+        void *n;
+        memcpy(&n, (char *)it + objiter_layout.next, sizeof n);
+        return n;
+    }
+    return json_object_iter_next((json_t *)x, it);
+}
+static inline const char *oi_key(void *it)
+{
+    return objiter_layout.ok ? (const char *)it + objiter_layout.key : json_object_iter_key(it);
+}
+static inline size_t oi_keylen(void *it)
+{
+    if (objiter_layout.ok) {
+        size_t n;
+        memcpy(&n, (char *)it + objiter_layout.keylen, sizeof n);
+        return n;
+    }
+    return json_object_iter_key_len(it);
+}
+static inline json_t *oi_value(void *it)
+{
+    if (objiter_layout.ok) {
+        json_t *v;
+        memcpy(&v, (char *)it + objiter_layout.value, sizeof v);
+        return v;
+    }
+    return json_object_iter_value(it);
+}
 
 /* PCRE2 match data for this thread, big enough for every compiled pattern.
  * Created once per thread and reused, so matching allocates nothing. */
@@ -228,6 +417,9 @@ struct pt_schema_registry {
     size_t n, cap;
 };
 
+/* Error records: one block "message\0[instance_path\0]schema_path". */
+bool err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const char *kw);
+bool err_set(pt_schema_error_t *e, const char *msg, const char *ipath, const char *spath, const char *kw);
 void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

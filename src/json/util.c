@@ -52,13 +52,13 @@ void pool_free(pool_t *p)
 
 /* ------------------------------------------------------------------ sbuf */
 
-static bool sb_grow(sbuf_t *b, size_t extra)
+bool sb_grow(sbuf_t *b, size_t extra)
 {
     if (b->oom)
         return false;
     if (b->len + extra + 1 <= b->cap)
         return true;
-    size_t cap = b->cap ? b->cap * 2 : 64;
+    size_t cap = b->cap ? b->cap * 2 : 128;
     while (cap < b->len + extra + 1)
         cap *= 2;
     char *s = realloc(b->s, cap);
@@ -71,16 +71,20 @@ static bool sb_grow(sbuf_t *b, size_t extra)
     return true;
 }
 
-void sb_putn(sbuf_t *b, const char *s, size_t n)
-{
-    if (!sb_grow(b, n))
-        return;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
 void sb_puts(sbuf_t *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+void sb_int(sbuf_t *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    sb_putn(b, p, (size_t)(tmp + sizeof tmp - p));
+}
 
 void sb_printf(sbuf_t *b, const char *fmt, ...)
 {
@@ -183,7 +187,11 @@ void sb_pyfloat(sbuf_t *b, double d)
 /* Python's repr(str): single quotes unless the text has ' and no ". */
 void sb_pystr(sbuf_t *b, const char *s, size_t n)
 {
-    bool has_sq = memchr(s, '\'', n) != NULL, has_dq = memchr(s, '"', n) != NULL;
+    bool has_sq = false, has_dq = false;
+    for (size_t i = 0; i < n; i++) {
+        has_sq |= s[i] == '\'';
+        has_dq |= s[i] == '"';
+    }
     char q = (has_sq && !has_dq) ? '"' : '\'';
     sb_putn(b, &q, 1);
     size_t run = 0;
@@ -237,7 +245,7 @@ static void repr_rec(sbuf_t *b, const json_t *v, size_t max, int depth)
     case JSON_NULL: sb_puts(b, "None"); break;
     case JSON_TRUE: sb_puts(b, "True"); break;
     case JSON_FALSE: sb_puts(b, "False"); break;
-    case JSON_INTEGER: sb_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
+    case JSON_INTEGER: sb_int(b, json_integer_value(v)); break;
     case JSON_REAL: sb_pyfloat(b, json_real_value(v)); break;
     case JSON_STRING: sb_pystr(b, json_string_value(v), json_string_length(v)); break;
     case JSON_ARRAY: {
@@ -307,8 +315,18 @@ char *pt_json_repr(const json_t *value, size_t max_len)
 
 static bool is_num(const json_t *v) { return json_is_integer(v) || json_is_real(v); }
 
-bool js_equal(const json_t *a, const json_t *b)
+/* Values nested deeper than this compare unequal, which bounds the
+ * recursion on hostile input. */
+#define EQUAL_MAX_DEPTH 512
+
+static bool js_equal_d(const json_t *a, const json_t *b, int depth);
+
+bool js_equal(const json_t *a, const json_t *b) { return js_equal_d(a, b, 0); }
+
+static bool js_equal_d(const json_t *a, const json_t *b, int depth)
 {
+    if (depth > EQUAL_MAX_DEPTH)
+        return false;
     if (is_num(a) && is_num(b)) {
         if (json_is_integer(a) && json_is_integer(b))
             return json_integer_value(a) == json_integer_value(b);
@@ -327,7 +345,7 @@ bool js_equal(const json_t *a, const json_t *b)
         if (n != json_array_size(b))
             return false;
         for (size_t i = 0; i < n; i++)
-            if (!js_equal(json_array_get(a, i), json_array_get(b, i)))
+            if (!js_equal_d(json_array_get(a, i), json_array_get(b, i), depth + 1))
                 return false;
         return true;
     }
@@ -338,7 +356,7 @@ bool js_equal(const json_t *a, const json_t *b)
         json_t *x;
         json_object_foreach((json_t *)a, k, x) {
             json_t *y = json_object_get(b, k);
-            if (!y || !js_equal(x, y))
+            if (!y || !js_equal_d(x, y, depth + 1))
                 return false;
         }
         return true;
@@ -358,28 +376,56 @@ size_t utf8_len(const char *s, size_t n)
 
 /* ----------------------------------------------------------------- errors */
 
+/* The three strings of a record live in one allocation owned by message:
+ * one malloc per error, one free in pt_schema_error_clear. */
+bool err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const char *kw)
+{
+    char *block = sb_take(b);
+    if (!block)
+        return false;
+    e->message = block;
+    e->instance_path = ioff == SIZE_MAX ? NULL : block + ioff;
+    e->schema_path = block + soff;
+    e->keyword = kw;
+    return true;
+}
+
+bool err_set(pt_schema_error_t *e, const char *msg, const char *ipath, const char *spath, const char *kw)
+{
+    pt_schema_error_clear(e);
+    sbuf_t b = {0};
+    sb_puts(&b, msg);
+    sb_putn(&b, "", 1);
+    size_t ioff = SIZE_MAX;
+    if (ipath) {
+        ioff = b.len;
+        sb_puts(&b, ipath);
+        sb_putn(&b, "", 1);
+    }
+    size_t soff = b.len;
+    sb_puts(&b, spath ? spath : "");
+    return err_take(e, &b, ioff, soff, kw);
+}
+
 void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
 {
     if (!err)
         return;
-    pt_schema_error_clear(err);
     va_list ap;
     va_start(ap, fmt);
     char *m = NULL;
     if (vasprintf(&m, fmt, ap) < 0)
         m = NULL;
     va_end(ap);
-    err->message = m;
-    err->schema_path = strdup(schema_path ? schema_path : "");
+    err_set(err, m ? m : "out of memory", NULL, schema_path, NULL);
+    free(m);
 }
 
 void pt_schema_error_clear(pt_schema_error_t *err)
 {
     if (!err)
         return;
-    free(err->message);
-    free(err->instance_path);
-    free(err->schema_path);
+    free(err->message); /* owns instance_path and schema_path too */
     *err = (pt_schema_error_t){0};
 }
 

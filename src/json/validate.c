@@ -26,7 +26,9 @@ typedef struct seg {
 typedef struct vctx {
     const pt_schema_t *s;
     int mode;
-    int depth;
+    int depth;            /* levels of the instance entered */
+    int same;             /* schemas applied in a chain to the current value */
+    const json_t *cur;    /* the value being validated */
     bool too_deep, oom;
     pt_schema_error_t *first;
     pt_schema_errors_t *all;
@@ -79,40 +81,40 @@ static void path_rec(sbuf_t *b, const seg_t *s)
     path_rec(b, s->up);
     sb_putn(b, "/", 1);
     if (!s->key) {
-        sb_printf(b, "%zu", s->idx);
+        sb_int(b, (long long)s->idx);
         return;
     }
-    for (const char *p = s->key; *p; p++) {
-        if (*p == '~')
-            sb_puts(b, "~0");
-        else if (*p == '/')
-            sb_puts(b, "~1");
-        else
-            sb_putn(b, p, 1);
+    /* copy runs between the characters JSON Pointer escapes */
+    const char *p = s->key;
+    for (;;) {
+        size_t run = 0;
+        while (p[run] && p[run] != '~' && p[run] != '/')
+            run++;
+        sb_putn(b, p, run);
+        p += run;
+        if (!*p)
+            break;
+        sb_puts(b, *p == '~' ? "~0" : "~1");
+        p++;
     }
 }
 
-static char *path_str(const seg_t *s, const char *last)
-{
-    sbuf_t b = {0};
-    path_rec(&b, s);
-    if (last) {
-        seg_t l = {NULL, last, 0};
-        path_rec(&b, &l);
-    }
-    return sb_take(&b);
-}
-
-/* Records one error; msg is consumed. */
+/* Records one error; msg is consumed. The paths are appended to the
+ * message's buffer so the record is a single allocation. */
 static void emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg)
 {
     pt_schema_error_t e = {0};
-    e.message = sb_take(msg);
-    e.instance_path = path_str(ip, NULL);
-    e.schema_path = path_str(sp, kw);
-    e.keyword = kw;
-    if (!e.message || !e.instance_path || !e.schema_path) {
-        pt_schema_error_clear(&e);
+    sb_putn(msg, "", 1);
+    size_t ioff = msg->len;
+    path_rec(msg, ip);
+    sb_putn(msg, "", 1);
+    size_t soff = msg->len;
+    path_rec(msg, sp);
+    if (kw) {
+        seg_t l = {NULL, kw, 0};
+        path_rec(msg, &l);
+    }
+    if (!err_take(&e, msg, ioff, soff, kw)) {
         c->oom = true;
         return;
     }
@@ -163,19 +165,20 @@ static bool is_integral(const json_t *x)
     return false;
 }
 
-static bool type_ok(unsigned bits, const json_t *x)
+/* Type bits each jansson type satisfies outright; a real also satisfies
+ * "integer" when it is integral (1.0), checked separately. */
+static const unsigned char type_bits[] = {
+    [JSON_OBJECT] = T_OBJECT,   [JSON_ARRAY] = T_ARRAY,  [JSON_STRING] = T_STRING,
+    [JSON_INTEGER] = T_INTEGER | T_NUMBER, [JSON_REAL] = T_NUMBER,
+    [JSON_TRUE] = T_BOOLEAN,    [JSON_FALSE] = T_BOOLEAN, [JSON_NULL] = T_NULL,
+};
+
+static inline bool type_ok(unsigned bits, const json_t *x)
 {
-    switch (json_typeof(x)) {
-    case JSON_OBJECT: return bits & T_OBJECT;
-    case JSON_ARRAY: return bits & T_ARRAY;
-    case JSON_STRING: return bits & T_STRING;
-    case JSON_INTEGER: return bits & (T_INTEGER | T_NUMBER);
-    case JSON_REAL: return (bits & T_NUMBER) || ((bits & T_INTEGER) && is_integral(x));
-    case JSON_TRUE:
-    case JSON_FALSE: return bits & T_BOOLEAN;
-    case JSON_NULL: return bits & T_NULL;
-    }
-    return false;
+    json_type t = json_typeof(x);
+    if (bits & type_bits[t])
+        return true;
+    return t == JSON_REAL && (bits & T_INTEGER) && is_integral(x);
 }
 
 /* Exact comparison of two JSON numbers: <0, 0, >0. */
@@ -204,8 +207,10 @@ static bool multiple_of(const json_t *x, const json_t *d)
 }
 
 /* Structural hash consistent with js_equal (1 and 1.0 hash alike). */
-static uint64_t js_hash(const json_t *v)
+static uint64_t js_hash(const json_t *v, int depth)
 {
+    if (depth > 32) /* only a filter: deeper parts need not contribute */
+        return 0x6666;
     switch (json_typeof(v)) {
     case JSON_INTEGER:
     case JSON_REAL: {
@@ -223,14 +228,14 @@ static uint64_t js_hash(const json_t *v)
     case JSON_ARRAY: {
         uint64_t h = 0x4444;
         for (size_t i = 0; i < json_array_size(v); i++)
-            h = h * 1099511628211ULL ^ js_hash(json_array_get(v, i));
+            h = h * 1099511628211ULL ^ js_hash(json_array_get(v, i), depth + 1);
         return h;
     }
     case JSON_OBJECT: {
         uint64_t h = 0x5555;
         const char *k;
         json_t *x;
-        json_object_foreach((json_t *)v, k, x) h += prop_hash(k, strlen(k)) * 0x100000001b3ULL ^ js_hash(x);
+        json_object_foreach((json_t *)v, k, x) h += prop_hash(k, strlen(k)) * 0x100000001b3ULL ^ js_hash(x, depth + 1);
         return h;
     }
     }
@@ -265,7 +270,7 @@ static bool unique(vctx_t *c, const json_t *arr)
         return false;
     }
     for (size_t i = 0; i < n; i++)
-        h[i] = (hidx_t){js_hash(json_array_get(arr, i)), i};
+        h[i] = (hidx_t){js_hash(json_array_get(arr, i), 0), i};
     qsort(h, n, sizeof *h, hidx_cmp);
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
@@ -326,6 +331,12 @@ static void extra_items_msg(sbuf_t *b, const json_t *arr, size_t from)
 }
 
 /* ---------------------------------------------------------------- walker */
+
+static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals);
+static bool kw_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+                          const seg_t *ks);
+/* Plans up to this size are gathered on the stack in error modes. */
+#define GATHER_MAX 16
 
 #define INVALID(...)                                                      \
     do {                                                                  \
@@ -482,8 +493,9 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
         break;
     case KW_REQUIRED:
         if (t == JSON_OBJECT) {
+            uint64_t seen = n->plan ? plan_gather(n->plan, x, NULL) : 0;
             for (size_t i = 0; i < k->u.names.n; i++)
-                if (!json_object_get(x, k->u.names.v[i]))
+                if (n->plan ? !(seen >> i & 1) : !json_object_get(x, k->u.names.v[i]))
                     INVALID(sb_pystr(MB, k->u.names.v[i], strlen(k->u.names.v[i]));
                             sb_puts(MB, " is a required property"));
         }
@@ -499,22 +511,14 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
                 if (p && !v_node(c, p->schema, json_object_iter_value(it), NULL, NULL))
                     return false;
             }
-        } else {
-            /* declaration order, as Python reports errors */
-            for (size_t i = 0; i < k->u.props.n; i++) {
-                const prop_t *p = &k->u.props.v[i];
-                const json_t *v = json_object_getn(x, p->name, p->len);
-                if (v) {
-                    seg_t is = {ip, p->name, 0}, ss = {&ks, p->name, 0};
-                    DESCEND(p->schema, v, &is, &ss);
-                }
-            }
+        } else if (!kw_properties(c, n, k, x, ip, &ks)) {
+            return false;
         }
         break;
     case KW_PATTERN_PROPERTIES:
         if (t == JSON_OBJECT) {
             for (size_t i = 0; i < k->u.pats.n; i++) {
-                const regex_t_ *r = &k->u.pats.v[i];
+                const pattern_prop_t *r = &k->u.pats.v[i];
                 for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
                     const char *key = json_object_iter_key(it);
                     if (!re_search(r->code, key, json_object_iter_key_len(it)))
@@ -690,15 +694,172 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
             INVALID(sb_repr(MB, x); sb_puts(MB, " should not be valid under "); sb_repr(MB, k->value));
         break;
     }
-    (void)n;
     return ok;
+}
+
+/* The plan entry for key, or NULL. Clients usually send members in the
+ * order the schema declares them, so the entry after the previous match is
+ * tried first: a hit costs one length and two word compares, no hashing.
+ * Any other order falls back to the hash table. */
+static inline const plan_entry_t *plan_lookup(const objplan_t *p, const char *key, size_t len, size_t *guess)
+{
+    if (*guess < p->n) {
+        const plan_entry_t *e = &p->v[*guess];
+        if (e->len == len && key_eq(e->name, key, len)) {
+            ++*guess;
+            return e;
+        }
+    }
+    uint32_t h = prop_hash(key, len), j = h & p->mask;
+    int32_t ix;
+    while ((ix = p->table[j]) >= 0) {
+        const plan_entry_t *e = &p->v[ix];
+        if (e->hash == h && e->len == len && key_eq(e->name, key, len)) {
+            *guess = (size_t)ix + 1;
+            return e;
+        }
+        j = (j + 1) & p->mask;
+    }
+    return NULL;
+}
+
+static inline bool sub_ok(vctx_t *c, const sch_t *n, const json_t *v)
+{
+    return n->simple ? type_ok(n->tmask, v) : v_node(c, n, v, NULL, NULL);
+}
+
+/* Error modes: the value of every plan entry (NULL when absent) and the
+ * required bits seen, in one pass over the members. */
+static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals)
+{
+    uint64_t seen = 0;
+    size_t guess = 0;
+    for (size_t i = 0; vals && i < p->n; i++)
+        vals[i] = NULL;
+    for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) {
+        const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
+        if (e) {
+            seen |= e->bit;
+            if (vals)
+                vals[e - p->v] = oi_value(it);
+        }
+    }
+    return seen;
+}
+
+/* "properties" in error modes: declaration order, as Python reports. Kept
+ * out of v_kw so the gathered values only take stack space here. */
+static __attribute__((noinline)) bool kw_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x,
+                                                     const seg_t *ip, const seg_t *ks)
+{
+    bool ok = true;
+    const json_t *vals[GATHER_MAX];
+    bool gathered = n->plan && n->plan->n <= GATHER_MAX;
+    if (gathered)
+        plan_gather(n->plan, x, vals);
+    for (size_t i = 0; i < k->u.props.n; i++) {
+        const prop_t *p = &k->u.props.v[i];
+        const json_t *v = gathered ? vals[i] : json_object_getn(x, p->name, p->len);
+        if (v) {
+            seg_t is = {ip, p->name, 0}, ss = {ks, p->name, 0};
+            DESCEND(p->schema, v, &is, &ss);
+        }
+    }
+    return ok;
+}
+
+/* M_BOOL only: properties + required + additionalProperties in one pass. */
+static bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
+{
+    uint64_t seen = 0;
+    size_t guess = 0;
+    for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) {
+        const json_t *v = oi_value(it);
+        const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
+        if (e) {
+            seen |= e->bit;
+            if (e->schema && !sub_ok(c, e->schema, v))
+                return false;
+        } else if (p->closed || (p->extra && !sub_ok(c, p->extra, v))) {
+            return false;
+        }
+    }
+    return (seen & p->required) == p->required;
+}
+
+/* Depth accounting. The limit counts levels of the instance, so a schema
+ * may be as recursive as it likes over a bounded document; schemas applied
+ * to one value in a chain (allOf, $ref, anyOf...) are bounded separately,
+ * which only a reference loop such as {"allOf": [{"$ref": "#"}]} reaches. */
+#define SAME_VALUE_MAX 128
+
+typedef struct frame {
+    const json_t *cur;
+    int same;
+} frame_t;
+
+static inline bool enter(vctx_t *c, const json_t *x, frame_t *f)
+{
+    f->cur = c->cur;
+    f->same = c->same;
+    if (x != c->cur) {
+        if (c->depth >= c->s->max_depth)
+            return false;
+        c->depth++;
+        c->same = 0;
+        c->cur = x;
+    } else if (c->same >= SAME_VALUE_MAX) {
+        return false;
+    } else {
+        c->same++;
+    }
+    return true;
+}
+
+static inline void leave(vctx_t *c, const json_t *x, const frame_t *f)
+{
+    if (x != f->cur)
+        c->depth--;
+    c->cur = f->cur;
+    c->same = f->same;
+}
+
+static bool too_deep(vctx_t *c, const json_t *x, const seg_t *ip, const seg_t *sp)
+{
+    if (!c->too_deep && c->mode != M_BOOL) {
+        sbuf_t b = {0};
+        if (x != c->cur)
+            sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
+        else
+            sb_printf(&b, "more than %d schemas applied in a chain to one value (a $ref loop?)", SAME_VALUE_MAX);
+        emit(c, NULL, ip, sp, &b);
+    }
+    c->too_deep = true;
+    return false;
 }
 
 static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp)
 {
+    frame_t f;
+    if (c->mode == M_BOOL) {
+        if (n->simple)
+            return type_ok(n->tmask, x);
+        if (n->plan && json_is_object(x)) {
+            if (!enter(c, x, &f))
+                return too_deep(c, x, ip, sp);
+            bool ok = run_plan(c, n->plan, x);
+            for (size_t i = 0; ok && i < n->nkw; i++) {
+                const kw_t *k = &n->kw[i];
+                if (k->fused)
+                    continue;
+                ok = k->kind == KW_TYPE ? type_ok(k->u.types, x) : v_kw(c, n, k, x, NULL, NULL);
+            }
+            leave(c, x, &f);
+            return ok;
+        }
+    }
     if (n->boolean == 1)
         return true;
-    const kw_t *k = NULL;
     bool ok = true;
     if (n->boolean == 2) {
         if (c->mode != M_BOOL) {
@@ -709,25 +870,16 @@ static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, 
         }
         return false;
     }
-    if (++c->depth > c->s->max_depth) {
-        c->depth--;
-        if (!c->too_deep && c->mode != M_BOOL) {
-            sbuf_t b = {0};
-            sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
-            emit(c, NULL, ip, sp, &b);
-        }
-        c->too_deep = true;
-        return false;
-    }
+    if (!enter(c, x, &f))
+        return too_deep(c, x, ip, sp);
     for (size_t i = 0; i < n->nkw; i++) {
-        k = &n->kw[i];
-        if (!v_kw(c, n, k, x, ip, sp)) {
+        if (!v_kw(c, n, &n->kw[i], x, ip, sp)) {
             ok = false;
             if (c->mode != M_ALL || c->too_deep || c->oom)
                 break;
         }
     }
-    c->depth--;
+    leave(c, x, &f);
     return ok;
 }
 
@@ -743,7 +895,7 @@ bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
 
 int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first)
 {
-    if (first)
+    if (first && first->message)
         pt_schema_error_clear(first);
     if (!s || !x) {
         set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");

@@ -1,0 +1,63 @@
+/* Internals shared by the schema compiler's files: compile.c (keywords,
+ * nodes, public entry points), resolve.c (documents, "$id" index,
+ * references) and plan.c (validation fast paths). */
+#ifndef PT_JSON_COMPILE_INTERNAL_H
+#define PT_JSON_COMPILE_INTERNAL_H
+
+#include "schema_internal.h"
+
+/* Nesting of subschemas inside one document; deeper is rejected rather than
+ * risking the stack. */
+#define MAX_SCHEMA_NESTING 256
+
+/* ---------------------------------------------------------- pointer map */
+
+typedef struct pmap {
+    const void **keys;
+    void **vals;
+    size_t cap, n;
+} pmap_t;
+
+bool pmap_put(pmap_t *m, const void *k, void *v);
+void *pmap_get(const pmap_t *m, const void *k);
+void pmap_free(pmap_t *m);
+
+/* --------------------------------------------------------------- context */
+
+typedef struct id_entry {
+    char *uri;          /* absolute, without an empty fragment */
+    const json_t *node;
+} id_entry_t;
+
+typedef struct cctx {
+    pt_schema_t *s;
+    pt_schema_error_t *err;
+    bool failed;
+    id_entry_t *ids;
+    size_t nids, capids;
+    pmap_t bases; /* subschema -> base URI (char *, owned by the pool) */
+    pmap_t nodes; /* subschema -> sch_t * */
+    int depth;
+} cctx_t;
+
+/* Records the first compile error (later ones are ignored). */
+void cfail(cctx_t *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void oom(cctx_t *c);
+/* JSON Pointer of path plus one token (escaped) or index. Malloc'd. */
+char *path_join(const char *path, const char *tok);
+char *path_idx(const char *path, size_t i);
+
+/* resolve.c */
+bool add_id(cctx_t *c, const char *uri, const json_t *node);
+bool add_doc(cctx_t *c, json_t *doc);
+void index_doc(cctx_t *c, const char *uri, const json_t *doc);
+sch_t *compile_ref(cctx_t *c, const char *base, const char *ref, const char *path);
+
+/* compile.c */
+sch_t *compile_node(cctx_t *c, const json_t *s, const char *base, const char *path);
+
+/* plan.c */
+void mark_simple(cctx_t *c);
+void build_plans(cctx_t *c);
+
+#endif

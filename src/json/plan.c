@@ -1,0 +1,129 @@
+/* Validation fast paths, set up once a schema graph is compiled: nodes
+ * whose validity depends only on the instance's type, and the per-object
+ * plans that check properties, required and additionalProperties in one
+ * pass over the instance's members (see objplan_t). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile_internal.h"
+
+/* ------------------------------------------------------ fast-path setup */
+
+#define T_ALL (T_NULL | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NUMBER | T_INTEGER | T_STRING)
+
+/* A node is "simple" when its validity depends on the instance's type
+ * only: true/false, {}, {"type": ...}, an anyOf of simple nodes (the
+ * Optional[...] shape) or a $ref to a simple node. Checking it then costs
+ * one mask test and no call. Iterated because simplicity flows up. */
+void mark_simple(cctx_t *c)
+{
+    for (int round = 0; round < 8; round++) {
+        bool changed = false;
+        for (size_t i = 0; i < c->nodes.cap; i++) {
+            sch_t *n = c->nodes.keys[i] ? c->nodes.vals[i] : NULL;
+            if (!n || n->simple)
+                continue;
+            unsigned m = 0;
+            bool ok = false;
+            if (n->boolean) {
+                ok = true;
+                m = n->boolean == 1 ? T_ALL : 0;
+            } else if (n->nkw == 0) {
+                ok = true;
+                m = T_ALL;
+            } else if (n->nkw == 1 && n->kw[0].kind == KW_TYPE) {
+                ok = true;
+                m = n->kw[0].u.types;
+            } else if (n->nkw == 1 && n->kw[0].kind == KW_REF && n->kw[0].u.sub->simple) {
+                ok = true;
+                m = n->kw[0].u.sub->tmask;
+            } else if (n->nkw == 1 && n->kw[0].kind == KW_ANY_OF) {
+                ok = true;
+                for (size_t j = 0; j < n->kw[0].u.list.n && ok; j++) {
+                    ok = n->kw[0].u.list.v[j]->simple;
+                    m |= n->kw[0].u.list.v[j]->tmask;
+                }
+            }
+            if (ok) {
+                n->simple = true;
+                n->tmask = m;
+                changed = true;
+            }
+        }
+        if (!changed)
+            break;
+    }
+}
+
+static plan_entry_t *plan_slot(objplan_t *p, const char *name, size_t len)
+{
+    uint32_t h = prop_hash(name, len), j = h & p->mask;
+    while (p->table[j] >= 0) {
+        plan_entry_t *e = &p->v[p->table[j]];
+        if (e->hash == h && e->len == len && !memcmp(e->name, name, len))
+            return e;
+        j = (j + 1) & p->mask;
+    }
+    plan_entry_t *e = &p->v[p->n];
+    *e = (plan_entry_t){name, len, h, NULL, 0};
+    p->table[j] = (int32_t)p->n++;
+    return e;
+}
+
+static void build_plan(cctx_t *c, sch_t *n)
+{
+    kw_t *props = NULL, *req = NULL, *addl = NULL;
+    bool pats = false;
+    for (size_t i = 0; i < n->nkw; i++) {
+        kw_t *k = &n->kw[i];
+        if (k->kind == KW_PROPERTIES)
+            props = k;
+        else if (k->kind == KW_REQUIRED)
+            req = k;
+        else if (k->kind == KW_ADDITIONAL_PROPERTIES)
+            addl = k;
+        else if (k->kind == KW_PATTERN_PROPERTIES)
+            pats = true;
+    }
+    if ((!props && !req) || (req && req->u.names.n > 64))
+        return;
+    size_t cap = (props ? props->u.props.n : 0) + (req ? req->u.names.n : 0), tn = 4;
+    while (tn < cap * 2)
+        tn *= 2;
+    objplan_t *p = pool_alloc(&c->s->pool, sizeof *p);
+    if (!p || !(p->v = pool_alloc(&c->s->pool, (cap ? cap : 1) * sizeof *p->v)) ||
+        !(p->table = pool_alloc(&c->s->pool, tn * sizeof(int32_t))))
+        return; /* no plan: the keyword path still works */
+    p->mask = (uint32_t)tn - 1;
+    for (size_t i = 0; i < tn; i++)
+        p->table[i] = -1;
+    for (size_t i = 0; props && i < props->u.props.n; i++)
+        plan_slot(p, props->u.props.v[i].name, props->u.props.v[i].len)->schema = props->u.props.v[i].schema;
+    for (size_t i = 0; req && i < req->u.names.n; i++) {
+        uint64_t bit = 1ULL << i;
+        plan_slot(p, req->u.names.v[i], strlen(req->u.names.v[i]))->bit = bit;
+        p->required |= bit;
+    }
+    if (props)
+        props->fused = true;
+    if (req)
+        req->fused = true;
+    if (addl && !pats) {
+        addl->fused = true;
+        if (addl->u.sub->boolean == 2)
+            p->closed = true;
+        else if (addl->u.sub->boolean == 0)
+            p->extra = addl->u.sub;
+    }
+    n->plan = p;
+}
+
+void build_plans(cctx_t *c)
+{
+    for (size_t i = 0; i < c->nodes.cap; i++) {
+        sch_t *n = c->nodes.keys[i] ? c->nodes.vals[i] : NULL;
+        if (n && !n->boolean)
+            build_plan(c, n);
+    }
+}
+
