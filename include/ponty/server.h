@@ -36,6 +36,8 @@ typedef struct pt_limits {
     unsigned max_headers;          /* 100 header lines → 431 */
     size_t   max_body;             /* 1 MiB → 413 */
     unsigned max_connections;      /* 10000 open connections per worker; beyond, 503 and close */
+    unsigned max_json_depth;       /* 64 levels of [ and { in a JSON body → 400 (keeps parsing and
+                                      validation well inside a coroutine stack) */
     unsigned header_timeout_ms;    /* 10 s from a request's first byte to its last header → 408 */
     unsigned idle_timeout_ms;      /* 60 s keep-alive silence, or stalled body → close (408 mid-body) */
     unsigned shutdown_timeout_ms;  /* 10 s for in-flight requests at shutdown */

@@ -11,6 +11,7 @@
 
 #include "ponty/error.h"
 #include "http/conn.h"
+#include "http/worker.h"
 #include "request/cast.h"
 
 static const char *const *pt_schema_dirs;
@@ -159,6 +160,9 @@ int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *f
             pt_schema_error_t se = { 0 };
             pt_schema_opts_t opts = { 0 };
             opts.search_path = pt_schema_dirs;
+            /* Recursive schemas recurse per level too; bodies are already
+             * bounded to max_json_depth (64 by default). */
+            opts.max_depth = 128;
             if (f->schema_file)
                 fr->schema = pt_schema_compile_file(f->schema_file, &opts, &se);
             else if (f->schema_text) {
@@ -246,12 +250,41 @@ static const char *pt_cookie_value(pt_req_t *r, const char *name)
     return NULL;
 }
 
+/* Deepest nesting of arrays and objects in JSON text (strings skipped). */
+static unsigned pt_json_depth(const char *s, size_t n)
+{
+    unsigned depth = 0, max = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max)
+                max = depth;
+        } else if ((c == ']' || c == '}') && depth) {
+            depth--;
+        }
+    }
+    return max;
+}
+
 static json_t *pt_body_json(pt_req_t *r)
 {
     if (r->body_json)
         return r->body_json;
     size_t len;
     const char *body = pt_req_body(r, &len);
+    /* Parsing, validating and releasing JSON recurse per level: bound the
+     * depth before any of it runs on the request's coroutine stack. */
+    unsigned limit = r->conn->worker->limits->max_json_depth;
+    if (pt_json_depth(body, len) > limit)
+        pt_bad(r, 400, "JSON body nested deeper than %u levels", limit);
     json_error_t je;
     json_t *v = json_loadb(body, len, JSON_DECODE_ANY, &je);
     if (!v)
