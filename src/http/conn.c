@@ -198,6 +198,7 @@ static void pt_conn_free(pt_conn_t *c)
 static void pt_on_close(uv_handle_t *h)
 {
     pt_conn_t *c = (pt_conn_t *)h;
+    c->handle_closed = true;
     /* A handler may still run for this connection; it frees it when done. */
     if (c->state == PT_CONN_HANDLING)
         return;
@@ -377,10 +378,12 @@ void pt_conn_request_done(pt_conn_t *c)
         r->keep_alive = false;
     bool keep = r->keep_alive;
     if (c->closed) {
-        /* The connection went away while the handler ran. */
+        /* The connection went away while the handler ran. Free it now if
+         * libuv is done with the handle, else from its close callback. */
         pt_req_reset(r);
         c->state = PT_CONN_IDLE;
-        pt_conn_free(c);
+        if (c->handle_closed)
+            pt_conn_free(c);
         return;
     }
     pt_resp_write(c, r);

@@ -97,6 +97,7 @@ struct pt_conn {
     bool                reading;
     bool                close_after_write;
     bool                closed;
+    bool                handle_closed; /* libuv's close callback ran */
     bool                in_feed;     /* inside pt_conn_feed: flush at its end */
     int                 parse_error; /* status to answer for a bad request, 0 none */
     const char         *parse_error_text;
