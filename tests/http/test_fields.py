@@ -16,7 +16,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import JSON_CT, SOURCE_DIR, TEXT_CT, check_envelope, now_ms, request_bytes
+from conftest import JSON_CT, SOURCE_DIR, TEXT_CT, check_envelope, now_ms, request_bytes, wait_until
 
 EXAMPLES = ["bool_query", "punctuation", "greet_lang", "bangs", "validated_body", "person"]
 
@@ -176,8 +176,9 @@ def test_greet_lang_unicode_name(servers):
 
 def test_greet_lang_startup_output(servers):
     """The route is printed with the pattern the declared field filled in."""
-    out = servers["greet_lang"].stdout().splitlines()
-    assert out == ["serving:", "GET\t/hello/{name:\\w+}"]
+    want = ["serving:", "GET\t/hello/{name:\\w+}"]
+    assert wait_until(lambda: servers["greet_lang"].stdout().splitlines() == want, 5), \
+        servers["greet_lang"].stdout()
 
 
 # ---------------------------------------------------------------- bangs

@@ -184,7 +184,7 @@ def test_invalid_utf8_route_value_is_400(ex):
     assert b"name" in body and b"not valid UTF-8" in body, body
 
 
-def test_raw_non_ascii_byte_in_target_never_200(ex):
+def test_raw_non_ascii_byte_in_target_is_400(ex):
     r = raw_request(ex["punctuation"], "GET", "/hello?punc=\xff")
     assert r.status == 400, r
 
