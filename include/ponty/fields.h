@@ -125,30 +125,35 @@ typedef struct pt_expect {
 
 /* Compile-time check that member M of the fields' struct has type T. */
 #define PT__IS(M, T) (0 * sizeof(char[_Generic(((pt__T *)0)->M, T: 1, default: -1)]))
+/* The type check rides on .offset, which users never set, so their own
+ * .required / .errorcode do not override anything the macro wrote. */
 #define PT__F(M, SRC, VT, ...)                                                   \
     { .src = (SRC), .type = (VT), .name = #M, .offset = offsetof(pt__T, M),       \
       .size = sizeof(((pt__T *)0)->M), __VA_ARGS__ }
+#define PT__FT(M, T, SRC, VT, ...)                                               \
+    { .src = (SRC), .type = (VT), .name = #M, .offset = offsetof(pt__T, M) + PT__IS(M, T), \
+      .size = sizeof(((pt__T *)0)->M), __VA_ARGS__ }
 
-#define PT_ROUTE_STR(M, ...)    PT__F(M, PT_SRC_ROUTE, PT_V_STR, .required = true + PT__IS(M, const char *), __VA_ARGS__)
-#define PT_ROUTE_POSINT(M, ...) PT__F(M, PT_SRC_ROUTE, PT_V_POSINT, .required = true + PT__IS(M, int64_t), __VA_ARGS__)
+#define PT_ROUTE_STR(M, ...)    PT__FT(M, const char *, PT_SRC_ROUTE, PT_V_STR, .required = true, __VA_ARGS__)
+#define PT_ROUTE_POSINT(M, ...) PT__FT(M, int64_t, PT_SRC_ROUTE, PT_V_POSINT, .required = true, __VA_ARGS__)
 #define PT_ROUTE_CUSTOM(M, ...) PT__F(M, PT_SRC_ROUTE, PT_V_CUSTOM, .required = true, __VA_ARGS__)
 
-#define PT_QUERY_STR(M, ...)    PT__F(M, PT_SRC_QUERY, PT_V_STR, .errorcode = 400 + PT__IS(M, const char *), __VA_ARGS__)
-#define PT_QUERY_POSINT(M, ...) PT__F(M, PT_SRC_QUERY, PT_V_POSINT, .errorcode = 400 + PT__IS(M, int64_t), __VA_ARGS__)
-#define PT_QUERY_BOOL(M, ...)   PT__F(M, PT_SRC_QUERY, PT_V_BOOL, .errorcode = 400 + PT__IS(M, bool), \
+#define PT_QUERY_STR(M, ...)    PT__FT(M, const char *, PT_SRC_QUERY, PT_V_STR, __VA_ARGS__)
+#define PT_QUERY_POSINT(M, ...) PT__FT(M, int64_t, PT_SRC_QUERY, PT_V_POSINT, __VA_ARGS__)
+#define PT_QUERY_BOOL(M, ...)   PT__FT(M, bool, PT_SRC_QUERY, PT_V_BOOL, \
                                       .values = PT_VALUES("1", "0", "yes", "no", "true", "false", "t", "f"), __VA_ARGS__)
-#define PT_QUERY(M, ...)        PT__F(M, PT_SRC_QUERY, PT_V_CUSTOM, .errorcode = 400, __VA_ARGS__)
+#define PT_QUERY(M, ...)        PT__F(M, PT_SRC_QUERY, PT_V_CUSTOM, __VA_ARGS__)
 
-#define PT_HEADER(M, ...)       PT__F(M, PT_SRC_HEADER, PT_V_STR, .errorcode = 400 + PT__IS(M, const char *), __VA_ARGS__)
+#define PT_HEADER(M, ...)       PT__FT(M, const char *, PT_SRC_HEADER, PT_V_STR, __VA_ARGS__)
 #define PT_CONTENT_LENGTH(M, ...) PT_HEADER(M, .key = "Content-Length", __VA_ARGS__)
 #define PT_CONTENT_TYPE(M, ...)   PT_HEADER(M, .key = "Content-Type", __VA_ARGS__)
-#define PT_COOKIE(M, ...)       PT__F(M, PT_SRC_COOKIE, PT_V_STR, .errorcode = 400 + PT__IS(M, const char *), __VA_ARGS__)
+#define PT_COOKIE(M, ...)       PT__FT(M, const char *, PT_SRC_COOKIE, PT_V_STR, __VA_ARGS__)
 
-#define PT_BODY_TEXT(M, ...)    PT__F(M, PT_SRC_BODY_TEXT, PT_V_STR, .required = true + PT__IS(M, const char *), __VA_ARGS__)
-#define PT_BODY_JSON(M, ...)    PT__F(M, PT_SRC_BODY_JSON, PT_V_CUSTOM, .required = true + PT__IS(M, json_t *), __VA_ARGS__)
-#define PT_BODY_SCHEMA(M, ...)  PT__F(M, PT_SRC_BODY_SCHEMA, PT_V_CUSTOM, .required = true + PT__IS(M, json_t *), __VA_ARGS__)
+#define PT_BODY_TEXT(M, ...)    PT__FT(M, const char *, PT_SRC_BODY_TEXT, PT_V_STR, .required = true, __VA_ARGS__)
+#define PT_BODY_JSON(M, ...)    PT__FT(M, json_t *, PT_SRC_BODY_JSON, PT_V_CUSTOM, .required = true, __VA_ARGS__)
+#define PT_BODY_SCHEMA(M, ...)  PT__FT(M, json_t *, PT_SRC_BODY_SCHEMA, PT_V_CUSTOM, .required = true, __VA_ARGS__)
 #define PT_BODY_STRUCT(M, DESC, ...) PT__F(M, PT_SRC_BODY_STRUCT, PT_V_CUSTOM, .required = true, .desc = &(DESC), __VA_ARGS__)
-#define PT_RAW(M)               PT__F(M, PT_SRC_RAW, PT_V_CUSTOM, .required = true + PT__IS(M, pt_req_t *))
+#define PT_RAW(M)               PT__FT(M, pt_req_t *, PT_SRC_RAW, PT_V_CUSTOM, .required = true)
 
 /* Declares the field table of struct type T, named T##_fields. */
 #define PT_FIELDS(T, ...)                                                        \

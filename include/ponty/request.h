@@ -34,13 +34,15 @@ const char *pt_req_header(const pt_req_t *r, const char *name);
 int         pt_req_header_at(const pt_req_t *r, size_t i, const char **name, const char **value);
 size_t      pt_req_header_count(const pt_req_t *r);
 
-/* The body (chunked bodies arrive de-chunked). Never NULL; *len may be 0. */
+/* The body (chunked bodies arrive de-chunked), NUL-terminated after *len
+ * bytes (it may hold NULs of its own). Never NULL; *len may be 0. */
 const char *pt_req_body(const pt_req_t *r, size_t *len);
 
 /* A route placeholder's value, by name, or NULL. */
 const char *pt_req_param(const pt_req_t *r, const char *name);
 /* The first value of a query parameter, percent-decoded with '+' as space,
- * or NULL when absent. */
+ * or NULL when absent or when its value has a malformed %-escape (declared
+ * query fields answer 400 for those). */
 const char *pt_req_query(const pt_req_t *r, const char *key);
 
 pt_arena_t *pt_req_arena(pt_req_t *r);

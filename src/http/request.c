@@ -122,7 +122,13 @@ const char *pt_req_body(const pt_req_t *r, size_t *len)
 {
     if (len)
         *len = r->body.len;
-    return r->body.data ? r->body.data : "";
+    if (!r->body.len)
+        return "";
+    /* Hand out a C string: terminate after the last byte (not counted). */
+    pt_buf_t *b = (pt_buf_t *)&r->body;
+    pt_buf_reserve(b, 1);
+    b->data[b->len] = '\0';
+    return b->data;
 }
 
 const char *pt_req_param(const pt_req_t *r, const char *name)
@@ -170,6 +176,12 @@ static char *pt_url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_spa
 
 const char *pt_req_query(const pt_req_t *r, const char *key)
 {
+    const char *v = NULL;
+    return pt_req_query_lookup(r, key, &v) > 0 ? v : NULL;
+}
+
+int pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value)
+{
     size_t klen = strlen(key);
     const char *q = r->query;
     while (*q) {
@@ -179,15 +191,18 @@ const char *pt_req_query(const pt_req_t *r, const char *key)
         size_t nlen = eq ? (size_t)(eq - q) : plen;
         char *name = pt_url_decode((pt_arena_t *)&r->arena, q, nlen, true);
         if (name && strlen(name) == klen && memcmp(name, key, klen) == 0) {
-            if (!eq)
-                return "";
-            return pt_url_decode((pt_arena_t *)&r->arena, eq + 1, plen - nlen - 1, true);
+            if (!eq) {
+                *value = "";
+                return 1;
+            }
+            *value = pt_url_decode((pt_arena_t *)&r->arena, eq + 1, plen - nlen - 1, true);
+            return *value ? 1 : -1;
         }
         q += plen;
         if (*q == '&')
             q++;
     }
-    return NULL;
+    return 0;
 }
 
 void pt_req_defer(pt_req_t *r, void (*fn)(void *), void *arg) { pt_arena_defer(&r->arena, fn, arg); }

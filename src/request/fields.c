@@ -327,10 +327,19 @@ static void pt_values_check(pt_req_t *r, const pt_reqfield_t *f, const char *raw
     pt_bad(r, 400, "%s must be one of {%s}", pt_key(f), list);
 }
 
+static const char *pt_src_word(pt_src_t src)
+{
+    switch (src) {
+    case PT_SRC_ROUTE: return "route param";
+    case PT_SRC_QUERY: return "query param";
+    case PT_SRC_HEADER: return "header";
+    case PT_SRC_COOKIE: return "cookie";
+    default: return "field";
+    }
+}
+
 static void pt_store(pt_req_t *r, const pt_reqfield_t *f, const char *raw, void *dst)
 {
-    if (f->type == PT_V_STR && !pt_utf8_valid(raw, strlen(raw)))
-        pt_bad(r, 400, "%s is not valid UTF-8", pt_key(f));
     if (pt_cast_value(f, raw, dst, &r->arena) != 0)
         pt_bad(r, 400, "%s could not be cast", pt_py_repr_str(&r->arena, raw, strlen(raw)));
     if (f->type == PT_V_POSINT && *(int64_t *)dst < 0)
@@ -357,9 +366,8 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
             raw = pt_route_value(r, f);
             break;
         case PT_SRC_QUERY:
-            raw = pt_req_query(r, pt_key(f));
-            if (raw && !pt_utf8_valid(raw, strlen(raw)) && f->type == PT_V_STR)
-                pt_bad(r, 400, "query param '%s' is not valid UTF-8", pt_key(f));
+            if (pt_req_query_lookup(r, pt_key(f), &raw) < 0)
+                pt_bad(r, 400, "query param '%s' has a malformed %%-escape", pt_key(f));
             if (!raw && f->required)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required query param '%s' is missing", pt_key(f));
             break;
@@ -417,6 +425,8 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 memcpy(dst, fr->dflt, f->size);
             continue;
         }
+        if (f->type == PT_V_STR && !pt_utf8_valid(raw, strlen(raw)))
+            pt_bad(r, 400, "%s '%s' is not valid UTF-8", pt_src_word(f->src), pt_key(f));
         pt_values_check(r, f, raw);
         pt_store(r, f, raw, dst);
     }

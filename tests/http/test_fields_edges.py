@@ -130,8 +130,6 @@ def test_plus_in_int_is_a_space(ex):
     assert ok(ex["bangs"], "/hello?bangs=%2B5") == {"greeting": "hello world!!!!!"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a malformed percent-escape in a query value makes the "
-                   "parameter count as absent: the default is used silently (pt_req_query returns NULL)")
 @pytest.mark.parametrize("raw", ["%ZZ", "%", "%4", "a%G1", "%00"])
 def test_malformed_percent_escape_is_400_not_default(ex, raw):
     status, headers, body = ex["punctuation"].get(f"/hello?punc={raw}")
@@ -139,8 +137,6 @@ def test_malformed_percent_escape_is_400_not_default(ex, raw):
     assert headers["Content-Type"] == TEXT_CT
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a required query value with a malformed percent-escape "
-                   "is reported as 'missing' although the client sent it")
 def test_malformed_percent_escape_required_not_reported_missing(fs):
     status, headers, body = fs.get("/need?q=%ZZ&page=1")
     assert status == 400
@@ -479,9 +475,6 @@ def test_text_body_not_utf8_text_400(fs, raw):
         headers={"Content-Type": "text/plain"})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: PT_BODY_TEXT hands the handler the body buffer without a "
-                   "terminating NUL (fields.c: *(const char **)dst = b): strlen reads past the body into "
-                   "stale heap data (earlier bodies and responses)")
 def test_text_body_is_exactly_the_body():
     """Text bodies, then bodies of alternating sizes on one connection: each
     must come back exactly as sent. Its own server: reading past the buffer

@@ -8,10 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* fields.h sets .errorcode (and .required) in the macros, so the documented
- * `.errorcode = 401` overrides an initializer: -Wextra warns (-Woverride-init). */
-#pragma GCC diagnostic ignored "-Woverride-init"
-
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
 /* ---- headers: required, default, implicit "", Content-Length/-Type ---- */
