@@ -189,8 +189,12 @@ int pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value)
         size_t plen = amp ? (size_t)(amp - q) : strlen(q);
         const char *eq = memchr(q, '=', plen);
         size_t nlen = eq ? (size_t)(eq - q) : plen;
-        char *name = pt_url_decode((pt_arena_t *)&r->arena, q, nlen, true);
-        if (name && strlen(name) == klen && memcmp(name, key, klen) == 0) {
+        /* Most keys have nothing to decode: compare them in place. */
+        bool plain = !memchr(q, '%', nlen) && !memchr(q, '+', nlen);
+        const char *name = plain ? NULL : pt_url_decode((pt_arena_t *)&r->arena, q, nlen, true);
+        bool same = plain ? nlen == klen && memcmp(q, key, klen) == 0
+                          : name && strlen(name) == klen && memcmp(name, key, klen) == 0;
+        if (same) {
             if (!eq) {
                 *value = "";
                 return 1;
