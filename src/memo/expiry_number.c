@@ -1,7 +1,6 @@
 /* Numbers in the expiration grammar: exact decimal literals, aquiche's
  * "seconds or timestamp?" rule, and the unit guess for timestamps. */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "expiry_internal.h"
@@ -138,9 +137,9 @@ pt_expiry_t pt_expiry_from_int(int64_t value, int64_t now_ms)
 int pt_expiry_from_number(double value, int64_t now_ms, pt_expiry_t *out, char *err, size_t errlen)
 {
     if (!isfinite(value)) {
-        char buf[32];
-        int n = snprintf(buf, sizeof buf, "%g", value);
-        return pt_exp_fail(err, errlen, "expiration", buf, (size_t)n, "not a finite number");
+        /* spelled out: printf would say "-nan" for some NaNs */
+        const char *w = isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
+        return pt_exp_fail(err, errlen, "expiration", w, strlen(w), "not a finite number");
     }
     if (trunc(value) > 1e8) {
         /* Mirror aquiche's float arithmetic for timestamps: the input is a
