@@ -25,11 +25,11 @@ typedef struct mt_sched {
     atomic_int  done;
 } mt_sched_t;
 
-static void mt_slot_run(pt_task_t *t) { mt_slot_t *s = (mt_slot_t *)t; s->fn(s->idx); }
-static void mt_slot_done(pt_task_t *t) { atomic_fetch_add(((mt_slot_t *)t)->done, 1); }
-static void mt_noop_timer(uv_timer_t *t) { (void)t; }
+static inline void mt_slot_run(pt_task_t *t) { mt_slot_t *s = (mt_slot_t *)t; s->fn(s->idx); }
+static inline void mt_slot_done(pt_task_t *t) { atomic_fetch_add(((mt_slot_t *)t)->done, 1); }
+static inline void mt_noop_timer(uv_timer_t *t) { (void)t; }
 
-static void *mt_sched_main(void *arg)
+static inline void *mt_sched_main(void *arg)
 {
     mt_sched_t *st = arg;
     uv_loop_t loop;
@@ -58,7 +58,7 @@ static void *mt_sched_main(void *arg)
 }
 
 /* before_close (may be NULL) runs on the scheduler thread after the tasks. */
-static void mt_spawn_with(mt_sched_t *st, void (*fn)(int), int ntasks, int base,
+static inline void mt_spawn_with(mt_sched_t *st, void (*fn)(int), int ntasks, int base,
                           void (*before_close)(void))
 {
     st->before_close = before_close;
@@ -69,15 +69,15 @@ static void mt_spawn_with(mt_sched_t *st, void (*fn)(int), int ntasks, int base,
     pthread_create(&st->th, NULL, mt_sched_main, st);
 }
 
-static void mt_spawn(mt_sched_t *st, void (*fn)(int), int ntasks, int base)
+static inline void mt_spawn(mt_sched_t *st, void (*fn)(int), int ntasks, int base)
 {
     mt_spawn_with(st, fn, ntasks, base, NULL);
 }
 
 typedef struct mt_thread { pthread_t th; void (*fn)(int); int idx; } mt_thread_t;
-static void *mt_thread_main(void *arg) { mt_thread_t *p = arg; p->fn(p->idx); return NULL; }
+static inline void *mt_thread_main(void *arg) { mt_thread_t *p = arg; p->fn(p->idx); return NULL; }
 
-static void mt_threads(mt_thread_t *t, int n, void (*fn)(int), int base)
+static inline void mt_threads(mt_thread_t *t, int n, void (*fn)(int), int base)
 {
     for (int i = 0; i < n; i++) {
         t[i].fn = fn;
@@ -86,7 +86,7 @@ static void mt_threads(mt_thread_t *t, int n, void (*fn)(int), int base)
     }
 }
 
-static void mt_join(mt_thread_t *t, int n)
+static inline void mt_join(mt_thread_t *t, int n)
 {
     for (int i = 0; i < n; i++)
         pthread_join(t[i].th, NULL);
