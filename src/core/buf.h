@@ -29,6 +29,8 @@ static inline void pt_buf_reserve(pt_buf_t *b, size_t extra)
 
 static inline void pt_buf_append(pt_buf_t *b, const void *p, size_t n)
 {
+    if (!n)
+        return; /* memcpy with a NULL buffer is undefined even for 0 bytes */
     pt_buf_reserve(b, n);
     memcpy(b->data + b->len, p, n);
     b->len += n;
