@@ -37,7 +37,7 @@ static pt_lock_store_t *redis_locks(void)
 
 PT_LOCALCACHE(fetch_cache, .load = fetch, .single_key = true,
               .maxwait_ms = pt_env_long("CACHE_MAXWAIT_MS", 0),
-              .store = redis_values(), .lock_store = redis_locks());
+              .store = redis_values(), .lock_store = redis_locks(), .own_stores = true);
 
 PT_GET("/cachetest", cachetest)
 {

@@ -212,6 +212,7 @@ typedef struct pt_cache_opts {
     pt_cache_store_t     *store;       /* NULL: in-process (default); borrowed */
     pt_lock_store_t      *lock_store;  /* cross-process single-flight for .store; borrowed */
     int64_t               lock_lease_ms; /* default 60000: a crashed loader's store lock lapses */
+    bool                  own_stores;  /* pt_cache_free frees .store and .lock_store too */
 } pt_cache_opts_t;
 
 /* Creates a cache, or returns NULL (message in pt_memo_last_error): no

@@ -33,18 +33,19 @@ static void cache_destroy(pt_cache_t *c)
 pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts)
 {
     char err[256];
+    pt_cache_t *c = NULL;
     if (!opts || (!opts->load == !opts->load_ptr)) {
         pt_memo_set_error("cache: give exactly one of .load and .load_ptr");
-        return NULL;
+        goto fail;
     }
     if (opts->load_ptr && opts->store) {
         pt_memo_set_error("cache: pointer values (.load_ptr) cannot go to a shared store");
-        return NULL;
+        goto fail;
     }
-    pt_cache_t *c = calloc(1, sizeof *c);
+    c = calloc(1, sizeof *c);
     if (!c) {
         pt_memo_set_error("cache: out of memory");
-        return NULL;
+        goto fail;
     }
     c->o = *opts;
     c->ptr_mode = opts->load_ptr != NULL;
@@ -114,7 +115,12 @@ pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts)
     }
     return c;
 fail:
-    cache_destroy(c);
+    if (opts && opts->own_stores) { /* ownership passed to us, even on failure */
+        pt_cache_store_free(opts->store);
+        pt_lock_store_free(opts->lock_store);
+    }
+    if (c)
+        cache_destroy(c);
     return NULL;
 }
 
@@ -136,6 +142,10 @@ void pt_cache_free(pt_cache_t *c)
             }
         }
         pt_entries_free(dead);
+    }
+    if (c->o.own_stores) {
+        pt_cache_store_free(c->o.store);
+        pt_lock_store_free(c->o.lock_store);
     }
     cache_destroy(c);
 }
