@@ -157,8 +157,13 @@ int64_t pt_timeofday_today_ms(const pt_timeofday_t *t, int64_t now_ms)
      * "23:00-05:00" asked at 02:00Z means 23:00 on the New York day. */
     const int64_t ms_per_day = INT64_C(86400000);
     int64_t off_ms = (int64_t)t->offset_min * 60000;
-    int64_t day = pt_exp_floordiv(pt_exp_add_sat(now_ms, off_ms), ms_per_day);
-    return day * ms_per_day + t->us / 1000 - off_ms;
+    int64_t local = pt_exp_add_sat(now_ms, off_ms);
+    int64_t into_day = local % ms_per_day;
+    if (into_day < 0)
+        into_day += ms_per_day;
+    /* saturating all the way: a "now" near the int64 limits must not wrap */
+    int64_t midnight = pt_exp_add_sat(local, -into_day);
+    return pt_exp_add_sat(pt_exp_add_sat(midnight, t->us / 1000), -off_ms);
 }
 
 /* ---- public parsers: the string forms plus aquiche's numeric forms ------ */

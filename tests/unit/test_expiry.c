@@ -298,6 +298,13 @@ static void test_readme_time_expiration(void **state)
     assert_int_equal(e.at_ms, DAY0_MS + 19 * 3600 * MS); /* 06-16T01:00+06: already past */
     assert_true(pt_expiry_is_expired(e.at_ms, DAY0_MS + 20 * 3600 * MS));
 
+    /* a "now" at the ends of int64 saturates instead of wrapping */
+    pt_timeofday_t tod = { .us = 23 * 3600 * S_US, .offset_min = 600, .has_offset = true };
+    assert_int_equal(pt_timeofday_today_ms(&tod, INT64_MAX - 5), INT64_MAX - 600 * 60000);
+    assert_true(pt_timeofday_today_ms(&tod, INT64_MIN + 5) < INT64_MIN + 2 * 86400000LL);
+    tod.offset_min = -600;
+    assert_true(pt_timeofday_today_ms(&tod, INT64_MIN + 5) < INT64_MIN + 2 * 86400000LL);
+
     /* a bare "H:M[:S]" is a duration for the entry point (aquiche tries
      * durations first) but a time of day for pt_time_parse_ms */
     check_ttl("12:30", (12 * 60 + 30) * MS);
