@@ -6,6 +6,7 @@
  *   memo_bench [seconds-per-run]   (default 1) */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ static json_t *value_load(pt_cache_call_t *call)
 typedef struct hit_arg {
     pt_cache_t *cache;
     int         offset;
+    unsigned    base, span; /* keys base .. base+span-1 (span a power of two) */
     uint64_t    hits;
     pthread_t   th;
 } hit_arg_t;
@@ -58,7 +60,7 @@ static void *hit_loop(void *p)
     while (1) {
         for (int k = 0; k < 4096; k++) {
             json_t *v;
-            unsigned j = i++ & (NKEYS - 1);
+            unsigned j = a->base + (i++ & (a->span - 1));
             pt_cache_get_keyn(a->cache, keys[j], klen[j], NULL, NULL, NULL, &v);
             json_decref(v);
         }
@@ -70,13 +72,21 @@ static void *hit_loop(void *p)
     return NULL;
 }
 
+static bool disjoint; /* each thread hits its own keys (no shared cache lines) */
+
 static double run_hits(pt_cache_t *c, int nthreads, void *(*loop)(void *), void *peer)
 {
     hit_arg_t *a = calloc((size_t)nthreads, sizeof *a);
     atomic_store(&go, 0);
+    unsigned span = NKEYS;
+    if (disjoint)
+        while (span * (unsigned)nthreads > NKEYS)
+            span /= 2;
     for (int t = 0; t < nthreads; t++) {
         a[t].cache = peer ? peer : (void *)c;
         a[t].offset = t * 97;
+        a[t].span = span;
+        a[t].base = disjoint ? (unsigned)t * span : 0;
         pthread_create(&a[t].th, NULL, loop, &a[t]);
     }
     double t0 = now_s();
@@ -139,7 +149,7 @@ static void *peer_loop(void *p)
     unsigned i = (unsigned)a->offset;
     while (1) {
         for (int k = 0; k < 4096; k++) {
-            unsigned j = i++ & (NKEYS - 1);
+            unsigned j = a->base + (i++ & (a->span - 1));
             json_decref(peer_get(peer, keys[j], klen[j]));
         }
         n += 4096;
@@ -245,6 +255,12 @@ int main(int argc, char **argv)
     printf("%-44s %14.0f %14.0f\n", "ponty cache (maxsize 4096 LRU, ttl 1 h)", b1, bn);
     double p1 = run_hits(NULL, 1, peer_loop, peer), pn = run_hits(NULL, ncpu, peer_loop, peer);
     printf("%-44s %14.0f %14.0f\n", "peer: rwlock + open addressing (no LRU/ttl)", p1, pn);
+    disjoint = true;
+    double d1 = run_hits(c, 1, hit_loop, NULL), dn = run_hits(c, ncpu, hit_loop, NULL);
+    printf("%-44s %14.0f %14.0f\n", "ponty cache, each thread its own keys", d1, dn);
+    double q1 = run_hits(NULL, 1, peer_loop, peer), qn = run_hits(NULL, ncpu, peer_loop, peer);
+    printf("%-44s %14.0f %14.0f\n", "peer, each thread its own keys", q1, qn);
+    disjoint = false;
     pt_cache_info_t info = pt_cache_info(c);
     printf("(stats check: %llu hits, %llu misses)\n", (unsigned long long)info.hits,
            (unsigned long long)info.misses);
