@@ -718,6 +718,76 @@ static void test_no_lost_wakeups_many_keys(void **state)
     pt_cache_free(mk_cache);
 }
 
+/* A failing load hands its failure to the callers parked on it, caches
+ * nothing, and the next call loads again. */
+static atomic_int fl_failed, fl_ok;
+static json_t *slow_fail_load(pt_cache_call_t *call)
+{
+    int n = atomic_fetch_add(&loads, 1);
+    pt_sleep_ms(80);
+    if (n == 0) {
+        call->error = json_pack("{s:s}", "error", "first load fails");
+        return NULL;
+    }
+    return json_pack("{s:s}", "k", call->key);
+}
+
+static void fl_get(int idx)
+{
+    (void)idx;
+    json_t *v;
+    pt_memo_err_t rc = pt_cache_get_key(sf_cache, "f", NULL, &v);
+    if (rc == PT_MEMO_LOAD_FAILED) {
+        assert_string_equal(json_string_value(json_object_get(v, "error")), "first load fails");
+        atomic_fetch_add(&fl_failed, 1);
+    } else {
+        assert_int_equal(rc, PT_MEMO_OK);
+        atomic_fetch_add(&fl_ok, 1);
+    }
+    json_decref(v);
+}
+
+static void test_failed_load_wakes_waiters(void **state)
+{
+    (void)state;
+    atomic_store(&fl_failed, 0);
+    atomic_store(&fl_ok, 0);
+    sf_cache = pt_cache_new(.load = slow_fail_load, .maxwait_ms = 2000);
+    run_everywhere(fl_get, 50, 4);
+    assert_int_equal(atomic_load(&loads), 1);
+    assert_int_equal(atomic_load(&fl_failed), 104);
+    assert_int_equal(pt_cache_info(sf_cache).current_size, 0);
+    run_everywhere(fl_get, 50, 4); /* not poisoned: one more load, all succeed */
+    assert_int_equal(atomic_load(&loads), 2);
+    assert_int_equal(atomic_load(&fl_ok), 104);
+    pt_cache_free(sf_cache);
+}
+
+/* The file-scope declaration (the decorator analog). */
+static json_t *decl_load(pt_cache_call_t *call)
+{
+    atomic_fetch_add(&loads, 1);
+    return json_pack("{s:s}", "k", call->key);
+}
+PT_LOCALCACHE(declared, .load = decl_load, .name = "declared", .ttl_ms = 60000);
+
+static void test_declared_cache(void **state)
+{
+    (void)state;
+    assert_non_null(declared);
+    assert_ptr_equal(pt_cache_find("declared"), declared);
+    assert_string_equal(pt_cache_name(declared), "declared");
+    assert_int_equal(pt_cache_parameters(declared)->ttl_ms, 60000);
+    json_t *v;
+    assert_int_equal(pt_cache_get_key(declared, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_int_equal(pt_cache_get_key(declared, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 1);
+    assert_int_equal(pt_cache_invalidate_key(declared, "a"), PT_MEMO_OK);
+    assert_int_equal(pt_cache_info(declared).current_size, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -747,6 +817,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_maxwait_deadline_honoured, setup),
         cmocka_unit_test_setup(test_hits_do_not_wait, setup),
         cmocka_unit_test_setup(test_no_lost_wakeups_many_keys, setup),
+        cmocka_unit_test_setup(test_failed_load_wakes_waiters, setup),
+        cmocka_unit_test_setup(test_declared_cache, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
