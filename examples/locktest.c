@@ -6,13 +6,16 @@
  * give up at about 5 s. */
 #include <ponty.h>
 #include <stdlib.h>
+#include <time.h>
+
+__attribute__((constructor)) static void seed_random(void) { srandom((unsigned)time(NULL)); }
 
 PT_LOCALLOCK(mylock, .maxwait_ms = 5000); /* concurrent requests wait 5 seconds max */
 
 PT_GET("/locktest", locktest)
 {
     const char *q = pt_req_query(req, "secs");
-    int secs = q ? atoi(q) : 1 + (int)(pt_now_mono_ms() * 2654435761u % 6);
+    int secs = q ? atoi(q) : 1 + (int)(random() % 6); /* random() is thread-safe in glibc */
     bool success = true;
 
     pt_lock_guard_t g;
