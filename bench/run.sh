@@ -3,6 +3,7 @@
 #
 #   bench/http/run.sh        wrk: hello_world vs nginx and aiohttp (always)
 #   bench/jsonschema/run.sh  JSON Schema validator benchmark (when present)
+#   bench/memo/run.sh        cache hits/s and 10,000 simultaneous misses
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
 # they are not tests. One suite failing to run does not stop the other; the
@@ -20,5 +21,10 @@ if [ -f bench/jsonschema/run.sh ]; then
 else
     echo
     echo "bench: bench/jsonschema/run.sh not present, skipped"
+fi
+
+if [ -f bench/memo/run.sh ]; then
+    echo
+    sh bench/memo/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_MEMO_SECS:-2}" || rc=1
 fi
 exit $rc

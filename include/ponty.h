@@ -6,6 +6,7 @@
 
 #include "ponty/arena.h"
 #include "ponty/error.h"
+#include "ponty/memo.h"
 #include "ponty/request.h"
 #include "ponty/route.h"
 #include "ponty/server.h"

@@ -1,0 +1,710 @@
+/* The cache: creation, the hit path, single-flight loads, retries,
+ * expiration and the shared-store path. See include/ponty/memo.h. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "memo/cache_internal.h"
+#include "core/sched.h"
+#include "ponty/sync.h"
+
+#define KEYBUF 256
+
+/* ---- creation ---------------------------------------------------------- */
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static void cache_destroy(pt_cache_t *c)
+{
+    if (c->shards) {
+        for (unsigned i = 0; i < c->nshards; i++)
+            if (c->shards[i].buckets)
+                pt_tab_destroy(&c->shards[i]);
+        free(c->shards);
+    }
+    pt_key_template_free(c->tmpl);
+    free(c->name);
+    free(c->expiration);
+    free(c->negative_expiration);
+    free(c->key_src);
+    free(c);
+}
+
+pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts)
+{
+    char err[256];
+    pt_cache_t *c = NULL;
+    if (!opts || (!opts->load == !opts->load_ptr)) {
+        pt_memo_set_error("cache: give exactly one of .load and .load_ptr");
+        goto fail;
+    }
+    if (opts->load_ptr && opts->store) {
+        pt_memo_set_error("cache: pointer values (.load_ptr) cannot go to a shared store");
+        goto fail;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        pt_memo_set_error("cache: out of memory");
+        goto fail;
+    }
+    c->o = *opts;
+    c->ptr_mode = opts->load_ptr != NULL;
+    c->o.name = c->name = dup_or_null(opts->name && *opts->name ? opts->name : NULL);
+    c->o.expiration = c->expiration = dup_or_null(opts->expiration);
+    c->o.negative_expiration = c->negative_expiration =
+        strdup(opts->negative_expiration ? opts->negative_expiration : "10 seconds");
+    c->o.key = c->key_src = dup_or_null(opts->key);
+    if (c->o.pulse_ms <= 0)
+        c->o.pulse_ms = 50;
+    if (c->o.lock_lease_ms <= 0)
+        c->o.lock_lease_ms = 60000;
+
+    int64_t now = pt_memo_now_ms();
+    if (opts->expiry_fn) {
+        c->expiry = pt_expiry_callback(opts->expiry_fn, opts->ud);
+    } else if (c->expiration) {
+        /* the pointer form borrows from c->expiration, which we keep */
+        if (pt_expiry_parse(c->expiration, now, &c->expiry, err, sizeof err) != 0) {
+            pt_memo_set_error("cache '%s': %s", c->name ? c->name : "", err);
+            goto fail;
+        }
+    } else if (opts->ttl_ms > 0) {
+        c->expiry = pt_expiry_ttl_ms(opts->ttl_ms, now);
+    } else {
+        c->expiry = pt_expiry_never();
+    }
+    if (pt_expiry_parse(c->negative_expiration, now, &c->neg_expiry, err, sizeof err) != 0) {
+        pt_memo_set_error("cache '%s': negative_expiration: %s", c->name ? c->name : "", err);
+        goto fail;
+    }
+    if (c->key_src && !opts->single_key) {
+        c->tmpl = pt_key_template_compile(c->key_src, err, sizeof err);
+        if (!c->tmpl) {
+            pt_memo_set_error("cache '%s': %s", c->name ? c->name : "", err);
+            goto fail;
+        }
+    }
+
+    /* One shard keeps LRU exact for small caches; big ones spread out. */
+    unsigned n = 1;
+    if (opts->maxsize == PT_CACHE_UNBOUNDED)
+        n = 64;
+    else
+        while (n < 64 && (size_t)n * 2 * 512 <= opts->maxsize)
+            n *= 2;
+    c->nshards = n;
+    c->mask = n - 1;
+    c->shards = aligned_alloc(64, sizeof(shard_t) * n);
+    if (!c->shards) {
+        pt_memo_set_error("cache: out of memory");
+        goto fail;
+    }
+    memset(c->shards, 0, sizeof(shard_t) * n);
+    size_t cap = opts->maxsize == PT_CACHE_UNBOUNDED ? 0 : (opts->maxsize + n - 1) / n;
+    for (unsigned i = 0; i < n; i++)
+        if (pt_tab_init(&c->shards[i], cap) != 0) {
+            pt_memo_set_error("cache: out of memory");
+            goto fail;
+        }
+    c->seed = pt_memo_random();
+    if (c->o.remove_expired_every_ms > 0)
+        atomic_store(&c->next_sweep_ms, now + c->o.remove_expired_every_ms);
+    if (pt_memo_registry_add(c, c->name) != 0) {
+        pt_memo_set_error("cache name '%s' is already registered", c->name);
+        goto fail;
+    }
+    return c;
+fail:
+    if (opts && opts->own_stores) { /* ownership passed to us, even on failure */
+        pt_cache_store_free(opts->store);
+        pt_lock_store_free(opts->lock_store);
+    }
+    if (c)
+        cache_destroy(c);
+    return NULL;
+}
+
+void pt_cache_free(pt_cache_t *c)
+{
+    if (!c)
+        return;
+    pt_memo_registry_remove(c);
+    for (unsigned i = 0; i < c->nshards; i++) {
+        shard_t *s = &c->shards[i];
+        entry_t *dead = NULL;
+        for (size_t b = 0; b < s->nbuckets; b++) {
+            entry_t *e = s->buckets[b];
+            while (e) {
+                entry_t *next = e->hnext;
+                e->hnext = dead;
+                dead = e;
+                e = next;
+            }
+        }
+        pt_entries_free(dead);
+    }
+    if (c->o.own_stores) {
+        pt_cache_store_free(c->o.store);
+        pt_lock_store_free(c->o.lock_store);
+    }
+    cache_destroy(c);
+}
+
+const pt_cache_opts_t *pt_cache_parameters(const pt_cache_t *c) { return &c->o; }
+const char *pt_cache_name(const pt_cache_t *c) { return c->name ? c->name : ""; }
+
+/* ---- keys ---------------------------------------------------------------- */
+
+/* Renders the call's key into buf, or into *heap when it does not fit. */
+static ptrdiff_t build_key(pt_cache_t *c, const json_t *args, const json_t *kwargs, char *buf,
+                           size_t cap, char **heap)
+{
+    char err[256];
+    ptrdiff_t n;
+    *heap = NULL;
+    if (c->o.single_key) {
+        buf[0] = 0;
+        return 0;
+    }
+    if (c->tmpl)
+        n = pt_key_template_render(c->tmpl, args, kwargs, buf, cap, err, sizeof err);
+    else
+        n = pt_key_default(args, kwargs, buf, cap, err, sizeof err);
+    if (n < 0) {
+        pt_memo_set_error("%s", err);
+        return -1;
+    }
+    if ((size_t)n >= cap) {
+        *heap = c->tmpl ? pt_key_template_render_dup(c->tmpl, args, kwargs, err, sizeof err)
+                        : pt_key_default_dup(args, kwargs, err, sizeof err);
+        if (!*heap) {
+            pt_memo_set_error("%s", err);
+            return -1;
+        }
+    }
+    return n;
+}
+
+char *pt_cache_key(pt_cache_t *c, const json_t *args, const json_t *kwargs)
+{
+    char buf[KEYBUF], *heap;
+    ptrdiff_t n = build_key(c, args, kwargs, buf, sizeof buf, &heap);
+    if (n < 0)
+        return NULL;
+    return heap ? heap : strndup(buf, (size_t)n);
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+/* Hands the caller its share of a box: the json (new ref) or a box ref. */
+static void give_box(pt_cache_t *c, pt_box_t *b, result_t *r)
+{
+    r->rc = b->is_error ? PT_MEMO_LOAD_FAILED : PT_MEMO_OK;
+    if (c->ptr_mode && !b->is_error) {
+        pt_box_ref(b);
+        r->box = b;
+        r->json = NULL;
+    } else {
+        r->json = json_incref(b->json);
+        r->box = NULL;
+    }
+}
+
+static void copy_result(const result_t *from, result_t *to)
+{
+    to->rc = from->rc;
+    to->json = json_incref(from->json);
+    to->box = from->box;
+    if (to->box)
+        pt_box_ref(to->box);
+}
+
+static void drop_result(result_t *r)
+{
+    json_decref(r->json);
+    if (r->box)
+        pt_box_unref(r->box);
+    r->json = NULL;
+    r->box = NULL;
+}
+
+void pt_flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res)
+{
+    (void)c;
+    pt_waiter_t *w;
+    while ((w = pt_waitq_pop(&e->waiters))) {
+        flight_waiter_t *fw = (flight_waiter_t *)w;
+        copy_result(res, &fw->res);
+        w->signaled = true;
+        pt_waiter_wake(w);
+    }
+}
+
+int pt_flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, result_t *out)
+{
+    (void)c;
+    flight_waiter_t fw;
+    pt_waiter_init(&fw.w);
+    fw.res = (result_t){ .rc = PT_MEMO_STAMPEDE };
+    pt_waitq_push(&e->waiters, &fw.w);
+    pthread_mutex_unlock(&s->lk);
+    if (!pt_waiter_park(&fw.w, deadline)) {
+        /* Deadline: withdraw, unless the loader signalled us meanwhile (it
+         * decides under the lock, and e is alive while we are queued). */
+        pthread_mutex_lock(&s->lk);
+        bool got = fw.w.signaled;
+        if (!got)
+            pt_waitq_remove(&e->waiters, &fw.w);
+        pthread_mutex_unlock(&s->lk);
+        if (!got) {
+            pt_memo_set_error("stampede: maxwait passed while another caller loads the key");
+            *out = (result_t){ .rc = PT_MEMO_STAMPEDE };
+            return PT_MEMO_STAMPEDE;
+        }
+    }
+    *out = fw.res;
+    return out->rc;
+}
+
+/* ---- loading --------------------------------------------------------------- */
+
+typedef struct call_ctx {
+    const char   *key;
+    size_t        len;
+    const json_t *args, *kwargs;
+    void         *arg;
+} call_ctx_t;
+
+/* Runs the loader with retries. On success r->json or r->box holds the
+ * value (box not yet shared); on failure r->json is the error. *fetched_ms
+ * is when the last attempt finished. */
+static void run_loader(pt_cache_t *c, const call_ctx_t *x, result_t *r, int64_t *fetched_ms)
+{
+    *r = (result_t){ 0 };
+    for (unsigned attempt = 0;; attempt++) {
+        pt_cache_call_t call = {
+            .cache = c, .key = x->key, .key_len = x->len, .args = x->args,
+            .kwargs = x->kwargs, .arg = x->arg, .ud = c->o.ud, .attempt = attempt,
+        };
+        json_t *json = NULL;
+        void *ptr = NULL;
+        if (c->ptr_mode)
+            ptr = c->o.load_ptr(&call);
+        else
+            json = c->o.load(&call);
+        *fetched_ms = pt_memo_now_ms();
+        if (json || ptr) {
+            json_decref(call.error);
+            json_decref(r->json);
+            r->rc = PT_MEMO_OK;
+            r->json = json;
+            r->box = ptr ? pt_box_new(c, NULL, ptr, false, *fetched_ms) : NULL;
+            if (ptr && !r->box) { /* out of memory: the value is lost */
+                if (c->o.cleanup)
+                    c->o.cleanup(ptr, c->o.ud);
+                r->rc = PT_MEMO_LOAD_FAILED;
+                r->json = json_pack("{s:s}", "error", "out of memory");
+            }
+            return;
+        }
+        json_decref(r->json);
+        r->rc = PT_MEMO_LOAD_FAILED;
+        r->json = call.error ? call.error : json_pack("{s:s}", "error", "load failed");
+        if (attempt >= c->o.retries)
+            break;
+        /* aquiche: backoff * 2^i plus jitter. Its jitter is up to a second;
+         * ours is up to one backoff, so short backoffs stay short. */
+        int64_t b = c->o.backoff_ms > 0 ? c->o.backoff_ms : 0;
+        int64_t wait = (attempt < 30 ? b << attempt : b << 30);
+        if (b > 0)
+            wait += (int64_t)(pt_memo_random() % (uint64_t)b);
+        if (wait > 0)
+            pt_sleep_ms(wait);
+    }
+    pt_memo_set_error("load failed for key '%.200s'", x->key);
+}
+
+/* When the loaded value (or error) expires; PT_EXPIRY_ALWAYS_MS means do not
+ * cache it. A bad expiration (pointer to a missing field...) is reported
+ * and the value is served but not cached. */
+static int64_t expiry_of(pt_cache_t *c, const result_t *r, int64_t fetched_ms)
+{
+    char err[256];
+    int64_t at;
+    bool is_error = r->rc != PT_MEMO_OK;
+    const pt_expiry_t *e = is_error ? &c->neg_expiry : &c->expiry;
+    if (e->kind == PT_EXPIRY_NEVER)
+        return PT_EXPIRY_NEVER_MS;
+    if (pt_expiry_resolve(e, r->json, fetched_ms, is_error, pt_memo_now_ms(), &at, err,
+                          sizeof err) != 0) {
+        pt_memo_set_error("cache '%s': %s", pt_cache_name(c), err);
+        return PT_EXPIRY_ALWAYS_MS;
+    }
+    return at;
+}
+
+/* Loads as the key's single flight (e is our LOADING entry in s), caches,
+ * wakes the waiters, and returns the result to our caller. */
+static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x, result_t *out)
+{
+    result_t r;
+    int64_t fetched;
+    run_loader(c, x, &r, &fetched);
+    bool ok = r.rc == PT_MEMO_OK;
+    int64_t at = (ok || c->o.negative) ? expiry_of(c, &r, fetched) : PT_EXPIRY_ALWAYS_MS;
+    bool keep = (ok || c->o.negative) && at != PT_EXPIRY_ALWAYS_MS && at > pt_memo_now_ms();
+
+    pt_box_t *box = r.box;
+    if (keep && !box) {
+        box = pt_box_new(c, json_incref(r.json), NULL, !ok, fetched);
+        if (!box) {
+            json_decref(r.json);
+            keep = false;
+        }
+    }
+    entry_t *dead = NULL;
+    pthread_mutex_lock(&s->lk);
+    pt_flight_wake_all(c, e, &r);
+    if (keep) {
+        e->state = E_READY;
+        e->box = box;
+        if (r.box)
+            pt_box_ref(box); /* the cache's hold; r keeps the caller's */
+        e->expires_ms = at;
+        pt_lru_push(s, e);
+        s->ready++;
+        while (s->cap && s->ready > s->cap) {
+            entry_t *v = s->lru_tail;
+            pt_tab_unlink(s, v);
+            v->hnext = dead;
+            dead = v;
+        }
+    } else {
+        pt_tab_unlink(s, e);
+        e->hnext = dead;
+        dead = e;
+    }
+    pthread_mutex_unlock(&s->lk);
+    if (keep && !r.box)
+        (void)0; /* r.json is the caller's reference, box holds its own */
+    pt_entries_free(dead);
+    *out = r;
+    return r.rc;
+}
+
+/* ---- the shared-store path ------------------------------------------------ */
+
+static bool item_fresh(const pt_cache_item_t *it)
+{
+    return it->expires_ms == PT_EXPIRY_NEVER_MS || pt_memo_now_ms() < it->expires_ms;
+}
+
+/* Takes the store lock for key, polling every pulse until deadline; while
+ * waiting, a value that appears in the store ends the wait (1, *found set).
+ * 0: locked. -1: error or timeout (code in the return of *found? no: we use
+ * the returned pt_memo_err via negative values). */
+int pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *token,
+                        int64_t deadline, pt_cache_item_t *found)
+{
+    pt_lock_store_t *ls = c->o.lock_store;
+    for (;;) {
+        int r = ls->ops->add(ls, key, len, token, c->o.lock_lease_ms);
+        if (r == 1)
+            return 0;
+        if (r < 0)
+            return -PT_MEMO_STORE_ERROR;
+        if (found) {
+            pt_cache_item_t it = { 0 };
+            int g = c->o.store->ops->get(c->o.store, key, len, &it);
+            if (g < 0)
+                return -PT_MEMO_STORE_ERROR;
+            if (g == 1 && item_fresh(&it)) {
+                *found = it;
+                return 1;
+            }
+            if (g == 1)
+                json_decref(it.value);
+        }
+        int64_t now = pt_mono_ms();
+        if (deadline >= 0 && now >= deadline) {
+            pt_memo_set_error("stampede: key '%.200s' is locked in the shared store", key);
+            return -PT_MEMO_STAMPEDE;
+        }
+        int64_t nap = c->o.pulse_ms;
+        if (deadline >= 0 && now + nap > deadline)
+            nap = deadline - now;
+        pt_sleep_ms(nap);
+    }
+}
+
+static int lead_shared(pt_cache_t *c, const call_ctx_t *x, result_t *r)
+{
+    pt_cache_store_t *st = c->o.store;
+    char token[33];
+    bool locked = false;
+    pt_cache_item_t it = { 0 };
+    *r = (result_t){ 0 };
+    if (c->o.lock_store) {
+        int64_t deadline = c->o.maxwait_ms < 0 ? -1 : pt_mono_ms() + c->o.maxwait_ms;
+        pt_memo_token(token);
+        int l = pt_cache_store_lock(c, x->key, x->len, token, deadline, &it);
+        if (l < 0) {
+            r->rc = -l;
+            return r->rc;
+        }
+        if (l == 1)
+            goto found; /* another process loaded it while we polled */
+        locked = true;
+    }
+    /* Double check under the lock: the holder before us may have stored it. */
+    int g = st->ops->get(st, x->key, x->len, &it);
+    if (g < 0) {
+        r->rc = PT_MEMO_STORE_ERROR;
+        goto out;
+    }
+    if (g == 1 && item_fresh(&it))
+        goto found;
+    if (g == 1)
+        json_decref(it.value);
+
+    int64_t fetched;
+    run_loader(c, x, r, &fetched);
+    bool ok = r->rc == PT_MEMO_OK;
+    if (ok || c->o.negative) {
+        int64_t at = expiry_of(c, r, fetched);
+        if (at != PT_EXPIRY_ALWAYS_MS && at > pt_memo_now_ms()) {
+            pt_cache_item_t put = { .value = r->json, .is_error = !ok, .fetched_ms = fetched,
+                                    .expires_ms = at };
+            if (st->ops->set(st, x->key, x->len, &put) != 0) {
+                /* The value is good; only sharing it failed. Serve it. */
+            }
+        }
+    }
+    goto out;
+found:
+    r->rc = it.is_error ? PT_MEMO_LOAD_FAILED : PT_MEMO_OK;
+    r->json = it.value;
+out:
+    if (locked)
+        c->o.lock_store->ops->remove(c->o.lock_store, x->key, x->len, token);
+    return r->rc;
+}
+
+/* ---- get ------------------------------------------------------------------ */
+
+static void maybe_sweep(pt_cache_t *c)
+{
+    int64_t next = atomic_load_explicit(&c->next_sweep_ms, memory_order_relaxed);
+    if (!next)
+        return;
+    int64_t now = pt_memo_now_ms();
+    if (now < next)
+        return;
+    if (atomic_compare_exchange_strong(&c->next_sweep_ms, &next, now + c->o.remove_expired_every_ms))
+        pt_cache_remove_expired(c);
+}
+
+static int get_disabled(pt_cache_t *c, const call_ctx_t *x, result_t *r)
+{
+    int64_t fetched;
+    run_loader(c, x, r, &fetched);
+    return r->rc;
+}
+
+static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r)
+{
+    pt_cache_store_t *st = c->o.store;
+    pt_cache_item_t it = { 0 };
+    int g = st->ops->get(st, x->key, x->len, &it);
+    if (g < 0) {
+        *r = (result_t){ .rc = PT_MEMO_STORE_ERROR };
+        return r->rc;
+    }
+    if (g == 1 && item_fresh(&it)) {
+        atomic_fetch_add_explicit(&c->shared_hits, 1, memory_order_relaxed);
+        *r = (result_t){ .rc = it.is_error ? PT_MEMO_LOAD_FAILED : PT_MEMO_OK, .json = it.value };
+        return r->rc;
+    }
+    if (g == 1)
+        json_decref(it.value);
+    atomic_fetch_add_explicit(&c->shared_misses, 1, memory_order_relaxed);
+
+    /* In-process single flight first: one process sends one load (and one
+     * lock poller) to the store per key, however many of its callers miss. */
+    shard_t *s = pt_shard_of(c, h);
+    int64_t deadline = -2;
+    for (;;) {
+        pthread_mutex_lock(&s->lk);
+        entry_t *e = pt_tab_find(s, h, x->key, x->len);
+        if (e) {
+            if (c->o.maxwait_ms == 0) {
+                pthread_mutex_unlock(&s->lk);
+                pt_memo_set_error("stampede: key '%.200s' is being loaded", x->key);
+                *r = (result_t){ .rc = PT_MEMO_STAMPEDE };
+                return r->rc;
+            }
+            if (deadline == -2)
+                deadline = pt_deadline_after(c->o.maxwait_ms);
+            if (pt_flight_wait(c, s, e, deadline, r) == RC_RETRY)
+                continue;
+            return r->rc;
+        }
+        e = pt_tab_insert(s, h, x->key, x->len);
+        pthread_mutex_unlock(&s->lk);
+        if (!e) {
+            *r = (result_t){ .rc = PT_MEMO_INVALID };
+            pt_memo_set_error("cache: out of memory");
+            return r->rc;
+        }
+        lead_shared(c, x, r);
+        pthread_mutex_lock(&s->lk);
+        pt_flight_wake_all(c, e, r);
+        pt_tab_unlink(s, e);
+        pthread_mutex_unlock(&s->lk);
+        free(e);
+        return r->rc;
+    }
+}
+
+static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r)
+{
+    shard_t *s = pt_shard_of(c, h);
+    int64_t deadline = -2;
+    for (;;) {
+        pthread_mutex_lock(&s->lk);
+        entry_t *e = pt_tab_find(s, h, x->key, x->len);
+        if (e && e->state == E_READY) {
+            /* The hit: no clock read for values that never expire. */
+            if (e->expires_ms == PT_EXPIRY_NEVER_MS || pt_memo_now_ms() < e->expires_ms) {
+                s->hits++;
+                pt_lru_touch(s, e);
+                give_box(c, e->box, r);
+                pthread_mutex_unlock(&s->lk);
+                return r->rc;
+            }
+            /* Expired: this call reloads it; the stale value goes now. */
+            pt_box_t *old = e->box;
+            pt_lru_remove(s, e);
+            s->ready--;
+            e->box = NULL;
+            e->state = E_LOADING;
+            s->misses++;
+            pthread_mutex_unlock(&s->lk);
+            pt_box_unref(old);
+            return lead_local(c, s, e, x, r);
+        }
+        if (e) {
+            s->misses++;
+            if (c->o.maxwait_ms == 0) {
+                pthread_mutex_unlock(&s->lk);
+                pt_memo_set_error("stampede: key '%.200s' is being loaded", x->key);
+                *r = (result_t){ .rc = PT_MEMO_STAMPEDE };
+                return r->rc;
+            }
+            if (deadline == -2)
+                deadline = pt_deadline_after(c->o.maxwait_ms);
+            if (pt_flight_wait(c, s, e, deadline, r) == RC_RETRY)
+                continue;
+            return r->rc;
+        }
+        e = pt_tab_insert(s, h, x->key, x->len);
+        if (!e) {
+            pthread_mutex_unlock(&s->lk);
+            pt_memo_set_error("cache: out of memory");
+            *r = (result_t){ .rc = PT_MEMO_INVALID };
+            return r->rc;
+        }
+        s->misses++;
+        pthread_mutex_unlock(&s->lk);
+        return lead_local(c, s, e, x, r);
+    }
+}
+
+static int get_any(pt_cache_t *c, const call_ctx_t *x, result_t *r)
+{
+    if (!c->o.enabled)
+        return get_disabled(c, x, r);
+    if (c->o.remove_expired_every_ms > 0)
+        maybe_sweep(c);
+    uint64_t h = pt_key_hash(x->key, x->len, c->seed);
+    return c->o.store ? get_shared(c, h, x, r) : get_local(c, h, x, r);
+}
+
+pt_memo_err_t pt_cache_get_keyn(pt_cache_t *c, const char *key, size_t len, const json_t *args,
+                                const json_t *kwargs, void *arg, json_t **out)
+{
+    *out = NULL;
+    if (c->ptr_mode) {
+        pt_memo_set_error("cache '%s' holds pointers: use pt_cache_get_ptr", pt_cache_name(c));
+        return PT_MEMO_INVALID;
+    }
+    call_ctx_t x = { key, len, args, kwargs, arg };
+    result_t r;
+    get_any(c, &x, &r);
+    *out = r.json;
+    return (pt_memo_err_t)r.rc;
+}
+
+pt_memo_err_t pt_cache_get_key(pt_cache_t *c, const char *key, void *arg, json_t **out)
+{
+    return pt_cache_get_keyn(c, key, strlen(key), NULL, NULL, arg, out);
+}
+
+pt_memo_err_t pt_cache_get(pt_cache_t *c, const json_t *args, const json_t *kwargs, json_t **out)
+{
+    char buf[KEYBUF], *heap;
+    *out = NULL;
+    ptrdiff_t n = build_key(c, args, kwargs, buf, sizeof buf, &heap);
+    if (n < 0)
+        return PT_MEMO_KEY_ERROR;
+    pt_memo_err_t rc = pt_cache_get_keyn(c, heap ? heap : buf, (size_t)n, args, kwargs, NULL, out);
+    free(heap);
+    return rc;
+}
+
+json_t *pt_cache_get_or_raise(pt_cache_t *c, const json_t *args, const json_t *kwargs)
+{
+    json_t *v;
+    pt_memo_err_t rc = pt_cache_get(c, args, kwargs, &v);
+    if (rc == PT_MEMO_OK)
+        return v;
+    json_decref(v);
+    pt_memo_raise(rc, PT_STAMPEDE);
+}
+
+json_t *pt_cache_get_key_or_raise(pt_cache_t *c, const char *key, void *arg)
+{
+    json_t *v;
+    pt_memo_err_t rc = pt_cache_get_key(c, key, arg, &v);
+    if (rc == PT_MEMO_OK)
+        return v;
+    json_decref(v);
+    pt_memo_raise(rc, PT_STAMPEDE);
+}
+
+pt_memo_err_t pt_cache_get_ptr(pt_cache_t *c, const char *key, void *arg, pt_cache_ref_t **ref)
+{
+    *ref = NULL;
+    if (!c->ptr_mode) {
+        pt_memo_set_error("cache '%s' holds JSON values: use pt_cache_get", pt_cache_name(c));
+        return PT_MEMO_INVALID;
+    }
+    call_ctx_t x = { key, strlen(key), NULL, NULL, arg };
+    result_t r;
+    get_any(c, &x, &r);
+    json_decref(r.json); /* the error value, if any */
+    *ref = r.box;
+    return (pt_memo_err_t)r.rc;
+}
+
+void *pt_cache_ref_ptr(const pt_cache_ref_t *ref) { return ref ? ref->ptr : NULL; }
+
+void pt_cache_ref_release(pt_cache_ref_t *ref)
+{
+    if (ref)
+        pt_box_unref(ref);
+}
+
+/* used by cache_admin.c */
+void pt__cache_drop_result(result_t *r);
+void pt__cache_drop_result(result_t *r) { drop_result(r); }

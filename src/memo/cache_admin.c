@@ -1,0 +1,200 @@
+/* Stats, clearing, removal of expired values and invalidation. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "memo/cache_internal.h"
+#include "core/sched.h"
+
+void pt__cache_drop_result(result_t *r);
+
+pt_cache_info_t pt_cache_info(pt_cache_t *c)
+{
+    pt_cache_info_t info = { .maxsize = c->o.maxsize };
+    for (unsigned i = 0; i < c->nshards; i++) {
+        shard_t *s = &c->shards[i];
+        pthread_mutex_lock(&s->lk);
+        info.hits += s->hits;
+        info.misses += s->misses;
+        info.current_size += s->ready;
+        pthread_mutex_unlock(&s->lk);
+    }
+    info.hits += atomic_load(&c->shared_hits);
+    info.misses += atomic_load(&c->shared_misses);
+    info.last_expiration_check_ms = atomic_load(&c->last_check_ms);
+    return info;
+}
+
+/* Unlinks the READY entries for which keep() is false, shard by shard, and
+ * frees them outside the lock (cleanups are user code). */
+static size_t sweep(pt_cache_t *c, bool only_expired)
+{
+    size_t n = 0;
+    int64_t now = pt_memo_now_ms();
+    for (unsigned i = 0; i < c->nshards; i++) {
+        shard_t *s = &c->shards[i];
+        entry_t *dead = NULL;
+        pthread_mutex_lock(&s->lk);
+        for (entry_t *e = s->lru_head; e;) {
+            entry_t *next = e->lnext;
+            if (!only_expired || now >= e->expires_ms) {
+                pt_tab_unlink(s, e);
+                e->hnext = dead;
+                dead = e;
+                n++;
+            }
+            e = next;
+        }
+        pthread_mutex_unlock(&s->lk);
+        pt_entries_free(dead);
+    }
+    return n;
+}
+
+pt_memo_err_t pt_cache_clear(pt_cache_t *c)
+{
+    sweep(c, false);
+    if (c->o.store && c->o.store->ops->clear && c->o.store->ops->clear(c->o.store) != 0)
+        return PT_MEMO_STORE_ERROR;
+    return PT_MEMO_OK;
+}
+
+size_t pt_cache_remove_expired(pt_cache_t *c)
+{
+    atomic_store(&c->last_check_ms, pt_memo_now_ms());
+    return sweep(c, true);
+}
+
+/* ---- invalidation ------------------------------------------------------- */
+
+pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
+                                            pt_cache_invalidation_t *inv)
+{
+    memset(inv, 0, sizeof *inv);
+    size_t len = strlen(key);
+    uint64_t h = pt_key_hash(key, len, c->seed);
+    shard_t *s = pt_shard_of(c, h);
+    int64_t deadline = -2;
+    entry_t *e;
+    for (;;) {
+        pthread_mutex_lock(&s->lk);
+        e = pt_tab_find(s, h, key, len);
+        if (!e) {
+            e = pt_tab_insert(s, h, key, len);
+            pthread_mutex_unlock(&s->lk);
+            if (!e) {
+                pt_memo_set_error("cache: out of memory");
+                return PT_MEMO_INVALID;
+            }
+            break;
+        }
+        if (e->state == E_READY) {
+            /* Take the entry over: it becomes the key's lock, its value goes. */
+            pt_box_t *old = e->box;
+            pt_lru_remove(s, e);
+            s->ready--;
+            e->box = NULL;
+            e->state = E_LOADING;
+            pthread_mutex_unlock(&s->lk);
+            pt_box_unref(old);
+            break;
+        }
+        /* A load or another invalidation holds the key: wait our turn. */
+        if (c->o.maxwait_ms == 0) {
+            pthread_mutex_unlock(&s->lk);
+            pt_memo_set_error("stampede: key '%.200s' is held", key);
+            return PT_MEMO_STAMPEDE;
+        }
+        if (deadline == -2)
+            deadline = pt_deadline_after(c->o.maxwait_ms);
+        result_t r;
+        int rc = pt_flight_wait(c, s, e, deadline, &r);
+        pt__cache_drop_result(&r);
+        if (rc == PT_MEMO_STAMPEDE)
+            return PT_MEMO_STAMPEDE;
+        /* the load finished (or the other invalidation ended): look again */
+    }
+    e->invalidating = true;
+    inv->cache = c;
+    inv->entry = e;
+    inv->key = strdup(key);
+    if (c->o.store) {
+        if (c->o.lock_store) {
+            pt_memo_token(inv->token);
+            int64_t dl = c->o.maxwait_ms < 0 ? -1 : pt_mono_ms() + c->o.maxwait_ms;
+            int l = pt_cache_store_lock(c, key, len, inv->token, dl, NULL);
+            if (l < 0) {
+                pt_cache_invalidate_end(inv);
+                return (pt_memo_err_t)-l;
+            }
+            inv->store_locked = true;
+        }
+        if (c->o.store->ops->remove(c->o.store, key, len) < 0) {
+            pt_cache_invalidate_end(inv);
+            return PT_MEMO_STORE_ERROR;
+        }
+    }
+    return PT_MEMO_OK;
+}
+
+void pt_cache_invalidate_end(pt_cache_invalidation_t *inv)
+{
+    pt_cache_t *c = inv->cache;
+    if (!c || !inv->entry)
+        return;
+    entry_t *e = inv->entry;
+    if (inv->store_locked)
+        c->o.lock_store->ops->remove(c->o.lock_store, inv->key, strlen(inv->key), inv->token);
+    shard_t *s = pt_shard_of(c, e->hash);
+    result_t retry = { .rc = RC_RETRY };
+    pthread_mutex_lock(&s->lk);
+    /* Waiters look again; the first becomes the loader. */
+    pt_flight_wake_all(c, e, &retry);
+    pt_tab_unlink(s, e);
+    pthread_mutex_unlock(&s->lk);
+    free(e);
+    free(inv->key);
+    memset(inv, 0, sizeof *inv);
+}
+
+pt_memo_err_t pt_cache_invalidate_begin(pt_cache_t *c, const json_t *args, const json_t *kwargs,
+                                        pt_cache_invalidation_t *inv)
+{
+    memset(inv, 0, sizeof *inv);
+    char *key = pt_cache_key(c, args, kwargs);
+    if (!key)
+        return PT_MEMO_KEY_ERROR;
+    pt_memo_err_t rc = pt_cache_invalidate_key_begin(c, key, inv);
+    free(key);
+    return rc;
+}
+
+pt_memo_err_t pt_invalidate_begin(const char *cache_name, const json_t *args, const json_t *kwargs,
+                                  pt_cache_invalidation_t *inv)
+{
+    memset(inv, 0, sizeof *inv);
+    pt_cache_t *c = pt_cache_find(cache_name);
+    if (!c) {
+        pt_memo_set_error("no cache named '%s'", cache_name ? cache_name : "");
+        return PT_MEMO_NOT_FOUND;
+    }
+    return pt_cache_invalidate_begin(c, args, kwargs, inv);
+}
+
+pt_memo_err_t pt_cache_invalidate(pt_cache_t *c, const json_t *args, const json_t *kwargs)
+{
+    pt_cache_invalidation_t inv;
+    pt_memo_err_t rc = pt_cache_invalidate_begin(c, args, kwargs, &inv);
+    if (rc == PT_MEMO_OK)
+        pt_cache_invalidate_end(&inv);
+    return rc;
+}
+
+pt_memo_err_t pt_cache_invalidate_key(pt_cache_t *c, const char *key)
+{
+    pt_cache_invalidation_t inv;
+    pt_memo_err_t rc = pt_cache_invalidate_key_begin(c, key, &inv);
+    if (rc == PT_MEMO_OK)
+        pt_cache_invalidate_end(&inv);
+    return rc;
+}

@@ -1,0 +1,127 @@
+/* Internal: the cache object, its lock-striped table and single-flight
+ * entries, shared by cache.c (get/load), cache_admin.c (stats, clear,
+ * invalidate) and cache_table.c (hash table and LRU). */
+#ifndef PT_CACHE_INTERNAL_H
+#define PT_CACHE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "memo/memo_internal.h"
+#include "core/wait.h"
+
+/* A loaded value. JSON caches: refs counts the cache's hold only (callers
+ * hold the json_t itself). Pointer caches: the cache's hold plus one per
+ * pt_cache_ref_t handed out; the cleanup runs when the last goes. */
+struct pt_cache_ref {
+    _Atomic long         refs;
+    json_t              *json;     /* JSON value or error (NULL for a pointer value) */
+    void                *ptr;      /* pointer caches */
+    bool                 is_error;
+    int64_t              fetched_ms;
+    pt_cache_cleanup_fn  cleanup;  /* copied from the cache: the box may outlive it */
+    void                *ud;
+    int64_t              cleanup_delay_ms;
+};
+typedef struct pt_cache_ref pt_box_t;
+
+enum { E_READY = 0, E_LOADING = 1 };
+
+/* One key in the table: a cached value (READY), or a load or invalidation in
+ * flight (LOADING) with the callers parked on it. LOADING entries are not
+ * in the LRU and never evicted. */
+typedef struct entry {
+    struct entry *hnext;          /* bucket chain */
+    struct entry *lprev, *lnext;  /* LRU, READY only; head = most recent */
+    uint64_t      hash;
+    uint32_t      klen;
+    uint8_t       state;
+    bool          invalidating;   /* held by pt_cache_invalidate_begin */
+    pt_waitq_t    waiters;        /* LOADING: flight_waiter_t */
+    pt_box_t     *box;            /* READY */
+    int64_t       expires_ms;     /* READY */
+    char          key[];
+} entry_t;
+
+typedef struct shard {
+    pthread_mutex_t lk;
+    entry_t       **buckets;
+    size_t          nbuckets;     /* power of two */
+    size_t          count;        /* entries, READY and LOADING */
+    size_t          ready;        /* READY entries (the cache's size) */
+    size_t          cap;          /* max READY entries, 0 = no limit */
+    entry_t        *lru_head, *lru_tail;
+    uint64_t        hits, misses;
+} __attribute__((aligned(64))) shard_t;
+
+/* What a call ends with; handed from a loader to its waiters. */
+enum { RC_RETRY = -1 };
+typedef struct result {
+    int       rc;    /* pt_memo_err_t, or RC_RETRY: look again (an invalidation ended) */
+    json_t   *json;  /* new reference (value or error) */
+    pt_box_t *box;   /* pointer caches: a held reference */
+} result_t;
+
+typedef struct flight_waiter {
+    pt_waiter_t w;   /* first: the queue holds &w */
+    result_t    res;
+} flight_waiter_t;
+
+struct pt_cache {
+    pt_cache_opts_t    o;           /* strings below are our copies */
+    char              *name, *expiration, *negative_expiration, *key_src;
+    pt_expiry_t        expiry;      /* of values */
+    pt_expiry_t        neg_expiry;  /* of failures (negative caching) */
+    pt_key_template_t *tmpl;
+    bool               ptr_mode;
+    uint64_t           seed;
+    unsigned           nshards, mask;
+    shard_t           *shards;
+    _Atomic uint64_t   shared_hits, shared_misses; /* store mode: hits do not take a shard lock */
+    _Atomic int64_t    next_sweep_ms;
+    _Atomic int64_t    last_check_ms;
+};
+
+/* cache_table.c: all with s->lk held. */
+entry_t *pt_tab_find(shard_t *s, uint64_t h, const char *key, size_t len);
+entry_t *pt_tab_insert(shard_t *s, uint64_t h, const char *key, size_t len); /* a LOADING entry */
+void     pt_tab_unlink(shard_t *s, entry_t *e);     /* from the hash (and the LRU if READY) */
+void     pt_lru_push(shard_t *s, entry_t *e);
+void     pt_lru_remove(shard_t *s, entry_t *e);
+static inline void pt_lru_touch(shard_t *s, entry_t *e)
+{
+    /* Already the most recent: the common case for a hot key costs a compare. */
+    if (s->lru_head != e) {
+        pt_lru_remove(s, e);
+        pt_lru_push(s, e);
+    }
+}
+int      pt_tab_init(shard_t *s, size_t cap);
+void     pt_tab_destroy(shard_t *s);
+
+/* Boxes. */
+pt_box_t *pt_box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms);
+void      pt_box_unref(pt_box_t *b);
+static inline void pt_box_ref(pt_box_t *b) { atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed); }
+
+/* Frees a chain of unlinked entries (linked by hnext), dropping their values.
+ * Never call with a shard lock held: cleanups are user code. */
+void pt_entries_free(entry_t *e);
+
+/* Wakes everyone parked on e (LOADING) with res (references are added per
+ * waiter). s->lk held. */
+void pt_flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res);
+/* Parks on a LOADING entry found under s->lk (which this releases) until it
+ * is resolved or deadline passes (-> PT_MEMO_STAMPEDE). */
+int  pt_flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, result_t *out);
+
+static inline shard_t *pt_shard_of(pt_cache_t *c, uint64_t h)
+{
+    return &c->shards[(h >> 58) & c->mask]; /* top bits; low bits pick the bucket */
+}
+
+/* The cross-process lock of a shared store (cache.c). */
+int  pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *token,
+                         int64_t deadline, pt_cache_item_t *found);
+
+#endif

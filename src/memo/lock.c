@@ -1,0 +1,294 @@
+/* Keyed locks (the seeds' locallock and Lock). In-process, a held key is an
+ * entry with a FIFO queue of waiters; release hands the lock to the oldest
+ * waiter and wakes it (no polling). With a store, the in-process lock is
+ * taken first (so a process sends one poller per key to the store) and then
+ * the store's, polled every pulse_ms as in the seeds. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memo/memo_internal.h"
+#include "core/sched.h"
+#include "core/wait.h"
+#include "ponty/request.h"
+#include "ponty/sync.h"
+
+#define NSHARDS 16
+
+typedef struct lentry {
+    struct lentry *hnext;
+    uint64_t       hash;
+    size_t         klen;
+    pt_waitq_t     waiters;
+    char           key[];
+} lentry_t;
+
+typedef struct lshard {
+    pthread_mutex_t lk;
+    lentry_t      **buckets;
+    size_t          nbuckets, count;
+} __attribute__((aligned(64))) lshard_t;
+
+struct pt_lock {
+    pt_lock_opts_t o;
+    uint64_t       seed;
+    lshard_t       shards[NSHARDS];
+};
+
+pt_lock_t *pt_lock_new_opts(const pt_lock_opts_t *opts)
+{
+    if (opts->timeout_error && !pt_error_kind_is(opts->timeout_error, PT_LOCKED)) {
+        pt_memo_set_error("lock: timeout_error '%s' is not a kind of Locked",
+                          opts->timeout_error->name ? opts->timeout_error->name : "?");
+        return NULL;
+    }
+    pt_lock_t *l = aligned_alloc(64, sizeof *l);
+    if (!l) {
+        pt_memo_set_error("lock: out of memory");
+        return NULL;
+    }
+    memset(l, 0, sizeof *l);
+    l->o = *opts;
+    if (!l->o.timeout_error)
+        l->o.timeout_error = PT_LOCKED;
+    if (l->o.pulse_ms <= 0)
+        l->o.pulse_ms = 100;
+    if (l->o.lease_ms <= 0)
+        l->o.lease_ms = 60000;
+    l->seed = pt_memo_random();
+    for (int i = 0; i < NSHARDS; i++) {
+        pthread_mutex_init(&l->shards[i].lk, NULL);
+        l->shards[i].nbuckets = 16;
+        l->shards[i].buckets = calloc(16, sizeof(lentry_t *));
+        if (!l->shards[i].buckets) {
+            pt_memo_set_error("lock: out of memory");
+            pt_lock_free(l);
+            return NULL;
+        }
+    }
+    return l;
+}
+
+void pt_lock_free(pt_lock_t *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < NSHARDS; i++) {
+        lshard_t *s = &l->shards[i];
+        if (s->buckets)
+            for (size_t b = 0; b < s->nbuckets; b++)
+                for (lentry_t *e = s->buckets[b], *n; e; e = n) {
+                    n = e->hnext;
+                    free(e);
+                }
+        free(s->buckets);
+        pthread_mutex_destroy(&s->lk);
+    }
+    free(l);
+}
+
+const pt_error_kind_t *pt_lock_timeout_error(const pt_lock_t *l) { return l->o.timeout_error; }
+
+static lentry_t *lfind(lshard_t *s, uint64_t h, const char *key, size_t len)
+{
+    for (lentry_t *e = s->buckets[h & (s->nbuckets - 1)]; e; e = e->hnext)
+        if (e->hash == h && e->klen == len && memcmp(e->key, key, len) == 0)
+            return e;
+    return NULL;
+}
+
+static void lgrow(lshard_t *s)
+{
+    size_t n = s->nbuckets * 2;
+    lentry_t **b = calloc(n, sizeof *b);
+    if (!b)
+        return;
+    for (size_t i = 0; i < s->nbuckets; i++)
+        for (lentry_t *e = s->buckets[i], *next; e; e = next) {
+            next = e->hnext;
+            e->hnext = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+        }
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = n;
+}
+
+static lentry_t *linsert(lshard_t *s, uint64_t h, const char *key, size_t len)
+{
+    lentry_t *e = calloc(1, sizeof *e + len + 1);
+    if (!e)
+        return NULL;
+    e->hash = h;
+    e->klen = len;
+    memcpy(e->key, key, len);
+    if (s->count + 1 > s->nbuckets)
+        lgrow(s);
+    lentry_t **b = &s->buckets[h & (s->nbuckets - 1)];
+    e->hnext = *b;
+    *b = e;
+    s->count++;
+    return e;
+}
+
+static void lunlink(lshard_t *s, lentry_t *e)
+{
+    lentry_t **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
+    while (*pp && *pp != e)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = e->hnext;
+    s->count--;
+}
+
+static lshard_t *lshard(pt_lock_t *l, uint64_t h) { return &l->shards[h >> 60]; }
+
+/* Releases the in-process part: hand-off to the oldest waiter or drop. */
+static void local_release(pt_lock_t *l, lentry_t *e)
+{
+    lshard_t *s = lshard(l, e->hash);
+    pthread_mutex_lock(&s->lk);
+    pt_waiter_t *w = pt_waitq_pop(&e->waiters);
+    if (w) {
+        w->signaled = true; /* w owns the entry now (FIFO) */
+        pt_waiter_wake(w);
+        pthread_mutex_unlock(&s->lk);
+        return;
+    }
+    lunlink(s, e);
+    pthread_mutex_unlock(&s->lk);
+    free(e);
+}
+
+pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait_ms,
+                                  pt_lock_guard_t *g)
+{
+    memset(g, 0, sizeof *g);
+    size_t len = strlen(key);
+    uint64_t h = pt_key_hash(key, len, l->seed);
+    lshard_t *s = lshard(l, h);
+    int64_t deadline = pt_deadline_after(maxwait_ms);
+
+    pthread_mutex_lock(&s->lk);
+    lentry_t *e = lfind(s, h, key, len);
+    if (!e) {
+        e = linsert(s, h, key, len);
+        pthread_mutex_unlock(&s->lk);
+        if (!e) {
+            pt_memo_set_error("lock: out of memory");
+            return PT_MEMO_INVALID;
+        }
+    } else if (maxwait_ms == 0) {
+        pthread_mutex_unlock(&s->lk);
+        pt_memo_set_error("locked: '%.200s' is held", key);
+        return PT_MEMO_LOCKED;
+    } else {
+        pt_waiter_t w;
+        pt_waiter_init(&w);
+        pt_waitq_push(&e->waiters, &w);
+        pthread_mutex_unlock(&s->lk);
+        if (!pt_waiter_park(&w, deadline)) {
+            pthread_mutex_lock(&s->lk);
+            bool got = w.signaled;
+            if (!got)
+                pt_waitq_remove(&e->waiters, &w);
+            pthread_mutex_unlock(&s->lk);
+            if (!got) {
+                pt_memo_set_error("locked: '%.200s' was held for more than %lld ms", key,
+                                  (long long)maxwait_ms);
+                return PT_MEMO_LOCKED;
+            }
+        }
+    }
+    g->lock = l;
+    g->entry = e;
+    g->held = true;
+
+    if (l->o.store) {
+        pt_lock_store_t *st = l->o.store;
+        pt_memo_token(g->token);
+        for (;;) {
+            int r = st->ops->add(st, key, len, g->token, l->o.lease_ms);
+            if (r == 1)
+                break;
+            if (r < 0) {
+                local_release(l, e);
+                memset(g, 0, sizeof *g);
+                return PT_MEMO_STORE_ERROR;
+            }
+            int64_t now = pt_mono_ms();
+            if (deadline >= 0 && now >= deadline) {
+                local_release(l, e);
+                memset(g, 0, sizeof *g);
+                pt_memo_set_error("locked: '%.200s' is held in the store", key);
+                return PT_MEMO_LOCKED;
+            }
+            int64_t nap = l->o.pulse_ms;
+            if (deadline >= 0 && now + nap > deadline)
+                nap = deadline - now;
+            pt_sleep_ms(nap);
+        }
+        g->store_held = true;
+        g->key = strdup(key);
+    }
+    return PT_MEMO_OK;
+}
+
+pt_memo_err_t pt_lock_acquire(pt_lock_t *l, const char *key, pt_lock_guard_t *g)
+{
+    return pt_lock_acquire_for(l, key, l->o.maxwait_ms, g);
+}
+
+void pt_lock_release(pt_lock_guard_t *g)
+{
+    if (!g || !g->held)
+        return;
+    pt_lock_t *l = g->lock;
+    if (g->store_held && l->o.store)
+        l->o.store->ops->remove(l->o.store, g->key, strlen(g->key), g->token);
+    free(g->key);
+    lentry_t *e = g->entry;
+    memset(g, 0, sizeof *g);
+    local_release(l, e);
+}
+
+bool pt_lock_is_held(pt_lock_t *l, const char *key)
+{
+    size_t len = strlen(key);
+    uint64_t h = pt_key_hash(key, len, l->seed);
+    lshard_t *s = lshard(l, h);
+    pthread_mutex_lock(&s->lk);
+    bool held = lfind(s, h, key, len) != NULL;
+    pthread_mutex_unlock(&s->lk);
+    if (!held && l->o.store && l->o.store->ops->exists)
+        held = l->o.store->ops->exists(l->o.store, key, len) == 1;
+    return held;
+}
+
+static void guard_release(void *arg) { pt_lock_release(arg); }
+
+pt_lock_guard_t *pt_lock_hold(pt_lock_t *l, const char *key)
+{
+    pt_req_t *req = pt_req_current();
+    pt_lock_guard_t *g = req ? pt_arena_alloc(pt_req_arena(req), sizeof *g) : NULL;
+    if (!g)
+        pt_raise(PT_ERROR);
+    pt_memo_err_t rc = pt_lock_acquire(l, key, g);
+    if (rc != PT_MEMO_OK)
+        pt_memo_raise(rc, l->o.timeout_error);
+    pt_req_defer(req, guard_release, g);
+    return g;
+}
+
+void pt_lock_store_free(pt_lock_store_t *s)
+{
+    if (s && s->ops->free)
+        s->ops->free(s);
+}
+
+void pt_cache_store_free(pt_cache_store_t *s)
+{
+    if (s && s->ops->free)
+        s->ops->free(s);
+}

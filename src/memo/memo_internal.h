@@ -1,0 +1,39 @@
+/* Internal: what the cache, lock and store files share. */
+#ifndef PT_MEMO_INTERNAL_H
+#define PT_MEMO_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ponty/memo.h"
+
+/* The cache's clock: wall time (expirations are instants), coarse because a
+ * hit with a TTL reads it every time and a few ms of resolution is plenty
+ * for expiry. Expirations use the same clock throughout, so they are
+ * consistent; an entry may expire up to one tick (~4 ms) early. */
+static inline int64_t pt_memo_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A random 128-bit token as 32 hex chars (lock ownership). */
+void pt_memo_token(char out[33]);
+uint64_t pt_memo_random(void);
+
+/* Cleanups (cleanup.c): runs fn(value, ud) then drops json's reference,
+ * now (delay_ms <= 0) on this thread or later on the cleanup thread. */
+void pt_memo_cleanup_schedule(pt_cache_cleanup_fn fn, void *value, void *ud, json_t *json,
+                              int64_t delay_ms);
+
+/* Registry (registry.c). */
+int  pt_memo_registry_add(pt_cache_t *c, const char *name);  /* -1 on a duplicate name */
+void pt_memo_registry_remove(pt_cache_t *c);
+
+/* Raising (errors.c): maps err to the HTTP error and never returns. */
+_Noreturn void pt_memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind);
+
+#endif

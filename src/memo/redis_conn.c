@@ -1,0 +1,379 @@
+/* Redis connections: see redis_conn.h. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libuv.h>
+
+#include "memo/redis_conn.h"
+#include "memo/memo_internal.h"
+#include "core/sched.h"
+#include "core/wait.h"
+
+#define CMD_TIMEOUT_MS 5000
+#define CONNECT_TIMEOUT_MS 2000
+
+struct pt_redis {
+    _Atomic long refs;
+    uint64_t     id;        /* never reused: a thread's cached connection names it */
+    char        *host;
+    int          port;
+    int          db;
+    char        *password;
+};
+
+static _Atomic uint64_t next_id = 1;
+
+pt_redis_t *pt_redis_new(const char *url)
+{
+    const char *p = url;
+    if (!url || strncmp(p, "redis://", 8) != 0) {
+        pt_memo_set_error("redis url '%s': expected redis://[:password@]host[:port][/db]",
+                          url ? url : "");
+        return NULL;
+    }
+    p += 8;
+    pt_redis_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    atomic_init(&r->refs, 1);
+    r->id = atomic_fetch_add(&next_id, 1);
+    r->port = 6379;
+    const char *at = strchr(p, '@');
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        const char *pw = colon ? colon + 1 : p;
+        r->password = strndup(pw, (size_t)(at - pw));
+        p = at + 1;
+    }
+    size_t hl = strcspn(p, ":/");
+    r->host = strndup(p, hl ? hl : 0);
+    if (!hl) {
+        free(r->host);
+        r->host = strdup("127.0.0.1");
+    }
+    p += hl;
+    char *end;
+    if (*p == ':') {
+        long port = strtol(p + 1, &end, 10);
+        if (end == p + 1 || port <= 0 || port > 65535 || (*end && *end != '/'))
+            goto bad;
+        r->port = (int)port;
+        p = end;
+    }
+    if (*p == '/' && p[1]) {
+        long db = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end || db < 0)
+            goto bad;
+        r->db = (int)db;
+    } else if (*p && strcmp(p, "/") != 0) {
+        goto bad;
+    }
+    return r;
+bad:
+    pt_memo_set_error("redis url '%s': expected redis://[:password@]host[:port][/db]", url);
+    free(r->host);
+    free(r->password);
+    free(r);
+    return NULL;
+}
+
+pt_redis_t *pt_redis_ref(pt_redis_t *r)
+{
+    atomic_fetch_add(&r->refs, 1);
+    return r;
+}
+
+void pt_redis_unref(pt_redis_t *r)
+{
+    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
+        return;
+    free(r->host);
+    free(r->password);
+    free(r);
+}
+
+void pt_redis_reply_free(pt_redis_reply_t *rep)
+{
+    free(rep->str);
+    memset(rep, 0, sizeof *rep);
+}
+
+static void copy_reply(const redisReply *x, pt_redis_reply_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->type = x->type;
+    out->integer = x->integer;
+    if (x->type == REDIS_REPLY_STRING || x->type == REDIS_REPLY_STATUS || x->type == REDIS_REPLY_ERROR) {
+        out->str = malloc(x->len + 1);
+        if (out->str) {
+            memcpy(out->str, x->str, x->len);
+            out->str[x->len] = 0;
+            out->len = x->len;
+        }
+    }
+}
+
+/* ---- per-thread connections ------------------------------------------------- */
+
+typedef struct tconn {
+    struct tconn       *next;
+    uint64_t            redis_id;
+    redisAsyncContext  *ac;    /* worker threads */
+    uv_loop_t          *loop;
+    redisContext       *sc;    /* plain threads */
+} tconn_t;
+
+static __thread tconn_t *tconns;
+static pthread_key_t tkey;
+static pthread_once_t tkey_once = PTHREAD_ONCE_INIT;
+
+static void close_all(tconn_t *list)
+{
+    while (list) {
+        tconn_t *t = list;
+        list = t->next;
+        if (t->ac) {
+            uv_loop_t *loop = t->loop;
+            redisAsyncContext *ac = t->ac;
+            t->ac = NULL;
+            ac->data = NULL;
+            redisAsyncFree(ac); /* fails pending commands, closes the poll handle */
+            /* Let the loop finish closing the handle. If that was the last
+             * thing keeping the loop busy (a worker whose uv_loop_close
+             * failed because of it), close the loop now. */
+            uv_run(loop, UV_RUN_NOWAIT);
+        }
+        if (t->sc)
+            redisFree(t->sc);
+        free(t);
+    }
+}
+
+static void thread_exit(void *arg)
+{
+    (void)arg;
+    tconn_t *list = tconns;
+    tconns = NULL;
+    /* A worker's loop is still allocated at thread exit: close our handles
+     * on it, then the loop itself, which the worker could not close while
+     * our handle was open. */
+    uv_loop_t *loops[8];
+    int nl = 0;
+    for (tconn_t *t = list; t; t = t->next)
+        if (t->ac && nl < 8)
+            loops[nl++] = t->loop;
+    close_all(list);
+    for (int i = 0; i < nl; i++)
+        if (!uv_loop_alive(loops[i]))
+            uv_loop_close(loops[i]);
+}
+
+static void make_key(void) { pthread_key_create(&tkey, thread_exit); }
+
+void pt_redis_thread_close(void)
+{
+    tconn_t *list = tconns;
+    tconns = NULL;
+    close_all(list);
+}
+
+static tconn_t *tconn_get(pt_redis_t *r)
+{
+    for (tconn_t *t = tconns; t; t = t->next)
+        if (t->redis_id == r->id)
+            return t;
+    pthread_once(&tkey_once, make_key);
+    tconn_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->redis_id = r->id;
+    t->next = tconns;
+    tconns = t;
+    pthread_setspecific(tkey, (void *)1); /* so thread_exit runs */
+    return t;
+}
+
+/* ---- asynchronous (coroutines) ------------------------------------------------- */
+
+typedef struct rop {
+    pt_waiter_t      w;
+    bool             abandoned; /* the caller timed out: free on arrival */
+    bool             ok;
+    pt_redis_reply_t rep;
+    char             err[160];
+} rop_t;
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    rop_t *op = privdata;
+    if (!op)
+        return;
+    if (op->abandoned) {
+        free(op);
+        return;
+    }
+    if (reply) {
+        copy_reply(reply, &op->rep);
+        op->ok = true;
+    } else {
+        snprintf(op->err, sizeof op->err, "redis: %s", ac->errstr[0] ? ac->errstr : "connection lost");
+    }
+    op->w.signaled = true;
+    pt_waiter_wake(&op->w);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    if (status != REDIS_OK && ac->data)
+        ((tconn_t *)ac->data)->ac = NULL; /* hiredis frees it */
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    (void)status;
+    if (ac->data)
+        ((tconn_t *)ac->data)->ac = NULL; /* the next command reconnects */
+}
+
+static redisAsyncContext *async_connect(pt_redis_t *r, tconn_t *t, uv_loop_t *loop)
+{
+    redisAsyncContext *ac = redisAsyncConnect(r->host, r->port);
+    if (!ac)
+        return NULL;
+    if (ac->err) {
+        pt_memo_set_error("redis %s:%d: %s", r->host, r->port, ac->errstr);
+        redisAsyncFree(ac);
+        return NULL;
+    }
+    if (redisLibuvAttach(ac, loop) != REDIS_OK) {
+        pt_memo_set_error("redis: cannot attach to the loop");
+        redisAsyncFree(ac);
+        return NULL;
+    }
+    /* The connection must not keep a worker's loop running at shutdown:
+     * requests waiting on it keep the loop alive by themselves. */
+    uv_unref((uv_handle_t *)&((redisLibuvEvents *)ac->ev.data)->handle);
+    ac->data = t;
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    /* Queued before any command, sent in order once connected. */
+    if (r->password)
+        redisAsyncCommand(ac, NULL, NULL, "AUTH %s", r->password);
+    if (r->db)
+        redisAsyncCommand(ac, NULL, NULL, "SELECT %d", r->db);
+    t->ac = ac;
+    t->loop = loop;
+    return ac;
+}
+
+static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out, int argc,
+                         const char **argv, const size_t *lens)
+{
+    tconn_t *t = tconn_get(r);
+    if (!t)
+        return -1;
+    uv_loop_t *loop = pt_sched_loop(sched);
+    if (!t->ac && !async_connect(r, t, loop))
+        return -1;
+    rop_t *op = calloc(1, sizeof *op);
+    if (!op)
+        return -1;
+    pt_waiter_init(&op->w);
+    if (redisAsyncCommandArgv(t->ac, on_reply, op, argc, argv, lens) != REDIS_OK) {
+        pt_memo_set_error("redis: %s", t->ac->errstr[0] ? t->ac->errstr : "cannot send");
+        free(op);
+        return -1;
+    }
+    if (!pt_waiter_park(&op->w, pt_mono_ms() + CMD_TIMEOUT_MS)) {
+        /* No reply in time: drop the connection (a later reply would be
+         * out of step); its teardown fails the other pending commands. */
+        op->abandoned = true;
+        pt_memo_set_error("redis %s:%d: no reply within %d ms", r->host, r->port, CMD_TIMEOUT_MS);
+        redisAsyncContext *ac = t->ac;
+        if (ac) {
+            t->ac = NULL;
+            ac->data = NULL;
+            redisAsyncFree(ac);
+        }
+        return -1;
+    }
+    int rc = 0;
+    if (!op->ok) {
+        pt_memo_set_error("%s", op->err);
+        rc = -1;
+    } else if (op->rep.type == REDIS_REPLY_ERROR) {
+        pt_memo_set_error("redis: %s", op->rep.str ? op->rep.str : "error");
+        pt_redis_reply_free(&op->rep);
+        rc = -1;
+    } else {
+        *out = op->rep;
+    }
+    free(op);
+    return rc;
+}
+
+/* ---- synchronous (plain threads) ------------------------------------------------- */
+
+static int command_sync(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+                        const size_t *lens)
+{
+    tconn_t *t = tconn_get(r);
+    if (!t)
+        return -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!t->sc) {
+            struct timeval tv = { CONNECT_TIMEOUT_MS / 1000, (CONNECT_TIMEOUT_MS % 1000) * 1000 };
+            t->sc = redisConnectWithTimeout(r->host, r->port, tv);
+            if (!t->sc || t->sc->err) {
+                pt_memo_set_error("redis %s:%d: %s", r->host, r->port,
+                                  t->sc ? t->sc->errstr : "cannot connect");
+                if (t->sc)
+                    redisFree(t->sc);
+                t->sc = NULL;
+                return -1;
+            }
+            struct timeval ct = { CMD_TIMEOUT_MS / 1000, 0 };
+            redisSetTimeout(t->sc, ct);
+            redisReply *x;
+            if (r->password && (x = redisCommand(t->sc, "AUTH %s", r->password)))
+                freeReplyObject(x);
+            if (r->db && (x = redisCommand(t->sc, "SELECT %d", r->db)))
+                freeReplyObject(x);
+        }
+        redisReply *x = redisCommandArgv(t->sc, argc, argv, lens);
+        if (!x) {
+            pt_memo_set_error("redis %s:%d: %s", r->host, r->port, t->sc->errstr);
+            redisFree(t->sc);
+            t->sc = NULL;
+            /* A connection that died while idle: one fresh try. */
+            continue;
+        }
+        int rc = 0;
+        if (x->type == REDIS_REPLY_ERROR) {
+            pt_memo_set_error("redis: %.*s", (int)x->len, x->str);
+            rc = -1;
+        } else {
+            copy_reply(x, out);
+        }
+        freeReplyObject(x);
+        return rc;
+    }
+    return -1;
+}
+
+int pt_redis_command(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+                     const size_t *lens)
+{
+    memset(out, 0, sizeof *out);
+    pt_sched_t *s = pt_coro_self() ? pt_sched_self() : NULL;
+    if (s)
+        return command_async(r, s, out, argc, argv, lens);
+    return command_sync(r, out, argc, argv, lens);
+}

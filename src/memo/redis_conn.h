@@ -1,0 +1,42 @@
+/* Internal: Redis connections for the Redis stores.
+ *
+ * From a coroutine, a command goes over this worker thread's asynchronous
+ * connection (hiredis on the worker's libuv loop) and the coroutine is
+ * suspended until the reply; from a plain thread, over that thread's
+ * synchronous connection. Connections are made on first use and remade
+ * after a loss; the command that meets the loss fails (-1, message in
+ * pt_memo_last_error) and the caller sees PT_MEMO_STORE_ERROR. */
+#ifndef PT_REDIS_CONN_H
+#define PT_REDIS_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pt_redis pt_redis_t;
+
+/* The part of a reply the stores need (no arrays). */
+typedef struct pt_redis_reply {
+    int       type;     /* REDIS_REPLY_* */
+    long long integer;
+    char     *str;      /* string, status or error text (malloc'd, NUL-terminated) */
+    size_t    len;
+} pt_redis_reply_t;
+
+/* Parses "redis://[:password@]host[:port][/db]"; NULL with a message. */
+pt_redis_t *pt_redis_new(const char *url);
+/* Takes a reference: stores sharing one pt_redis_t free it with the last. */
+pt_redis_t *pt_redis_ref(pt_redis_t *r);
+void        pt_redis_unref(pt_redis_t *r);
+
+/* Runs one command. 0 with *out filled (free with pt_redis_reply_free), or
+ * -1 on a connection error, a timeout or an error reply. */
+int  pt_redis_command(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+                      const size_t *lens);
+void pt_redis_reply_free(pt_redis_reply_t *rep);
+
+/* Closes the calling thread's connections (pending commands fail). ponty's
+ * workers do this at thread exit; a thread running its own libuv loop calls
+ * it before closing the loop. */
+void pt_redis_thread_close(void);
+
+#endif

@@ -1,0 +1,65 @@
+"""Two cachetest processes sharing one Redis load the value once between
+them, and with maxwait 0 the Redis lock is as mandatory as the local one."""
+import json
+import os
+import shutil
+
+import pytest
+
+from memo_server import Redis, Server, simultaneous
+
+if not (shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server")):
+    pytest.skip("redis-server is not installed", allow_module_level=True)
+
+
+@pytest.fixture
+def redis():
+    r = Redis()
+    yield r
+    r.stop()
+
+
+def total_loads(servers):
+    return sum(s.get_json("/cachetest/loads")["loads"] for s in servers)
+
+
+def test_two_processes_one_load(redis):
+    servers = [Server("cachetest", PONTY_REDIS_URL=redis.url, CACHE_MAXWAIT_MS=3000) for _ in range(2)]
+    try:
+        calls = [(lambda s=s: s.get("/cachetest")) for s in servers for _ in range(5)]
+        for status, body, _ in simultaneous(calls):
+            assert status == 200, body
+            assert json.loads(body)["data"] == {"key": "value"}
+        assert total_loads(servers) == 1
+        # later requests are hits in either process
+        for s in servers:
+            status, body, took = s.get("/cachetest")
+            assert status == 200 and json.loads(body)["elapsed"] < 100
+        assert total_loads(servers) == 1
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def test_two_processes_mandatory_lock(redis):
+    servers = [Server("cachetest", PONTY_REDIS_URL=redis.url) for _ in range(2)]
+    try:
+        calls = [(lambda s=s: s.get("/cachetest")) for s in servers for _ in range(5)]
+        res = simultaneous(calls)
+        statuses = sorted(r[0] for r in res)
+        assert statuses == [200] + [409] * 9
+        assert total_loads(servers) == 1
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def test_redis_down_is_an_error_not_a_hang(redis):
+    s = Server("cachetest", PONTY_REDIS_URL=redis.url, CACHE_MAXWAIT_MS=2000)
+    try:
+        redis.stop()
+        status, body, took = s.get("/cachetest")
+        assert status == 500
+        assert took < 6
+    finally:
+        s.stop()

@@ -1,0 +1,824 @@
+/* The cache: every option, stats, invalidation, cleanups, and single-flight
+ * loads under concurrency from coroutines on two schedulers and plain
+ * threads. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ponty/memo.h"
+#include "ponty/sync.h"
+#include "memo_test_util.h"
+
+static atomic_int loads;
+static atomic_int fail_next; /* loads that should fail before one succeeds */
+
+/* Echoes the key: {"k": key, "n": load number}. */
+static json_t *echo_load(pt_cache_call_t *call)
+{
+    int n = atomic_fetch_add(&loads, 1) + 1;
+    if (atomic_load(&fail_next) > 0) {
+        atomic_fetch_sub(&fail_next, 1);
+        call->error = json_pack("{s:s}", "error", "boom");
+        return NULL;
+    }
+    return json_pack("{s:s,s:i}", "k", call->key, "n", n);
+}
+
+static int slow_ms = 100;
+static json_t *slow_load(pt_cache_call_t *call)
+{
+    atomic_fetch_add(&loads, 1);
+    pt_sleep_ms(slow_ms);
+    return json_pack("{s:s}", "k", call->key);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    atomic_store(&loads, 0);
+    atomic_store(&fail_next, 0);
+    return 0;
+}
+
+static int load_no(json_t *v) { return (int)json_integer_value(json_object_get(v, "n")); }
+
+/* ---- basics ---- */
+
+static void test_hit_miss_and_stats(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load);
+    assert_non_null(c);
+    json_t *v;
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+    assert_string_equal(json_string_value(json_object_get(v, "k")), "a");
+    json_decref(v);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+        assert_int_equal(load_no(v), 1);
+        json_decref(v);
+    }
+    assert_int_equal(pt_cache_get_key(c, "b", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    pt_cache_info_t info = pt_cache_info(c);
+    assert_int_equal(info.hits, 3);
+    assert_int_equal(info.misses, 2);
+    assert_int_equal(info.current_size, 2);
+    assert_int_equal(info.maxsize, 128);
+    assert_int_equal(atomic_load(&loads), 2);
+    /* the defaults, as parameters */
+    const pt_cache_opts_t *p = pt_cache_parameters(c);
+    assert_int_equal(p->maxwait_ms, 1000);
+    assert_int_equal(p->pulse_ms, 50);
+    assert_true(p->enabled);
+    assert_string_equal(p->negative_expiration, "10 seconds");
+    pt_cache_free(c);
+}
+
+static void test_keys_from_arguments(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .maxsize = PT_CACHE_UNBOUNDED);
+    json_t *v, *a1 = json_pack("[i]", 1), *a1f = json_pack("[f]", 1.0), *kw = json_pack("{s:i}", "x", 1);
+    assert_int_equal(pt_cache_get(c, a1, NULL, &v), PT_MEMO_OK);
+    assert_string_equal(json_string_value(json_object_get(v, "k")), "[[1],{}]");
+    json_decref(v);
+    assert_int_equal(pt_cache_get(c, a1f, NULL, &v), PT_MEMO_OK); /* 1 and 1.0 differ */
+    json_decref(v);
+    assert_int_equal(pt_cache_get(c, NULL, kw, &v), PT_MEMO_OK);  /* f(1) and f(x=1) differ */
+    json_decref(v);
+    assert_int_equal(pt_cache_get(c, a1, NULL, &v), PT_MEMO_OK);
+    assert_int_equal(load_no(v), 1);
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 3);
+    /* a long key (beyond the stack buffer) is compared whole */
+    json_t *big = json_array();
+    for (int i = 0; i < 200; i++)
+        json_array_append_new(big, json_integer(i));
+    assert_int_equal(pt_cache_get(c, big, NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    json_array_set_new(big, 199, json_integer(-1));
+    assert_int_equal(pt_cache_get(c, big, NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 5);
+    json_decref(big);
+    json_decref(a1);
+    json_decref(a1f);
+    json_decref(kw);
+    pt_cache_free(c);
+}
+
+static void test_key_template_and_single_key(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .key = "env:{environment.id}:id:{user[id]}");
+    assert_non_null(c);
+    json_t *v, *args = json_pack("[{s:i},{s:i,s:s}]", "id", 7, "id", 3, "name", "x");
+    json_t *kw = json_pack("{s:O,s:O}", "environment", json_array_get(args, 0), "user",
+                           json_array_get(args, 1));
+    assert_int_equal(pt_cache_get(c, args, kw, &v), PT_MEMO_OK);
+    assert_string_equal(json_string_value(json_object_get(v, "k")), "env:7:id:3");
+    json_decref(v);
+    char *k = pt_cache_key(c, args, kw);
+    assert_string_equal(k, "env:7:id:3");
+    free(k);
+    /* a missing argument is a key error that names it */
+    assert_int_equal(pt_cache_get(c, args, NULL, &v), PT_MEMO_KEY_ERROR);
+    assert_null(v);
+    assert_non_null(strstr(pt_memo_last_error(), "environment"));
+    json_decref(args);
+    json_decref(kw);
+    pt_cache_free(c);
+
+    c = pt_cache_new(.load = echo_load, .single_key = true);
+    json_t *a = json_pack("[i]", 1), *b = json_pack("[i]", 2);
+    assert_int_equal(pt_cache_get(c, a, NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_int_equal(pt_cache_get(c, b, NULL, &v), PT_MEMO_OK);
+    assert_int_equal(atomic_load(&loads), 2);
+    json_decref(v);
+    assert_int_equal(pt_cache_info(c).current_size, 1);
+    json_decref(a);
+    json_decref(b);
+    pt_cache_free(c);
+
+    /* a bad template is refused at creation, quoting it */
+    assert_null(pt_cache_new(.load = echo_load, .key = "{a"));
+    assert_non_null(strstr(pt_memo_last_error(), "'{a'"));
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    assert_null(pt_cache_new(.maxsize = 3));
+    assert_null(pt_cache_new(.load = echo_load, .expiration = "1x2y"));
+    assert_non_null(strstr(pt_memo_last_error(), "'1x2y'"));
+    assert_null(pt_cache_new(.load = echo_load, .negative = true, .negative_expiration = "soon"));
+    assert_non_null(strstr(pt_memo_last_error(), "'soon'"));
+    pt_cache_t *a = pt_cache_new(.load = echo_load, .name = "dup");
+    assert_non_null(a);
+    assert_null(pt_cache_new(.load = echo_load, .name = "dup"));
+    assert_non_null(strstr(pt_memo_last_error(), "dup"));
+    assert_ptr_equal(pt_cache_find("dup"), a);
+    pt_cache_free(a);
+    assert_null(pt_cache_find("dup"));
+    a = pt_cache_new(.load = echo_load, .name = "dup"); /* the name is free again */
+    assert_non_null(a);
+    pt_cache_free(a);
+}
+
+/* ---- expiration ---- */
+
+static void test_ttl_expires(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .ttl_ms = 60);
+    json_t *v;
+    pt_cache_get_key(c, "a", NULL, &v);
+    json_decref(v);
+    pt_cache_get_key(c, "a", NULL, &v);
+    assert_int_equal(load_no(v), 1);
+    json_decref(v);
+    pt_sleep_ms(80);
+    pt_cache_get_key(c, "a", NULL, &v);
+    assert_int_equal(load_no(v), 2);
+    json_decref(v);
+    pt_cache_free(c);
+}
+
+static void test_expiration_strings(void **state)
+{
+    (void)state;
+    const char *fresh[] = { "10 minutes", "PT5M", "1d42m6s", "01:02:03", "never", "2999-01-01T00:00:00Z", "4000000000" };
+    for (size_t i = 0; i < sizeof fresh / sizeof *fresh; i++) {
+        atomic_store(&loads, 0);
+        pt_cache_t *c = pt_cache_new(.load = echo_load, .expiration = fresh[i]);
+        assert_non_null(c);
+        json_t *v;
+        pt_cache_get_key(c, "a", NULL, &v);
+        json_decref(v);
+        pt_cache_get_key(c, "a", NULL, &v);
+        json_decref(v);
+        assert_int_equal(atomic_load(&loads), 1);
+        pt_cache_free(c);
+    }
+    const char *stale[] = { "always", "2012-04-23T09:15:00Z", "-5", "1494012444", "2012-04-23" };
+    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
+        atomic_store(&loads, 0);
+        pt_cache_t *c = pt_cache_new(.load = echo_load, .expiration = stale[i]);
+        assert_non_null(c);
+        json_t *v;
+        pt_cache_get_key(c, "a", NULL, &v);
+        json_decref(v);
+        pt_cache_get_key(c, "a", NULL, &v);
+        json_decref(v);
+        assert_int_equal(atomic_load(&loads), 2);
+        assert_int_equal(pt_cache_info(c).current_size, 0);
+        pt_cache_free(c);
+    }
+}
+
+static json_t *token_load(pt_cache_call_t *call)
+{
+    atomic_fetch_add(&loads, 1);
+    /* expires in 50 ms, as an epoch-ms timestamp read by "$.token.expiration" */
+    return json_pack("{s:{s:s,s:I}}", "token", "value", call->key, "expiration",
+                     (json_int_t)(pt_now_ms() + 50));
+}
+
+static void test_expiration_pointer(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = token_load, .expiration = "$.token.expiration");
+    assert_non_null(c);
+    json_t *v;
+    pt_cache_get_key(c, "a", NULL, &v);
+    json_decref(v);
+    pt_cache_get_key(c, "a", NULL, &v);
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 1);
+    pt_sleep_ms(70);
+    pt_cache_get_key(c, "a", NULL, &v);
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 2);
+    pt_cache_free(c);
+
+    /* a pointer to a missing field: served, not cached, reported */
+    c = pt_cache_new(.load = echo_load, .expiration = "$.nope");
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_non_null(strstr(pt_memo_last_error(), "nope"));
+    assert_int_equal(pt_cache_info(c).current_size, 0);
+    pt_cache_free(c);
+}
+
+static atomic_int cb_calls;
+static int expire_big(const json_t *value, int64_t fetched_ms, bool is_error, void *ud,
+                      pt_expiry_t *out, char *err, size_t errlen)
+{
+    (void)fetched_ms; (void)ud; (void)err; (void)errlen;
+    atomic_fetch_add(&cb_calls, 1);
+    assert_false(is_error);
+    /* aquiche's example: big values expire at once, small ones in a day */
+    if (json_integer_value(json_object_get(value, "n")) > 1)
+        *out = pt_expiry_bool(true);
+    else
+        return pt_expiry_parse("1 day", pt_now_ms(), out, err, errlen);
+    return 0;
+}
+
+static void test_expiration_callback(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .expiry_fn = expire_big);
+    json_t *v;
+    pt_cache_get_key(c, "a", NULL, &v); /* n = 1: a day */
+    json_decref(v);
+    pt_cache_get_key(c, "a", NULL, &v);
+    assert_int_equal(load_no(v), 1);
+    json_decref(v);
+    pt_cache_get_key(c, "b", NULL, &v); /* n = 2: expired at once */
+    json_decref(v);
+    pt_cache_get_key(c, "b", NULL, &v);
+    assert_int_equal(load_no(v), 3);
+    json_decref(v);
+    assert_int_equal(atomic_load(&cb_calls), 3);
+    pt_cache_free(c);
+}
+
+/* ---- failures, negative caching, retries ---- */
+
+static void test_failure_does_not_poison(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load);
+    json_t *v;
+    atomic_store(&fail_next, 1);
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_LOAD_FAILED);
+    assert_string_equal(json_string_value(json_object_get(v, "error")), "boom");
+    json_decref(v);
+    assert_int_equal(pt_cache_info(c).current_size, 0);
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 2);
+    pt_cache_free(c);
+}
+
+static void test_negative_caching(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .negative = true, .negative_expiration = "0.06");
+    json_t *v;
+    atomic_store(&fail_next, 1);
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_LOAD_FAILED);
+    json_decref(v);
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_LOAD_FAILED); /* cached failure */
+    assert_string_equal(json_string_value(json_object_get(v, "error")), "boom");
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 1);
+    pt_sleep_ms(80);
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    pt_cache_free(c);
+}
+
+static void test_retries_with_backoff(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .retries = 3, .backoff_ms = 10);
+    json_t *v;
+    atomic_store(&fail_next, 2);
+    int64_t t0 = pt_now_mono_ms();
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+    int64_t took = pt_now_mono_ms() - t0;
+    /* 10*2^0 + 10*2^1 plus jitter in [0, 10) each */
+    assert_true(took >= 30 && took < 200);
+    assert_int_equal(load_no(v), 3);
+    json_decref(v);
+    atomic_store(&fail_next, 10);
+    assert_int_equal(pt_cache_get_key(c, "b", NULL, &v), PT_MEMO_LOAD_FAILED); /* 1 + 3 attempts */
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 3 + 4);
+    pt_cache_free(c);
+}
+
+static void test_disabled(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .enabled = false);
+    json_t *v;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+        json_decref(v);
+    }
+    assert_int_equal(atomic_load(&loads), 3);
+    assert_int_equal(pt_cache_info(c).current_size, 0);
+    pt_cache_free(c);
+}
+
+/* ---- size, LRU, clearing ---- */
+
+static void test_lru_eviction(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .maxsize = 2);
+    json_t *v;
+    pt_cache_get_key(c, "a", NULL, &v); json_decref(v);
+    pt_cache_get_key(c, "b", NULL, &v); json_decref(v);
+    pt_cache_get_key(c, "a", NULL, &v); json_decref(v); /* a is now the most recent */
+    pt_cache_get_key(c, "c", NULL, &v); json_decref(v); /* evicts b */
+    assert_int_equal(pt_cache_info(c).current_size, 2);
+    pt_cache_get_key(c, "a", NULL, &v);
+    assert_int_equal(load_no(v), 1);
+    json_decref(v);
+    pt_cache_get_key(c, "b", NULL, &v);
+    assert_int_equal(load_no(v), 4);
+    json_decref(v);
+    pt_cache_free(c);
+
+    /* a large maxsize spreads over shards but still holds the bound */
+    c = pt_cache_new(.load = echo_load, .maxsize = 5000);
+    char k[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        pt_cache_get_key(c, k, NULL, &v);
+        json_decref(v);
+    }
+    assert_true(pt_cache_info(c).current_size <= 5000 + 64);
+    assert_true(pt_cache_info(c).current_size >= 4000);
+    pt_cache_free(c);
+}
+
+static void test_clear_and_clear_all(void **state)
+{
+    (void)state;
+    pt_cache_t *a = pt_cache_new(.load = echo_load), *b = pt_cache_new(.load = echo_load, .name = "b");
+    json_t *v;
+    pt_cache_get_key(a, "x", NULL, &v); json_decref(v);
+    pt_cache_get_key(b, "x", NULL, &v); json_decref(v);
+    pt_cache_clear(a);
+    assert_int_equal(pt_cache_info(a).current_size, 0);
+    assert_int_equal(pt_cache_info(b).current_size, 1);
+    pt_cache_get_key(a, "x", NULL, &v); json_decref(v);
+    pt_cache_clear_all();
+    assert_int_equal(pt_cache_info(a).current_size, 0);
+    assert_int_equal(pt_cache_info(b).current_size, 0);
+    pt_cache_free(a);
+    pt_cache_free(b);
+}
+
+static void test_remove_expired(void **state)
+{
+    (void)state;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .ttl_ms = 30);
+    json_t *v;
+    pt_cache_get_key(c, "a", NULL, &v); json_decref(v);
+    pt_cache_get_key(c, "b", NULL, &v); json_decref(v);
+    assert_int_equal(pt_cache_remove_expired(c), 0);
+    assert_true(pt_cache_info(c).last_expiration_check_ms > 0);
+    pt_sleep_ms(50);
+    assert_int_equal(pt_cache_info(c).current_size, 2); /* expired, still there */
+    assert_int_equal(pt_cache_remove_expired(c), 2);
+    assert_int_equal(pt_cache_info(c).current_size, 0);
+    pt_cache_free(c);
+
+    /* periodic: checked on calls */
+    c = pt_cache_new(.load = echo_load, .ttl_ms = 20, .remove_expired_every_ms = 30);
+    pt_cache_get_key(c, "a", NULL, &v); json_decref(v);
+    pt_sleep_ms(50);
+    pt_cache_get_key(c, "b", NULL, &v); json_decref(v); /* sweeps a away */
+    assert_int_equal(pt_cache_info(c).current_size, 1);
+    assert_true(pt_cache_info(c).last_expiration_check_ms > 0);
+    pt_cache_free(c);
+}
+
+/* ---- cleanups ---- */
+
+static atomic_int cleaned;
+static void count_cleanup(void *value, void *ud)
+{
+    (void)ud;
+    assert_non_null(value);
+    atomic_fetch_add(&cleaned, 1);
+}
+
+static void test_cleanup_on_evict_replace_clear(void **state)
+{
+    (void)state;
+    atomic_store(&cleaned, 0);
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .maxsize = 1, .ttl_ms = 30, .cleanup = count_cleanup);
+    json_t *v;
+    pt_cache_get_key(c, "a", NULL, &v); json_decref(v);
+    pt_cache_get_key(c, "b", NULL, &v); json_decref(v); /* evicts a */
+    assert_int_equal(atomic_load(&cleaned), 1);
+    pt_sleep_ms(50);
+    pt_cache_get_key(c, "b", NULL, &v); json_decref(v); /* expired b replaced */
+    assert_int_equal(atomic_load(&cleaned), 2);
+    pt_cache_clear(c);
+    assert_int_equal(atomic_load(&cleaned), 3);
+    pt_cache_get_key(c, "c", NULL, &v); json_decref(v);
+    pt_cache_free(c);
+    assert_int_equal(atomic_load(&cleaned), 4);
+}
+
+static void test_delayed_cleanup_flush_and_cancel(void **state)
+{
+    (void)state;
+    atomic_store(&cleaned, 0);
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .cleanup = count_cleanup, .cleanup_delay_ms = 50);
+    json_t *v;
+    pt_cache_get_key(c, "a", NULL, &v); json_decref(v);
+    pt_cache_clear(c);
+    assert_int_equal(atomic_load(&cleaned), 0);
+    assert_int_equal(pt_memo_cleanups_pending(), 1);
+    pt_sleep_ms(120);
+    assert_int_equal(atomic_load(&cleaned), 1); /* the thread ran it */
+
+    pt_cache_get_key(c, "a", NULL, &v); json_decref(v);
+    pt_cache_get_key(c, "b", NULL, &v); json_decref(v);
+    pt_cache_clear(c);
+    assert_int_equal(pt_memo_cleanups_flush(-1), 0); /* run now */
+    assert_int_equal(atomic_load(&cleaned), 3);
+
+    pt_cache_get_key(c, "a", NULL, &v); json_decref(v);
+    pt_cache_clear(c);
+    assert_int_equal(pt_memo_cleanups_cancel(), 1);
+    pt_sleep_ms(80);
+    assert_int_equal(atomic_load(&cleaned), 3); /* never ran */
+    pt_cache_free(c);
+}
+
+/* ---- pointer values ---- */
+
+typedef struct client { int id; } client_t;
+static void *client_load(pt_cache_call_t *call)
+{
+    client_t *cl = malloc(sizeof *cl);
+    cl->id = atomic_fetch_add(&loads, 1) + 1;
+    (void)call;
+    return cl;
+}
+static void client_free(void *p, void *ud) { (void)ud; atomic_fetch_add(&cleaned, 1); free(p); }
+
+static void test_pointer_values(void **state)
+{
+    (void)state;
+    atomic_store(&cleaned, 0);
+    pt_cache_t *c = pt_cache_new(.load_ptr = client_load, .cleanup = client_free, .maxsize = 1);
+    pt_cache_ref_t *r1, *r2, *r3;
+    assert_int_equal(pt_cache_get_ptr(c, "a", NULL, &r1), PT_MEMO_OK);
+    assert_int_equal(pt_cache_get_ptr(c, "a", NULL, &r2), PT_MEMO_OK);
+    assert_ptr_equal(pt_cache_ref_ptr(r1), pt_cache_ref_ptr(r2));
+    assert_int_equal(((client_t *)pt_cache_ref_ptr(r1))->id, 1);
+    /* evicted while held: the destructor waits for the last holder */
+    assert_int_equal(pt_cache_get_ptr(c, "b", NULL, &r3), PT_MEMO_OK);
+    assert_int_equal(atomic_load(&cleaned), 0);
+    pt_cache_ref_release(r1);
+    assert_int_equal(atomic_load(&cleaned), 0);
+    pt_cache_ref_release(r2);
+    assert_int_equal(atomic_load(&cleaned), 1);
+    pt_cache_ref_release(r3);
+    json_t *v;
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_INVALID);
+    pt_cache_free(c);
+    assert_int_equal(atomic_load(&cleaned), 2);
+}
+
+/* ---- invalidation ---- */
+
+static pt_cache_t *inv_cache;
+static atomic_int inv_phase;
+
+static void invalidator(int idx)
+{
+    (void)idx;
+    pt_memo_err_t rc;
+    json_t *args = json_pack("[i]", 5);
+    PT_INVALIDATE(rc, "inv", args, NULL) {
+        atomic_store(&inv_phase, 1);
+        pt_sleep_ms(80); /* the "update": nobody may re-cache meanwhile */
+        atomic_store(&inv_phase, 2);
+    }
+    assert_int_equal(rc, PT_MEMO_OK);
+    json_decref(args);
+}
+
+static void reader(int idx)
+{
+    (void)idx;
+    while (atomic_load(&inv_phase) == 0)
+        pt_sleep_ms(1);
+    json_t *args = json_pack("[i]", 5), *v;
+    assert_int_equal(pt_cache_get(inv_cache, args, NULL, &v), PT_MEMO_OK);
+    /* the read waited for the invalidation to end, then reloaded */
+    assert_int_equal(atomic_load(&inv_phase), 2);
+    assert_true(load_no(v) >= 2);
+    json_decref(v);
+    json_decref(args);
+}
+
+static void test_invalidate_holds_the_key(void **state)
+{
+    (void)state;
+    inv_cache = pt_cache_new(.load = echo_load, .name = "inv", .maxwait_ms = 2000);
+    json_t *args = json_pack("[i]", 5), *v;
+    pt_cache_get(inv_cache, args, NULL, &v);
+    assert_int_equal(load_no(v), 1);
+    json_decref(v);
+    atomic_store(&inv_phase, 0);
+    mt_sched_t s;
+    mt_thread_t t[2];
+    mt_spawn(&s, reader, 4, 0);
+    mt_threads(t, 1, invalidator, 0);
+    mt_threads(t + 1, 1, reader, 0);
+    pthread_join(s.th, NULL);
+    mt_join(t, 2);
+    assert_int_equal(atomic_load(&loads), 2); /* one reload for all five readers */
+    assert_int_equal(pt_cache_invalidate(inv_cache, args, NULL), PT_MEMO_OK);
+    assert_int_equal(pt_cache_info(inv_cache).current_size, 0);
+    pt_cache_invalidation_t inv;
+    assert_int_equal(pt_invalidate_begin("nope", args, NULL, &inv), PT_MEMO_NOT_FOUND);
+    json_decref(args);
+    pt_cache_free(inv_cache);
+}
+
+/* ---- single flight ---- */
+
+static pt_cache_t *sf_cache;
+static atomic_int sf_ok, sf_stampede;
+
+static void sf_get(int idx)
+{
+    (void)idx;
+    json_t *v;
+    pt_memo_err_t rc = pt_cache_get_key(sf_cache, "hot", NULL, &v);
+    if (rc == PT_MEMO_OK) {
+        assert_string_equal(json_string_value(json_object_get(v, "k")), "hot");
+        atomic_fetch_add(&sf_ok, 1);
+    } else {
+        assert_int_equal(rc, PT_MEMO_STAMPEDE);
+        atomic_fetch_add(&sf_stampede, 1);
+    }
+    json_decref(v);
+}
+
+static void run_everywhere(void (*fn)(int), int per_sched, int threads)
+{
+    mt_sched_t a, b;
+    mt_thread_t t[16];
+    mt_spawn(&a, fn, per_sched, 0);
+    mt_spawn(&b, fn, per_sched, 1000);
+    mt_threads(t, threads, fn, 2000);
+    pthread_join(a.th, NULL);
+    pthread_join(b.th, NULL);
+    mt_join(t, threads);
+}
+
+static void test_single_flight_many_waiters(void **state)
+{
+    (void)state;
+    atomic_store(&sf_ok, 0);
+    atomic_store(&sf_stampede, 0);
+    slow_ms = 100;
+    sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = 5000);
+    run_everywhere(sf_get, 300, 8);
+    assert_int_equal(atomic_load(&loads), 1);
+    assert_int_equal(atomic_load(&sf_ok), 608);
+    pt_cache_free(sf_cache);
+}
+
+static void test_mandatory_lock_maxwait_0(void **state)
+{
+    (void)state;
+    atomic_store(&sf_ok, 0);
+    atomic_store(&sf_stampede, 0);
+    slow_ms = 150;
+    sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = 0);
+    int64_t t0 = pt_now_mono_ms();
+    run_everywhere(sf_get, 20, 4);
+    assert_int_equal(atomic_load(&loads), 1);
+    assert_int_equal(atomic_load(&sf_ok), 1);
+    assert_int_equal(atomic_load(&sf_stampede), 43);
+    assert_true(pt_now_mono_ms() - t0 < 1000);
+    pt_cache_free(sf_cache);
+}
+
+static void test_maxwait_deadline_honoured(void **state)
+{
+    (void)state;
+    atomic_store(&sf_ok, 0);
+    atomic_store(&sf_stampede, 0);
+    slow_ms = 400;
+    sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = 100);
+    int64_t t0 = pt_now_mono_ms();
+    mt_thread_t lead;
+    mt_threads(&lead, 1, sf_get, 0);
+    pt_sleep_ms(20);
+    int64_t t1 = pt_now_mono_ms();
+    run_everywhere(sf_get, 10, 4);
+    int64_t waited = pt_now_mono_ms() - t1;
+    mt_join(&lead, 1);
+    assert_int_equal(atomic_load(&sf_ok), 1);
+    assert_int_equal(atomic_load(&sf_stampede), 24);
+    assert_true(waited >= 95 && waited < 350);
+    assert_true(pt_now_mono_ms() - t0 >= 400);
+    assert_int_equal(atomic_load(&loads), 1);
+    pt_cache_free(sf_cache);
+}
+
+/* Hits on other keys go on while a key loads. */
+static void test_hits_do_not_wait(void **state)
+{
+    (void)state;
+    slow_ms = 300;
+    sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = 5000);
+    json_t *v;
+    pt_cache_get_key(sf_cache, "warm", NULL, &v);
+    json_decref(v);
+    mt_thread_t lead;
+    mt_threads(&lead, 1, sf_get, 0); /* loads "hot" for 300 ms */
+    pt_sleep_ms(20);
+    int64_t t0 = pt_now_mono_ms();
+    for (int i = 0; i < 1000; i++) {
+        assert_int_equal(pt_cache_get_key(sf_cache, "warm", NULL, &v), PT_MEMO_OK);
+        json_decref(v);
+    }
+    assert_true(pt_now_mono_ms() - t0 < 100);
+    mt_join(&lead, 1);
+    pt_cache_free(sf_cache);
+}
+
+/* Many keys, many callers, repeated: each key loads exactly once. */
+static pt_cache_t *mk_cache;
+static void mk_get(int idx)
+{
+    char k[16];
+    for (int round = 0; round < 20; round++) {
+        snprintf(k, sizeof k, "k%d", (idx + round) % 50);
+        json_t *v;
+        assert_int_equal(pt_cache_get_key(mk_cache, k, NULL, &v), PT_MEMO_OK);
+        assert_string_equal(json_string_value(json_object_get(v, "k")), k);
+        json_decref(v);
+    }
+}
+
+static void test_no_lost_wakeups_many_keys(void **state)
+{
+    (void)state;
+    slow_ms = 5;
+    mk_cache = pt_cache_new(.load = slow_load, .maxwait_ms = PT_MEMO_FOREVER, .maxsize = PT_CACHE_UNBOUNDED);
+    run_everywhere(mk_get, 200, 8);
+    assert_int_equal(atomic_load(&loads), 50);
+    pt_cache_info_t info = pt_cache_info(mk_cache);
+    assert_int_equal(info.hits + info.misses, (200 * 2 + 8) * 20);
+    pt_cache_free(mk_cache);
+}
+
+/* A failing load hands its failure to the callers parked on it, caches
+ * nothing, and the next call loads again. */
+static atomic_int fl_failed, fl_ok;
+static json_t *slow_fail_load(pt_cache_call_t *call)
+{
+    int n = atomic_fetch_add(&loads, 1);
+    pt_sleep_ms(80);
+    if (n == 0) {
+        call->error = json_pack("{s:s}", "error", "first load fails");
+        return NULL;
+    }
+    return json_pack("{s:s}", "k", call->key);
+}
+
+static void fl_get(int idx)
+{
+    (void)idx;
+    json_t *v;
+    pt_memo_err_t rc = pt_cache_get_key(sf_cache, "f", NULL, &v);
+    if (rc == PT_MEMO_LOAD_FAILED) {
+        assert_string_equal(json_string_value(json_object_get(v, "error")), "first load fails");
+        atomic_fetch_add(&fl_failed, 1);
+    } else {
+        assert_int_equal(rc, PT_MEMO_OK);
+        atomic_fetch_add(&fl_ok, 1);
+    }
+    json_decref(v);
+}
+
+static void test_failed_load_wakes_waiters(void **state)
+{
+    (void)state;
+    atomic_store(&fl_failed, 0);
+    atomic_store(&fl_ok, 0);
+    sf_cache = pt_cache_new(.load = slow_fail_load, .maxwait_ms = 2000);
+    run_everywhere(fl_get, 50, 4);
+    assert_int_equal(atomic_load(&loads), 1);
+    assert_int_equal(atomic_load(&fl_failed), 104);
+    assert_int_equal(pt_cache_info(sf_cache).current_size, 0);
+    run_everywhere(fl_get, 50, 4); /* not poisoned: one more load, all succeed */
+    assert_int_equal(atomic_load(&loads), 2);
+    assert_int_equal(atomic_load(&fl_ok), 104);
+    pt_cache_free(sf_cache);
+}
+
+/* The file-scope declaration (the decorator analog). */
+static json_t *decl_load(pt_cache_call_t *call)
+{
+    atomic_fetch_add(&loads, 1);
+    return json_pack("{s:s}", "k", call->key);
+}
+PT_LOCALCACHE(declared, .load = decl_load, .name = "declared", .ttl_ms = 60000);
+
+static void test_declared_cache(void **state)
+{
+    (void)state;
+    assert_non_null(declared);
+    assert_ptr_equal(pt_cache_find("declared"), declared);
+    assert_string_equal(pt_cache_name(declared), "declared");
+    assert_int_equal(pt_cache_parameters(declared)->ttl_ms, 60000);
+    json_t *v;
+    assert_int_equal(pt_cache_get_key(declared, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_int_equal(pt_cache_get_key(declared, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_int_equal(atomic_load(&loads), 1);
+    assert_int_equal(pt_cache_invalidate_key(declared, "a"), PT_MEMO_OK);
+    assert_int_equal(pt_cache_info(declared).current_size, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_hit_miss_and_stats, setup),
+        cmocka_unit_test_setup(test_keys_from_arguments, setup),
+        cmocka_unit_test_setup(test_key_template_and_single_key, setup),
+        cmocka_unit_test_setup(test_bad_options, setup),
+        cmocka_unit_test_setup(test_ttl_expires, setup),
+        cmocka_unit_test_setup(test_expiration_strings, setup),
+        cmocka_unit_test_setup(test_expiration_pointer, setup),
+        cmocka_unit_test_setup(test_expiration_callback, setup),
+        cmocka_unit_test_setup(test_failure_does_not_poison, setup),
+        cmocka_unit_test_setup(test_negative_caching, setup),
+        cmocka_unit_test_setup(test_retries_with_backoff, setup),
+        cmocka_unit_test_setup(test_disabled, setup),
+        cmocka_unit_test_setup(test_lru_eviction, setup),
+        cmocka_unit_test_setup(test_clear_and_clear_all, setup),
+        cmocka_unit_test_setup(test_remove_expired, setup),
+        cmocka_unit_test_setup(test_cleanup_on_evict_replace_clear, setup),
+        cmocka_unit_test_setup(test_delayed_cleanup_flush_and_cancel, setup),
+        cmocka_unit_test_setup(test_pointer_values, setup),
+        cmocka_unit_test_setup(test_invalidate_holds_the_key, setup),
+        cmocka_unit_test_setup(test_single_flight_many_waiters, setup),
+        cmocka_unit_test_setup(test_mandatory_lock_maxwait_0, setup),
+        cmocka_unit_test_setup(test_maxwait_deadline_honoured, setup),
+        cmocka_unit_test_setup(test_hits_do_not_wait, setup),
+        cmocka_unit_test_setup(test_no_lost_wakeups_many_keys, setup),
+        cmocka_unit_test_setup(test_failed_load_wakes_waiters, setup),
+        cmocka_unit_test_setup(test_declared_cache, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
