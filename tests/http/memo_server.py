@@ -11,6 +11,9 @@ import threading
 import time
 
 BUILD = os.environ.get("PT_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+# Examples read their files (validator.json) from examples/, as `make run` does.
+EXAMPLES_DIR = os.path.join(os.environ.get("PT_SOURCE_DIR") or
+                            os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."), "examples")
 
 
 def free_port():
@@ -39,7 +42,7 @@ class Server:
         self.port = free_port()
         e = dict(os.environ, PORT=str(self.port), PONTY_WORKERS="2")
         e.update({k: str(v) for k, v in env.items()})
-        self.proc = subprocess.Popen([os.path.join(BUILD, "examples", name)], env=e,
+        self.proc = subprocess.Popen([os.path.join(BUILD, "examples", name)], env=e, cwd=EXAMPLES_DIR,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_port(self.port, self.proc)
 
