@@ -9,8 +9,6 @@
 
 /* ------------------------------------------------------ fast-path setup */
 
-#define T_ALL (T_NULL | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NUMBER | T_INTEGER | T_STRING)
-
 /* A node is "simple" when its validity depends on the instance's type
  * only: true/false, {}, {"type": ...}, an anyOf of simple nodes (the
  * Optional[...] shape) or a $ref to a simple node. Checking it then costs
@@ -65,7 +63,8 @@ static plan_entry_t *plan_slot(objplan_t *p, const char *name, size_t len)
         j = (j + 1) & p->mask;
     }
     plan_entry_t *e = &p->v[p->n];
-    *e = (plan_entry_t){name, len, h, NULL, 0};
+    *e = (plan_entry_t){name, len, h, NULL, 0, 0, 0, T_ALL};
+    key_words(name, len, &e->w0, &e->w1);
     p->table[j] = (int32_t)p->n++;
     return e;
 }
@@ -116,6 +115,28 @@ static void build_plan(cctx_t *c, sch_t *n)
             p->extra = addl->u.sub;
     }
     n->plan = p;
+
+    /* flat: nothing left for the keyword walk but a "type" that admits objects */
+    p->extra_tmask = p->closed ? 0 : T_ALL;
+    if (p->extra) {
+        if (!p->extra->simple)
+            return;
+        p->extra_tmask = p->extra->tmask;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        sch_t *sub = p->v[i].schema;
+        if (sub && !sub->simple)
+            return;
+        p->v[i].tmask = sub ? sub->tmask : T_ALL;
+        p->v[i].jmask = jansson_mask(p->v[i].tmask);
+    }
+    p->extra_jmask = jansson_mask(p->extra_tmask);
+    for (size_t i = 0; i < n->nkw; i++) {
+        const kw_t *k = &n->kw[i];
+        if (!k->fused && !(k->kind == KW_TYPE && (k->u.types & T_OBJECT)))
+            return;
+    }
+    n->flat = true;
 }
 
 void build_plans(cctx_t *c)

@@ -705,7 +705,7 @@ static inline const plan_entry_t *plan_lookup(const objplan_t *p, const char *ke
 {
     if (*guess < p->n) {
         const plan_entry_t *e = &p->v[*guess];
-        if (e->len == len && key_eq(e->name, key, len)) {
+        if (plan_key_eq(e, key, len)) {
             ++*guess;
             return e;
         }
@@ -714,7 +714,7 @@ static inline const plan_entry_t *plan_lookup(const objplan_t *p, const char *ke
     int32_t ix;
     while ((ix = p->table[j]) >= 0) {
         const plan_entry_t *e = &p->v[ix];
-        if (e->hash == h && e->len == len && key_eq(e->name, key, len)) {
+        if (e->hash == h && plan_key_eq(e, key, len)) {
             *guess = (size_t)ix + 1;
             return e;
         }
@@ -787,6 +787,69 @@ static bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
     return (seen & p->required) == p->required;
 }
 
+/* flat_walk once members leave declaration order: the rest of the members
+ * from it on, through the hash table. */
+static __attribute__((noinline)) bool flat_tail(const objplan_t *p, const json_t *x, void *it, uint64_t seen)
+{
+    size_t guess = SIZE_MAX;
+    for (void *end = oi_end(x); it != end; it = oi_next(x, it)) {
+        const json_t *v = oi_value(it);
+        const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
+        if (e) {
+            seen |= e->bit;
+            if (!type_ok(e->tmask, v))
+                return false;
+        } else if (!type_ok(p->extra_tmask, v)) {
+            return false;
+        }
+    }
+    return (seen & p->required) == p->required;
+}
+
+/* Flat nodes (see sch_t.flat) on an object: one pass, a mask test per
+ * member and no calls while members come in declaration order (the usual
+ * case: clients serialise what the schema declares, in that order).
+ * Written once over the member layout's offsets and instantiated with the
+ * usual jansson layout as constants, and with the probed offsets. */
+static inline __attribute__((always_inline)) bool flat_walk(const objplan_t *p, const json_t *x, ptrdiff_t onext,
+                                                            ptrdiff_t okey, ptrdiff_t olen, ptrdiff_t oval,
+                                                            ptrdiff_t ohead)
+{
+    const char *end = (const char *)x + ohead;
+    const char *it;
+    memcpy(&it, end + onext, sizeof it);
+    const plan_entry_t *e = p->v, *stop = p->v + p->n;
+    uint64_t seen = 0;
+    while (it != end) {
+        size_t len;
+        const json_t *v;
+        memcpy(&len, it + olen, sizeof len);
+        if (__builtin_expect(e == stop || !plan_key_eq(e, it + okey, len), 0))
+            return flat_tail(p, x, (void *)it, seen);
+        memcpy(&v, it + oval, sizeof v);
+        seen |= e->bit;
+        if (__builtin_expect(!((e->jmask >> json_typeof(v)) & 1), 0) && !type_ok(e->tmask, v))
+            return false;
+        e++;
+        memcpy(&it, it + onext, sizeof it);
+    }
+    return (seen & p->required) == p->required;
+}
+
+static bool flat_run_usual(const objplan_t *p, const json_t *x)
+{
+    return flat_walk(p, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD);
+}
+
+/* Needs the probed member layout (objiter_layout.ok). */
+static bool flat_run(const objplan_t *p, const json_t *x)
+{
+    if (objiter_layout_usual())
+        return flat_run_usual(p, x);
+    const objiter_layout_t *L = &objiter_layout;
+    return flat_walk(p, x, L->next, L->key, L->keylen, L->value, L->head);
+}
+
 /* Depth accounting. The limit counts levels of the instance, so a schema
  * may be as recursive as it likes over a bounded document; schemas applied
  * to one value in a chain (allOf, $ref, anyOf...) are bounded separately,
@@ -844,6 +907,9 @@ static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, 
     if (c->mode == M_BOOL) {
         if (n->simple)
             return type_ok(n->tmask, x);
+        if (n->flat && json_is_object(x) && objiter_layout.ok &&
+            (x == c->cur ? c->same < SAME_VALUE_MAX : c->depth < c->s->max_depth))
+            return flat_run(n->plan, x);
         if (n->plan && json_is_object(x)) {
             if (!enter(c, x, &f))
                 return too_deep(c, x, ip, sp);
@@ -889,6 +955,8 @@ bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
 {
     if (!s || !x)
         return false;
+    if (s->fast_root && json_is_object(x))
+        return s->fast_root == 1 ? flat_run_usual(s->root->plan, x) : flat_run(s->root->plan, x);
     vctx_t c = {.s = s, .mode = M_BOOL};
     return v_node(&c, s->root, x, NULL, NULL) && !c.oom;
 }
@@ -902,8 +970,12 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
         return -1;
     }
     vctx_t c = {.s = s, .mode = M_BOOL};
-    if (v_node(&c, s->root, x, NULL, NULL) && !c.oom)
+    if (s->fast_root && json_is_object(x)) {
+        if (s->fast_root == 1 ? flat_run_usual(s->root->plan, x) : flat_run(s->root->plan, x))
+            return 0;
+    } else if (v_node(&c, s->root, x, NULL, NULL) && !c.oom) {
         return 0;
+    }
     if (!first)
         return c.oom ? -1 : 1;
     /* invalid: walk again, this time describing the first failure */
