@@ -148,3 +148,51 @@ void build_plans(cctx_t *c)
     }
 }
 
+
+/* The flat root's errors, located at compile time: a property whose
+ * schema is {"type": ...} (or an anyOf of simple schemas, or false) fails
+ * at a fixed instance path and schema path; so does "required". */
+void locate_root_plan(cctx_t *c)
+{
+    sch_t *n = c->s->root;
+    objplan_t *p = n->plan;
+    const kw_t *props = NULL;
+    size_t iprops = SIZE_MAX, ireq = SIZE_MAX;
+    for (size_t i = 0; i < n->nkw; i++) {
+        if (n->kw[i].kind == KW_PROPERTIES) {
+            props = &n->kw[i];
+            iprops = i;
+        } else if (n->kw[i].kind == KW_REQUIRED) {
+            ireq = i;
+        }
+    }
+    if (p->n > 64)
+        return;
+    p->req_first = ireq < iprops;
+    for (size_t i = 0; props && i < props->u.props.n; i++) {
+        plan_entry_t *e = &p->v[i]; /* entries start with the properties, in order */
+        const sch_t *sub = e->schema;
+        const char *kw = NULL;
+        if (!sub || e->name != props->u.props.v[i].name)
+            return;
+        if (sub->boolean == 2)
+            kw = "";
+        else if (sub->nkw == 1 && sub->kw[0].kind == KW_TYPE)
+            kw = "type";
+        else if (sub->nkw == 1 && sub->kw[0].kind == KW_ANY_OF)
+            kw = "anyOf";
+        if (!kw)
+            continue; /* located by the walker */
+        char *ip = path_join("", e->name), *pp = path_join("/properties", e->name);
+        char *sp = pp && *kw ? path_join(pp, kw) : NULL;
+        e->fail_ip = ip ? pool_strdup(&c->s->pool, ip) : NULL;
+        e->fail_sp = pool_strdup(&c->s->pool, *kw ? (sp ? sp : "") : (pp ? pp : ""));
+        e->fail_kw = *kw ? kw : NULL;
+        if (!ip || !pp || (*kw && !sp) || !e->fail_ip)
+            e->fail_sp = NULL;
+        free(ip);
+        free(pp);
+        free(sp);
+    }
+    p->located = true;
+}

@@ -272,6 +272,9 @@ typedef struct plan_entry {
     uint64_t w0, w1;
     unsigned tmask;
     unsigned jmask; /* tmask as bits (1 << json_type) jansson types pass outright */
+    /* the flat root's plan: where pt_schema_check reports a failure of this
+     * entry's schema (fail_sp NULL: not known statically, walk instead) */
+    const char *fail_kw, *fail_ip, *fail_sp;
 } plan_entry_t;
 
 typedef struct objplan {
@@ -284,6 +287,8 @@ typedef struct objplan {
     sch_t *extra;      /* additionalProperties schema, or NULL */
     unsigned extra_tmask; /* flat plans: type mask for members no entry names (0 when closed) */
     unsigned extra_jmask;
+    bool req_first; /* "required" comes before "properties" in the node */
+    bool located;   /* fail_* filled (the flat root) */
 } objplan_t;
 
 struct sch {

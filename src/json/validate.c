@@ -15,7 +15,9 @@
 
 #include "schema_internal.h"
 
-enum { M_BOOL, M_FIRST, M_ALL };
+/* M_LOC is M_FIRST that records where the first error is (keyword and
+ * paths) without wording it: pt_schema_check. */
+enum { M_BOOL, M_FIRST, M_ALL, M_LOC };
 
 typedef struct seg {
     const struct seg *up;
@@ -32,6 +34,7 @@ typedef struct vctx {
     bool too_deep, oom;
     pt_schema_error_t *first;
     pt_schema_errors_t *all;
+    pt_schema_fail_t *fail; /* M_LOC */
 } vctx_t;
 
 /* --------------------------------------------------------- PCRE2 helpers */
@@ -99,11 +102,104 @@ static void path_rec(sbuf_t *b, const seg_t *s)
     }
 }
 
+/* Writes the JSON Pointer of the segment chain s (then of the keyword kw,
+ * if any) at buf + *pos, NUL-terminated; false when cap is too small or
+ * the chain too deep (the caller then falls back to path_rec). */
+static bool path_put(char *buf, size_t cap, size_t *pos, const seg_t *s, const char *kw)
+{
+    const seg_t *chain[48];
+    size_t n = 0;
+    for (; s; s = s->up) {
+        if (n == sizeof chain / sizeof *chain)
+            return false;
+        chain[n++] = s;
+    }
+    size_t p = *pos;
+    for (size_t j = 0; j < n + (kw != NULL); j++) {
+        size_t i = n - 1 - j; /* outermost first; j == n is kw */
+        const char *key = j == n ? kw : chain[i]->key;
+        if (p + 1 >= cap)
+            return false;
+        buf[p++] = '/';
+        if (!key) {
+            char d[24];
+            size_t nd = 0, v = chain[i]->idx;
+            do
+                d[nd++] = (char)('0' + v % 10);
+            while ((v /= 10));
+            if (p + nd >= cap)
+                return false;
+            while (nd)
+                buf[p++] = d[--nd];
+            continue;
+        }
+        for (; *key; key++) {
+            if (p + 2 >= cap)
+                return false;
+            char ch = *key;
+            if (__builtin_expect(ch == '~' || ch == '/', 0)) {
+                buf[p++] = '~';
+                ch = ch == '~' ? '0' : '1';
+            }
+            buf[p++] = ch;
+        }
+    }
+    buf[p] = 0;
+    *pos = p + 1;
+    return true;
+}
+
+/* M_LOC: records the first error's keyword and paths in the caller's
+ * record (its own buffer unless the paths are long). */
+static void locate(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp)
+{
+    pt_schema_fail_t *f = c->fail;
+    if (f->rc_)
+        return;
+    size_t pos = 0;
+    if (path_put(f->buf_, sizeof f->buf_, &pos, ip, NULL)) {
+        size_t soff = pos;
+        if (path_put(f->buf_, sizeof f->buf_, &pos, sp, kw)) {
+            f->instance_path = f->buf_;
+            f->schema_path = f->buf_ + soff;
+            f->keyword = kw;
+            f->rc_ = 1;
+            return;
+        }
+    }
+    /* long paths: on the heap */
+    sbuf_t b = {0};
+    path_rec(&b, ip);
+    sb_putn(&b, "", 1);
+    size_t soff = b.len;
+    path_rec(&b, sp);
+    if (kw) {
+        seg_t l = {NULL, kw, 0};
+        path_rec(&b, &l);
+    }
+    sb_putn(&b, "", 1);
+    if (b.oom) {
+        free(b.s);
+        c->oom = true;
+        return;
+    }
+    f->heap_ = b.s;
+    f->instance_path = b.s;
+    f->schema_path = b.s + soff;
+    f->keyword = kw;
+    f->rc_ = 1;
+}
+
 /* Records one error; msg is consumed. The paths are appended to the
  * message's buffer so the record is a single allocation. */
 static void emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg)
 {
     pt_schema_error_t e = {0};
+    if (c->mode == M_LOC) {
+        free(msg->s);
+        locate(c, kw, ip, sp);
+        return;
+    }
     sb_putn(msg, "", 1);
     size_t ioff = msg->len;
     path_rec(msg, ip);
@@ -340,7 +436,9 @@ static bool kw_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t
 
 #define INVALID(...)                                                      \
     do {                                                                  \
-        if (c->mode != M_BOOL) {                                          \
+        if (c->mode == M_LOC) {                                           \
+            locate(c, k->name, ip, sp);                                   \
+        } else if (c->mode != M_BOOL) {                                   \
             sbuf_t b_ = {0};                                              \
             __VA_ARGS__;                                                  \
             emit(c, k->name, ip, sp, &b_);                                \
@@ -552,6 +650,10 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
             }
         if (!nx)
             break;
+        if (c->mode == M_LOC) {
+            locate(c, k->name, ip, sp);
+            return false;
+        }
         const char **keys = malloc(nx * sizeof *keys);
         if (!keys) {
             c->oom = true;
@@ -734,8 +836,8 @@ static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **
 {
     uint64_t seen = 0;
     size_t guess = 0;
-    for (size_t i = 0; vals && i < p->n; i++)
-        vals[i] = NULL;
+    if (vals)
+        memset(vals, 0, p->n * sizeof *vals);
     for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) {
         const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
         if (e) {
@@ -760,7 +862,7 @@ static __attribute__((noinline)) bool kw_properties(vctx_t *c, const sch_t *n, c
     for (size_t i = 0; i < k->u.props.n; i++) {
         const prop_t *p = &k->u.props.v[i];
         const json_t *v = gathered ? vals[i] : json_object_getn(x, p->name, p->len);
-        if (v) {
+        if (v && !(p->schema->simple && type_ok(p->schema->tmask, v))) { /* a simple pass reports nothing */
             seg_t is = {ip, p->name, 0}, ss = {ks, p->name, 0};
             DESCEND(p->schema, v, &is, &ss);
         }
@@ -834,6 +936,36 @@ static inline __attribute__((always_inline)) bool flat_walk(const objplan_t *p, 
         memcpy(&it, it + onext, sizeof it);
     }
     return (seen & p->required) == p->required;
+}
+
+/* flat_walk for pt_schema_check on the usual layout: 0 valid; 1 the first
+ * failing property (in declaration order) is *bad; 3 only "required"
+ * fails; 2 not settled here (members out of order, a failing property
+ * with "required" declared first...): locate otherwise. */
+static inline __attribute__((always_inline)) int flat_find(const objplan_t *p, const json_t *x,
+                                                           const plan_entry_t **bad)
+{
+    const char *end = (const char *)x + OI_HEAD;
+    const char *it;
+    memcpy(&it, end + OI_NEXT, sizeof it);
+    const plan_entry_t *e = p->v, *stop = p->v + p->n;
+    uint64_t seen = 0;
+    while (it != end) {
+        size_t len;
+        const json_t *v;
+        memcpy(&len, it + OI_KEYLEN, sizeof len);
+        if (__builtin_expect(e == stop || !plan_key_eq(e, it + OI_KEY, len), 0))
+            return flat_tail(p, x, (void *)it, seen) ? 0 : 2;
+        memcpy(&v, it + OI_VALUE, sizeof v);
+        seen |= e->bit;
+        if (__builtin_expect(!((e->jmask >> json_typeof(v)) & 1), 0) && !type_ok(e->tmask, v)) {
+            *bad = e;
+            return p->req_first ? 2 : 1;
+        }
+        e++;
+        memcpy(&it, it + OI_NEXT, sizeof it);
+    }
+    return (seen & p->required) == p->required ? 0 : 3;
 }
 
 static bool flat_run_usual(const objplan_t *p, const json_t *x)
@@ -951,14 +1083,42 @@ static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, 
 
 /* ------------------------------------------------------------ public API */
 
+/* The fast verdict: true when x is valid. For a flat root on an object the
+ * walk is inlined here, with no context to set up. */
+static inline __attribute__((always_inline)) bool fast_valid(const pt_schema_t *s, const json_t *x, bool *oom)
+{
+    if (s->fast_root == 1 && json_typeof(x) == JSON_OBJECT)
+        return flat_walk(s->root->plan, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD);
+    if (s->fast_root == 2 && json_typeof(x) == JSON_OBJECT)
+        return flat_run(s->root->plan, x);
+    vctx_t c = {.s = s, .mode = M_BOOL};
+    bool ok = v_node(&c, s->root, x, NULL, NULL);
+    *oom = c.oom;
+    return ok && !c.oom;
+}
+
+/* pt_schema_validate once x is known to be invalid (or oom is set). */
+static __attribute__((noinline)) int validate_report(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first,
+                                                     bool oom)
+{
+    if (!first)
+        return oom ? -1 : 1;
+    /* walk again, this time describing the first failure */
+    vctx_t c = {.s = s, .mode = M_FIRST, .first = first};
+    v_node(&c, s->root, x, NULL, NULL);
+    if (c.oom || !first->message) {
+        set_error(first, "", "out of memory while reporting a validation error");
+        return -1;
+    }
+    return 1;
+}
+
 bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
 {
     if (!s || !x)
         return false;
-    if (s->fast_root && json_is_object(x))
-        return s->fast_root == 1 ? flat_run_usual(s->root->plan, x) : flat_run(s->root->plan, x);
-    vctx_t c = {.s = s, .mode = M_BOOL};
-    return v_node(&c, s->root, x, NULL, NULL) && !c.oom;
+    bool oom = false;
+    return fast_valid(s, x, &oom);
 }
 
 int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first)
@@ -969,23 +1129,140 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
         set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");
         return -1;
     }
-    vctx_t c = {.s = s, .mode = M_BOOL};
-    if (s->fast_root && json_is_object(x)) {
-        if (s->fast_root == 1 ? flat_run_usual(s->root->plan, x) : flat_run(s->root->plan, x))
-            return 0;
-    } else if (v_node(&c, s->root, x, NULL, NULL) && !c.oom) {
+    bool oom = false;
+    if (fast_valid(s, x, &oom))
         return 0;
+    return validate_report(s, x, first, oom);
+}
+
+/* pt_schema_check on a flat root found invalid: the first error in keyword
+ * order from the locations computed at compile time (locate_root_plan),
+ * without walking. false: not known statically, let the walker locate. */
+static __attribute__((noinline)) bool flat_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
+{
+    const objplan_t *p = s->root->plan;
+    const json_t *vals[64];
+    if (!p->located || p->n > 64)
+        return false;
+    uint64_t missing = p->required & ~plan_gather(p, x, vals);
+    const plan_entry_t *bad = NULL;
+    for (size_t i = 0; i < p->n && p->v[i].schema; i++)
+        if (vals[i] && !type_ok(p->v[i].tmask, vals[i])) {
+            bad = &p->v[i];
+            break;
+        }
+    if (missing && (p->req_first || !bad)) {
+        f->keyword = "required";
+        f->instance_path = "";
+        f->schema_path = "/required";
+    } else if (bad && bad->fail_sp) {
+        f->keyword = bad->fail_kw;
+        f->instance_path = bad->fail_ip;
+        f->schema_path = bad->fail_sp;
+    } else {
+        return false; /* a $ref'd property schema, additionalProperties... */
     }
-    if (!first)
-        return c.oom ? -1 : 1;
-    /* invalid: walk again, this time describing the first failure */
-    c = (vctx_t){.s = s, .mode = M_FIRST, .first = first};
+    f->schema_ = s;
+    f->instance_ = x;
+    f->rc_ = 1;
+    return true;
+}
+
+/* pt_schema_check once x is known to be invalid (or oom is set). */
+static __attribute__((noinline)) int check_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f,
+                                                  bool oom)
+{
+    if (!f)
+        return oom ? -1 : 1;
+    vctx_t c = {.s = s, .mode = M_LOC, .fail = f};
     v_node(&c, s->root, x, NULL, NULL);
-    if (c.oom || !first->message) {
-        set_error(first, "", "out of memory while reporting a validation error");
+    if (c.oom || !f->rc_) {
+        pt_schema_fail_clear(f);
+        f->keyword = NULL;
+        f->instance_path = f->schema_path = f->buf_;
+        f->buf_[0] = 0;
+        f->schema_ = s;
+        f->instance_ = x;
+        f->rc_ = -1;
         return -1;
     }
-    return 1;
+    f->schema_ = s;
+    f->instance_ = x;
+    return f->rc_; /* 1, as pt_schema_validate returns for a depth limit too */
+}
+
+int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
+{
+    if (f && (f->heap_ || f->rc_))
+        pt_schema_fail_clear(f);
+    if (s && x && s->fast_root == 1 && json_typeof(x) == JSON_OBJECT) {
+        const plan_entry_t *bad = NULL;
+        int r = flat_find(s->root->plan, x, &bad);
+        if (!r)
+            return 0;
+        if (!f)
+            return 1;
+        if (s->root->plan->located && (r == 3 || (r == 1 && bad->fail_sp))) {
+            f->keyword = r == 3 ? "required" : bad->fail_kw;
+            f->instance_path = r == 3 ? "" : bad->fail_ip;
+            f->schema_path = r == 3 ? "/required" : bad->fail_sp;
+            f->schema_ = s;
+            f->instance_ = x;
+            f->rc_ = 1;
+            return 1;
+        }
+        if (flat_locate(s, x, f))
+            return 1;
+        return check_locate(s, x, f, false);
+    }
+    if (!s || !x) {
+        if (f) {
+            f->keyword = NULL;
+            f->instance_path = f->schema_path = f->buf_;
+            f->buf_[0] = 0;
+            f->schema_ = s;
+            f->instance_ = x;
+            f->rc_ = -1;
+        }
+        return -1;
+    }
+    bool oom = false;
+    if (fast_valid(s, x, &oom))
+        return 0;
+    if (f && s->fast_root && json_typeof(x) == JSON_OBJECT && flat_locate(s, x, f))
+        return 1;
+    return check_locate(s, x, f, oom);
+}
+
+int pt_schema_fail_error(const pt_schema_fail_t *f, pt_schema_error_t *err)
+{
+    if (!f || !f->rc_) {
+        if (err && err->message)
+            pt_schema_error_clear(err);
+        return 0;
+    }
+    /* the walk is deterministic: the first error it words is the one located */
+    return pt_schema_validate(f->schema_, f->instance_, err);
+}
+
+char *pt_schema_fail_message(const pt_schema_fail_t *f)
+{
+    pt_schema_error_t e = {0};
+    if (!f || !f->rc_ || !pt_schema_fail_error(f, &e) || !e.message)
+        return NULL;
+    return e.message; /* the record's block starts with the message: freeing it frees all */
+}
+
+void pt_schema_fail_clear(pt_schema_fail_t *f)
+{
+    if (!f)
+        return;
+    free(f->heap_);
+    f->heap_ = NULL;
+    f->rc_ = 0;
+    f->keyword = f->instance_path = f->schema_path = NULL;
+    f->schema_ = NULL;
+    f->instance_ = NULL;
 }
 
 int pt_schema_validate_all(const pt_schema_t *s, const json_t *x, pt_schema_errors_t *errs)
