@@ -166,7 +166,9 @@ void locate_root_plan(cctx_t *c)
             ireq = i;
         }
     }
-    if (p->n > 64)
+    /* with additionalProperties restricting the other members, the first
+     * error depends on where those are: left to the walker */
+    if (p->n > 64 || p->extra_tmask != T_ALL)
         return;
     p->req_first = ireq < iprops;
     for (size_t i = 0; props && i < props->u.props.n; i++) {
