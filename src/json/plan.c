@@ -90,7 +90,7 @@ static void build_plan(cctx_t *c, sch_t *n)
     while (tn < cap * 2)
         tn *= 2;
     objplan_t *p = pool_alloc(&c->s->pool, sizeof *p);
-    if (!p || !(p->v = pool_alloc(&c->s->pool, (cap ? cap : 1) * sizeof *p->v)) ||
+    if (!p || !(p->v = pool_alloc(&c->s->pool, (cap + 1) * sizeof *p->v)) ||
         !(p->table = pool_alloc(&c->s->pool, tn * sizeof(int32_t))))
         return; /* no plan: the keyword path still works */
     p->mask = (uint32_t)tn - 1;
@@ -103,6 +103,9 @@ static void build_plan(cctx_t *c, sch_t *n)
         plan_slot(p, req->u.names.v[i], strlen(req->u.names.v[i]))->bit = bit;
         p->required |= bit;
     }
+    /* sentinel after the last entry: a length no key has, so in-order
+     * matching needs no bounds check */
+    p->v[p->n].len = SIZE_MAX;
     if (props)
         props->fused = true;
     if (req)
@@ -171,6 +174,7 @@ void locate_root_plan(cctx_t *c)
     if (p->n > 64 || p->extra_tmask != T_ALL)
         return;
     p->req_first = ireq < iprops;
+    p->req_names = ireq < n->nkw ? n->kw[ireq].u.names.v : NULL;
     for (size_t i = 0; props && i < props->u.props.n; i++) {
         plan_entry_t *e = &p->v[i]; /* entries start with the properties, in order */
         const sch_t *sub = e->schema;

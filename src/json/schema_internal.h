@@ -278,7 +278,7 @@ typedef struct plan_entry {
 } plan_entry_t;
 
 typedef struct objplan {
-    plan_entry_t *v;
+    plan_entry_t *v; /* n entries, then a sentinel (len SIZE_MAX) */
     size_t n;
     int32_t *table;
     uint32_t mask;
@@ -288,6 +288,7 @@ typedef struct objplan {
     unsigned extra_tmask; /* flat plans: type mask for members no entry names (0 when closed) */
     unsigned extra_jmask;
     bool req_first; /* "required" comes before "properties" in the node */
+    const char **req_names; /* the "required" names, by bit */
     bool located;   /* fail_* filled (the flat root) */
 } objplan_t;
 

@@ -920,13 +920,13 @@ static inline __attribute__((always_inline)) bool flat_walk(const objplan_t *p, 
     const char *end = (const char *)x + ohead;
     const char *it;
     memcpy(&it, end + onext, sizeof it);
-    const plan_entry_t *e = p->v, *stop = p->v + p->n;
+    const plan_entry_t *e = p->v;
     uint64_t seen = 0;
     while (it != end) {
         size_t len;
         const json_t *v;
         memcpy(&len, it + olen, sizeof len);
-        if (__builtin_expect(e == stop || !plan_key_eq(e, it + okey, len), 0))
+        if (__builtin_expect(!plan_key_eq(e, it + okey, len), 0)) /* the sentinel never matches */
             return flat_tail(p, x, (void *)it, seen);
         memcpy(&v, it + oval, sizeof v);
         seen |= e->bit;
@@ -943,28 +943,31 @@ static inline __attribute__((always_inline)) bool flat_walk(const objplan_t *p, 
  * fails; 2 not settled here (members out of order, a failing property
  * with "required" declared first...): locate otherwise. */
 static inline __attribute__((always_inline)) int flat_find(const objplan_t *p, const json_t *x,
-                                                           const plan_entry_t **bad)
+                                                           const plan_entry_t **bad, const json_t **badv,
+                                                           uint64_t *seenp)
 {
     const char *end = (const char *)x + OI_HEAD;
     const char *it;
     memcpy(&it, end + OI_NEXT, sizeof it);
-    const plan_entry_t *e = p->v, *stop = p->v + p->n;
+    const plan_entry_t *e = p->v;
     uint64_t seen = 0;
     while (it != end) {
         size_t len;
         const json_t *v;
         memcpy(&len, it + OI_KEYLEN, sizeof len);
-        if (__builtin_expect(e == stop || !plan_key_eq(e, it + OI_KEY, len), 0))
+        if (__builtin_expect(!plan_key_eq(e, it + OI_KEY, len), 0)) /* the sentinel never matches */
             return flat_tail(p, x, (void *)it, seen) ? 0 : 2;
         memcpy(&v, it + OI_VALUE, sizeof v);
         seen |= e->bit;
         if (__builtin_expect(!((e->jmask >> json_typeof(v)) & 1), 0) && !type_ok(e->tmask, v)) {
             *bad = e;
+            *badv = v;
             return p->req_first ? 2 : 1;
         }
         e++;
         memcpy(&it, it + OI_NEXT, sizeof it);
     }
+    *seenp = seen;
     return (seen & p->required) == p->required ? 0 : 3;
 }
 
@@ -1097,6 +1100,62 @@ static inline __attribute__((always_inline)) bool fast_valid(const pt_schema_t *
     return ok && !c.oom;
 }
 
+/* pt_schema_validate on a flat root whose first error flat_find settled
+ * (r 1: property bad failed with value badv; r 3: a required name is
+ * missing): the record is worded here, as the walker would word it, in
+ * one allocation. 1 done, -1 out of memory, 0 not settled: walk. */
+static __attribute__((noinline)) int flat_report(const objplan_t *p, int r, const plan_entry_t *bad,
+                                                  const json_t *badv, uint64_t seen, pt_schema_error_t *first)
+{
+    if (!p->located || (r != 1 && r != 3) || (r == 1 && !bad->fail_sp) || (r == 3 && !p->req_names))
+        return 0;
+    sbuf_t b = {0};
+    const char *kw, *ip, *sp;
+    if (r == 3) {
+        const char *name = p->req_names[__builtin_ctzll(p->required & ~seen)];
+        sb_pystr(&b, name, strlen(name));
+        sb_puts(&b, " is a required property");
+        kw = "required";
+        ip = "";
+        sp = "/required";
+    } else {
+        kw = bad->fail_kw;
+        ip = bad->fail_ip;
+        sp = bad->fail_sp;
+        if (!kw) {
+            sb_puts(&b, "False schema does not allow ");
+            sb_repr(&b, badv);
+        } else if (!strcmp(kw, "anyOf")) {
+            sb_repr(&b, badv);
+            sb_puts(&b, " is not valid under any of the given schemas");
+        } else { /* type */
+            const json_t *tv = bad->schema->kw[0].value;
+            sb_repr(&b, badv);
+            sb_puts(&b, " is not of type ");
+            if (json_is_string(tv)) {
+                sb_repr(&b, tv);
+            } else {
+                for (size_t i = 0; i < json_array_size(tv); i++) {
+                    if (i)
+                        sb_puts(&b, ", ");
+                    sb_repr(&b, json_array_get(tv, i));
+                }
+            }
+        }
+    }
+    sb_putn(&b, "", 1);
+    size_t ioff = b.len;
+    sb_puts(&b, ip);
+    sb_putn(&b, "", 1);
+    size_t soff = b.len;
+    sb_puts(&b, sp);
+    if (!err_take(first, &b, ioff, soff, kw)) {
+        set_error(first, "", "out of memory while reporting a validation error");
+        return -1;
+    }
+    return 1;
+}
+
 /* pt_schema_validate once x is known to be invalid (or oom is set). */
 static __attribute__((noinline)) int validate_report(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first,
                                                      bool oom)
@@ -1128,6 +1187,18 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
     if (!s || !x) {
         set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");
         return -1;
+    }
+    if (s->fast_root == 1 && json_typeof(x) == JSON_OBJECT) {
+        const plan_entry_t *bad = NULL;
+        const json_t *badv = NULL;
+        uint64_t seen = 0;
+        int r = flat_find(s->root->plan, x, &bad, &badv, &seen);
+        if (!r)
+            return 0;
+        if (!first)
+            return 1;
+        int rr = flat_report(s->root->plan, r, bad, badv, seen, first);
+        return rr ? rr : validate_report(s, x, first, false);
     }
     bool oom = false;
     if (fast_valid(s, x, &oom))
@@ -1197,7 +1268,9 @@ int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
         pt_schema_fail_clear(f);
     if (s && x && s->fast_root == 1 && json_typeof(x) == JSON_OBJECT) {
         const plan_entry_t *bad = NULL;
-        int r = flat_find(s->root->plan, x, &bad);
+        const json_t *badv = NULL;
+        uint64_t seen = 0;
+        int r = flat_find(s->root->plan, x, &bad, &badv, &seen);
         if (!r)
             return 0;
         if (!f)

@@ -450,6 +450,9 @@ static void test_check_matches_validate(void **state)
         "\"additionalProperties\": false, \"required\": [\"r\"]}",
         /* simple additionalProperties */
         "{\"properties\": {\"k\": {\"type\": \"string\"}}, \"additionalProperties\": {\"type\": \"integer\"}}",
+        /* properties first: a type list, an anyOf, a false schema */
+        "{\"properties\": {\"t\": {\"type\": [\"string\", \"null\"]}, \"u\": {\"anyOf\": [{\"type\": "
+        "\"integer\"}]}, \"f\": false}, \"required\": [\"t\", \"u\"]}",
         /* type that is not object */
         "{\"type\": [\"object\", \"array\"], \"properties\": {\"k\": {\"type\": \"string\"}}}",
     };
@@ -473,6 +476,11 @@ static void test_check_matches_validate(void **state)
         "{\"a-rather-long-property-name-over-16\": 1, \"r\": 1}",
         "{\"k\": \"s\", \"other\": 1, \"more\": \"no\"}",
         "{\"other\": 1.5}",
+        "{\"t\": 1}",
+        "{\"t\": \"a\", \"u\": \"x\"}",
+        "{\"t\": \"a\", \"u\": 1, \"f\": 0}",
+        "{\"t\": \"a\"}",
+        "{\"t\": null, \"u\": 2}",
         "[1]",
         "\"str\"",
         "null",
@@ -499,6 +507,13 @@ static void test_check_matches_validate(void **state)
                 char *m = pt_schema_fail_message(&f);
                 assert_non_null(m);
                 assert_string_equal(m, e.message);
+                /* and the walker's wording (validate_all never takes the flat shortcuts) */
+                pt_schema_errors_t all = {0};
+                assert_int_equal(pt_schema_validate_all(s, x, &all), 1);
+                assert_string_equal(all.items[0].message, e.message);
+                assert_string_equal(all.items[0].instance_path, e.instance_path);
+                assert_string_equal(all.items[0].schema_path, e.schema_path);
+                pt_schema_errors_clear(&all);
                 free(m);
                 pt_schema_error_t e2 = {0};
                 assert_int_equal(pt_schema_fail_error(&f, &e2), rc);
