@@ -326,6 +326,7 @@ struct pt_schema {
     /* root is flat and objects can be walked by offsets: 1 = the usual
      * jansson member layout (constant offsets), 2 = another probed one */
     unsigned char fast_root;
+    const objplan_t *fast_plan; /* root->plan, one load closer */
 };
 
 /* Property-name hash for the compiled lookup tables. Validation hashes
@@ -403,11 +404,16 @@ static inline bool plan_key_eq(const plan_entry_t *e, const char *key, size_t le
 {
     if (e->len != len)
         return false;
+    uint64_t a, b;
+    if (len - 8 <= 8) { /* 8..16 bytes, the usual property name: one test */
+        memcpy(&a, key, 8);
+        memcpy(&b, key + len - 8, 8);
+        return ((a ^ e->w0) | (b ^ e->w1)) == 0;
+    }
     if (len > 16)
         return memcmp(e->name, key, len) == 0;
-    uint64_t a, b;
     key_words(key, len, &a, &b);
-    return a == e->w0 && b == e->w1;
+    return ((a ^ e->w0) | (b ^ e->w1)) == 0;
 }
 
 

@@ -1091,7 +1091,7 @@ static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, 
 static inline __attribute__((always_inline)) bool fast_valid(const pt_schema_t *s, const json_t *x, bool *oom)
 {
     if (s->fast_root == 1 && json_typeof(x) == JSON_OBJECT)
-        return flat_walk(s->root->plan, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD);
+        return flat_walk(s->fast_plan, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD);
     if (s->fast_root == 2 && json_typeof(x) == JSON_OBJECT)
         return flat_run(s->root->plan, x);
     vctx_t c = {.s = s, .mode = M_BOOL};
@@ -1192,12 +1192,12 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
         const plan_entry_t *bad = NULL;
         const json_t *badv = NULL;
         uint64_t seen = 0;
-        int r = flat_find(s->root->plan, x, &bad, &badv, &seen);
+        int r = flat_find(s->fast_plan, x, &bad, &badv, &seen);
         if (!r)
             return 0;
         if (!first)
             return 1;
-        int rr = flat_report(s->root->plan, r, bad, badv, seen, first);
+        int rr = flat_report(s->fast_plan, r, bad, badv, seen, first);
         return rr ? rr : validate_report(s, x, first, false);
     }
     bool oom = false;
@@ -1270,12 +1270,12 @@ int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
         const plan_entry_t *bad = NULL;
         const json_t *badv = NULL;
         uint64_t seen = 0;
-        int r = flat_find(s->root->plan, x, &bad, &badv, &seen);
+        int r = flat_find(s->fast_plan, x, &bad, &badv, &seen);
         if (!r)
             return 0;
         if (!f)
             return 1;
-        if (s->root->plan->located && (r == 3 || (r == 1 && bad->fail_sp))) {
+        if (s->fast_plan->located && (r == 3 || (r == 1 && bad->fail_sp))) {
             f->keyword = r == 3 ? "required" : bad->fail_kw;
             f->instance_path = r == 3 ? "" : bad->fail_ip;
             f->schema_path = r == 3 ? "/required" : bad->fail_sp;
