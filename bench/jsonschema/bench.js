@@ -17,7 +17,9 @@ function once() {
   sink += m.length;
   return m;
 }
-const first = once();
+once();
+const e0 = validate.errors && validate.errors[0];
+const first = e0 ? `${e0.keyword} at '${e0.instancePath}' (${e0.schemaPath}): ${e0.message}` : null;
 let n = 0;
 const t0 = process.hrtime.bigint();
 let t;

@@ -109,6 +109,40 @@ int pt_schema_validate(const pt_schema_t *schema, const json_t *instance, pt_sch
 /* Like pt_schema_validate but lists every error (appended to *errs). */
 int pt_schema_validate_all(const pt_schema_t *schema, const json_t *instance, pt_schema_errors_t *errs);
 
+/* The first error located without wording it, for callers that need the
+ * verdict at full speed and the Python-worded message only sometimes.
+ * pt_schema_check fills keyword and the two paths (the same values
+ * pt_schema_validate would give) and allocates nothing unless the paths
+ * are longer than the record's own buffer. The message is rendered on
+ * request by pt_schema_fail_message, which needs the schema and the
+ * instance still alive and unchanged. The path fields may point into the
+ * record itself: use it where it was filled (do not copy it by value). */
+typedef struct pt_schema_fail {
+    const char *keyword;       /* static keyword name, or NULL (false schema, limits) */
+    const char *instance_path; /* JSON Pointer into the instance, "" = root */
+    const char *schema_path;   /* JSON Pointer into the schema */
+    /* private */
+    const pt_schema_t *schema_;
+    const json_t *instance_;
+    char *heap_;
+    int rc_;
+    char buf_[200];
+} pt_schema_fail_t;
+
+/* 0 when valid (fail untouched but cleared); 1 when invalid, -1 on internal
+ * failure (out of memory, depth limit), both with *fail filled. fail may
+ * be NULL (then this is pt_schema_is_valid with a return code). Thread-safe. */
+int pt_schema_check(const pt_schema_t *schema, const json_t *instance, pt_schema_fail_t *fail);
+/* The Python-worded message of a failed check, malloc'd (free() it), or NULL
+ * on out of memory or when fail holds no error. */
+char *pt_schema_fail_message(const pt_schema_fail_t *fail);
+/* The full error record (message and paths) of a failed check, as
+ * pt_schema_validate would have filled it. Returns fail's check code. */
+int pt_schema_fail_error(const pt_schema_fail_t *fail, pt_schema_error_t *err);
+/* Releases what a check allocated (only long paths do); fail is then empty.
+ * A zero-initialised record is empty; clearing an empty one is fine. */
+void pt_schema_fail_clear(pt_schema_fail_t *fail);
+
 /* Loads a JSON file with the search rules of pt_schema_compile_file.
  * Returns a new reference or NULL with err filled ("cannot open 'x.json': ..."). */
 json_t *pt_schema_load_file(const char *path, const char *const *search_path, pt_schema_error_t *err);

@@ -640,6 +640,11 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
     if (!c.failed && s->root) {
         mark_simple(&c);
         build_plans(&c);
+        if (s->root->flat && objiter_layout.ok && s->max_depth > 0) {
+            s->fast_root = objiter_layout_usual() ? 1 : 2;
+            s->fast_plan = s->root->plan;
+            locate_root_plan(&c);
+        }
     }
     cctx_free(&c);
     if (c.failed || !s->root) {

@@ -58,6 +58,9 @@ sch_t *compile_node(cctx_t *c, const json_t *s, const char *base, const char *pa
 
 /* plan.c */
 void mark_simple(cctx_t *c);
+/* Static error locations for the flat root's plan (pt_schema_check). */
+#define locate_root_plan ptjs_locate_root_plan
+void locate_root_plan(cctx_t *c);
 void build_plans(cctx_t *c);
 
 #endif

@@ -9,8 +9,6 @@
 
 /* ------------------------------------------------------ fast-path setup */
 
-#define T_ALL (T_NULL | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NUMBER | T_INTEGER | T_STRING)
-
 /* A node is "simple" when its validity depends on the instance's type
  * only: true/false, {}, {"type": ...}, an anyOf of simple nodes (the
  * Optional[...] shape) or a $ref to a simple node. Checking it then costs
@@ -65,7 +63,8 @@ static plan_entry_t *plan_slot(objplan_t *p, const char *name, size_t len)
         j = (j + 1) & p->mask;
     }
     plan_entry_t *e = &p->v[p->n];
-    *e = (plan_entry_t){name, len, h, NULL, 0};
+    *e = (plan_entry_t){name, len, h, NULL, 0, 0, 0, T_ALL};
+    key_words(name, len, &e->w0, &e->w1);
     p->table[j] = (int32_t)p->n++;
     return e;
 }
@@ -91,7 +90,7 @@ static void build_plan(cctx_t *c, sch_t *n)
     while (tn < cap * 2)
         tn *= 2;
     objplan_t *p = pool_alloc(&c->s->pool, sizeof *p);
-    if (!p || !(p->v = pool_alloc(&c->s->pool, (cap ? cap : 1) * sizeof *p->v)) ||
+    if (!p || !(p->v = pool_alloc(&c->s->pool, (cap + 1) * sizeof *p->v)) ||
         !(p->table = pool_alloc(&c->s->pool, tn * sizeof(int32_t))))
         return; /* no plan: the keyword path still works */
     p->mask = (uint32_t)tn - 1;
@@ -104,6 +103,9 @@ static void build_plan(cctx_t *c, sch_t *n)
         plan_slot(p, req->u.names.v[i], strlen(req->u.names.v[i]))->bit = bit;
         p->required |= bit;
     }
+    /* sentinel after the last entry: a length no key has, so in-order
+     * matching needs no bounds check */
+    p->v[p->n].len = SIZE_MAX;
     if (props)
         props->fused = true;
     if (req)
@@ -116,6 +118,28 @@ static void build_plan(cctx_t *c, sch_t *n)
             p->extra = addl->u.sub;
     }
     n->plan = p;
+
+    /* flat: nothing left for the keyword walk but a "type" that admits objects */
+    p->extra_tmask = p->closed ? 0 : T_ALL;
+    if (p->extra) {
+        if (!p->extra->simple)
+            return;
+        p->extra_tmask = p->extra->tmask;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        sch_t *sub = p->v[i].schema;
+        if (sub && !sub->simple)
+            return;
+        p->v[i].tmask = sub ? sub->tmask : T_ALL;
+        p->v[i].jmask = jansson_mask(p->v[i].tmask);
+    }
+    p->extra_jmask = jansson_mask(p->extra_tmask);
+    for (size_t i = 0; i < n->nkw; i++) {
+        const kw_t *k = &n->kw[i];
+        if (!k->fused && !(k->kind == KW_TYPE && (k->u.types & T_OBJECT)))
+            return;
+    }
+    n->flat = true;
 }
 
 void build_plans(cctx_t *c)
@@ -127,3 +151,54 @@ void build_plans(cctx_t *c)
     }
 }
 
+
+/* The flat root's errors, located at compile time: a property whose
+ * schema is {"type": ...} (or an anyOf of simple schemas, or false) fails
+ * at a fixed instance path and schema path; so does "required". */
+void locate_root_plan(cctx_t *c)
+{
+    sch_t *n = c->s->root;
+    objplan_t *p = n->plan;
+    const kw_t *props = NULL;
+    size_t iprops = SIZE_MAX, ireq = SIZE_MAX;
+    for (size_t i = 0; i < n->nkw; i++) {
+        if (n->kw[i].kind == KW_PROPERTIES) {
+            props = &n->kw[i];
+            iprops = i;
+        } else if (n->kw[i].kind == KW_REQUIRED) {
+            ireq = i;
+        }
+    }
+    /* with additionalProperties restricting the other members, the first
+     * error depends on where those are: left to the walker */
+    if (p->n > 64 || p->extra_tmask != T_ALL)
+        return;
+    p->req_first = ireq < iprops;
+    p->req_names = ireq < n->nkw ? n->kw[ireq].u.names.v : NULL;
+    for (size_t i = 0; props && i < props->u.props.n; i++) {
+        plan_entry_t *e = &p->v[i]; /* entries start with the properties, in order */
+        const sch_t *sub = e->schema;
+        const char *kw = NULL;
+        if (!sub || e->name != props->u.props.v[i].name)
+            return;
+        if (sub->boolean == 2)
+            kw = "";
+        else if (sub->nkw == 1 && sub->kw[0].kind == KW_TYPE)
+            kw = "type";
+        else if (sub->nkw == 1 && sub->kw[0].kind == KW_ANY_OF)
+            kw = "anyOf";
+        if (!kw)
+            continue; /* located by the walker */
+        char *ip = path_join("", e->name), *pp = path_join("/properties", e->name);
+        char *sp = pp && *kw ? path_join(pp, kw) : NULL;
+        e->fail_ip = ip ? pool_strdup(&c->s->pool, ip) : NULL;
+        e->fail_sp = pool_strdup(&c->s->pool, *kw ? (sp ? sp : "") : (pp ? pp : ""));
+        e->fail_kw = *kw ? kw : NULL;
+        if (!ip || !pp || (*kw && !sp) || !e->fail_ip)
+            e->fail_sp = NULL;
+        free(ip);
+        free(pp);
+        free(sp);
+    }
+    p->located = true;
+}

@@ -191,6 +191,21 @@ enum {
     T_INTEGER = 1 << 5,
     T_STRING = 1 << 6,
 };
+/* The jansson types (bits 1 << json_type) that satisfy type mask m outright;
+ * a real may still satisfy "integer" when integral. */
+static inline unsigned jansson_mask(unsigned m)
+{
+    unsigned j = 0;
+    if (m & T_OBJECT) j |= 1u << JSON_OBJECT;
+    if (m & T_ARRAY) j |= 1u << JSON_ARRAY;
+    if (m & T_STRING) j |= 1u << JSON_STRING;
+    if (m & (T_INTEGER | T_NUMBER)) j |= 1u << JSON_INTEGER;
+    if (m & T_NUMBER) j |= 1u << JSON_REAL;
+    if (m & T_BOOLEAN) j |= 1u << JSON_TRUE | 1u << JSON_FALSE;
+    if (m & T_NULL) j |= 1u << JSON_NULL;
+    return j;
+}
+#define T_ALL (T_NULL | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NUMBER | T_INTEGER | T_STRING)
 
 typedef struct sch sch_t;
 
@@ -252,16 +267,29 @@ typedef struct plan_entry {
     uint32_t hash;
     sch_t *schema;   /* from "properties", or NULL */
     uint64_t bit;    /* required bit, or 0 */
+    /* flat plans: the key as words (see plan_key_eq) and the property
+     * schema's type mask (T_ALL when there is none) */
+    uint64_t w0, w1;
+    unsigned tmask;
+    unsigned jmask; /* tmask as bits (1 << json_type) jansson types pass outright */
+    /* the flat root's plan: where pt_schema_check reports a failure of this
+     * entry's schema (fail_sp NULL: not known statically, walk instead) */
+    const char *fail_kw, *fail_ip, *fail_sp;
 } plan_entry_t;
 
 typedef struct objplan {
-    plan_entry_t *v;
+    plan_entry_t *v; /* n entries, then a sentinel (len SIZE_MAX) */
     size_t n;
     int32_t *table;
     uint32_t mask;
     uint64_t required; /* all required bits */
     bool closed;       /* additionalProperties: false */
     sch_t *extra;      /* additionalProperties schema, or NULL */
+    unsigned extra_tmask; /* flat plans: type mask for members no entry names (0 when closed) */
+    unsigned extra_jmask;
+    bool req_first; /* "required" comes before "properties" in the node */
+    const char **req_names; /* the "required" names, by bit */
+    bool located;   /* fail_* filled (the flat root) */
 } objplan_t;
 
 struct sch {
@@ -273,6 +301,11 @@ struct sch {
     bool simple;      /* valid iff the instance's type is in tmask */
     unsigned tmask;
     objplan_t *plan;  /* object fast path, or NULL */
+    /* plan covers the whole node on objects: every property schema (and
+     * additionalProperties) is simple and the only other keyword is a
+     * "type" that admits objects, so validating an object is one pass
+     * over its members with a mask test per member (flat_run) */
+    bool flat;
 };
 
 typedef struct pcre_list {
@@ -290,6 +323,10 @@ struct pt_schema {
     uint32_t max_ovector; /* largest capture count + 1, for match data */
     bool formats;
     int max_depth;
+    /* root is flat and objects can be walked by offsets: 1 = the usual
+     * jansson member layout (constant offsets), 2 = another probed one */
+    unsigned char fast_root;
+    const objplan_t *fast_plan; /* root->plan, one load closer */
 };
 
 /* Property-name hash for the compiled lookup tables. Validation hashes
@@ -340,6 +377,46 @@ static inline bool key_eq(const char *x, const char *y, size_t n)
 }
 const prop_t *props_find(const kw_t *k, const char *name, size_t len);
 
+/* A key of up to 16 bytes as two words that, with its length, identify it
+ * exactly: overlapping first/last 8 (or 4) bytes, or the bytes themselves
+ * for keys under 4 bytes. Longer keys compare with memcmp. */
+static inline void key_words(const char *s, size_t n, uint64_t *w0, uint64_t *w1)
+{
+    if (n >= 8) {
+        memcpy(w0, s, 8);
+        memcpy(w1, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        *w0 = x;
+        *w1 = y;
+    } else {
+        *w0 = n ? ((uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+                   (uint64_t)(unsigned char)s[n - 1] << 16)
+                : 0;
+        *w1 = 0;
+    }
+}
+
+/* Is the instance key (key, len) the plan entry's name? */
+static inline bool plan_key_eq(const plan_entry_t *e, const char *key, size_t len)
+{
+    if (e->len != len)
+        return false;
+    uint64_t a, b;
+    if (len - 8 <= 8) { /* 8..16 bytes, the usual property name: one test */
+        memcpy(&a, key, 8);
+        memcpy(&b, key + len - 8, 8);
+        return ((a ^ e->w0) | (b ^ e->w1)) == 0;
+    }
+    if (len > 16)
+        return memcmp(e->name, key, len) == 0;
+    key_words(key, len, &a, &b);
+    return ((a ^ e->w0) | (b ^ e->w1)) == 0;
+}
+
+
 /* Member iteration without a library call per member (objiter.c). Used as
  *   for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) ...
  * objiter_init() must have run (pt_schema_compile does it). */
@@ -351,6 +428,20 @@ typedef struct objiter_layout {
 
 extern objiter_layout_t objiter_layout;
 void objiter_init(void);
+
+/* jansson 2.x (x86-64 and other LP64 targets): the offsets objiter.c
+ * usually finds; flat_run compiles them in as constants. */
+#define OI_NEXT 8
+#define OI_VALUE 24
+#define OI_KEYLEN 32
+#define OI_KEY 40
+#define OI_HEAD 56
+static inline bool objiter_layout_usual(void)
+{
+    const objiter_layout_t *L = &objiter_layout;
+    return L->ok && L->next == OI_NEXT && L->key == OI_KEY && L->keylen == OI_KEYLEN && L->value == OI_VALUE &&
+           L->head == OI_HEAD;
+}
 
 static inline void *oi_begin(const json_t *x)
 {

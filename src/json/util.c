@@ -187,6 +187,25 @@ void sb_pyfloat(sbuf_t *b, double d)
 /* Python's repr(str): single quotes unless the text has ' and no ". */
 void sb_pystr(sbuf_t *b, const char *s, size_t n)
 {
+    /* common case: nothing to escape, no quote to choose */
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '\'' || c == '"' || c == '\\' || c == 0x7f || c == 0xc2)
+            break;
+        i++;
+    }
+    if (i == n) {
+        if (!sb_grow(b, n + 2))
+            return;
+        char *d = b->s + b->len;
+        d[0] = '\'';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '\'';
+        d[n + 2] = 0;
+        b->len += n + 2;
+        return;
+    }
     bool has_sq = false, has_dq = false;
     for (size_t i = 0; i < n; i++) {
         has_sq |= s[i] == '\'';

@@ -15,7 +15,9 @@
 
 #include "schema_internal.h"
 
-enum { M_BOOL, M_FIRST, M_ALL };
+/* M_LOC is M_FIRST that records where the first error is (keyword and
+ * paths) without wording it: pt_schema_check. */
+enum { M_BOOL, M_FIRST, M_ALL, M_LOC };
 
 typedef struct seg {
     const struct seg *up;
@@ -32,6 +34,7 @@ typedef struct vctx {
     bool too_deep, oom;
     pt_schema_error_t *first;
     pt_schema_errors_t *all;
+    pt_schema_fail_t *fail; /* M_LOC */
 } vctx_t;
 
 /* --------------------------------------------------------- PCRE2 helpers */
@@ -99,11 +102,104 @@ static void path_rec(sbuf_t *b, const seg_t *s)
     }
 }
 
+/* Writes the JSON Pointer of the segment chain s (then of the keyword kw,
+ * if any) at buf + *pos, NUL-terminated; false when cap is too small or
+ * the chain too deep (the caller then falls back to path_rec). */
+static bool path_put(char *buf, size_t cap, size_t *pos, const seg_t *s, const char *kw)
+{
+    const seg_t *chain[48];
+    size_t n = 0;
+    for (; s; s = s->up) {
+        if (n == sizeof chain / sizeof *chain)
+            return false;
+        chain[n++] = s;
+    }
+    size_t p = *pos;
+    for (size_t j = 0; j < n + (kw != NULL); j++) {
+        size_t i = n - 1 - j; /* outermost first; j == n is kw */
+        const char *key = j == n ? kw : chain[i]->key;
+        if (p + 1 >= cap)
+            return false;
+        buf[p++] = '/';
+        if (!key) {
+            char d[24];
+            size_t nd = 0, v = chain[i]->idx;
+            do
+                d[nd++] = (char)('0' + v % 10);
+            while ((v /= 10));
+            if (p + nd >= cap)
+                return false;
+            while (nd)
+                buf[p++] = d[--nd];
+            continue;
+        }
+        for (; *key; key++) {
+            if (p + 2 >= cap)
+                return false;
+            char ch = *key;
+            if (__builtin_expect(ch == '~' || ch == '/', 0)) {
+                buf[p++] = '~';
+                ch = ch == '~' ? '0' : '1';
+            }
+            buf[p++] = ch;
+        }
+    }
+    buf[p] = 0;
+    *pos = p + 1;
+    return true;
+}
+
+/* M_LOC: records the first error's keyword and paths in the caller's
+ * record (its own buffer unless the paths are long). */
+static void locate(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp)
+{
+    pt_schema_fail_t *f = c->fail;
+    if (f->rc_)
+        return;
+    size_t pos = 0;
+    if (path_put(f->buf_, sizeof f->buf_, &pos, ip, NULL)) {
+        size_t soff = pos;
+        if (path_put(f->buf_, sizeof f->buf_, &pos, sp, kw)) {
+            f->instance_path = f->buf_;
+            f->schema_path = f->buf_ + soff;
+            f->keyword = kw;
+            f->rc_ = 1;
+            return;
+        }
+    }
+    /* long paths: on the heap */
+    sbuf_t b = {0};
+    path_rec(&b, ip);
+    sb_putn(&b, "", 1);
+    size_t soff = b.len;
+    path_rec(&b, sp);
+    if (kw) {
+        seg_t l = {NULL, kw, 0};
+        path_rec(&b, &l);
+    }
+    sb_putn(&b, "", 1);
+    if (b.oom) {
+        free(b.s);
+        c->oom = true;
+        return;
+    }
+    f->heap_ = b.s;
+    f->instance_path = b.s;
+    f->schema_path = b.s + soff;
+    f->keyword = kw;
+    f->rc_ = 1;
+}
+
 /* Records one error; msg is consumed. The paths are appended to the
  * message's buffer so the record is a single allocation. */
 static void emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg)
 {
     pt_schema_error_t e = {0};
+    if (c->mode == M_LOC) {
+        free(msg->s);
+        locate(c, kw, ip, sp);
+        return;
+    }
     sb_putn(msg, "", 1);
     size_t ioff = msg->len;
     path_rec(msg, ip);
@@ -340,7 +436,9 @@ static bool kw_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t
 
 #define INVALID(...)                                                      \
     do {                                                                  \
-        if (c->mode != M_BOOL) {                                          \
+        if (c->mode == M_LOC) {                                           \
+            locate(c, k->name, ip, sp);                                   \
+        } else if (c->mode != M_BOOL) {                                   \
             sbuf_t b_ = {0};                                              \
             __VA_ARGS__;                                                  \
             emit(c, k->name, ip, sp, &b_);                                \
@@ -552,6 +650,10 @@ static bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, cons
             }
         if (!nx)
             break;
+        if (c->mode == M_LOC) {
+            locate(c, k->name, ip, sp);
+            return false;
+        }
         const char **keys = malloc(nx * sizeof *keys);
         if (!keys) {
             c->oom = true;
@@ -705,7 +807,7 @@ static inline const plan_entry_t *plan_lookup(const objplan_t *p, const char *ke
 {
     if (*guess < p->n) {
         const plan_entry_t *e = &p->v[*guess];
-        if (e->len == len && key_eq(e->name, key, len)) {
+        if (plan_key_eq(e, key, len)) {
             ++*guess;
             return e;
         }
@@ -714,7 +816,7 @@ static inline const plan_entry_t *plan_lookup(const objplan_t *p, const char *ke
     int32_t ix;
     while ((ix = p->table[j]) >= 0) {
         const plan_entry_t *e = &p->v[ix];
-        if (e->hash == h && e->len == len && key_eq(e->name, key, len)) {
+        if (e->hash == h && plan_key_eq(e, key, len)) {
             *guess = (size_t)ix + 1;
             return e;
         }
@@ -734,8 +836,8 @@ static uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **
 {
     uint64_t seen = 0;
     size_t guess = 0;
-    for (size_t i = 0; vals && i < p->n; i++)
-        vals[i] = NULL;
+    if (vals)
+        memset(vals, 0, p->n * sizeof *vals);
     for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) {
         const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
         if (e) {
@@ -760,7 +862,7 @@ static __attribute__((noinline)) bool kw_properties(vctx_t *c, const sch_t *n, c
     for (size_t i = 0; i < k->u.props.n; i++) {
         const prop_t *p = &k->u.props.v[i];
         const json_t *v = gathered ? vals[i] : json_object_getn(x, p->name, p->len);
-        if (v) {
+        if (v && !(p->schema->simple && type_ok(p->schema->tmask, v))) { /* a simple pass reports nothing */
             seg_t is = {ip, p->name, 0}, ss = {ks, p->name, 0};
             DESCEND(p->schema, v, &is, &ss);
         }
@@ -785,6 +887,102 @@ static bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
         }
     }
     return (seen & p->required) == p->required;
+}
+
+/* flat_walk once members leave declaration order: the rest of the members
+ * from it on, through the hash table. */
+static __attribute__((noinline)) bool flat_tail(const objplan_t *p, const json_t *x, void *it, uint64_t seen)
+{
+    size_t guess = SIZE_MAX;
+    for (void *end = oi_end(x); it != end; it = oi_next(x, it)) {
+        const json_t *v = oi_value(it);
+        const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
+        if (e) {
+            seen |= e->bit;
+            if (!type_ok(e->tmask, v))
+                return false;
+        } else if (!type_ok(p->extra_tmask, v)) {
+            return false;
+        }
+    }
+    return (seen & p->required) == p->required;
+}
+
+/* Flat nodes (see sch_t.flat) on an object: one pass, a mask test per
+ * member and no calls while members come in declaration order (the usual
+ * case: clients serialise what the schema declares, in that order).
+ * Written once over the member layout's offsets and instantiated with the
+ * usual jansson layout as constants, and with the probed offsets. */
+static inline __attribute__((always_inline)) bool flat_walk(const objplan_t *p, const json_t *x, ptrdiff_t onext,
+                                                            ptrdiff_t okey, ptrdiff_t olen, ptrdiff_t oval,
+                                                            ptrdiff_t ohead)
+{
+    const char *end = (const char *)x + ohead;
+    const char *it;
+    memcpy(&it, end + onext, sizeof it);
+    const plan_entry_t *e = p->v;
+    uint64_t seen = 0;
+    while (it != end) {
+        size_t len;
+        const json_t *v;
+        memcpy(&len, it + olen, sizeof len);
+        if (__builtin_expect(!plan_key_eq(e, it + okey, len), 0)) /* the sentinel never matches */
+            return flat_tail(p, x, (void *)it, seen);
+        memcpy(&v, it + oval, sizeof v);
+        seen |= e->bit;
+        if (__builtin_expect(!((e->jmask >> json_typeof(v)) & 1), 0) && !type_ok(e->tmask, v))
+            return false;
+        e++;
+        memcpy(&it, it + onext, sizeof it);
+    }
+    return (seen & p->required) == p->required;
+}
+
+/* flat_walk for pt_schema_check on the usual layout: 0 valid; 1 the first
+ * failing property (in declaration order) is *bad; 3 only "required"
+ * fails; 2 not settled here (members out of order, a failing property
+ * with "required" declared first...): locate otherwise. */
+static inline __attribute__((always_inline)) int flat_find(const objplan_t *p, const json_t *x,
+                                                           const plan_entry_t **bad, const json_t **badv,
+                                                           uint64_t *seenp)
+{
+    const char *end = (const char *)x + OI_HEAD;
+    const char *it;
+    memcpy(&it, end + OI_NEXT, sizeof it);
+    const plan_entry_t *e = p->v;
+    uint64_t seen = 0;
+    while (it != end) {
+        size_t len;
+        const json_t *v;
+        memcpy(&len, it + OI_KEYLEN, sizeof len);
+        if (__builtin_expect(!plan_key_eq(e, it + OI_KEY, len), 0)) /* the sentinel never matches */
+            return flat_tail(p, x, (void *)it, seen) ? 0 : 2;
+        memcpy(&v, it + OI_VALUE, sizeof v);
+        seen |= e->bit;
+        if (__builtin_expect(!((e->jmask >> json_typeof(v)) & 1), 0) && !type_ok(e->tmask, v)) {
+            *bad = e;
+            *badv = v;
+            return p->req_first ? 2 : 1;
+        }
+        e++;
+        memcpy(&it, it + OI_NEXT, sizeof it);
+    }
+    *seenp = seen;
+    return (seen & p->required) == p->required ? 0 : 3;
+}
+
+static bool flat_run_usual(const objplan_t *p, const json_t *x)
+{
+    return flat_walk(p, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD);
+}
+
+/* Needs the probed member layout (objiter_layout.ok). */
+static bool flat_run(const objplan_t *p, const json_t *x)
+{
+    if (objiter_layout_usual())
+        return flat_run_usual(p, x);
+    const objiter_layout_t *L = &objiter_layout;
+    return flat_walk(p, x, L->next, L->key, L->keylen, L->value, L->head);
 }
 
 /* Depth accounting. The limit counts levels of the instance, so a schema
@@ -844,6 +1042,9 @@ static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, 
     if (c->mode == M_BOOL) {
         if (n->simple)
             return type_ok(n->tmask, x);
+        if (n->flat && json_is_object(x) && objiter_layout.ok &&
+            (x == c->cur ? c->same < SAME_VALUE_MAX : c->depth < c->s->max_depth))
+            return flat_run(n->plan, x);
         if (n->plan && json_is_object(x)) {
             if (!enter(c, x, &f))
                 return too_deep(c, x, ip, sp);
@@ -885,12 +1086,98 @@ static bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, 
 
 /* ------------------------------------------------------------ public API */
 
+/* The fast verdict: true when x is valid. For a flat root on an object the
+ * walk is inlined here, with no context to set up. */
+static inline __attribute__((always_inline)) bool fast_valid(const pt_schema_t *s, const json_t *x, bool *oom)
+{
+    if (s->fast_root == 1 && json_typeof(x) == JSON_OBJECT)
+        return flat_walk(s->fast_plan, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD);
+    if (s->fast_root == 2 && json_typeof(x) == JSON_OBJECT)
+        return flat_run(s->root->plan, x);
+    vctx_t c = {.s = s, .mode = M_BOOL};
+    bool ok = v_node(&c, s->root, x, NULL, NULL);
+    *oom = c.oom;
+    return ok && !c.oom;
+}
+
+/* pt_schema_validate on a flat root whose first error flat_find settled
+ * (r 1: property bad failed with value badv; r 3: a required name is
+ * missing): the record is worded here, as the walker would word it, in
+ * one allocation. 1 done, -1 out of memory, 0 not settled: walk. */
+static __attribute__((noinline)) int flat_report(const objplan_t *p, int r, const plan_entry_t *bad,
+                                                  const json_t *badv, uint64_t seen, pt_schema_error_t *first)
+{
+    if (!p->located || (r != 1 && r != 3) || (r == 1 && !bad->fail_sp) || (r == 3 && !p->req_names))
+        return 0;
+    sbuf_t b = {0};
+    const char *kw, *ip, *sp;
+    if (r == 3) {
+        const char *name = p->req_names[__builtin_ctzll(p->required & ~seen)];
+        sb_pystr(&b, name, strlen(name));
+        sb_puts(&b, " is a required property");
+        kw = "required";
+        ip = "";
+        sp = "/required";
+    } else {
+        kw = bad->fail_kw;
+        ip = bad->fail_ip;
+        sp = bad->fail_sp;
+        if (!kw) {
+            sb_puts(&b, "False schema does not allow ");
+            sb_repr(&b, badv);
+        } else if (kw[0] == 'a') { /* "anyOf" (else "type": see locate_root_plan) */
+            sb_repr(&b, badv);
+            sb_puts(&b, " is not valid under any of the given schemas");
+        } else { /* type */
+            const json_t *tv = bad->schema->kw[0].value;
+            sb_repr(&b, badv);
+            sb_puts(&b, " is not of type ");
+            if (json_is_string(tv)) {
+                sb_repr(&b, tv);
+            } else {
+                for (size_t i = 0; i < json_array_size(tv); i++) {
+                    if (i)
+                        sb_puts(&b, ", ");
+                    sb_repr(&b, json_array_get(tv, i));
+                }
+            }
+        }
+    }
+    sb_putn(&b, "", 1);
+    size_t ioff = b.len;
+    sb_puts(&b, ip);
+    sb_putn(&b, "", 1);
+    size_t soff = b.len;
+    sb_puts(&b, sp);
+    if (!err_take(first, &b, ioff, soff, kw)) {
+        set_error(first, "", "out of memory while reporting a validation error");
+        return -1;
+    }
+    return 1;
+}
+
+/* pt_schema_validate once x is known to be invalid (or oom is set). */
+static __attribute__((noinline)) int validate_report(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first,
+                                                     bool oom)
+{
+    if (!first)
+        return oom ? -1 : 1;
+    /* walk again, this time describing the first failure */
+    vctx_t c = {.s = s, .mode = M_FIRST, .first = first};
+    v_node(&c, s->root, x, NULL, NULL);
+    if (c.oom || !first->message) {
+        set_error(first, "", "out of memory while reporting a validation error");
+        return -1;
+    }
+    return 1;
+}
+
 bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
 {
     if (!s || !x)
         return false;
-    vctx_t c = {.s = s, .mode = M_BOOL};
-    return v_node(&c, s->root, x, NULL, NULL) && !c.oom;
+    bool oom = false;
+    return fast_valid(s, x, &oom);
 }
 
 int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first)
@@ -901,19 +1188,154 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
         set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");
         return -1;
     }
-    vctx_t c = {.s = s, .mode = M_BOOL};
-    if (v_node(&c, s->root, x, NULL, NULL) && !c.oom)
+    if (s->fast_root == 1 && json_typeof(x) == JSON_OBJECT) {
+        const plan_entry_t *bad = NULL;
+        const json_t *badv = NULL;
+        uint64_t seen = 0;
+        int r = flat_find(s->fast_plan, x, &bad, &badv, &seen);
+        if (!r)
+            return 0;
+        if (!first)
+            return 1;
+        int rr = flat_report(s->fast_plan, r, bad, badv, seen, first);
+        return rr ? rr : validate_report(s, x, first, false);
+    }
+    bool oom = false;
+    if (fast_valid(s, x, &oom))
         return 0;
-    if (!first)
-        return c.oom ? -1 : 1;
-    /* invalid: walk again, this time describing the first failure */
-    c = (vctx_t){.s = s, .mode = M_FIRST, .first = first};
+    return validate_report(s, x, first, oom);
+}
+
+/* pt_schema_check on a flat root found invalid: the first error in keyword
+ * order from the locations computed at compile time (locate_root_plan),
+ * without walking. false: not known statically, let the walker locate. */
+static __attribute__((noinline)) bool flat_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
+{
+    const objplan_t *p = s->root->plan;
+    const json_t *vals[64];
+    if (!p->located || p->n > 64)
+        return false;
+    uint64_t missing = p->required & ~plan_gather(p, x, vals);
+    const plan_entry_t *bad = NULL;
+    for (size_t i = 0; i < p->n && p->v[i].schema; i++)
+        if (vals[i] && !type_ok(p->v[i].tmask, vals[i])) {
+            bad = &p->v[i];
+            break;
+        }
+    if (missing && (p->req_first || !bad)) {
+        f->keyword = "required";
+        f->instance_path = "";
+        f->schema_path = "/required";
+    } else if (bad && bad->fail_sp) {
+        f->keyword = bad->fail_kw;
+        f->instance_path = bad->fail_ip;
+        f->schema_path = bad->fail_sp;
+    } else {
+        return false; /* a $ref'd property schema, additionalProperties... */
+    }
+    f->schema_ = s;
+    f->instance_ = x;
+    f->rc_ = 1;
+    return true;
+}
+
+/* pt_schema_check once x is known to be invalid (or oom is set). */
+static __attribute__((noinline)) int check_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f,
+                                                  bool oom)
+{
+    if (!f)
+        return oom ? -1 : 1;
+    vctx_t c = {.s = s, .mode = M_LOC, .fail = f};
     v_node(&c, s->root, x, NULL, NULL);
-    if (c.oom || !first->message) {
-        set_error(first, "", "out of memory while reporting a validation error");
+    if (c.oom || !f->rc_) {
+        pt_schema_fail_clear(f);
+        f->keyword = NULL;
+        f->instance_path = f->schema_path = f->buf_;
+        f->buf_[0] = 0;
+        f->schema_ = s;
+        f->instance_ = x;
+        f->rc_ = -1;
         return -1;
     }
-    return 1;
+    f->schema_ = s;
+    f->instance_ = x;
+    return f->rc_; /* 1, as pt_schema_validate returns for a depth limit too */
+}
+
+int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
+{
+    if (f && (f->heap_ || f->rc_))
+        pt_schema_fail_clear(f);
+    if (s && x && s->fast_root == 1 && json_typeof(x) == JSON_OBJECT) {
+        const plan_entry_t *bad = NULL;
+        const json_t *badv = NULL;
+        uint64_t seen = 0;
+        int r = flat_find(s->fast_plan, x, &bad, &badv, &seen);
+        if (!r)
+            return 0;
+        if (!f)
+            return 1;
+        if (s->fast_plan->located && (r == 3 || (r == 1 && bad->fail_sp))) {
+            f->keyword = r == 3 ? "required" : bad->fail_kw;
+            f->instance_path = r == 3 ? "" : bad->fail_ip;
+            f->schema_path = r == 3 ? "/required" : bad->fail_sp;
+            f->schema_ = s;
+            f->instance_ = x;
+            f->rc_ = 1;
+            return 1;
+        }
+        if (flat_locate(s, x, f))
+            return 1;
+        return check_locate(s, x, f, false);
+    }
+    if (!s || !x) {
+        if (f) {
+            f->keyword = NULL;
+            f->instance_path = f->schema_path = f->buf_;
+            f->buf_[0] = 0;
+            f->schema_ = s;
+            f->instance_ = x;
+            f->rc_ = -1;
+        }
+        return -1;
+    }
+    bool oom = false;
+    if (fast_valid(s, x, &oom))
+        return 0;
+    if (f && s->fast_root && json_typeof(x) == JSON_OBJECT && flat_locate(s, x, f))
+        return 1;
+    return check_locate(s, x, f, oom);
+}
+
+int pt_schema_fail_error(const pt_schema_fail_t *f, pt_schema_error_t *err)
+{
+    if (!f || !f->rc_) {
+        if (err && err->message)
+            pt_schema_error_clear(err);
+        return 0;
+    }
+    /* the walk is deterministic: the first error it words is the one located */
+    return pt_schema_validate(f->schema_, f->instance_, err);
+}
+
+char *pt_schema_fail_message(const pt_schema_fail_t *f)
+{
+    pt_schema_error_t e = {0};
+    if (!f || !f->rc_ || !pt_schema_fail_error(f, &e) || !e.message)
+        return NULL;
+    return e.message; /* the record's block starts with the message: freeing it frees all */
+}
+
+void pt_schema_fail_clear(pt_schema_fail_t *f)
+{
+    if (!f)
+        return;
+    free(f->heap_);
+    f->heap_ = NULL;
+    f->rc_ = 0;
+    f->keyword = f->instance_path = f->schema_path = NULL;
+    f->schema_ = NULL;
+    f->instance_ = NULL;
 }
 
 int pt_schema_validate_all(const pt_schema_t *s, const json_t *x, pt_schema_errors_t *errs)

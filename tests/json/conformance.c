@@ -89,6 +89,29 @@ static void run_file(const char *path, const char *label, pt_schema_registry_t *
                     printf("  first/all mismatch: %s vs %s\n", first.message, all.items[0].message);
                     ok = false;
                 }
+                /* pt_schema_check locates the same first error */
+                pt_schema_fail_t f = {0};
+                int rcc = pt_schema_check(s, data, &f);
+                if (rcc != rc || (rc && (!f.instance_path || !f.schema_path || !first.message ||
+                                         strcmp(f.instance_path, first.instance_path) ||
+                                         strcmp(f.schema_path, first.schema_path) ||
+                                         (f.keyword != first.keyword &&
+                                          (!f.keyword || !first.keyword || strcmp(f.keyword, first.keyword)))))) {
+                    printf("  check/validate mismatch: %d %s %s vs %d %s %s\n", rcc,
+                           f.instance_path ? f.instance_path : "-", f.schema_path ? f.schema_path : "-", rc,
+                           first.instance_path ? first.instance_path : "-",
+                           first.schema_path ? first.schema_path : "-");
+                    ok = false;
+                }
+                if (rc && first.message) {
+                    char *m = pt_schema_fail_message(&f);
+                    if (!m || strcmp(m, first.message)) {
+                        printf("  check message mismatch: %s vs %s\n", m ? m : "(null)", first.message);
+                        ok = false;
+                    }
+                    free(m);
+                }
+                pt_schema_fail_clear(&f);
                 pt_schema_error_clear(&first);
                 pt_schema_errors_clear(&all);
             }

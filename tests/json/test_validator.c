@@ -430,6 +430,131 @@ static void test_threads(void **state)
     pt_schema_free(s);
 }
 
+/* pt_schema_check against pt_schema_validate on object roots of the
+ * flat shape (properties with type-only schemas, required) and near it:
+ * the same code, keyword and paths, and the same message on request. */
+static void test_check_matches_validate(void **state)
+{
+    (void)state;
+    static const char *const schemas[] = {
+        "{\"type\": \"object\", \"properties\": {\"first_name\": {\"type\": \"string\"}, \"last_name\": {\"type\": "
+        "\"string\"}, \"favorite_color\": {\"anyOf\": [{\"type\": \"string\"}, {\"type\": \"null\"}]}, \"height\": "
+        "{\"type\": \"integer\", \"description\": \"cm\"}}, \"required\": [\"first_name\", \"last_name\", "
+        "\"favorite_color\", \"height\"]}",
+        /* required before properties */
+        "{\"required\": [\"a\", \"b~/c\"], \"properties\": {\"a\": {\"type\": \"integer\"}, \"b~/c\": {\"type\": "
+        "[\"string\", \"null\"]}}}",
+        /* closed, a false property, a $ref'd one, a long name */
+        "{\"definitions\": {\"n\": {\"type\": \"number\"}}, \"properties\": {\"x\": false, \"r\": {\"$ref\": "
+        "\"#/definitions/n\"}, \"a-rather-long-property-name-over-16\": {\"type\": \"boolean\"}}, "
+        "\"additionalProperties\": false, \"required\": [\"r\"]}",
+        /* simple additionalProperties */
+        "{\"properties\": {\"k\": {\"type\": \"string\"}}, \"additionalProperties\": {\"type\": \"integer\"}}",
+        /* properties first: a type list, an anyOf, a false schema */
+        "{\"properties\": {\"t\": {\"type\": [\"string\", \"null\"]}, \"u\": {\"anyOf\": [{\"type\": "
+        "\"integer\"}]}, \"f\": false}, \"required\": [\"t\", \"u\"]}",
+        /* type that is not object */
+        "{\"type\": [\"object\", \"array\"], \"properties\": {\"k\": {\"type\": \"string\"}}}",
+    };
+    static const char *const insts[] = {
+        "{\"first_name\": \"Mickey\", \"last_name\": \"Mouse\", \"favorite_color\": \"blue\", \"height\": 1000}",
+        "{\"first_name\": \"Mickey\", \"last_name\": \"Mouse\", \"favorite_color\": \"blue\", \"height\": \"abc\"}",
+        "{\"first_name\": \"Mickey\", \"last_name\": 1, \"favorite_color\": 2, \"height\": \"abc\"}",
+        "{\"height\": \"abc\", \"favorite_color\": 3, \"first_name\": \"M\", \"last_name\": \"M\"}",
+        "{\"first_name\": \"Mickey\", \"last_name\": \"Mouse\", \"height\": 1.0}",
+        "{\"first_name\": \"Mickey\", \"last_name\": \"Mouse\", \"height\": 1.5, \"favorite_color\": null}",
+        "{\"last_name\": \"Mouse\"}",
+        "{\"first_name\": 7}",
+        "{}",
+        "{\"a\": 1, \"b~/c\": null}",
+        "{\"a\": \"1\", \"b~/c\": null}",
+        "{\"a\": \"1\"}",
+        "{\"b~/c\": 5, \"a\": 1}",
+        "{\"x\": 1, \"r\": 2}",
+        "{\"r\": \"2\"}",
+        "{\"r\": 2, \"zz\": 1}",
+        "{\"a-rather-long-property-name-over-16\": 1, \"r\": 1}",
+        "{\"k\": \"s\", \"other\": 1, \"more\": \"no\"}",
+        "{\"other\": 1.5}",
+        "{\"t\": 1}",
+        "{\"t\": \"a\", \"u\": \"x\"}",
+        "{\"t\": \"a\", \"u\": 1, \"f\": 0}",
+        "{\"t\": \"a\"}",
+        "{\"t\": null, \"u\": 2}",
+        "[1]",
+        "\"str\"",
+        "null",
+    };
+    for (size_t i = 0; i < sizeof schemas / sizeof *schemas; i++) {
+        pt_schema_error_t err = {0};
+        pt_schema_t *s = compile_text(schemas[i], NULL, &err);
+        if (!s)
+            fail_msg("schema %zu: %s", i, err.message);
+        for (size_t j = 0; j < sizeof insts / sizeof *insts; j++) {
+            json_t *x = J(insts[j]);
+            pt_schema_error_t e = {0};
+            pt_schema_fail_t f = {0};
+            int rc = pt_schema_validate(s, x, &e), rcc = pt_schema_check(s, x, &f);
+            if (rc != rcc)
+                fail_msg("schema %zu inst %zu: validate %d, check %d", i, j, rc, rcc);
+            assert_int_equal(pt_schema_check(s, x, NULL), rc);
+            assert_int_equal(pt_schema_is_valid(s, x), rc == 0);
+            if (rc) {
+                if (strcmp(e.instance_path, f.instance_path) || strcmp(e.schema_path, f.schema_path) ||
+                    (e.keyword != f.keyword && (!e.keyword || !f.keyword || strcmp(e.keyword, f.keyword))))
+                    fail_msg("schema %zu inst %zu: validate %s %s %s, check %s %s %s", i, j, e.keyword,
+                             e.instance_path, e.schema_path, f.keyword, f.instance_path, f.schema_path);
+                char *m = pt_schema_fail_message(&f);
+                assert_non_null(m);
+                assert_string_equal(m, e.message);
+                /* and the walker's wording (validate_all never takes the flat shortcuts) */
+                pt_schema_errors_t all = {0};
+                assert_int_equal(pt_schema_validate_all(s, x, &all), 1);
+                assert_string_equal(all.items[0].message, e.message);
+                assert_string_equal(all.items[0].instance_path, e.instance_path);
+                assert_string_equal(all.items[0].schema_path, e.schema_path);
+                pt_schema_errors_clear(&all);
+                free(m);
+                pt_schema_error_t e2 = {0};
+                assert_int_equal(pt_schema_fail_error(&f, &e2), rc);
+                assert_string_equal(e2.message, e.message);
+                pt_schema_error_clear(&e2);
+            }
+            /* a reused record is cleared by the next check */
+            assert_int_equal(pt_schema_check(s, x, &f), rc);
+            pt_schema_fail_clear(&f);
+            pt_schema_fail_clear(&f);
+            assert_null(pt_schema_fail_message(&f));
+            pt_schema_error_clear(&e);
+            json_decref(x);
+        }
+        pt_schema_free(s);
+    }
+    /* long paths go to the heap */
+    pt_schema_t *s = compile_text("{\"properties\": {\"" /* 300-byte name */
+                                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                  "aaaaaaaaaaaa\": {\"items\": {\"minimum\": 3}}}}",
+                                  NULL, NULL);
+    assert_non_null(s);
+    json_t *x = J("{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                  "aaaaaaaaaaaa\": [5, 1]}");
+    pt_schema_fail_t f = {0};
+    pt_schema_error_t e = {0};
+    assert_int_equal(pt_schema_check(s, x, &f), 1);
+    assert_int_equal(pt_schema_validate(s, x, &e), 1);
+    assert_string_equal(f.instance_path, e.instance_path);
+    assert_string_equal(f.schema_path, e.schema_path);
+    assert_string_equal(f.keyword, "minimum");
+    pt_schema_fail_clear(&f);
+    pt_schema_error_clear(&e);
+    json_decref(x);
+    pt_schema_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_format_switch),
         cmocka_unit_test(test_error_order_and_paths),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_check_matches_validate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
