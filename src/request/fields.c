@@ -222,7 +222,7 @@ static const char *pt_route_value(pt_req_t *r, const pt_reqfield_t *f)
 }
 
 /* Cookie header(s): "a=1; b=2"; the first occurrence wins; quotes dropped. */
-static const char *pt_cookie_value(pt_req_t *r, const char *name)
+const char *pt_cookie_value(pt_req_t *r, const char *name)
 {
     size_t nlen = strlen(name);
     for (unsigned i = 0; i < r->nheaders; i++) {
@@ -251,7 +251,7 @@ static const char *pt_cookie_value(pt_req_t *r, const char *name)
 }
 
 /* Deepest nesting of arrays and objects in JSON text (strings skipped). */
-static unsigned pt_json_depth(const char *s, size_t n)
+unsigned pt_json_depth(const char *s, size_t n)
 {
     unsigned depth = 0, max = 0;
     bool in_str = false;
@@ -296,7 +296,7 @@ static json_t *pt_body_json(pt_req_t *r)
 
 static void *pt_arena_alloc_cb(void *ctx, size_t n) { return pt_arena_alloc(ctx, n); }
 
-static bool pt_media_type_is(const char *ct, const char *want)
+bool pt_media_type_is(const char *ct, const char *want)
 {
     if (!ct)
         return false;

@@ -1,0 +1,134 @@
+/* The extractors behind declared fields, on hand-built requests: headers
+ * (case-insensitive, first wins), query lookup (decoding, '+', first wins,
+ * malformed escapes), route params, cookies (several headers, quotes,
+ * prefixes), media types, and the JSON depth pre-scan. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ponty.h>
+#include "http/conn.h"
+#include "request/fields_rt.h"
+
+static pt_req_t *new_req(void)
+{
+    pt_req_t *r = test_calloc(1, sizeof *r);
+    pt_req_init(r, NULL);
+    return r;
+}
+
+static void free_req(pt_req_t *r)
+{
+    pt_req_destroy(r);
+    test_free(r);
+}
+
+static void hdr(pt_req_t *r, const char *n, const char *v)
+{
+    pt_req_add_header(r, n, strlen(n), v, strlen(v));
+}
+
+static void test_headers(void **state)
+{
+    (void)state;
+    pt_req_t *r = new_req();
+    hdr(r, "Content-Type", "application/json");
+    hdr(r, "X-Token", "first");
+    hdr(r, "x-token", "second");
+    assert_string_equal(pt_req_header(r, "content-type"), "application/json");
+    assert_string_equal(pt_req_header(r, "X-TOKEN"), "first");
+    assert_null(pt_req_header(r, "X-Missing"));
+    assert_int_equal(pt_req_header_count(r), 3);
+    free_req(r);
+}
+
+static void test_query_lookup(void **state)
+{
+    (void)state;
+    pt_req_t *r = new_req();
+    const char *v;
+    r->query = "a=1&b=x+y&a=2&c&e%20k=%41%42&empty=&bad=%ZZ&tail=%4";
+    assert_int_equal(pt_req_query_lookup(r, "a", &v), 1); assert_string_equal(v, "1");
+    assert_int_equal(pt_req_query_lookup(r, "b", &v), 1); assert_string_equal(v, "x y");
+    assert_int_equal(pt_req_query_lookup(r, "c", &v), 1); assert_string_equal(v, "");
+    assert_int_equal(pt_req_query_lookup(r, "e k", &v), 1); assert_string_equal(v, "AB");
+    assert_int_equal(pt_req_query_lookup(r, "empty", &v), 1); assert_string_equal(v, "");
+    assert_int_equal(pt_req_query_lookup(r, "bad", &v), -1);
+    assert_int_equal(pt_req_query_lookup(r, "tail", &v), -1);
+    assert_int_equal(pt_req_query_lookup(r, "nope", &v), 0);
+    assert_null(pt_req_query(r, "bad"));
+    assert_string_equal(pt_req_query(r, "a"), "1");
+    free_req(r);
+}
+
+static void test_route_params(void **state)
+{
+    (void)state;
+    pt_req_t *r = new_req();
+    const char *path = "/hello/world/42";
+    r->match.ncaptures = 2;
+    r->match.captures[0] = (pt_route_capture_t){ "name", path + 7, 5 };
+    r->match.captures[1] = (pt_route_capture_t){ "id", path + 13, 2 };
+    assert_string_equal(pt_req_param(r, "name"), "world");
+    assert_string_equal(pt_req_param(r, "id"), "42");
+    assert_null(pt_req_param(r, "other"));
+    free_req(r);
+}
+
+static void test_cookies(void **state)
+{
+    (void)state;
+    pt_req_t *r = new_req();
+    hdr(r, "Cookie", "theme=dark; session=abc123;sid=\"quoted value\"");
+    hdr(r, "Cookie", "session=second; extra=1");
+    assert_string_equal(pt_cookie_value(r, "session"), "abc123"); /* first wins */
+    assert_string_equal(pt_cookie_value(r, "theme"), "dark");
+    assert_string_equal(pt_cookie_value(r, "sid"), "quoted value");
+    assert_string_equal(pt_cookie_value(r, "extra"), "1");
+    assert_null(pt_cookie_value(r, "sess"));   /* no prefix matches */
+    assert_null(pt_cookie_value(r, "absent"));
+    free_req(r);
+}
+
+static void test_media_types(void **state)
+{
+    (void)state;
+    assert_true(pt_media_type_is("application/json", "application/json"));
+    assert_true(pt_media_type_is("Application/JSON; charset=utf-8", "application/json"));
+    assert_true(pt_media_type_is("  application/json ;q=1", "application/json"));
+    assert_false(pt_media_type_is("application/jsonx", "application/json"));
+    assert_false(pt_media_type_is("text/plain", "application/json"));
+    assert_false(pt_media_type_is("", "application/json"));
+    assert_false(pt_media_type_is(NULL, "application/json"));
+}
+
+static void test_json_depth(void **state)
+{
+    (void)state;
+    const char *flat = "{\"a\": 1, \"b\": [1, 2]}";
+    assert_int_equal(pt_json_depth(flat, strlen(flat)), 2);
+    const char *str = "{\"a\": \"[[[[{{{{\\\"]]\"}";
+    assert_int_equal(pt_json_depth(str, strlen(str)), 1); /* brackets in strings do not count */
+    char deep[201];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    deep[200] = 0;
+    assert_int_equal(pt_json_depth(deep, 200), 100);
+    assert_int_equal(pt_json_depth("42", 2), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_query_lookup),
+        cmocka_unit_test(test_route_params),
+        cmocka_unit_test(test_cookies),
+        cmocka_unit_test(test_media_types),
+        cmocka_unit_test(test_json_depth),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
