@@ -154,6 +154,12 @@ json_t *pt_schema_load_file(const char *path, const char *const *search_path, pt
  * Output longer than max_len bytes (0 = unlimited) is cut and ends in "...". */
 char *pt_json_repr(const json_t *value, size_t max_len);
 
+/* Python repr() of a float into buf (at least 32 bytes, NUL-terminated):
+ * the shortest digits that round-trip, 0.1, 1.0, 1e-05, 1e+16. Non-finite
+ * values as repr() spells them (nan, inf, -inf), or with json_spelling as
+ * json.dumps does (NaN, Infinity, -Infinity). Returns the length. */
+int pt_py_float_repr(double d, char *buf, bool json_spelling);
+
 /* -------------------------------------------------------- struct binding */
 
 /* Where decoded strings and arrays live. NULL means malloc; then release the

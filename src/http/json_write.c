@@ -1,10 +1,9 @@
 /* Python-compatible JSON writer: see json_write.h. */
 #include "http/json_write.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "ponty/jsonschema.h"
 
 static const char pt_hex[] = "0123456789abcdef";
 
@@ -67,63 +66,6 @@ static void pt_write_string(pt_buf_t *b, const char *s, size_t n)
     pt_buf_append(b, "\"", 1);
 }
 
-int pt_json_real_repr(double d, char *out)
-{
-    if (isnan(d))
-        return sprintf(out, "NaN");
-    if (isinf(d))
-        return sprintf(out, d > 0 ? "Infinity" : "-Infinity");
-    /* Shortest %.Ne that reads back as the same double: repr's digits. */
-    char tmp[40];
-    int prec;
-    for (prec = 0; prec < 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    snprintf(tmp, sizeof tmp, "%.*e", prec, d);
-    /* tmp = [-]D[.DDD]e[+-]XX */
-    char digits[24] = { 0 };
-    int nd = 0, neg = 0;
-    const char *p = tmp;
-    if (*p == '-') { neg = 1; p++; }
-    for (; *p && *p != 'e'; p++)
-        if (*p != '.')
-            digits[nd++] = *p;
-    int exp10 = atoi(p + 1);
-    char *o = out;
-    if (neg)
-        *o++ = '-';
-    if (exp10 >= -4 && exp10 < 16) {
-        if (exp10 < 0) {
-            *o++ = '0'; *o++ = '.';
-            for (int i = -1; i > exp10; i--)
-                *o++ = '0';
-            memcpy(o, digits, (size_t)nd); o += nd;
-        } else {
-            for (int i = 0; i <= exp10; i++)
-                *o++ = i < nd ? digits[i] : '0';
-            *o++ = '.';
-            if (nd > exp10 + 1) {
-                memcpy(o, digits + exp10 + 1, (size_t)(nd - exp10 - 1));
-                o += nd - exp10 - 1;
-            } else {
-                *o++ = '0';
-            }
-        }
-    } else {
-        *o++ = digits[0];
-        if (nd > 1) {
-            *o++ = '.';
-            memcpy(o, digits + 1, (size_t)(nd - 1));
-            o += nd - 1;
-        }
-        o += sprintf(o, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-    }
-    *o = '\0';
-    return (int)(o - out);
-}
-
 static int pt_write_value(pt_buf_t *b, const json_t *v, int depth)
 {
     if (depth > 1000)
@@ -165,8 +107,8 @@ static int pt_write_value(pt_buf_t *b, const json_t *v, int depth)
         pt_buf_int(b, (long long)json_integer_value(v));
         return 0;
     case JSON_REAL: {
-        char tmp[40];
-        int n = pt_json_real_repr(json_real_value(v), tmp);
+        char tmp[32];
+        int n = pt_py_float_repr(json_real_value(v), tmp, true);
         pt_buf_append(b, tmp, (size_t)n);
         return 0;
     }

@@ -1,8 +1,9 @@
 /* Internal: JSON text exactly as Python's json.dumps writes it with default
  * arguments (", " and ": " separators, ensure_ascii with lower-case \u
- * escapes, floats in repr's shortest round-trip form), so the envelope and
- * error bodies match the Python seed byte for byte. Faster than
- * json_dumpb because it writes straight into the response buffer. */
+ * escapes, floats in repr's shortest round-trip form by pt_py_float_repr),
+ * so the envelope and error bodies match the Python seed byte for byte.
+ * Faster than json_dumpb because it writes straight into the response
+ * buffer. */
 #ifndef PT_JSON_WRITE_H
 #define PT_JSON_WRITE_H
 
@@ -12,7 +13,5 @@
 
 /* Appends v; returns 0, or -1 if nesting exceeds 1000 levels. */
 int pt_json_write(pt_buf_t *b, const json_t *v);
-/* Python's repr() of a float, into buf (at least 32 bytes); returns length. */
-int pt_json_real_repr(double d, char *buf);
 
 #endif

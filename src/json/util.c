@@ -123,16 +123,21 @@ char *sb_take(sbuf_t *b)
 
 /* Python's repr(float): the shortest digits that round-trip, printed in
  * positional notation when the decimal exponent is in [-4, 16), otherwise
- * as d.ddde+XX; integral values keep a trailing ".0". */
-void sb_pyfloat(sbuf_t *b, double d)
+ * as d.ddde+XX; integral values keep a trailing ".0". json_spelling only
+ * changes the non-finite values, which json.dumps writes as JavaScript
+ * spells them. One implementation for the messages here and for the
+ * server's json.dumps-compatible writer. */
+int pt_py_float_repr(double d, char *out, bool json_spelling)
 {
-    if (isnan(d)) {
-        sb_puts(b, "nan");
-        return;
-    }
-    if (isinf(d)) {
-        sb_puts(b, d < 0 ? "-inf" : "inf");
-        return;
+    const char *special = NULL;
+    if (isnan(d))
+        special = json_spelling ? "NaN" : "nan";
+    else if (isinf(d))
+        special = d < 0 ? (json_spelling ? "-Infinity" : "-inf") : (json_spelling ? "Infinity" : "inf");
+    if (special) {
+        size_t n = strlen(special);
+        memcpy(out, special, n + 1);
+        return (int)n;
     }
     char buf[40];
     int prec;
@@ -156,32 +161,52 @@ void sb_pyfloat(sbuf_t *b, double d)
     int exp = atoi(p + 1);
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
-    digits[nd] = 0;
+    char *o = out;
     if (neg)
-        sb_putn(b, "-", 1);
+        *o++ = '-';
     if (exp < -4 || exp >= 16) {
-        sb_putn(b, digits, 1);
+        *o++ = digits[0];
         if (nd > 1) {
-            sb_putn(b, ".", 1);
-            sb_putn(b, digits + 1, nd - 1);
+            *o++ = '.';
+            memcpy(o, digits + 1, nd - 1);
+            o += nd - 1;
         }
-        sb_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+        /* e[+-]XX[X], without printf */
+        int e = exp < 0 ? -exp : exp;
+        *o++ = 'e';
+        *o++ = exp < 0 ? '-' : '+';
+        if (e >= 100)
+            *o++ = (char)('0' + e / 100);
+        *o++ = (char)('0' + e / 10 % 10);
+        *o++ = (char)('0' + e % 10);
     } else if (exp < 0) {
-        sb_puts(b, "0.");
+        *o++ = '0';
+        *o++ = '.';
         for (int i = -1; i > exp; i--)
-            sb_putn(b, "0", 1);
-        sb_putn(b, digits, nd);
+            *o++ = '0';
+        memcpy(o, digits, nd);
+        o += nd;
     } else {
         /* digits before the point: exp + 1 */
         size_t ip = (size_t)exp + 1;
         for (size_t i = 0; i < ip; i++)
-            sb_putn(b, i < nd ? &digits[i] : "0", 1);
-        sb_putn(b, ".", 1);
-        if (nd > ip)
-            sb_putn(b, digits + ip, nd - ip);
-        else
-            sb_putn(b, "0", 1);
+            *o++ = i < nd ? digits[i] : '0';
+        *o++ = '.';
+        if (nd > ip) {
+            memcpy(o, digits + ip, nd - ip);
+            o += nd - ip;
+        } else {
+            *o++ = '0';
+        }
     }
+    *o = 0;
+    return (int)(o - out);
+}
+
+void sb_pyfloat(sbuf_t *b, double d)
+{
+    char buf[32];
+    sb_putn(b, buf, (size_t)pt_py_float_repr(d, buf, false));
 }
 
 /* Python's repr(str): single quotes unless the text has ' and no ". */

@@ -1,6 +1,7 @@
 /* The response writer's JSON: the same bytes Python's json.dumps writes with
  * default arguments (the seed's envelope and error bodies). The expected
  * strings were produced by CPython 3.11 json.dumps. */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "http/json_write.h"
+#include "ponty/jsonschema.h"
 
 static void expect_json(const char *in, const char *want)
 {
@@ -54,9 +56,24 @@ static void test_float_repr(void **state)
         { 2.5e-7, "2.5e-07" }, { 12345678901234567890.0, "1.2345678901234567e+19" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char buf[40];
-        pt_json_real_repr(cases[i].d, buf);
+        char buf[32];
+        int n = pt_py_float_repr(cases[i].d, buf, true);
         assert_string_equal(buf, cases[i].py);
+        assert_int_equal(n, strlen(cases[i].py));
+        /* finite values are spelled alike for repr() and json.dumps */
+        pt_py_float_repr(cases[i].d, buf, false);
+        assert_string_equal(buf, cases[i].py);
+    }
+    /* non-finite: json.dumps spells them as JavaScript does, repr() does not */
+    struct { double d; const char *json, *repr; } special[] = {
+        { NAN, "NaN", "nan" }, { INFINITY, "Infinity", "inf" }, { -INFINITY, "-Infinity", "-inf" },
+    };
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+        char buf[32];
+        assert_int_equal(pt_py_float_repr(special[i].d, buf, true), strlen(special[i].json));
+        assert_string_equal(buf, special[i].json);
+        assert_int_equal(pt_py_float_repr(special[i].d, buf, false), strlen(special[i].repr));
+        assert_string_equal(buf, special[i].repr);
     }
 }
 
