@@ -59,7 +59,6 @@ struct pt_req {
 
     /* timing for the envelope */
     int64_t             now_ms;
-    int64_t             start_mono;
 
     /* response */
     int                 status;

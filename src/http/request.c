@@ -267,7 +267,6 @@ static void pt_req_run(pt_task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
     r->now_ms = pt_wall_ms();
-    r->start_mono = pt_mono_ms();
     pt_fields_extract(r, r->rt);
     json_t *data = r->route->handler(r);
     if (r->answered) {
