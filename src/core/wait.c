@@ -53,7 +53,10 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
             timer = pt_sched_timer_get(w->sched);
             timer->data = w;
             uv_update_time(pt_sched_loop(w->sched));
-            uv_timer_start(timer, pt_on_deadline, left > 0 ? (uint64_t)left : 0, 0);
+            /* Loop time is whole milliseconds rounded down, so a timer can
+             * fire up to 1 ms before its due time: add that 1 ms, so that a
+             * sleep or a deadline never ends early. */
+            uv_timer_start(timer, pt_on_deadline, left > 0 ? (uint64_t)left + 1 : 0, 0);
         }
         /* Even if a wake already happened, its resume is queued: yield and
          * let the queue bring us back, exactly once. */
