@@ -55,14 +55,11 @@ static void pt_on_connection(uv_stream_t *server, int status)
     pt_conn_accept(w, server);
 }
 
-static void pt_walk_close(uv_handle_t *h, void *arg)
+/* Closes every connection handle (the listener is closed already). */
+static void pt_walk_close(uv_handle_t *h, void *listener)
 {
-    (void)arg;
-    if (h->type == UV_TCP && !uv_is_closing(h) && h->data != arg) {
-        pt_conn_t *c = (pt_conn_t *)h;
-        if (c->worker)
-            pt_conn_close(c);
-    }
+    if (h->type == UV_TCP && h != listener && !uv_is_closing(h))
+        pt_conn_close((pt_conn_t *)h);
 }
 
 /* The shutdown deadline passed: close whatever is still open. Requests still
