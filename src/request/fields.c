@@ -47,10 +47,11 @@ static const pt_reqfield_t *pt_route_field(const pt_expect_t *e, const char *nam
 }
 
 /* Fills {name} placeholders with the declared fields' patterns and checks
- * that placeholders and route fields match one to one. */
-static int pt_render_path(pt_route_rt_t *rt, const char *full, char *err, size_t errlen)
+ * that placeholders and route fields match one to one. Rendering a rendered
+ * path changes nothing, so the table (for route_iter) and pt_run share it. */
+int pt_fields_render_path(const pt_route_def_t *def, const char *full, char **rendered,
+                          char *err, size_t errlen)
 {
-    const pt_route_def_t *def = rt->def;
     const pt_expect_t *e = def->expect;
     pt_buf_t out = { 0 };
     bool *seen = calloc(e->nfields + 1, 1);
@@ -105,7 +106,7 @@ static int pt_render_path(pt_route_rt_t *rt, const char *full, char *err, size_t
                          e->fields[i].name, e->type_name, e->fields[i].name);
     free(seen);
     pt_buf_append(&out, "", 1);
-    rt->path = out.data;
+    *rendered = out.data;
     return rc;
 }
 
@@ -137,7 +138,7 @@ int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *f
         return 0;
     }
     rt->fields = calloc(e->nfields, sizeof *rt->fields);
-    if (pt_render_path(rt, full_path, err, errlen) != 0)
+    if (pt_fields_render_path(def, full_path, &rt->path, err, errlen) != 0)
         return -1;
     for (size_t i = 0; i < e->nfields; i++) {
         const pt_reqfield_t *f = &e->fields[i];

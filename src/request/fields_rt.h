@@ -27,6 +27,13 @@ int  pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *
                       char *err, size_t errlen);
 void pt_route_rt_free(pt_route_rt_t *rt);
 
+/* def->path with {name} placeholders given their declared fields' patterns
+ * ("/hello/{name}" → "/hello/{name:\\w+}"), as *rendered (malloc'd, set even
+ * on failure); -1 with a message naming the route when placeholders and
+ * route fields do not match one to one. */
+int pt_fields_render_path(const pt_route_def_t *def, const char *path, char **rendered,
+                          char *err, size_t errlen);
+
 /* Fills the request's input struct; raises the first failure's status. */
 void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt);
 

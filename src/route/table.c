@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "route/table.h"
+#include "request/fields_rt.h"
 
 static pt_route_table_t pt_default_table;
 
@@ -86,14 +87,23 @@ void pt_route_table_free(pt_route_table_t *t)
 static void pt_route_full_path(pt_route_table_t *t, pt_route_entry_t *e)
 {
     free(e->full_path);
+    /* Declared route fields fill in their patterns, as the seed's f-string
+     * rendering does; a mismatch is left for pt_run to report. */
+    char *path = NULL, err[8];
+    if (e->def.expect && pt_fields_render_path(&e->def, e->def.path, &path, err, sizeof err) != 0) {
+        free(path);
+        path = NULL;
+    }
+    const char *src = path ? path : e->def.path;
     const char *pre = t->prefix ? t->prefix : "";
-    size_t a = strlen(pre), b = strlen(e->def.path);
+    size_t a = strlen(pre), b = strlen(src);
     /* "/v1" + "/" serves "/v1/"; avoid a double slash when the prefix ends in one. */
-    if (a && pre[a - 1] == '/' && e->def.path[0] == '/')
+    if (a && pre[a - 1] == '/' && src[0] == '/')
         a--;
     e->full_path = pt_xalloc(a + b + 1);
     memcpy(e->full_path, pre, a);
-    memcpy(e->full_path + a, e->def.path, b + 1);
+    memcpy(e->full_path + a, src, b + 1);
+    free(path);
 }
 
 pt_route_table_t *pt_route_table_prefix(pt_route_table_t *t, const char *prefix)
