@@ -326,6 +326,7 @@ typedef struct pt_cache_invalidation {
     char       *key;
     char        token[40];
     bool        store_locked;
+    struct pt_cache_invalidation *guard; /* request cleanup's copy, if any */
 } pt_cache_invalidation_t;
 
 pt_memo_err_t pt_cache_invalidate_begin(pt_cache_t *c, const json_t *args, const json_t *kwargs,

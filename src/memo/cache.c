@@ -6,6 +6,7 @@
 
 #include "memo/cache_internal.h"
 #include "core/sched.h"
+#include "ponty/request.h"
 #include "ponty/sync.h"
 
 #define KEYBUF 256
@@ -343,13 +344,47 @@ static int64_t expiry_of(pt_cache_t *c, const result_t *r, int64_t fetched_ms)
     return at;
 }
 
+/* A loader inside a request may raise (pt_raise never returns). Then the
+ * flight must not stay "loading" forever: a request cleanup, armed for the
+ * load's duration, fails the flight, wakes its waiters and frees the key. */
+typedef struct flight_guard {
+    pt_cache_t *c;
+    shard_t    *s;
+    entry_t    *e;
+    bool        done;
+} flight_guard_t;
+
+static void flight_abandoned(void *arg)
+{
+    flight_guard_t *g = arg;
+    if (g->done)
+        return;
+    result_t r = { .rc = PT_MEMO_LOAD_FAILED, .json = json_pack("{s:s}", "error", "loader raised") };
+    pthread_mutex_lock(&g->s->lk);
+    pt_flight_wake_all(g->c, g->e, &r);
+    pt_tab_unlink(g->s, g->e);
+    pthread_mutex_unlock(&g->s->lk);
+    g->e->hnext = NULL;
+    pt_entries_free(g->e);
+    drop_result(&r);
+}
+
 /* Loads as the key's single flight (e is our LOADING entry in s), caches,
  * wakes the waiters, and returns the result to our caller. */
 static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x, result_t *out)
 {
     result_t r;
     int64_t fetched;
+    flight_guard_t *guard = NULL;
+    pt_req_t *req = pt_req_current();
+    if (req) {
+        guard = pt_arena_alloc(pt_req_arena(req), sizeof *guard);
+        *guard = (flight_guard_t){ c, s, e, false };
+        pt_req_defer(req, flight_abandoned, guard);
+    }
     run_loader(c, x, &r, &fetched);
+    if (guard)
+        guard->done = true;
     bool ok = r.rc == PT_MEMO_OK;
     int64_t at = (ok || c->o.negative) ? expiry_of(c, &r, fetched) : PT_EXPIRY_ALWAYS_MS;
     bool keep = (ok || c->o.negative) && at != PT_EXPIRY_ALWAYS_MS && at > pt_memo_now_ms();

@@ -5,6 +5,7 @@
 
 #include "memo/cache_internal.h"
 #include "core/sched.h"
+#include "ponty/request.h"
 
 void pt__cache_drop_result(result_t *r);
 
@@ -66,6 +67,8 @@ size_t pt_cache_remove_expired(pt_cache_t *c)
 }
 
 /* ---- invalidation ------------------------------------------------------- */
+
+static void arm_invalidation_guard(pt_cache_invalidation_t *inv);
 
 pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
                                             pt_cache_invalidation_t *inv)
@@ -134,7 +137,24 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
             return PT_MEMO_STORE_ERROR;
         }
     }
+    arm_invalidation_guard(inv);
     return PT_MEMO_OK;
+}
+
+/* Inside a request the block may be left by pt_raise: a cleanup holding a
+ * copy ends the invalidation then; a normal end disarms it. */
+static void invalidation_abandoned(void *arg) { pt_cache_invalidate_end(arg); }
+
+static void arm_invalidation_guard(pt_cache_invalidation_t *inv)
+{
+    pt_req_t *req = pt_req_current();
+    if (!req)
+        return;
+    pt_cache_invalidation_t *copy = pt_arena_alloc(pt_req_arena(req), sizeof *copy);
+    *copy = *inv;
+    copy->guard = NULL;
+    inv->guard = copy;
+    pt_req_defer(req, invalidation_abandoned, copy);
 }
 
 void pt_cache_invalidate_end(pt_cache_invalidation_t *inv)
@@ -142,6 +162,8 @@ void pt_cache_invalidate_end(pt_cache_invalidation_t *inv)
     pt_cache_t *c = inv->cache;
     if (!c || !inv->entry)
         return;
+    if (inv->guard)
+        memset(inv->guard, 0, sizeof *inv->guard);
     entry_t *e = inv->entry;
     if (inv->store_locked)
         c->o.lock_store->ops->remove(c->o.lock_store, inv->key, strlen(inv->key), inv->token);

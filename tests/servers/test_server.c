@@ -232,3 +232,48 @@ int main(void)
                       .shutdown_timeout_ms = env_u("PT_SHUTDOWN_TIMEOUT_MS"),
                   });
 }
+
+/* ---- caches whose loader or invalidation block raises ------------------- */
+
+static atomic_int raising_loads;
+
+/* Every other load raises: the flight must fail cleanly, not stay "loading". */
+static json_t *raising_loader(pt_cache_call_t *call)
+{
+    (void)call;
+    int n = atomic_fetch_add(&raising_loads, 1);
+    if (n % 2 == 0)
+        pt_raise_status(503, .text = "loader raised");
+    return json_pack("{s:i}", "load", n);
+}
+
+PT_LOCALCACHE(raising_cache, .load = raising_loader, .maxwait_ms = 0, .single_key = true);
+
+PT_GET("/cache_raise", cache_raise)
+{
+    return pt_cache_get_or_raise(raising_cache, NULL, NULL);
+}
+
+static atomic_int counting_loads;
+
+static json_t *counting_loader(pt_cache_call_t *call)
+{
+    (void)call;
+    return json_pack("{s:i}", "load", atomic_fetch_add(&counting_loads, 1));
+}
+
+PT_LOCALCACHE(counting_cache, .load = counting_loader, .maxwait_ms = 0, .single_key = true);
+
+PT_GET("/counting", counting)
+{
+    return pt_cache_get_or_raise(counting_cache, NULL, NULL);
+}
+
+/* Raises inside an invalidation block: the key's lock must still be let go. */
+PT_GET("/invalidate_raise", invalidate_raise)
+{
+    pt_cache_invalidation_t inv;
+    if (pt_cache_invalidate_begin(counting_cache, NULL, NULL, &inv) != PT_MEMO_OK)
+        pt_raise(PT_LOCKED);
+    pt_raise_status(500, .text = "raised inside an invalidation");
+}
