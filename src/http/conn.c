@@ -307,6 +307,15 @@ static void pt_conn_finish(pt_conn_t *c)
     pt_conn_list_put(c->worker, c, PT_LIST_NONE);
 }
 
+/* Between requests, or inside one whose bytes are still arriving, with no
+ * unparsed input waiting and no output backlog: time to read. */
+static bool pt_conn_wants_input(const pt_conn_t *c)
+{
+    return !c->closed && !c->pending.len &&
+           (c->state == PT_CONN_IDLE || c->state == PT_CONN_READING || c->state == PT_CONN_BODY) &&
+           !(c->writing && c->wbuf.len > PT_OUT_HIGH_WATER);
+}
+
 static void pt_on_write(uv_write_t *req, int status)
 {
     pt_conn_t *c = req->data;
@@ -320,7 +329,7 @@ static void pt_on_write(uv_write_t *req, int status)
         return;
     }
     pt_conn_flush(c);
-    if (!c->writing && c->state == PT_CONN_IDLE && !c->closed && !c->pending.len)
+    if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
 
@@ -410,7 +419,7 @@ void pt_conn_request_done(pt_conn_t *c)
     } else {
         pt_conn_flush(c);
     }
-    if (c->state == PT_CONN_IDLE && !c->pending.len && !(c->writing && c->wbuf.len > PT_OUT_HIGH_WATER))
+    if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
 

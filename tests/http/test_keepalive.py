@@ -293,3 +293,21 @@ def test_concurrent_requests_do_not_block_each_other(start_server):
         assert status == 200 and env["data"] == {"slept": ms}
         assert ms <= env["elapsed"] < ms + 1500
     assert elapsed < 2.5, elapsed
+
+
+def test_partial_request_behind_a_waiting_handler(start_server):
+    """A slow request followed, in the same packet, by the first half of
+    another: once the slow one is answered the server must go on reading the
+    second (not stall until the header timeout)."""
+    s = start_server("pt_test_server", PT_HEADER_TIMEOUT_MS=5000)
+    with s.raw() as c:
+        c.send(b"GET /sleep/100 HTTP/1.1\r\nHost: x\r\n\r\nGET /sleep/1 HTTP/1.1\r\nHo")
+        first = c.read_response()
+        assert first.status == 200
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        c.send(b"st: x\r\n\r\n")
+        second = c.read_response()
+        assert second.status == 200
+        assert time.monotonic() - t0 < 2.0
+    assert s.stop() == 0
