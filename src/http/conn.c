@@ -14,6 +14,7 @@
 static void pt_conn_flush(pt_conn_t *c);
 static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len);
 static void pt_conn_read_start(pt_conn_t *c);
+static void pt_conn_read_stop(pt_conn_t *c);
 
 static inline pt_conn_t *pt_conn_of(llhttp_t *p) { return p->data; }
 
@@ -231,9 +232,19 @@ static void pt_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     if (n < 0) {
-        /* EOF or error: nothing more will come; a half-read request is dropped. */
-        if (c->state != PT_CONN_HANDLING)
-            pt_conn_close(c);
+        /* EOF or error: nothing more will come; a half-read request is
+         * dropped. A client that half-closed after its request still gets
+         * the responses already queued: close once they are written. */
+        pt_conn_read_stop(c);
+        if (c->state == PT_CONN_HANDLING)
+            return;
+        if (n == UV_EOF && (c->writing || c->out.len)) {
+            c->state = PT_CONN_CLOSING;
+            c->close_after_write = true;
+            pt_conn_list_put(c->worker, c, PT_LIST_NONE);
+            return;
+        }
+        pt_conn_close(c);
     }
 }
 

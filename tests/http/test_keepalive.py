@@ -311,3 +311,25 @@ def test_partial_request_behind_a_waiting_handler(start_server):
         assert second.status == 200
         assert time.monotonic() - t0 < 2.0
     assert s.stop() == 0
+
+
+def test_half_closed_client_gets_a_large_response(start_server):
+    """A client that sends its request and shuts down its write side must
+    still receive the whole response, even one too big for one write."""
+    s = start_server("pt_test_server")
+    n = 4 * 1024 * 1024
+    with socket.create_connection(("127.0.0.1", s.port), timeout=10) as c:
+        c.sendall(f"GET /big/{n} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        c.shutdown(socket.SHUT_WR)
+        time.sleep(0.3)  # let the server see the EOF while its write is pending
+        data = b""
+        while True:
+            chunk = c.recv(1 << 20)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
+    assert len(body) == length
+    assert s.stop() == 0
