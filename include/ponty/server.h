@@ -39,7 +39,8 @@ typedef struct pt_limits {
     unsigned max_json_depth;       /* 64 levels of [ and { in a JSON body → 400 (keeps parsing and
                                       validation well inside a coroutine stack) */
     unsigned header_timeout_ms;    /* 10 s from a request's first byte to its last header → 408 */
-    unsigned idle_timeout_ms;      /* 60 s keep-alive silence, or stalled body → close (408 mid-body) */
+    unsigned idle_timeout_ms;      /* 60 s keep-alive silence, a stalled body (408), or a response
+                                      the client stopped reading → close */
     unsigned shutdown_timeout_ms;  /* 10 s for in-flight requests at shutdown */
 } pt_limits_t;
 

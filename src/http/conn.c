@@ -241,7 +241,8 @@ static void pt_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         if (n == UV_EOF && (c->writing || c->out.len)) {
             c->state = PT_CONN_CLOSING;
             c->close_after_write = true;
-            pt_conn_list_put(c->worker, c, PT_LIST_NONE);
+            c->since = (int64_t)uv_now(&c->worker->loop);
+            pt_conn_list_put(c->worker, c, PT_LIST_IDLE); /* bounded by the idle timeout */
             return;
         }
         pt_conn_close(c);
@@ -315,7 +316,10 @@ static void pt_conn_finish(pt_conn_t *c)
         return;
     }
     req->data = c;
-    pt_conn_list_put(c->worker, c, PT_LIST_NONE);
+    /* The shutdown waits for queued writes: a client that stops reading must
+     * not hold the connection forever, so the idle timeout still applies. */
+    c->since = (int64_t)uv_now(&c->worker->loop);
+    pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
 }
 
 /* Between requests, or inside one whose bytes are still arriving, with no
@@ -370,6 +374,7 @@ static void pt_conn_flush(pt_conn_t *c)
             b = uv_buf_init(c->wbuf.data, (unsigned)c->wbuf.len);
             c->wreq.data = c;
             c->writing = true;
+            c->queued_at_check = SIZE_MAX;
             if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, pt_on_write) != 0) {
                 c->writing = false;
                 pt_conn_close(c);
@@ -412,6 +417,9 @@ void pt_conn_request_done(pt_conn_t *c)
         c->state = PT_CONN_CLOSING;
         c->close_after_write = true;
         c->pending.len = 0;
+        /* Until its last bytes are written, the idle timeout guards it. */
+        c->since = (int64_t)uv_now(&c->worker->loop);
+        pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
     } else {
         c->state = PT_CONN_IDLE;
         c->since = (int64_t)uv_now(&c->worker->loop);
@@ -484,6 +492,20 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
 
 void pt_conn_expire(pt_conn_t *c)
 {
+    /* A response still being written is given more time as long as the
+     * client keeps taking bytes (like nginx's send_timeout): only a client
+     * that read nothing for a whole timeout is dropped. */
+    if (c->writing) {
+        size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+        if (queued < c->queued_at_check) {
+            c->queued_at_check = queued;
+            c->since = (int64_t)uv_now(&c->worker->loop);
+            pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+            return;
+        }
+        pt_conn_close(c);
+        return;
+    }
     if (c->state == PT_CONN_READING || c->state == PT_CONN_BODY) {
         pt_req_reset(&c->req);
         pt_resp_simple(c, 408, NULL, true);

@@ -93,6 +93,7 @@ struct pt_conn {
     pt_buf_t            wbuf;        /* bytes of the write in flight */
     uv_write_t          wreq;
     bool                writing;
+    size_t              queued_at_check; /* write queue size at the last timeout check */
     bool                reading;
     bool                close_after_write;
     bool                closed;

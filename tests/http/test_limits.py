@@ -417,3 +417,47 @@ def test_random_garbage_never_crashes(hello):
                 assert c.buf.startswith(b"HTTP/1.1 "), (bytes(data), c.buf[:100])
         assert hello.alive(), f"crashed on {bytes(data)!r}\n" + hello.logs()
     assert hello.get("/hello")[0] == 200
+
+
+def test_client_that_stops_reading_is_dropped_after_idle_timeout(start_server):
+    """A client that asks for a response larger than the kernel buffers can
+    hold and then reads nothing must not pin the connection: once the write
+    makes no progress for an idle timeout, the server drops it. Reading
+    afterwards yields what the kernels had buffered, then EOF, not the rest."""
+    s = start_server("pt_test_server", PT_IDLE_TIMEOUT_MS=500)
+    n = 16 * 1000 * 1000
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    c.sendall(f"GET /big/{n} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    time.sleep(3.0)  # > 2 idle timeouts without reading a byte
+    got = 0
+    try:
+        while True:
+            chunk = c.recv(1 << 20)
+            if not chunk:
+                break
+            got += len(chunk)
+    except ConnectionResetError:
+        pass
+    c.close()
+    assert got < n
+    assert s.get("/sleep/1")[0] == 200
+    assert s.stop() == 0
+
+
+def test_slow_but_steady_reader_gets_everything(start_server):
+    """Progress keeps a long write alive past the idle timeout."""
+    s = start_server("pt_test_server", PT_IDLE_TIMEOUT_MS=300)
+    n = 8 * 1000 * 1000
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    c.sendall(f"GET /big/{n} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    got, t0 = 0, time.monotonic()
+    while True:
+        chunk = c.recv(256 * 1024)
+        if not chunk:
+            break
+        got += len(chunk)
+        time.sleep(0.02)  # ~12 MB/s: the whole body takes longer than 300 ms
+    c.close()
+    assert time.monotonic() - t0 > 0.3
+    assert got > n
+    assert s.stop() == 0
