@@ -73,15 +73,16 @@ bool            pt_route_next(pt_route_iter_t *it, const char **method, const ch
 
 /* PT_ROUTE(method, path, fn, .expect = ...) declares `fn` and registers it;
  * the body that follows is the handler. */
+/* `req` is marked unused: many handlers never look at it. */
 #define PT_ROUTE(method_, path_, fn, ...)                                          \
-    static json_t *fn(pt_req_t *req);                                              \
+    static json_t *fn(pt_req_t *req __attribute__((unused)));                      \
     __attribute__((constructor)) static void PT__CAT(pt__register_, fn)(void)      \
     {                                                                              \
         pt_route_add(PT__CURRENT_TABLE(), &(const pt_route_def_t){                 \
             .method = (method_), .path = (path_), .handler = fn, .name = #fn,      \
             __VA_ARGS__ });                                                        \
     }                                                                              \
-    static json_t *fn(pt_req_t *req)
+    static json_t *fn(pt_req_t *req __attribute__((unused)))
 
 #define PT_GET(path, fn, ...)    PT_ROUTE("GET", path, fn, __VA_ARGS__)
 #define PT_POST(path, fn, ...)   PT_ROUTE("POST", path, fn, __VA_ARGS__)
