@@ -8,7 +8,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all setup build run test asan ucontext aarch64-check bench clean
+.PHONY: all setup build run test asan ucontext clang aarch64-check bench clean
 
 all: build
 
@@ -38,6 +38,13 @@ ucontext: setup
 	cmake --build build-ucontext -j $(JOBS)
 	cd build-ucontext && ctest --output-on-failure -j $(JOBS) -R '^unit\.'
 
+# The whole suite built with clang (the design pins gcc 12 and clang 14).
+clang: setup
+	@command -v clang >/dev/null || { echo "clang missing: apt-get install clang"; exit 1; }
+	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+	cmake --build build-clang -j $(JOBS)
+	cd build-clang && ctest --output-on-failure -j $(JOBS)
+
 # The aarch64 context switch, cross-compiled and run under qemu-user.
 aarch64-check:
 	@sh scripts/setup.sh cross
@@ -50,4 +57,4 @@ bench: build
 	sh bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_DIR) build-ucontext build-cross
+	rm -rf $(BUILD) $(ASAN_DIR) build-ucontext build-clang build-cross

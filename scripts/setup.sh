@@ -3,7 +3,7 @@
 # Run as root (or with sudo available). Prints what it installs and why.
 set -eu
 
-PKGS="cmake make gcc pkg-config curl \
+PKGS="cmake make gcc clang pkg-config curl \
 libuv1-dev node-llhttp libjansson-dev libpcre2-dev libcurl4-openssl-dev \
 libhiredis-dev redis-server libcmocka-dev json-schema-test-suite \
 python3 python3-pytest python3-jsonschema python3-aiohttp nginx-light wrk"
