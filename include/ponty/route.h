@@ -48,7 +48,9 @@ void              pt_route_table_free(pt_route_table_t *t);
 /* Every path of t is served under prefix ("/v1"). Returns t. */
 pt_route_table_t *pt_route_table_prefix(pt_route_table_t *t, const char *prefix);
 
-/* Adds a route; def is copied. Bad patterns are reported by pt_run at start-up. */
+/* Adds a route; def is copied. Bad patterns are reported by pt_run at
+ * start-up; the router is built then, so routes added to a table while
+ * pt_run serves are not served until the next pt_run. */
 void   pt_route_add(pt_route_table_t *t, const pt_route_def_t *def);
 size_t pt_route_count(const pt_route_table_t *t);
 
