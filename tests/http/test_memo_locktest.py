@@ -3,39 +3,33 @@ requests holding the lock 1, 3, 4, 2 and 5 s with a 5 s maxwait: the first
 three get it (at ~0, 1 and 4 s), the last two give up at ~5 s."""
 import json
 
-from memo_server import Server, simultaneous
+from memo_server import data_of, simultaneous, timed_get
 
 
-def test_five_requests_fifo_and_timeouts():
-    s = Server("locktest")
-    try:
-        secs = [1, 3, 4, 2, 5]
-        res = simultaneous([(lambda n=n: s.get("/locktest?secs=%d" % n)) for n in secs],
-                           stagger=0.05)
-        docs = [json.loads(body) for _, body, _ in res]
-        assert all(status == 200 for status, _, _ in res)
-        assert [d["data"] for d in docs] == [
-            {"success": True, "secs": 1},
-            {"success": True, "secs": 3},
-            {"success": True, "secs": 4},
-            {"success": False, "secs": 2},
-            {"success": False, "secs": 5},
-        ]
-        elapsed = [d["elapsed"] for d in docs]
-        assert 950 <= elapsed[0] < 1300
-        assert 3900 <= elapsed[1] < 4400    # waited 1 s, slept 3
-        assert 7900 <= elapsed[2] < 8500    # waited 4 s, slept 4
-        assert 4900 <= elapsed[3] < 5400    # timed out at ~5 s
-        assert 4900 <= elapsed[4] < 5400
-    finally:
-        s.stop()
+def test_five_requests_fifo_and_timeouts(start_server):
+    s = start_server("locktest")
+    secs = [1, 3, 4, 2, 5]
+    res = simultaneous([(lambda n=n: timed_get(s, "/locktest?secs=%d" % n)) for n in secs],
+                       stagger=0.05)
+    docs = [json.loads(body) for _, body, _ in res]
+    assert all(status == 200 for status, _, _ in res)
+    assert [d["data"] for d in docs] == [
+        {"success": True, "secs": 1},
+        {"success": True, "secs": 3},
+        {"success": True, "secs": 4},
+        {"success": False, "secs": 2},
+        {"success": False, "secs": 5},
+    ]
+    elapsed = [d["elapsed"] for d in docs]
+    assert 950 <= elapsed[0] < 1300
+    assert 3900 <= elapsed[1] < 4400    # waited 1 s, slept 3
+    assert 7900 <= elapsed[2] < 8500    # waited 4 s, slept 4
+    assert 4900 <= elapsed[3] < 5400    # timed out at ~5 s
+    assert 4900 <= elapsed[4] < 5400
 
 
-def test_random_secs_in_range():
-    s = Server("locktest")
-    try:
-        d = s.get_json("/locktest")
-        assert d["success"] is True
-        assert 1 <= d["secs"] <= 6
-    finally:
-        s.stop()
+def test_random_secs_in_range(start_server):
+    s = start_server("locktest")
+    d = data_of(s, "/locktest")
+    assert d["success"] is True
+    assert 1 <= d["secs"] <= 6

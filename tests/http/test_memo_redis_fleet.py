@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from memo_server import Redis, Server, simultaneous
+from memo_server import Redis, data_of, simultaneous, timed_get
 
 if not (shutil.which("redis-server") or os.path.exists("/usr/bin/redis-server")):
     pytest.skip("redis-server is not installed", allow_module_level=True)
@@ -20,46 +20,35 @@ def redis():
 
 
 def total_loads(servers):
-    return sum(s.get_json("/cachetest/loads")["loads"] for s in servers)
+    return sum(data_of(s, "/cachetest/loads")["loads"] for s in servers)
 
 
-def test_two_processes_one_load(redis):
-    servers = [Server("cachetest", PONTY_REDIS_URL=redis.url, CACHE_MAXWAIT_MS=3000) for _ in range(2)]
-    try:
-        calls = [(lambda s=s: s.get("/cachetest")) for s in servers for _ in range(5)]
-        for status, body, _ in simultaneous(calls):
-            assert status == 200, body
-            assert json.loads(body)["data"] == {"key": "value"}
-        assert total_loads(servers) == 1
-        # later requests are hits in either process
-        for s in servers:
-            status, body, took = s.get("/cachetest")
-            assert status == 200 and json.loads(body)["elapsed"] < 100
-        assert total_loads(servers) == 1
-    finally:
-        for s in servers:
-            s.stop()
+def test_two_processes_one_load(redis, start_server):
+    servers = [start_server("cachetest", PONTY_REDIS_URL=redis.url, CACHE_MAXWAIT_MS=3000) for _ in range(2)]
+    calls = [(lambda s=s: timed_get(s, "/cachetest")) for s in servers for _ in range(5)]
+    for status, body, _ in simultaneous(calls):
+        assert status == 200, body
+        assert json.loads(body)["data"] == {"key": "value"}
+    assert total_loads(servers) == 1
+    # later requests are hits in either process
+    for s in servers:
+        status, body, took = timed_get(s, "/cachetest")
+        assert status == 200 and json.loads(body)["elapsed"] < 100
+    assert total_loads(servers) == 1
 
 
-def test_two_processes_mandatory_lock(redis):
-    servers = [Server("cachetest", PONTY_REDIS_URL=redis.url) for _ in range(2)]
-    try:
-        calls = [(lambda s=s: s.get("/cachetest")) for s in servers for _ in range(5)]
-        res = simultaneous(calls)
-        statuses = sorted(r[0] for r in res)
-        assert statuses == [200] + [409] * 9
-        assert total_loads(servers) == 1
-    finally:
-        for s in servers:
-            s.stop()
+def test_two_processes_mandatory_lock(redis, start_server):
+    servers = [start_server("cachetest", PONTY_REDIS_URL=redis.url) for _ in range(2)]
+    calls = [(lambda s=s: timed_get(s, "/cachetest")) for s in servers for _ in range(5)]
+    res = simultaneous(calls)
+    statuses = sorted(r[0] for r in res)
+    assert statuses == [200] + [409] * 9
+    assert total_loads(servers) == 1
 
 
-def test_redis_down_is_an_error_not_a_hang(redis):
-    s = Server("cachetest", PONTY_REDIS_URL=redis.url, CACHE_MAXWAIT_MS=2000)
-    try:
-        redis.stop()
-        status, body, took = s.get("/cachetest")
-        assert status == 500
-        assert took < 6
-    finally:
-        s.stop()
+def test_redis_down_is_an_error_not_a_hang(redis, start_server):
+    s = start_server("cachetest", PONTY_REDIS_URL=redis.url, CACHE_MAXWAIT_MS=2000)
+    redis.stop()
+    status, body, took = timed_get(s, "/cachetest")
+    assert status == 500
+    assert took < 6
