@@ -393,10 +393,9 @@ def connection_refused(port):
         s.close()
 
 
-@pytest.fixture
-def start_server():
-    """Factory: start_server(name, workers=2, **env) → Server. Every server is
-    stopped with SIGTERM at teardown and must exit 0."""
+def _server_factory():
+    """Yields start(name, workers=2, **env) → Server; at the end stops every
+    server it started with SIGTERM and fails unless each exited 0."""
     servers = []
 
     def start(name, workers=2, **env):
@@ -416,30 +415,18 @@ def start_server():
             s.close_files()
     if errors:
         pytest.fail("\n\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def start_server():
+    """Factory for servers that live for one test."""
+    yield from _server_factory()
 
 
 @pytest.fixture(scope="module")
 def module_server_factory():
     """Like start_server, but the servers live for the whole test module."""
-    servers = []
-
-    def start(name, workers=2, **env):
-        s = Server(name, env=env, workers=workers)
-        servers.append(s)
-        return s
-
-    yield start
-    errors = []
-    for s in servers:
-        try:
-            s.stop()
-        except AssertionError as e:
-            errors.append(str(e))
-        finally:
-            s.kill()
-            s.close_files()
-    if errors:
-        pytest.fail("\n\n".join(errors), pytrace=False)
+    yield from _server_factory()
 
 
 @pytest.fixture(scope="module")
