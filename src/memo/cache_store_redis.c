@@ -18,36 +18,13 @@ typedef struct redis_cache_store {
     size_t           plen;
 } redis_cache_store_t;
 
-/* prefix+key in buf (or on the heap when long). */
-static char *full_key(redis_cache_store_t *s, const char *key, size_t len, char *buf, size_t cap,
-                      size_t *out_len)
-{
-    size_t n = s->plen + len;
-    char *k = n < cap ? buf : malloc(n + 1);
-    if (!k)
-        return NULL;
-    memcpy(k, s->prefix, s->plen);
-    memcpy(k + s->plen, key, len);
-    k[n] = 0;
-    *out_len = n;
-    return k;
-}
-
 static int rs_get(pt_cache_store_t *b, const char *key, size_t len, pt_cache_item_t *out)
 {
     redis_cache_store_t *s = (redis_cache_store_t *)b;
-    char buf[256];
-    size_t kl;
-    char *k = full_key(s, key, len, buf, sizeof buf, &kl);
-    if (!k)
-        return -1;
-    const char *argv[] = { "GET", k };
-    size_t lens[] = { 3, kl };
+    const char *argv[] = { "GET", NULL };
+    size_t lens[] = { 3, 0 };
     pt_redis_reply_t rep;
-    int rc = pt_redis_command(s->redis, &rep, 2, argv, lens);
-    if (k != buf)
-        free(k);
-    if (rc != 0)
+    if (pt_redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
         return -1;
     if (rep.type != REDIS_REPLY_STRING) {
         pt_redis_reply_free(&rep);
@@ -90,19 +67,15 @@ static int rs_set(pt_cache_store_t *b, const char *key, size_t len, const pt_cac
     json_decref(doc);
     if (!text)
         return -1;
-    char buf[256];
-    size_t kl;
-    char *k = full_key(s, key, len, buf, sizeof buf, &kl);
     char ttls[32];
     snprintf(ttls, sizeof ttls, "%lld", (long long)ttl);
-    const char *argv[] = { "SET", k, text, "PX", ttls };
-    size_t lens[] = { 3, kl, strlen(text), 2, strlen(ttls) };
+    const char *argv[] = { "SET", NULL, text, "PX", ttls };
+    size_t lens[] = { 3, 0, strlen(text), 2, strlen(ttls) };
     pt_redis_reply_t rep;
-    int rc = k ? pt_redis_command(s->redis, &rep, ttl ? 5 : 3, argv, lens) : -1;
+    int rc = pt_redis_command_key(s->redis, &rep, ttl ? 5 : 3, argv, lens, 1, s->prefix, s->plen,
+                                  key, len);
     if (rc == 0)
         pt_redis_reply_free(&rep);
-    if (k && k != buf)
-        free(k);
     free(text);
     return rc;
 }
@@ -110,22 +83,12 @@ static int rs_set(pt_cache_store_t *b, const char *key, size_t len, const pt_cac
 static int rs_remove(pt_cache_store_t *b, const char *key, size_t len)
 {
     redis_cache_store_t *s = (redis_cache_store_t *)b;
-    char buf[256];
-    size_t kl;
-    char *k = full_key(s, key, len, buf, sizeof buf, &kl);
-    if (!k)
-        return -1;
-    const char *argv[] = { "DEL", k };
-    size_t lens[] = { 3, kl };
+    const char *argv[] = { "DEL", NULL };
+    size_t lens[] = { 3, 0 };
     pt_redis_reply_t rep;
-    int rc = pt_redis_command(s->redis, &rep, 2, argv, lens);
-    if (k != buf)
-        free(k);
-    if (rc != 0)
+    if (pt_redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
         return -1;
-    rc = rep.integer > 0;
-    pt_redis_reply_free(&rep);
-    return rc;
+    return pt_redis_reply_positive(&rep);
 }
 
 /* Clearing deletes prefix*: KEYS inside a script, which blocks Redis for the

@@ -17,35 +17,17 @@ typedef struct redis_lock_store {
     size_t          plen;
 } redis_lock_store_t;
 
-static char *full_key(redis_lock_store_t *s, const char *key, size_t len, size_t *out_len)
-{
-    char *k = malloc(s->plen + len + 1);
-    if (!k)
-        return NULL;
-    memcpy(k, s->prefix, s->plen);
-    memcpy(k + s->plen, key, len);
-    k[s->plen + len] = 0;
-    *out_len = s->plen + len;
-    return k;
-}
-
 static int rl_add(pt_lock_store_t *b, const char *key, size_t len, const char *token, int64_t lease)
 {
     redis_lock_store_t *s = (redis_lock_store_t *)b;
-    size_t kl;
-    char *k = full_key(s, key, len, &kl);
-    if (!k)
-        return -1;
     char ms[32];
     snprintf(ms, sizeof ms, "%lld", (long long)(lease > 0 ? lease : 60000));
-    const char *argv[] = { "SET", k, token, "NX", "PX", ms };
-    size_t lens[] = { 3, kl, strlen(token), 2, 2, strlen(ms) };
+    const char *argv[] = { "SET", NULL, token, "NX", "PX", ms };
+    size_t lens[] = { 3, 0, strlen(token), 2, 2, strlen(ms) };
     pt_redis_reply_t rep;
-    int rc = pt_redis_command(s->redis, &rep, 6, argv, lens);
-    free(k);
-    if (rc != 0)
+    if (pt_redis_command_key(s->redis, &rep, 6, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
         return -1;
-    rc = rep.type == REDIS_REPLY_STATUS; /* "OK"; nil when held */
+    int rc = rep.type == REDIS_REPLY_STATUS; /* "OK"; nil when held */
     pt_redis_reply_free(&rep);
     return rc;
 }
@@ -53,20 +35,12 @@ static int rl_add(pt_lock_store_t *b, const char *key, size_t len, const char *t
 static int rl_exists(pt_lock_store_t *b, const char *key, size_t len)
 {
     redis_lock_store_t *s = (redis_lock_store_t *)b;
-    size_t kl;
-    char *k = full_key(s, key, len, &kl);
-    if (!k)
-        return -1;
-    const char *argv[] = { "EXISTS", k };
-    size_t lens[] = { 6, kl };
+    const char *argv[] = { "EXISTS", NULL };
+    size_t lens[] = { 6, 0 };
     pt_redis_reply_t rep;
-    int rc = pt_redis_command(s->redis, &rep, 2, argv, lens);
-    free(k);
-    if (rc != 0)
+    if (pt_redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
         return -1;
-    rc = rep.integer > 0;
-    pt_redis_reply_free(&rep);
-    return rc;
+    return pt_redis_reply_positive(&rep);
 }
 
 static int rl_remove(pt_lock_store_t *b, const char *key, size_t len, const char *token)
@@ -75,20 +49,12 @@ static int rl_remove(pt_lock_store_t *b, const char *key, size_t len, const char
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
         "else return 0 end";
     redis_lock_store_t *s = (redis_lock_store_t *)b;
-    size_t kl;
-    char *k = full_key(s, key, len, &kl);
-    if (!k)
-        return -1;
-    const char *argv[] = { "EVAL", script, "1", k, token };
-    size_t lens[] = { 4, sizeof script - 1, 1, kl, strlen(token) };
+    const char *argv[] = { "EVAL", script, "1", NULL, token };
+    size_t lens[] = { 4, sizeof script - 1, 1, 0, strlen(token) };
     pt_redis_reply_t rep;
-    int rc = pt_redis_command(s->redis, &rep, 5, argv, lens);
-    free(k);
-    if (rc != 0)
+    if (pt_redis_command_key(s->redis, &rep, 5, argv, lens, 3, s->prefix, s->plen, key, len) != 0)
         return -1;
-    rc = rep.integer > 0;
-    pt_redis_reply_free(&rep);
-    return rc;
+    return pt_redis_reply_positive(&rep);
 }
 
 static void rl_free(pt_lock_store_t *b)

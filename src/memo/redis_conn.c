@@ -105,6 +105,33 @@ void pt_redis_reply_free(pt_redis_reply_t *rep)
     memset(rep, 0, sizeof *rep);
 }
 
+int pt_redis_command_key(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+                         size_t *lens, int ki, const char *prefix, size_t plen,
+                         const char *key, size_t len)
+{
+    char buf[256];
+    size_t n = plen + len;
+    char *k = n < sizeof buf ? buf : malloc(n + 1);
+    if (!k)
+        return -1;
+    memcpy(k, prefix, plen);
+    memcpy(k + plen, key, len);
+    k[n] = '\0';
+    argv[ki] = k;
+    lens[ki] = n;
+    int rc = pt_redis_command(r, out, argc, argv, lens);
+    if (k != buf)
+        free(k);
+    return rc;
+}
+
+int pt_redis_reply_positive(pt_redis_reply_t *rep)
+{
+    int yes = rep->type == REDIS_REPLY_INTEGER && rep->integer > 0;
+    pt_redis_reply_free(rep);
+    return yes;
+}
+
 static void copy_reply(const redisReply *x, pt_redis_reply_t *out)
 {
     memset(out, 0, sizeof *out);

@@ -34,6 +34,15 @@ int  pt_redis_command(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char
                       const size_t *lens);
 void pt_redis_reply_free(pt_redis_reply_t *rep);
 
+/* The stores' form: argv[ki] is replaced by prefix+key (key need not be
+ * NUL-terminated) for the duration of the command. Same return. */
+int  pt_redis_command_key(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+                          size_t *lens, int ki, const char *prefix, size_t plen,
+                          const char *key, size_t len);
+/* 1 when rep is an integer above 0 (DEL, EXISTS, the release script), else
+ * 0; frees rep. */
+int  pt_redis_reply_positive(pt_redis_reply_t *rep);
+
 /* Closes the calling thread's connections (pending commands fail). ponty's
  * workers do this at thread exit; a thread running its own libuv loop calls
  * it before closing the loop. */
