@@ -22,7 +22,6 @@ struct pt_sched {
     pt_coro_t       *ready_head, *ready_tail;
     pt_timer_slot_t *timers_free;
     unsigned         live;
-    unsigned         ntimers;
 };
 
 static __thread pt_sched_t *pt_sched_current;
@@ -193,7 +192,6 @@ uv_timer_t *pt_sched_timer_get(pt_sched_t *s)
         abort();
     }
     uv_timer_init(s->loop, &t->timer);
-    s->ntimers++;
     return &t->timer;
 }
 

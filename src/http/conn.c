@@ -394,8 +394,6 @@ static void pt_conn_flush(pt_conn_t *c)
 
 /* Called when a request's response has been decided: queue it, reset for the
  * next request, and go on with whatever input waits. */
-void pt_conn_request_done(pt_conn_t *c);
-
 void pt_conn_request_done(pt_conn_t *c)
 {
     pt_req_t *r = &c->req;

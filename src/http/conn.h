@@ -104,6 +104,8 @@ struct pt_conn {
 };
 
 void pt_conn_accept(pt_worker_t *w, uv_stream_t *server);
+/* A request's answer is decided: queue it and go on with the connection. */
+void pt_conn_request_done(pt_conn_t *c);
 /* Timeout sweep and shutdown helpers. */
 void pt_conn_expire(pt_conn_t *c);
 void pt_conn_close(pt_conn_t *c);

@@ -31,11 +31,8 @@ _Noreturn void pt_raise_status_opts(int status, const pt_raise_opts_t *o)
                 o->text ? ", " : "", o->text ? o->text : "");
         abort();
     }
-    if (status < 200 || status > 999) {
-        fprintf(stderr, "ponty: %s %s: raised invalid status %d; answering 500\n",
-                r->method, r->path, status);
-        status = 500;
-    }
+    /* An invalid status (1xx, > 999) is turned into 500 by the response
+     * writer, for pt_reply as for raises. */
     if (o->text && o->body) {
         fprintf(stderr, "ponty: %s %s (%s): pt_raise with both .text and .body; answering 500\n",
                 r->method, r->path, r->route ? r->route->name : "?");

@@ -13,7 +13,6 @@
 #include "http/worker.h"
 #include "request/fields_rt.h"
 
-void pt_conn_request_done(pt_conn_t *c);
 static void pt_req_done(pt_task_t *t);
 
 void pt_req_init(pt_req_t *r, pt_conn_t *c)

@@ -127,7 +127,6 @@ static void pt_print_routes(void)
         printf("%s\t%s\n", pt_rts[i].def->method, pt_rts[i].path);
 }
 
-static uv_loop_t *pt_main_loop;
 static pt_worker_t *pt_workers;
 static unsigned pt_nworkers;
 
@@ -195,7 +194,6 @@ int pt_run_opts(const pt_run_opts_t *o)
 
     uv_loop_t loop;
     uv_loop_init(&loop);
-    pt_main_loop = &loop;
     uv_signal_t sigint, sigterm;
     uv_signal_init(&loop, &sigint);
     uv_signal_init(&loop, &sigterm);
