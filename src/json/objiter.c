@@ -98,7 +98,7 @@ static void probe(void)
     json_t *small = json_pack("{s:i,s:i}", "k1", 1, "k2", 2), *empty = json_object();
     bool good = small && empty && head_ok(small, &L, json_object_iter(small)) && head_ok(empty, &L, NULL);
     if (good) {
-        void *it = json_object_iter(small), *second = json_object_iter_next(small, it), *end;
+        void *first = json_object_iter(small), *second = json_object_iter_next(small, first), *end;
         memcpy(&end, (char *)second + L.next, sizeof end);
         good = end == (char *)small + L.head;
     }

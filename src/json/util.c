@@ -232,14 +232,14 @@ void sb_pystr(sbuf_t *b, const char *s, size_t n)
         return;
     }
     bool has_sq = false, has_dq = false;
-    for (size_t i = 0; i < n; i++) {
-        has_sq |= s[i] == '\'';
-        has_dq |= s[i] == '"';
+    for (size_t k = 0; k < n; k++) {
+        has_sq |= s[k] == '\'';
+        has_dq |= s[k] == '"';
     }
     char q = (has_sq && !has_dq) ? '"' : '\'';
     sb_putn(b, &q, 1);
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         const char *esc = NULL;
         char tmp[8];
