@@ -36,6 +36,10 @@ typedef struct pt_limits {
     unsigned max_headers;          /* 100 header lines → 431 */
     size_t   max_body;             /* 1 MiB → 413 */
     unsigned max_connections;      /* 10000 open connections per worker; beyond, 503 and close */
+    size_t   max_output_backlog;   /* 1 MiB of responses waiting for a client that does not read
+                                      them: its pipelined requests are not parsed (and the socket
+                                      not read) until the backlog drains; a client that takes no
+                                      bytes for idle_timeout_ms is dropped */
     unsigned max_json_depth;       /* 64 levels of [ and { in a JSON body → 400 (keeps parsing and
                                       validation well inside a coroutine stack) */
     unsigned header_timeout_ms;    /* 10 s from a request's first byte to its last header → 408 */

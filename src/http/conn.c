@@ -9,9 +9,8 @@
 
 #include "http/worker.h"
 
-#define PT_OUT_HIGH_WATER (1u << 20) /* stop reading while this much output waits */
-
 static void pt_conn_flush(pt_conn_t *c);
+static void pt_conn_resume_pending(pt_conn_t *c);
 static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len);
 static void pt_conn_read_start(pt_conn_t *c);
 static void pt_conn_read_stop(pt_conn_t *c);
@@ -322,13 +321,29 @@ static void pt_conn_finish(pt_conn_t *c)
     pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
 }
 
+/* Every byte of response this connection holds for its client: what waits
+ * behind the write in flight and the write itself. */
+static size_t pt_conn_backlog(const pt_conn_t *c)
+{
+    return c->out.len + (c->writing ? c->wbuf.len : 0);
+}
+
+/* Over the limit, the client is not reading what it asked for: parsing its
+ * pipelined requests would only grow the backlog, so input waits until it
+ * drains. Without this, a client that sends and never reads grows the
+ * server without bound. */
+static bool pt_conn_backlogged(const pt_conn_t *c)
+{
+    return pt_conn_backlog(c) > c->worker->limits->max_output_backlog;
+}
+
 /* Between requests, or inside one whose bytes are still arriving, with no
  * unparsed input waiting and no output backlog: time to read. */
 static bool pt_conn_wants_input(const pt_conn_t *c)
 {
     return !c->closed && !c->pending.len &&
            (c->state == PT_CONN_IDLE || c->state == PT_CONN_READING || c->state == PT_CONN_BODY) &&
-           !(c->writing && c->wbuf.len > PT_OUT_HIGH_WATER);
+           !pt_conn_backlogged(c);
 }
 
 static void pt_on_write(uv_write_t *req, int status)
@@ -344,6 +359,11 @@ static void pt_on_write(uv_write_t *req, int status)
         return;
     }
     pt_conn_flush(c);
+    /* Pipelined requests held back while the client was behind. */
+    if (c->state == PT_CONN_IDLE && c->pending.len && !pt_conn_backlogged(c)) {
+        pt_conn_resume_pending(c);
+        return;
+    }
     if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
@@ -380,7 +400,7 @@ static void pt_conn_flush(pt_conn_t *c)
                 pt_conn_close(c);
                 return;
             }
-            if (c->wbuf.len > PT_OUT_HIGH_WATER)
+            if (pt_conn_backlogged(c))
                 pt_conn_read_stop(c);
             return;
         }
@@ -426,16 +446,25 @@ void pt_conn_request_done(pt_conn_t *c)
     if (c->in_feed)
         return; /* pt_conn_feed goes on with the rest of its input */
     if (keep && c->pending.len) {
-        pt_buf_t in = c->pending;
-        c->pending = (pt_buf_t){ 0 };
-        pt_conn_feed(c, in.data, in.len);
-        if (!c->pending.data)
-            c->pending = in, c->pending.len = 0; /* keep the memory for reuse */
-        else
-            pt_buf_free(&in);
-    } else {
-        pt_conn_flush(c);
+        pt_conn_resume_pending(c);
+        return;
     }
+    pt_conn_flush(c);
+    if (pt_conn_wants_input(c))
+        pt_conn_read_start(c);
+}
+
+/* Parses the input held in `pending` (behind a suspended handler or a
+ * backlogged client), then reads again if nothing holds it back. */
+static void pt_conn_resume_pending(pt_conn_t *c)
+{
+    pt_buf_t in = c->pending;
+    c->pending = (pt_buf_t){ 0 };
+    pt_conn_feed(c, in.data, in.len);
+    if (!c->pending.data)
+        c->pending = in, c->pending.len = 0; /* keep the memory for reuse */
+    else
+        pt_buf_free(&in);
     if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
@@ -473,6 +502,16 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
                 pt_conn_read_stop(c);
                 break;
             }
+            if (p < end && c->state == PT_CONN_IDLE && pt_conn_backlogged(c)) {
+                /* Try to hand the backlog to the kernel; if the client is
+                 * still behind, the rest of its pipeline waits for it. */
+                pt_conn_flush(c);
+                if (pt_conn_backlogged(c)) {
+                    pt_buf_append(&c->pending, p, (size_t)(end - p));
+                    pt_conn_read_stop(c);
+                    break;
+                }
+            }
             continue;
         }
         int status = c->parse_error ? c->parse_error : 400;
@@ -484,7 +523,7 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
     }
     c->in_feed = false;
     pt_conn_flush(c);
-    if (c->writing && c->wbuf.len > PT_OUT_HIGH_WATER)
+    if (pt_conn_backlogged(c))
         pt_conn_read_stop(c);
 }
 

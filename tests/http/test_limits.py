@@ -461,3 +461,71 @@ def test_slow_but_steady_reader_gets_everything(start_server):
     assert time.monotonic() - t0 > 0.3
     assert got > n
     assert s.stop() == 0
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def pipeline_without_reading(port, request, seconds):
+    """Sends `request` over and over on one connection for `seconds`, never
+    reading. Returns the bytes the server accepted."""
+    c = socket.create_connection((HOST, port), timeout=5)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.setblocking(False)
+    batch = request * 512
+    sent, deadline = 0, time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            try:
+                sent += c.send(batch)
+            except BlockingIOError:
+                time.sleep(0.01)
+            except (ConnectionResetError, BrokenPipeError):
+                break
+    finally:
+        c.close()
+    return sent
+
+
+@pytest.mark.parametrize("path", ["/", "/whoami"])
+def test_client_that_never_reads_does_not_grow_the_server(start_server, path):
+    """Pipelined requests from a client that reads nothing stop being parsed
+    once max_output_backlog waits for it: the server's memory stays bounded
+    and the client's sends stall instead of queueing answers without end."""
+    s = start_server("pt_test_server", workers=1, PT_MAX_OUTPUT_BACKLOG=64 * 1024)
+    before = rss_kib(s.proc.pid)
+    sent = pipeline_without_reading(s.port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), 3.0)
+    grown = rss_kib(s.proc.pid) - before
+    # Unbounded, this is hundreds of MB; bounded, the kernel buffers and
+    # the backlog hold the client back after a few MB of requests.
+    assert sent < 64 * 1024 * 1024, sent
+    assert grown < 32 * 1024, f"server grew by {grown} KiB after {sent} bytes of requests"
+    assert s.get("/whoami")[0] == 200
+    assert s.stop() == 0
+
+
+def test_backlogged_pipeline_is_answered_in_full_once_read(start_server):
+    """Holding back a pipeline loses nothing: a client that sends many
+    requests, then reads, gets every answer in order."""
+    s = start_server("pt_test_server", workers=1, PT_MAX_OUTPUT_BACKLOG=16 * 1024)
+    n = 3000
+    c = socket.create_connection((HOST, s.port), timeout=10)
+    reqs = b"".join(f"GET /request/{i} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for i in range(n))
+    import threading
+    t = threading.Thread(target=c.sendall, args=(reqs,))
+    t.start()
+    time.sleep(0.5)  # let the backlog build up before reading
+    buf = b""
+    while buf.count(b"HTTP/1.1 200") < n:
+        chunk = c.recv(1 << 16)
+        assert chunk, f"closed after {buf.count(b'HTTP/1.1 200')} answers"
+        buf += chunk
+    t.join()
+    c.close()
+    assert buf.count(b"HTTP/1.1 200") == n
+    assert s.stop() == 0

@@ -227,6 +227,7 @@ int main(void)
                       .max_header_bytes = (size_t)env_u("PT_MAX_HEADER_BYTES"),
                       .max_headers = env_u("PT_MAX_HEADERS"),
                       .max_connections = env_u("PT_MAX_CONNS"),
+                      .max_output_backlog = (size_t)env_u("PT_MAX_OUTPUT_BACKLOG"),
                       .header_timeout_ms = env_u("PT_HEADER_TIMEOUT_MS"),
                       .idle_timeout_ms = env_u("PT_IDLE_TIMEOUT_MS"),
                       .shutdown_timeout_ms = env_u("PT_SHUTDOWN_TIMEOUT_MS"),
