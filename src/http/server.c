@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/listen.h"
 #include "http/worker.h"
 #include "route/router.h"
 #include "route/table.h"
@@ -40,42 +41,6 @@ static void pt_limits_defaults(pt_limits_t *l)
     if (!l->header_timeout_ms) l->header_timeout_ms = 10000;
     if (!l->idle_timeout_ms) l->idle_timeout_ms = 60000;
     if (!l->shutdown_timeout_ms) l->shutdown_timeout_ms = 10000;
-}
-
-static int pt_listen_socket(const char *host, int port, int backlog)
-{
-    struct sockaddr_in6 a6;
-    struct sockaddr_in a4;
-    struct sockaddr *sa;
-    socklen_t len;
-    int family;
-    memset(&a4, 0, sizeof a4);
-    memset(&a6, 0, sizeof a6);
-    if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
-        a4.sin_family = AF_INET;
-        a4.sin_port = htons((uint16_t)port);
-        sa = (struct sockaddr *)&a4, len = sizeof a4, family = AF_INET;
-    } else if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
-        a6.sin6_family = AF_INET6;
-        a6.sin6_port = htons((uint16_t)port);
-        sa = (struct sockaddr *)&a6, len = sizeof a6, family = AF_INET6;
-    } else {
-        errno = EINVAL;
-        return -1;
-    }
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (bind(fd, sa, len) != 0 || listen(fd, backlog) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
 }
 
 static void pt_teardown(const pt_provider_t *p, size_t n)
@@ -172,9 +137,12 @@ int pt_run_opts(const pt_run_opts_t *o)
         return 1;
     }
 
-    int fd0 = pt_listen_socket(host, o->port, o->backlog > 0 ? o->backlog : 1024);
-    if (fd0 < 0) {
-        fprintf(stderr, "ponty: cannot listen on %s:%d: %s\n", host, o->port, strerror(errno));
+    int backlog = o->backlog > 0 ? o->backlog : 1024;
+    int *fds = calloc(nworkers, sizeof *fds);
+    char lerr[256];
+    if (!fds || pt__listen_group(host, o->port, backlog, nworkers, fds, lerr, sizeof lerr) != 0) {
+        fprintf(stderr, "ponty: cannot start: %s\n", fds ? lerr : "out of memory");
+        free(fds);
         pt_router_free(router);
         pt_free_rts();
         return 1;
@@ -185,7 +153,9 @@ int pt_run_opts(const pt_run_opts_t *o)
         if (p->startup && p->startup(p->arg) != 0) {
             fprintf(stderr, "ponty: provider '%s' failed to start\n", p->name ? p->name : "?");
             pt_teardown(o->providers, nprov);
-            close(fd0);
+            for (unsigned i = 0; i < nworkers; i++)
+                close(fds[i]);
+            free(fds);
             pt_router_free(router);
             pt_free_rts();
             return 1;
@@ -212,15 +182,20 @@ int pt_run_opts(const pt_run_opts_t *o)
         w->router = router;
         w->limits = &limits;
         w->stack_size = o->stack_size;
-        w->backlog = o->backlog > 0 ? o->backlog : 1024;
-        w->listen_fd = i == 0 ? fd0 : pt_listen_socket(host, o->port, w->backlog);
-        if (w->listen_fd < 0 || pt_worker_start(w) != 0) {
+        w->backlog = backlog;
+        w->listen_fd = fds[i];
+        fds[i] = -1; /* the worker owns it now */
+        if (pt_worker_start(w) != 0) {
             fprintf(stderr, "ponty: cannot start worker %u: %s\n", i, strerror(errno));
             rc = 1;
             break;
         }
         pt_nworkers++;
     }
+    for (unsigned i = 0; i < nworkers; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
 
     if (rc == 0 && !o->quiet) {
         printf("serving:\n");
