@@ -342,17 +342,27 @@ pt_memo_err_t pt_invalidate_begin(const char *cache_name, const json_t *args, co
 pt_memo_err_t pt_cache_invalidate(pt_cache_t *c, const json_t *args, const json_t *kwargs);
 pt_memo_err_t pt_cache_invalidate_key(pt_cache_t *c, const char *key);
 
-/* The block runs with the key held; `break` leaves it early (the lock is
- * released either way, but not by pt_raise: call end in a pt_req_defer if
- * the block may raise). rc_var receives begin's result; the block does not
- * run unless it is PT_MEMO_OK.
+/* The block runs with the key held; rc_var receives begin's result and the
+ * block does not run unless it is PT_MEMO_OK. Every way out of the block
+ * ends the invalidation: its end, `break`, `continue`, `return`, a `goto`
+ * out of it (the guard is a cleanup-attributed variable), and, inside a
+ * request, pt_raise (a request cleanup holds a copy). args and kwargs are
+ * borrowed: the caller still owns them.
+ *     json_t *args = json_pack("[i]", id);
  *     pt_memo_err_t rc;
- *     PT_INVALIDATE(rc, "users", json_pack("[i]", id), NULL) { update_user(id); } */
-#define PT_INVALIDATE(rc_var, name, args, kwargs)                                         \
-    for (pt_cache_invalidation_t pt__inv, *pt__once = &pt__inv;                           \
-         pt__once && ((rc_var) = pt_invalidate_begin((name), (args), (kwargs), &pt__inv), \
-                      (rc_var) == PT_MEMO_OK || (pt__once = NULL, 0));                    \
-         pt_cache_invalidate_end(&pt__inv), pt__once = NULL)
+ *     PT_INVALIDATE(rc, "users", args, NULL) { update_user(id); }
+ *     json_decref(args); */
+#define PT_INVALIDATE(rc_var, name, args, kwargs) PT__INVALIDATE(rc_var, name, args, kwargs, __COUNTER__)
+#define PT__INVALIDATE(rc_var, name, args, kwargs, n) \
+    PT__INVALIDATE_(rc_var, name, args, kwargs, PT__CAT(pt__inv_, n), PT__CAT(pt__inv_once_, n))
+#define PT__INVALIDATE_(rc_var, name, args, kwargs, g, once)                                   \
+    for (pt_cache_invalidation_t g __attribute__((cleanup(pt_cache_invalidate_end))) = { 0 }, \
+                                 *once = &g;                                                   \
+         once && ((rc_var) = pt_invalidate_begin((name), (args), (kwargs), &g),                \
+                  (rc_var) == PT_MEMO_OK);                                                     \
+         once = NULL)
+#define PT__CAT2(a, b) a##b           /* as in ponty/route.h (identical redefinition) */
+#define PT__CAT(a, b) PT__CAT2(a, b)
 
 /* ---- cleanups ------------------------------------------------------------ */
 
@@ -406,11 +416,14 @@ typedef struct pt_lock_guard {
     char       token[40];
     bool       held;
     bool       store_held;
+    struct pt_lock_guard *armed; /* the request cleanup's copy, if any */
 } pt_lock_guard_t;
 
 /* Takes the lock on key, waiting up to maxwait (FIFO among this process's
  * waiters, woken by the releaser; a store is polled every pulse).
- * OK, PT_MEMO_LOCKED on timeout, PT_MEMO_STORE_ERROR. */
+ * OK, PT_MEMO_LOCKED on timeout, PT_MEMO_STORE_ERROR. Inside a request the
+ * lock is also released when the request ends (after a pt_raise too): a
+ * guard taken in a request must not outlive it. */
 pt_memo_err_t pt_lock_acquire(pt_lock_t *l, const char *key, pt_lock_guard_t *g);
 /* Same with this call's own maxwait. */
 pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait_ms,
@@ -425,11 +438,20 @@ pt_lock_guard_t *pt_lock_hold(pt_lock_t *l, const char *key);
 bool          pt_lock_is_held(pt_lock_t *l, const char *key);
 const pt_error_kind_t *pt_lock_timeout_error(const pt_lock_t *l);
 
-#define PT_WITH_LOCK(rc_var, lock, key)                                                     \
-    for (pt_lock_guard_t pt__g, *pt__once = &pt__g;                                         \
-         pt__once && ((rc_var) = pt_lock_acquire((lock), (key), &pt__g),                    \
-                      (rc_var) == PT_MEMO_OK || (pt__once = NULL, 0));                      \
-         pt_lock_release(&pt__g), pt__once = NULL)
+/* The block runs holding key; rc_var receives the acquire's result and the
+ * block does not run unless it is PT_MEMO_OK. Every way out of the block
+ * releases the lock: its end, `break`, `continue`, `return`, a `goto` out
+ * of it, and, inside a request, pt_raise.
+ *     pt_memo_err_t rc;
+ *     PT_WITH_LOCK(rc, accounts, "alice") { move_money(); }
+ *     if (rc != PT_MEMO_OK) ... */
+#define PT_WITH_LOCK(rc_var, lock, key) PT__WITH_LOCK(rc_var, lock, key, __COUNTER__)
+#define PT__WITH_LOCK(rc_var, lock, key, n) \
+    PT__WITH_LOCK_(rc_var, lock, key, PT__CAT(pt__lock_, n), PT__CAT(pt__lock_once_, n))
+#define PT__WITH_LOCK_(rc_var, lock, key, g, once)                                           \
+    for (pt_lock_guard_t g __attribute__((cleanup(pt_lock_release))) = { 0 }, *once = &g;    \
+         once && ((rc_var) = pt_lock_acquire((lock), (key), &g), (rc_var) == PT_MEMO_OK);    \
+         once = NULL)
 
 /* ---- for store implementers ---------------------------------------------- */
 

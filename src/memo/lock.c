@@ -161,6 +161,26 @@ static void local_release(pt_lock_t *l, lentry_t *e)
     free(e);
 }
 
+/* Inside a request the holder may leave by pt_raise, which never returns to
+ * release the guard (it may live on the abandoned coroutine stack): a copy in
+ * the request arena, released by a request cleanup, covers that path. A
+ * normal release disarms the copy. */
+static void guard_abandoned(void *arg) { pt_lock_release(arg); }
+
+static void arm_guard(pt_lock_guard_t *g)
+{
+    pt_req_t *req = pt_req_current();
+    if (!req)
+        return;
+    pt_lock_guard_t *copy = pt_arena_alloc(pt_req_arena(req), sizeof *copy);
+    if (!copy)
+        return;
+    *copy = *g;
+    copy->armed = NULL;
+    g->armed = copy;
+    pt_req_defer(req, guard_abandoned, copy);
+}
+
 pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait_ms,
                                   pt_lock_guard_t *g)
 {
@@ -232,6 +252,7 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
         g->store_held = true;
         g->key = strdup(key);
     }
+    arm_guard(g);
     return PT_MEMO_OK;
 }
 
@@ -248,6 +269,8 @@ void pt_lock_release(pt_lock_guard_t *g)
     if (g->store_held && l->o.store)
         l->o.store->ops->remove(l->o.store, g->key, strlen(g->key), g->token);
     free(g->key);
+    if (g->armed)
+        memset(g->armed, 0, sizeof *g->armed); /* disarm the request's copy */
     lentry_t *e = g->entry;
     memset(g, 0, sizeof *g);
     local_release(l, e);
@@ -266,18 +289,16 @@ bool pt_lock_is_held(pt_lock_t *l, const char *key)
     return held;
 }
 
-static void guard_release(void *arg) { pt_lock_release(arg); }
-
 pt_lock_guard_t *pt_lock_hold(pt_lock_t *l, const char *key)
 {
     pt_req_t *req = pt_req_current();
     pt_lock_guard_t *g = req ? pt_arena_alloc(pt_req_arena(req), sizeof *g) : NULL;
     if (!g)
         pt_raise(PT_ERROR);
+    /* The acquire arms the request cleanup that releases it. */
     pt_memo_err_t rc = pt_lock_acquire(l, key, g);
     if (rc != PT_MEMO_OK)
         pt_memo_raise(rc, l->o.timeout_error);
-    pt_req_defer(req, guard_release, g);
     return g;
 }
 

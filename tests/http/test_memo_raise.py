@@ -32,3 +32,43 @@ def test_raise_inside_invalidation_releases_the_key(start_server):
     status, _, body = s.get("/invalidate_raise")
     assert status == 500
     assert s.stop() == 0
+
+
+def test_raise_inside_with_lock_releases_the_lock(start_server):
+    s = start_server("pt_test_server")
+    status, _, body = s.get("/with_lock_raise?raise=1")
+    assert (status, body) == (500, b"raised holding the lock")
+    # maxwait 0: a lock left held would answer 409 from now on.
+    for _ in range(3):
+        status, _, body = s.get("/with_lock_raise")
+        assert status == 200 and data(body) == {"held": False}, body
+    assert s.stop() == 0
+
+
+def test_with_lock_excludes_concurrent_requests(start_server):
+    """The scoped lock really is held for the block: a second request while
+    the first sleeps inside it is refused (maxwait 0)."""
+    import threading
+    s = start_server("pt_test_server", PT_HOLD_MS=600)
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("first", s.get("/with_lock_raise")))
+    t.start()
+    import time
+    time.sleep(0.25)
+    status, _, _ = s.get("/with_lock_raise")
+    t.join()
+    assert status == 409
+    assert out["first"][0] == 200
+    assert s.get("/with_lock_raise")[0] == 200
+    assert s.stop() == 0
+
+
+def test_raise_inside_invalidate_block_ends_it(start_server):
+    s = start_server("pt_test_server")
+    status, _, body = s.get("/counting")
+    assert status == 200 and data(body) == {"load": 0}
+    status, _, body = s.get("/invalidate_block_raise")
+    assert (status, body) == (500, b"raised inside PT_INVALIDATE")
+    status, _, body = s.get("/counting")
+    assert status == 200 and data(body) == {"load": 1}
+    assert s.stop() == 0

@@ -263,7 +263,8 @@ static json_t *counting_loader(pt_cache_call_t *call)
     return json_pack("{s:i}", "load", atomic_fetch_add(&counting_loads, 1));
 }
 
-PT_LOCALCACHE(counting_cache, .load = counting_loader, .maxwait_ms = 0, .single_key = true);
+PT_LOCALCACHE(counting_cache, .name = "counting_cache", .load = counting_loader, .maxwait_ms = 0,
+              .single_key = true);
 
 PT_GET("/counting", counting)
 {
@@ -277,4 +278,31 @@ PT_GET("/invalidate_raise", invalidate_raise)
     if (pt_cache_invalidate_begin(counting_cache, NULL, NULL, &inv) != PT_MEMO_OK)
         pt_raise(PT_LOCKED);
     pt_raise_status(500, .text = "raised inside an invalidation");
+}
+
+/* The scoped macros left by pt_raise: the key must be free for the next
+ * request (maxwait 0 would answer 409 otherwise). */
+PT_LOCALLOCK(scoped_lock, .maxwait_ms = 0);
+
+PT_GET("/with_lock_raise", with_lock_raise)
+{
+    pt_memo_err_t rc;
+    PT_WITH_LOCK(rc, scoped_lock, "k") {
+        if (pt_req_query(req, "raise"))
+            pt_raise_status(500, .text = "raised holding the lock");
+        pt_sleep_ms(pt_env_long("PT_HOLD_MS", 0));
+    }
+    if (rc != PT_MEMO_OK)
+        pt_raise(PT_LOCKED);
+    return json_pack("{s:b}", "held", pt_lock_is_held(scoped_lock, "k"));
+}
+
+PT_GET("/invalidate_block_raise", invalidate_block_raise)
+{
+    pt_memo_err_t rc;
+    json_t *none = NULL;
+    PT_INVALIDATE(rc, "counting_cache", none, NULL) {
+        pt_raise_status(500, .text = "raised inside PT_INVALIDATE");
+    }
+    pt_raise(PT_LOCKED);
 }

@@ -586,6 +586,66 @@ static void test_invalidate_holds_the_key(void **state)
     pt_cache_free(inv_cache);
 }
 
+
+/* Every way out of PT_INVALIDATE ends the invalidation. While it runs, a get
+ * of the key (maxwait 0) is a stampede; after, it loads. */
+static pt_cache_t *scoped_cache;
+
+static bool key_free(json_t *args)
+{
+    json_t *v = NULL;
+    pt_memo_err_t rc = pt_cache_get(scoped_cache, args, NULL, &v);
+    json_decref(v);
+    return rc == PT_MEMO_OK;
+}
+
+static int invalidate_return(json_t *args)
+{
+    pt_memo_err_t rc;
+    PT_INVALIDATE(rc, "scoped", args, NULL) {
+        assert_false(key_free(args));
+        return 3;
+    }
+    return rc;
+}
+
+static void test_invalidate_every_exit_ends(void **state)
+{
+    (void)state;
+    scoped_cache = pt_cache_new(.load = echo_load, .name = "scoped", .maxwait_ms = 0);
+    json_t *args = json_pack("[i]", 9);
+    pt_memo_err_t rc;
+    int ran = 0;
+    PT_INVALIDATE(rc, "scoped", args, NULL) {
+        ran++;
+        assert_false(key_free(args));
+        break;
+    }
+    assert_true(key_free(args));
+    for (int i = 0; i < 2; i++) {
+        PT_INVALIDATE(rc, "scoped", args, NULL) {
+            ran++;
+            continue;
+        }
+        assert_true(key_free(args));
+    }
+    assert_int_equal(invalidate_return(args), 3);
+    assert_true(key_free(args));
+    PT_INVALIDATE(rc, "scoped", args, NULL) {
+        ran++;
+        goto out;
+    }
+    fail_msg("the goto skipped this");
+out:
+    assert_true(key_free(args));
+    assert_int_equal(ran, 4);
+    /* unknown name: the block does not run */
+    PT_INVALIDATE(rc, "no such cache", args, NULL) fail_msg("ran");
+    assert_int_equal(rc, PT_MEMO_NOT_FOUND);
+    json_decref(args);
+    pt_cache_free(scoped_cache);
+}
+
 /* ---- single flight ---- */
 
 static pt_cache_t *sf_cache;
@@ -812,6 +872,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_delayed_cleanup_flush_and_cancel, setup),
         cmocka_unit_test_setup(test_pointer_values, setup),
         cmocka_unit_test_setup(test_invalidate_holds_the_key, setup),
+        cmocka_unit_test_setup(test_invalidate_every_exit_ends, setup),
         cmocka_unit_test_setup(test_single_flight_many_waiters, setup),
         cmocka_unit_test_setup(test_mandatory_lock_maxwait_0, setup),
         cmocka_unit_test_setup(test_maxwait_deadline_honoured, setup),

@@ -314,12 +314,83 @@ static void test_user_store_single_load_across_caches(void **state)
     pthread_mutex_destroy(&ms.lk);
 }
 
+
+/* Every way out of PT_WITH_LOCK releases the lock. */
+static int with_lock_return(pt_lock_t *l, pt_memo_err_t *rc)
+{
+    PT_WITH_LOCK(*rc, l, "r") {
+        assert_true(pt_lock_is_held(l, "r"));
+        return 7;
+    }
+    return 0;
+}
+
+static void test_with_lock_every_exit_releases(void **state)
+{
+    (void)state;
+    pt_lock_t *l = pt_lock_new();
+    pt_memo_err_t rc;
+    int ran = 0;
+
+    PT_WITH_LOCK(rc, l, "b") { /* break */
+        ran++;
+        break;
+    }
+    assert_int_equal(ran, 1);
+    assert_false(pt_lock_is_held(l, "b"));
+
+    for (int i = 0; i < 3; i++) {
+        PT_WITH_LOCK(rc, l, "c") { /* continue: the lock's own loop ends */
+            ran++;
+            continue;
+        }
+        assert_false(pt_lock_is_held(l, "c"));
+    }
+    assert_int_equal(ran, 4);
+
+    assert_int_equal(with_lock_return(l, &rc), 7); /* return */
+    assert_int_equal(rc, PT_MEMO_OK);
+    assert_false(pt_lock_is_held(l, "r"));
+
+    PT_WITH_LOCK(rc, l, "g") { /* goto out of the block */
+        ran++;
+        goto out;
+    }
+    fail_msg("the goto skipped this");
+out:
+    assert_int_equal(ran, 5);
+    assert_false(pt_lock_is_held(l, "g"));
+
+    /* nested, two keys, inner break */
+    pt_memo_err_t rc2;
+    PT_WITH_LOCK(rc, l, "outer") {
+        PT_WITH_LOCK(rc2, l, "inner") {
+            assert_true(pt_lock_is_held(l, "outer") && pt_lock_is_held(l, "inner"));
+            break;
+        }
+        assert_false(pt_lock_is_held(l, "inner"));
+        assert_true(pt_lock_is_held(l, "outer"));
+    }
+    assert_false(pt_lock_is_held(l, "outer"));
+
+    /* a held key: the block does not run, nothing is released twice */
+    pt_lock_guard_t g;
+    assert_int_equal(pt_lock_acquire(l, "held", &g), PT_MEMO_OK);
+    PT_WITH_LOCK(rc, l, "held") fail_msg("ran without the lock");
+    assert_int_equal(rc, PT_MEMO_LOCKED);
+    assert_true(pt_lock_is_held(l, "held"));
+    pt_lock_release(&g);
+    assert_false(pt_lock_is_held(l, "held"));
+    pt_lock_free(l);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_acquire_release),
+        cmocka_unit_test(test_with_lock_every_exit_releases),
         cmocka_unit_test(test_timeout_error_kinds),
         cmocka_unit_test(test_deadline_honoured),
         cmocka_unit_test(test_exclusion_coroutines_and_threads),
