@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "http/worker.h"
 
@@ -264,25 +265,29 @@ static void pt_conn_read_stop(pt_conn_t *c)
     uv_read_stop((uv_stream_t *)&c->tcp);
 }
 
-void pt_conn_accept(pt_worker_t *w, uv_stream_t *server)
+/* A new connection on the worker's loop, not yet bound to a socket. */
+static pt_conn_t *pt_conn_new(pt_worker_t *w)
 {
     pt_conn_t *c = calloc(1, sizeof *c);
     if (!c)
-        return;
+        return NULL;
     uv_tcp_init(&w->loop, &c->tcp);
     c->worker = w;
     w->nconns++;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
-        c->closed = true;
-        uv_close((uv_handle_t *)&c->tcp, pt_on_close);
-        return;
-    }
+    return c;
+}
+
+/* The socket is open: set up parsing and start reading, or answer 503 when
+ * over the connection limit. */
+static void pt_conn_begin(pt_conn_t *c, bool refuse)
+{
+    pt_worker_t *w = c->worker;
     uv_tcp_nodelay(&c->tcp, 1);
     llhttp_init(&c->parser, HTTP_REQUEST, &pt_settings);
     c->parser.data = c;
     pt_req_init(&c->req, c);
     c->state = PT_CONN_IDLE;
-    if (w->nconns > w->limits->max_connections || w->draining) {
+    if (refuse || w->nconns > w->limits->max_connections) {
         pt_resp_simple(c, 503, NULL, true);
         pt_conn_flush(c);
         return;
@@ -290,6 +295,52 @@ void pt_conn_accept(pt_worker_t *w, uv_stream_t *server)
     c->since = (int64_t)uv_now(&w->loop);
     pt_conn_list_put(w, c, PT_LIST_IDLE);
     pt_conn_read_start(c);
+}
+
+void pt_conn_accept(pt_worker_t *w, uv_stream_t *server)
+{
+    pt_conn_t *c = pt_conn_new(w);
+    if (!c)
+        return;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+        c->closed = true;
+        uv_close((uv_handle_t *)&c->tcp, pt_on_close);
+        return;
+    }
+    pt_conn_begin(c, w->draining);
+}
+
+int pt_conn_adopt(pt_worker_t *w, int fd)
+{
+    pt_conn_t *c = pt_conn_new(w);
+    if (!c)
+        return -1;
+    if (uv_tcp_open(&c->tcp, fd) != 0) {
+        c->closed = true;
+        uv_close((uv_handle_t *)&c->tcp, pt_on_close);
+        return -1;
+    }
+    /* Served like any connection; draining makes its answer close it. */
+    pt_conn_begin(c, false);
+    return 0;
+}
+
+void pt_conn_abandon(pt_conn_t *c)
+{
+    if (c->closed)
+        return;
+    /* Its handler is still running: answer 503 now, with what was queued
+     * before it, unless a write in flight would be overtaken. The loop stops
+     * right after, so the write is attempted once, synchronously. */
+    if (c->state == PT_CONN_HANDLING && !c->writing) {
+        pt_resp_simple(c, 503, NULL, true);
+        uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+        uv_os_fd_t fd;
+        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+            shutdown(fd, SHUT_WR);
+    }
+    pt_conn_close(c);
 }
 
 /* ---- writing ---- */
@@ -430,6 +481,7 @@ void pt_conn_request_done(pt_conn_t *c)
         return;
     }
     pt_resp_write(c, r);
+    c->answered_one = true;
     pt_req_reset(r);
     if (!keep) {
         c->state = PT_CONN_CLOSING;

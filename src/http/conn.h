@@ -99,11 +99,18 @@ struct pt_conn {
     bool                closed;
     bool                handle_closed; /* libuv's close callback ran */
     bool                in_feed;     /* inside pt_conn_feed: flush at its end */
+    bool                answered_one; /* a response was queued: idle now means keep-alive idle */
     int                 parse_error; /* status to answer for a bad request, 0 none */
     const char         *parse_error_text;
 };
 
 void pt_conn_accept(pt_worker_t *w, uv_stream_t *server);
+/* Serves a socket accepted by hand (the listener's queue drained at
+ * shutdown). Returns -1 (fd left to the caller) if it cannot. */
+int  pt_conn_adopt(pt_worker_t *w, int fd);
+/* At the shutdown deadline: a connection whose handler still runs gets a
+ * 503 with Connection: close (best effort), then is closed. */
+void pt_conn_abandon(pt_conn_t *c);
 /* A request's answer is decided: queue it and go on with the connection. */
 void pt_conn_request_done(pt_conn_t *c);
 /* Timeout sweep and shutdown helpers. */

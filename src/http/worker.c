@@ -3,7 +3,9 @@
 #define _GNU_SOURCE
 #include "http/worker.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,16 +57,17 @@ static void pt_on_connection(uv_stream_t *server, int status)
     pt_conn_accept(w, server);
 }
 
-/* Closes every connection handle (the listener is closed already). */
+/* Closes every connection handle (the listener is closed already); one
+ * whose handler still runs is answered 503 first. */
 static void pt_walk_close(uv_handle_t *h, void *listener)
 {
     if (h->type == UV_TCP && h != listener && !uv_is_closing(h))
-        pt_conn_close((pt_conn_t *)h);
+        pt_conn_abandon((pt_conn_t *)h);
 }
 
 /* The shutdown deadline passed: close whatever is still open. Requests still
- * inside handlers are abandoned with their coroutines (the process is about
- * to exit). */
+ * inside handlers are answered 503 and abandoned with their coroutines (the
+ * process is about to exit). */
 static void pt_on_deadline(uv_timer_t *t)
 {
     pt_worker_t *w = t->data;
@@ -83,11 +86,41 @@ static void pt_maybe_finish(pt_worker_t *w)
     }
 }
 
+/* How long a connection taken from the listener's queue at shutdown may stay
+ * silent before it is closed (it sent nothing, so closing it is clean). */
+#define PT_DRAIN_SILENCE_MS 1000
+
 static void pt_on_drain_check(uv_timer_t *t)
 {
     pt_worker_t *w = t->data;
     pt_on_sweep(t);
+    uint64_t now = uv_now(&w->loop);
+    for (pt_conn_t *c = w->lists[PT_LIST_IDLE].head; c;) {
+        pt_conn_t *next = c->next;
+        if (c->state == PT_CONN_IDLE && (uint64_t)c->since + PT_DRAIN_SILENCE_MS <= now)
+            pt_conn_close(c);
+        c = next;
+    }
     pt_maybe_finish(w);
+}
+
+/* Closing a listener resets the connections waiting in its accept queue
+ * (the kernel completed their handshake; the client thinks it is
+ * connected). Take them first and serve them: draining makes each answer
+ * close its connection. What arrives between the last accept and the
+ * close is a window of microseconds; after it, connections are refused. */
+static void pt_drain_accept_queue(pt_worker_t *w)
+{
+    for (;;) {
+        int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return; /* EAGAIN: the queue is empty */
+        }
+        if (pt_conn_adopt(w, fd) != 0)
+            close(fd);
+    }
 }
 
 static void pt_on_stop(uv_async_t *a)
@@ -97,19 +130,25 @@ static void pt_on_stop(uv_async_t *a)
     if (w->draining)
         return;
     w->draining = true;
-    if (w->listening)
-        uv_close((uv_handle_t *)&w->listener, NULL);
-    w->listening = false;
     /* Idle keep-alive connections have nothing in flight: close them now.
-     * Connections mid-request finish it and close after the response. */
+     * Connections mid-request finish it and close after the response. A
+     * connection that has not been answered yet was accepted an instant
+     * ago and its request is likely in the socket buffer unread (closing
+     * would reset it): it is served, or closed once silent for
+     * PT_DRAIN_SILENCE_MS. */
     pt_conn_list_t *l = &w->lists[PT_LIST_IDLE];
     pt_conn_t *c = l->head;
     while (c) {
         pt_conn_t *next = c->next;
-        if (c->state == PT_CONN_IDLE)
+        if (c->state == PT_CONN_IDLE && c->answered_one)
             pt_conn_close(c);
         c = next;
     }
+    if (w->listening) {
+        pt_drain_accept_queue(w);
+        uv_close((uv_handle_t *)&w->listener, NULL);
+    }
+    w->listening = false;
     uv_timer_start(&w->deadline, pt_on_deadline, w->limits->shutdown_timeout_ms, 0);
     uv_timer_stop(&w->sweep);
     uv_timer_start(&w->sweep, pt_on_drain_check, 10, 10);

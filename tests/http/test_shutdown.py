@@ -2,6 +2,7 @@
 the process exits 0; a request that outlasts the shutdown timeout does not
 keep the process alive."""
 import signal
+import socket
 import threading
 import time
 
@@ -101,5 +102,61 @@ def test_request_outlasting_shutdown_timeout(start_server):
     elapsed = time.monotonic() - t0
     assert code == 0, s.logs()
     assert elapsed < timeout_ms / 1000 + 3, elapsed
-    # The abandoned request's connection was closed without a response.
-    assert "response" not in result, result
+    # The request still running at the deadline is answered 503, and its
+    # connection closed.
+    assert "error" not in result, result.get("error")
+    r = result["response"]
+    assert r.status == 503 and r.body == b"503: Service Unavailable", r
+    assert (r.header("Connection") or "").lower() == "close"
+    assert result["closed"]
+
+
+def test_connections_arriving_during_the_drain_are_served_or_refused(start_server):
+    """Clients connecting around the signal either are refused at connect
+    time or get a whole answer; none is accepted and then reset."""
+    s = start_server("pt_test_server", workers=2)
+    t, result = sleep_in_background(s, 1500)
+    wait_in_flight(s)
+    outcomes, stop = [], threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            except ConnectionRefusedError:
+                outcomes.append("refused")
+                time.sleep(0.002)
+                continue
+            try:
+                c.sendall(b"GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n")
+                data = b""
+                while True:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                    if b"\r\n\r\n" in data and data.startswith(b"HTTP/1.1 ") and (
+                            b"Connection: close" not in data):
+                        break  # a keep-alive answer from before the signal
+                outcomes.append(data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/1.1 ")
+                                else f"empty:{data[:40]!r}")
+            except (ConnectionResetError, BrokenPipeError) as e:
+                outcomes.append(f"reset:{e}")
+            finally:
+                c.close()
+
+    threads = [threading.Thread(target=hammer) for _ in range(16)]
+    for th in threads:
+        th.start()
+    time.sleep(0.2)
+    s.send_signal(signal.SIGTERM)
+    time.sleep(0.6)
+    stop.set()
+    for th in threads:
+        th.join(10)
+    t.join(30)
+    bad = [o for o in outcomes if o not in ("200", "503", "refused")]
+    assert not bad, (bad[:5], len(outcomes))
+    assert "refused" in outcomes and "200" in outcomes, outcomes[-5:]
+    assert result["response"].status == 200
+    assert s.wait_exit(timeout=15) == 0
