@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,6 +105,143 @@ static void pt_on_signal(uv_signal_t *s, int signum)
     uv_close((uv_handle_t *)s, NULL);
 }
 
+/* What pt_run has set up so far; unwind() releases exactly that. */
+typedef struct run {
+    uv_loop_t     loop;
+    uv_signal_t   sigint, sigterm;
+    bool          loop_ready;
+    pt_router_t  *router;
+    int          *fds;          /* listening sockets not yet handed to a worker */
+    unsigned      nfds;
+    size_t        nprov;        /* providers started */
+    pt_limits_t   limits;
+} run_t;
+
+/* Start-up steps, in order; each returns 0 or prints why and returns 1. */
+
+/* Signal handlers come first: the port accepts connections as soon as its
+ * sockets listen, and a SIGTERM sent by whoever saw it accept must find a
+ * handler (it is acted on once the main loop runs). */
+static int start_signals(run_t *r)
+{
+    if (uv_loop_init(&r->loop) != 0) {
+        fprintf(stderr, "ponty: cannot start: no event loop\n");
+        return 1;
+    }
+    r->loop_ready = true;
+    uv_signal_init(&r->loop, &r->sigint);
+    uv_signal_init(&r->loop, &r->sigterm);
+    r->sigint.data = &r->sigterm;
+    r->sigterm.data = &r->sigint;
+    uv_signal_start(&r->sigint, pt_on_signal, SIGINT);
+    uv_signal_start(&r->sigterm, pt_on_signal, SIGTERM);
+    return 0;
+}
+
+/* Routes before anything is bound: a bad pattern stops us first. */
+static int start_routes(run_t *r, const pt_run_opts_t *o)
+{
+    r->router = pt_router_new();
+    pt_caprts = pt_route_count(pt_route_table_default());
+    for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
+        pt_caprts += pt_route_count(*t);
+    pt_rts = calloc(pt_caprts + 1, sizeof *pt_rts);
+    if (!r->router || !pt_rts) {
+        fprintf(stderr, "ponty: cannot start: out of memory\n");
+        return 1;
+    }
+    if (pt_add_table(r->router, pt_route_table_default()) != 0)
+        return 1;
+    for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
+        if (pt_add_table(r->router, *t) != 0)
+            return 1;
+    return 0;
+}
+
+static int start_listening(run_t *r, const pt_run_opts_t *o, const char *host, unsigned n, int backlog)
+{
+    char err[256];
+    r->fds = calloc(n, sizeof *r->fds);
+    if (!r->fds) {
+        fprintf(stderr, "ponty: cannot start: out of memory\n");
+        return 1;
+    }
+    if (pt__listen_group(host, o->port, backlog, n, r->fds, err, sizeof err) != 0) {
+        fprintf(stderr, "ponty: cannot start: %s\n", err);
+        return 1;
+    }
+    r->nfds = n;
+    return 0;
+}
+
+static int start_providers(run_t *r, const pt_run_opts_t *o)
+{
+    for (const pt_provider_t *p = o->providers; p && (p->startup || p->teardown); p++) {
+        if (p->startup && p->startup(p->arg) != 0) {
+            fprintf(stderr, "ponty: cannot start: provider '%s' failed to start\n", p->name ? p->name : "?");
+            return 1;
+        }
+        r->nprov++;
+    }
+    return 0;
+}
+
+static int start_workers(run_t *r, const pt_run_opts_t *o, int backlog)
+{
+    pt_workers = calloc(r->nfds, sizeof *pt_workers);
+    pt_nworkers = 0;
+    if (!pt_workers) {
+        fprintf(stderr, "ponty: cannot start: out of memory\n");
+        return 1;
+    }
+    for (unsigned i = 0; i < r->nfds; i++) {
+        pt_worker_t *w = &pt_workers[i];
+        w->id = i;
+        w->router = r->router;
+        w->limits = &r->limits;
+        w->stack_size = o->stack_size;
+        w->backlog = backlog;
+        w->listen_fd = r->fds[i];
+        r->fds[i] = -1; /* the worker owns it now */
+        if (pt_worker_start(w) != 0) {
+            fprintf(stderr, "ponty: cannot start worker %u: %s\n", i, strerror(errno));
+            return 1;
+        }
+        pt_nworkers++;
+    }
+    return 0;
+}
+
+/* Releases what the steps set up, newest first. Workers are stopped (if the
+ * start failed) and joined before the teardowns run. */
+static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
+{
+    if (r->loop_ready) {
+        if (failed) {
+            for (unsigned i = 0; i < pt_nworkers; i++)
+                pt_worker_request_stop(&pt_workers[i]);
+            uv_close((uv_handle_t *)&r->sigint, NULL);
+            uv_close((uv_handle_t *)&r->sigterm, NULL);
+            uv_run(&r->loop, UV_RUN_DEFAULT);
+        }
+        uv_loop_close(&r->loop);
+    }
+    for (unsigned i = 0; i < pt_nworkers; i++)
+        pt_worker_join(&pt_workers[i]);
+    free(pt_workers);
+    pt_workers = NULL;
+    pt_nworkers = 0;
+    for (unsigned i = 0; i < r->nfds; i++)
+        if (r->fds[i] >= 0)
+            close(r->fds[i]);
+    free(r->fds);
+    pt_teardown(o->providers, r->nprov);
+    if (r->router)
+        pt_router_free(r->router);
+    pt_free_rts();
+    pt_router_thread_release();
+}
+
 int pt_run_opts(const pt_run_opts_t *o)
 {
     if (o->port <= 0 || o->port > 65535) {
@@ -111,8 +249,8 @@ int pt_run_opts(const pt_run_opts_t *o)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
-    pt_limits_t limits = o->limits;
-    pt_limits_defaults(&limits);
+    run_t r = { .limits = o->limits };
+    pt_limits_defaults(&r.limits);
     unsigned nworkers = o->workers;
     if (!nworkers) {
         long env = pt_env_long("PONTY_WORKERS", 0);
@@ -121,106 +259,22 @@ int pt_run_opts(const pt_run_opts_t *o)
     if (nworkers < 1)
         nworkers = 1;
     const char *host = o->host ? o->host : "0.0.0.0";
-
-    /* Routes first: a bad pattern should stop us before anything starts. */
-    pt_router_t *router = pt_router_new();
-    pt_caprts = pt_route_count(pt_route_table_default());
-    for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
-        pt_caprts += pt_route_count(*t);
-    pt_rts = calloc(pt_caprts + 1, sizeof *pt_rts);
-    int rc = pt_add_table(router, pt_route_table_default());
-    for (pt_route_table_t *const *t = o->route_tables; rc == 0 && t && *t; t++)
-        rc = pt_add_table(router, *t);
-    if (rc != 0) {
-        pt_router_free(router);
-        pt_free_rts();
-        return 1;
-    }
-
     int backlog = o->backlog > 0 ? o->backlog : 1024;
-    int *fds = calloc(nworkers, sizeof *fds);
-    char lerr[256];
-    if (!fds || pt__listen_group(host, o->port, backlog, nworkers, fds, lerr, sizeof lerr) != 0) {
-        fprintf(stderr, "ponty: cannot start: %s\n", fds ? lerr : "out of memory");
-        free(fds);
-        pt_router_free(router);
-        pt_free_rts();
-        return 1;
-    }
 
-    size_t nprov = 0;
-    for (const pt_provider_t *p = o->providers; p && (p->startup || p->teardown); p++) {
-        if (p->startup && p->startup(p->arg) != 0) {
-            fprintf(stderr, "ponty: provider '%s' failed to start\n", p->name ? p->name : "?");
-            pt_teardown(o->providers, nprov);
-            for (unsigned i = 0; i < nworkers; i++)
-                close(fds[i]);
-            free(fds);
-            pt_router_free(router);
-            pt_free_rts();
-            return 1;
-        }
-        nprov++;
-    }
-
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    uv_signal_t sigint, sigterm;
-    uv_signal_init(&loop, &sigint);
-    uv_signal_init(&loop, &sigterm);
-    sigint.data = &sigterm;
-    sigterm.data = &sigint;
-    /* Handlers first: a signal that arrives once workers serve must find them. */
-    uv_signal_start(&sigint, pt_on_signal, SIGINT);
-    uv_signal_start(&sigterm, pt_on_signal, SIGTERM);
-    pt_workers = calloc(nworkers, sizeof *pt_workers);
-    pt_nworkers = 0;
-    rc = 0;
-    for (unsigned i = 0; i < nworkers && rc == 0; i++) {
-        pt_worker_t *w = &pt_workers[i];
-        w->id = i;
-        w->router = router;
-        w->limits = &limits;
-        w->stack_size = o->stack_size;
-        w->backlog = backlog;
-        w->listen_fd = fds[i];
-        fds[i] = -1; /* the worker owns it now */
-        if (pt_worker_start(w) != 0) {
-            fprintf(stderr, "ponty: cannot start worker %u: %s\n", i, strerror(errno));
-            rc = 1;
-            break;
-        }
-        pt_nworkers++;
-    }
-    for (unsigned i = 0; i < nworkers; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-    free(fds);
-
-    if (rc == 0 && !o->quiet) {
-        printf("serving:\n");
-        pt_print_routes();
-        fflush(stdout);
-    }
-
+    int rc = start_signals(&r);
+    if (rc == 0) rc = start_routes(&r, o);
+    if (rc == 0) rc = start_listening(&r, o, host, nworkers, backlog);
+    if (rc == 0) rc = start_providers(&r, o);
+    if (rc == 0) rc = start_workers(&r, o, backlog);
     if (rc == 0) {
-        uv_run(&loop, UV_RUN_DEFAULT);
-    } else {
-        for (unsigned i = 0; i < pt_nworkers; i++)
-            pt_worker_request_stop(&pt_workers[i]);
-        uv_close((uv_handle_t *)&sigint, NULL);
-        uv_close((uv_handle_t *)&sigterm, NULL);
-        uv_run(&loop, UV_RUN_DEFAULT);
+        if (!o->quiet) {
+            printf("serving:\n");
+            pt_print_routes();
+            fflush(stdout);
+        }
+        /* Until a signal stops the workers and closes the signal handles. */
+        uv_run(&r.loop, UV_RUN_DEFAULT);
     }
-    uv_loop_close(&loop);
-    for (unsigned i = 0; i < pt_nworkers; i++)
-        pt_worker_join(&pt_workers[i]);
-    free(pt_workers);
-    pt_workers = NULL;
-    pt_nworkers = 0;
-    pt_teardown(o->providers, nprov);
-    pt_router_free(router);
-    pt_free_rts();
-    pt_router_thread_release();
+    unwind(&r, o, rc != 0);
     return rc;
 }
