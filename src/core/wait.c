@@ -14,7 +14,7 @@ enum { PT_W_PARKED = 0, PT_W_WOKEN = 1, PT_W_EXPIRED = 2 };
 
 int64_t pt_deadline_after(int64_t timeout_ms)
 {
-    return timeout_ms < 0 ? -1 : pt_mono_ms() + timeout_ms;
+    return timeout_ms < 0 ? -1 : pt_now_mono_ms() + timeout_ms;
 }
 
 void pt_waiter_init(pt_waiter_t *w)
@@ -49,7 +49,7 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
     if (w->co) {
         uv_timer_t *timer = NULL;
         if (deadline_ms >= 0) {
-            int64_t left = deadline_ms - pt_mono_ms();
+            int64_t left = deadline_ms - pt_now_mono_ms();
             timer = pt_sched_timer_get(w->sched);
             timer->data = w;
             uv_update_time(pt_sched_loop(w->sched));
@@ -71,7 +71,7 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
             return st == PT_W_WOKEN;
         struct timespec ts, *tsp = NULL;
         if (deadline_ms >= 0) {
-            int64_t left = deadline_ms - pt_mono_ms();
+            int64_t left = deadline_ms - pt_now_mono_ms();
             if (left <= 0) {
                 uint32_t expect = PT_W_PARKED;
                 if (atomic_compare_exchange_strong(&w->state, &expect, PT_W_EXPIRED))
@@ -95,6 +95,23 @@ void pt_waiter_wake(pt_waiter_t *w)
         pt_sched_ready(w->sched, w->co);
     else
         pt_futex(&w->state, FUTEX_WAKE, 1, NULL);
+}
+
+bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt_waiter_t *w, int64_t deadline_ms)
+{
+    pt_waitq_push(q, w);
+    pthread_mutex_unlock(lk);
+    if (pt_waiter_park(w, deadline_ms))
+        return true;
+    /* The deadline won the race for w->state, but a waker may still have
+     * popped and signalled w under lk just before: then w is no longer
+     * queued and what the waker handed over is ours. */
+    pthread_mutex_lock(lk);
+    bool got = w->signaled;
+    if (!got)
+        pt_waitq_remove(q, w);
+    pthread_mutex_unlock(lk);
+    return got;
 }
 
 void pt_waitq_push(pt_waitq_t *q, pt_waiter_t *w)
