@@ -88,11 +88,18 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
 
 void pt_waiter_wake(pt_waiter_t *w)
 {
+    /* Read w before the exchange: once the state says woken, a waiting
+     * thread may see it without sleeping, return, and reuse the stack w
+     * lives on (a coroutine cannot: it runs again only once made ready). The
+     * futex wake on a stale address is harmless: a futex waiter re-checks
+     * its state and waits again. */
+    pt_coro_t *co = w->co;
+    pt_sched_t *sched = w->sched;
     uint32_t expect = PT_W_PARKED;
     if (!atomic_compare_exchange_strong(&w->state, &expect, PT_W_WOKEN))
         return;
-    if (w->co)
-        pt_sched_ready(w->sched, w->co);
+    if (co)
+        pt_sched_ready(sched, co);
     else
         pt_futex(&w->state, FUTEX_WAKE, 1, NULL);
 }
