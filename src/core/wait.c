@@ -31,7 +31,7 @@ void pt_waiter_init(pt_waiter_t *w)
     w->payload = NULL;
 }
 
-static void pt_on_deadline(uv_timer_t *t)
+static void on_deadline(uv_timer_t *t)
 {
     pt_waiter_t *w = t->data;
     uint32_t expect = PT_W_PARKED;
@@ -39,7 +39,7 @@ static void pt_on_deadline(uv_timer_t *t)
         pt_sched_ready(w->sched, w->co);
 }
 
-static long pt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+static long futex_op(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
 {
     return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
 }
@@ -56,7 +56,7 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
             /* Loop time is whole milliseconds rounded down, so a timer can
              * fire up to 1 ms before its due time: add that 1 ms, so that a
              * sleep or a deadline never ends early. */
-            uv_timer_start(timer, pt_on_deadline, left > 0 ? (uint64_t)left + 1 : 0, 0);
+            uv_timer_start(timer, on_deadline, left > 0 ? (uint64_t)left + 1 : 0, 0);
         }
         /* Even if a wake already happened, its resume is queued: yield and
          * let the queue bring us back, exactly once. */
@@ -82,7 +82,7 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
             ts.tv_nsec = (left % 1000) * 1000000;
             tsp = &ts;
         }
-        pt_futex(&w->state, FUTEX_WAIT, PT_W_PARKED, tsp);
+        futex_op(&w->state, FUTEX_WAIT, PT_W_PARKED, tsp);
     }
 }
 
@@ -101,7 +101,7 @@ void pt_waiter_wake(pt_waiter_t *w)
     if (co)
         pt_sched_ready(sched, co);
     else
-        pt_futex(&w->state, FUTEX_WAKE, 1, NULL);
+        futex_op(&w->state, FUTEX_WAKE, 1, NULL);
 }
 
 bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt_waiter_t *w, int64_t deadline_ms)
