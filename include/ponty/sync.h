@@ -21,18 +21,21 @@
 /* Suspends the calling coroutine (or sleeps the thread) for ms milliseconds. */
 void pt_sleep_ms(int64_t ms);
 
-/* Milliseconds on a monotonic clock, and since the epoch. */
+/* Milliseconds on a monotonic clock (deadlines, durations), and on the wall
+ * clock since the epoch (timestamps). ponty's own code reads these two. */
 int64_t pt_now_mono_ms(void);
 int64_t pt_now_ms(void);
 
 struct pt_waiter;
-typedef struct pt_waitlist { struct pt_waiter *head, *tail; } pt_waitlist_t;
+/* The FIFO of waiters every primitive embeds; internal (src/core/wait.h),
+ * public only so the primitives can be declared and statically initialised. */
+typedef struct pt_waitq { struct pt_waiter *head, *tail; } pt_waitq_t;
 
 /* Mutex. Not recursive. Unlock hands the mutex to the longest waiter. */
 typedef struct pt_mutex {
     pthread_mutex_t lk;
     bool            locked;
-    pt_waitlist_t   q;
+    pt_waitq_t      q;
 } pt_mutex_t;
 #define PT_MUTEX_INIT { PTHREAD_MUTEX_INITIALIZER, false, { 0, 0 } }
 
@@ -47,7 +50,7 @@ void pt_mutex_unlock(pt_mutex_t *m);
 typedef struct pt_sem {
     pthread_mutex_t lk;
     int64_t         count;
-    pt_waitlist_t   q;
+    pt_waitq_t      q;
 } pt_sem_t;
 #define PT_SEM_INIT(n) { PTHREAD_MUTEX_INITIALIZER, (n), { 0, 0 } }
 
@@ -63,7 +66,7 @@ void pt_sem_post(pt_sem_t *s);
  * waiter may have consumed the state between the signal and the wake-up. */
 typedef struct pt_cond {
     pthread_mutex_t lk;
-    pt_waitlist_t   q;
+    pt_waitq_t      q;
 } pt_cond_t;
 #define PT_COND_INIT { PTHREAD_MUTEX_INITIALIZER, { 0, 0 } }
 

@@ -30,6 +30,18 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define PT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PT_TSAN 1
+#endif
+#endif
+
+#ifdef PT_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 enum { PT_CORO_READY, PT_CORO_RUNNING, PT_CORO_SUSPENDED, PT_CORO_DONE };
 
 struct pt_coro {
@@ -55,6 +67,10 @@ struct pt_coro {
     void           *asan_fake;          /* fake stack of the coroutine while suspended */
     const void     *caller_bottom;      /* resumer's stack, learned on entry */
     size_t          caller_size;
+#endif
+#ifdef PT_TSAN
+    void           *tsan_fiber;         /* TSan's state for this stack */
+    void           *tsan_caller;        /* the resumer's fiber, to switch back to */
 #endif
 };
 
@@ -100,6 +116,23 @@ static void pt_asan_back_in(pt_coro_t *co)
 #define pt_asan_back_in(co) ((void)0)
 #endif
 
+/* ---- sanitizer hooks: TSan keeps a shadow call stack and a happens-before
+ * clock per thread; each coroutine stack is a fiber of its own, and every
+ * switch tells TSan which one runs next (flags 0: the switch orders
+ * everything before it against everything after, as it does). ---- */
+
+#ifdef PT_TSAN
+static void pt_tsan_enter(pt_coro_t *co)
+{
+    co->tsan_caller = __tsan_get_current_fiber();
+    __tsan_switch_to_fiber(co->tsan_fiber, 0);
+}
+static void pt_tsan_leave(pt_coro_t *co) { __tsan_switch_to_fiber(co->tsan_caller, 0); }
+#else
+#define pt_tsan_enter(co) ((void)0)
+#define pt_tsan_leave(co) ((void)0)
+#endif
+
 /* ---- pool ---- */
 
 pt_coro_pool_t *pt_coro_pool_new(size_t stack_size, unsigned max_cached)
@@ -117,6 +150,9 @@ pt_coro_pool_t *pt_coro_pool_new(size_t stack_size, unsigned max_cached)
 
 static void pt_coro_unmap(pt_coro_t *co)
 {
+#ifdef PT_TSAN
+    __tsan_destroy_fiber(co->tsan_fiber);
+#endif
 #ifdef PT_HAVE_VALGRIND
     VALGRIND_STACK_DEREGISTER(co->vg_id);
 #endif
@@ -146,6 +182,11 @@ static pt_coro_t *pt_coro_alloc(pt_coro_pool_t *p)
         /* Frames abandoned by pt_coro_exit left their redzones poisoned. */
         ASAN_UNPOISON_MEMORY_REGION(co->map + p->page, p->stack_size);
 #endif
+#ifdef PT_TSAN
+        /* Likewise the frames in TSan's shadow stack: start a fresh fiber. */
+        __tsan_destroy_fiber(co->tsan_fiber);
+        co->tsan_fiber = __tsan_create_fiber(0);
+#endif
         return co;
     }
     pt_coro_t *co = calloc(1, sizeof *co);
@@ -165,6 +206,9 @@ static pt_coro_t *pt_coro_alloc(pt_coro_pool_t *p)
         return NULL;
     }
     co->pool = p;
+#ifdef PT_TSAN
+    co->tsan_fiber = __tsan_create_fiber(0);
+#endif
 #ifdef PT_HAVE_VALGRIND
     co->vg_id = VALGRIND_STACK_REGISTER(co->map + p->page, co->map + co->map_size);
 #endif
@@ -261,6 +305,7 @@ bool pt_coro_resume(pt_coro_t *co)
     void *fake = NULL;
     pt_asan_enter(co, &fake);
 #endif
+    pt_tsan_enter(co);
 #ifdef PT_CORO_UCONTEXT
     swapcontext(&co->caller, &co->ctx);
 #else
@@ -276,6 +321,7 @@ bool pt_coro_resume(pt_coro_t *co)
 static void pt_coro_switch_out(pt_coro_t *co, bool dying)
 {
     pt_asan_leave(co, dying);
+    pt_tsan_leave(co);
 #ifdef PT_CORO_UCONTEXT
     swapcontext(&co->ctx, &co->caller);
 #else

@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 typedef struct pt_timer_slot {
     uv_timer_t             timer;
@@ -25,20 +24,6 @@ struct pt_sched {
 };
 
 static __thread pt_sched_t *pt_sched_current;
-
-int64_t pt_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t pt_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void pt_sched_finish(pt_sched_t *s, pt_coro_t *co)
 {

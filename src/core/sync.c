@@ -1,6 +1,6 @@
 /* Mutex, semaphore, condition variable and sleep: see include/ponty/sync.h.
- * All of them queue a pt_waiter_t (core/wait.h) under a short internal
- * pthread mutex and park outside it. */
+ * All of them wait through pt__wait_on (core/wait.h) under a short
+ * internal pthread mutex; the clocks every part of ponty reads are here too. */
 #define _GNU_SOURCE
 #include "ponty/sync.h"
 
@@ -11,8 +11,19 @@
 
 #define Q(x) (&(x))
 
-int64_t pt_now_mono_ms(void) { return pt_mono_ms(); }
-int64_t pt_now_ms(void) { return pt_wall_ms(); }
+int64_t pt_now_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t pt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 void pt_sleep_ms(int64_t ms)
 {
@@ -21,28 +32,12 @@ void pt_sleep_ms(int64_t ms)
     if (pt_coro_self()) {
         pt_waiter_t w;
         pt_waiter_init(&w);
-        pt_waiter_park(&w, pt_mono_ms() + ms);
+        pt_waiter_park(&w, pt_now_mono_ms() + ms);
         return;
     }
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
     while (nanosleep(&ts, &ts) != 0)
         ;
-}
-
-/* Common slow path: queue, park, and on a missed deadline withdraw unless a
- * waker got there first (it decides under lk, we read under lk). */
-static int pt_block(pthread_mutex_t *lk, pt_waitq_t *q, pt_waiter_t *w, int64_t deadline)
-{
-    pt_waitq_push(q, w);
-    pthread_mutex_unlock(lk);
-    if (pt_waiter_park(w, deadline))
-        return 0;
-    pthread_mutex_lock(lk);
-    bool got = w->signaled;
-    if (!got)
-        pt_waitq_remove(q, w);
-    pthread_mutex_unlock(lk);
-    return got ? 0 : PT_ETIMEDOUT;
 }
 
 /* ---- mutex ---- */
@@ -70,7 +65,7 @@ int pt_mutex_timedlock(pt_mutex_t *m, int64_t timeout_ms)
     }
     pt_waiter_t w;
     pt_waiter_init(&w);
-    return pt_block(&m->lk, Q(m->q), &w, pt_deadline_after(timeout_ms));
+    return pt__wait_on(Q(m->q), &m->lk, &w, pt_deadline_after(timeout_ms)) ? 0 : PT_ETIMEDOUT;
 }
 
 void pt_mutex_lock(pt_mutex_t *m) { (void)pt_mutex_timedlock(m, -1); }
@@ -116,7 +111,7 @@ int pt_sem_timedwait(pt_sem_t *s, int64_t timeout_ms)
     }
     pt_waiter_t w;
     pt_waiter_init(&w);
-    return pt_block(&s->lk, Q(s->q), &w, pt_deadline_after(timeout_ms));
+    return pt__wait_on(Q(s->q), &s->lk, &w, pt_deadline_after(timeout_ms)) ? 0 : PT_ETIMEDOUT;
 }
 
 void pt_sem_wait(pt_sem_t *s) { (void)pt_sem_timedwait(s, -1); }
@@ -150,21 +145,13 @@ int pt_cond_timedwait(pt_cond_t *c, pt_mutex_t *m, int64_t timeout_ms)
     int64_t deadline = pt_deadline_after(timeout_ms);
     pt_waiter_t w;
     pt_waiter_init(&w);
-    /* Queue before releasing m, so a signal sent right after our unlock
-     * cannot be missed. */
+    /* m is released while c->lk is held, and pt__wait_on queues w before it
+     * releases c->lk: a signal sent right after our unlock of m finds w
+     * queued. (Nothing takes c->lk while holding m's internal lock, so the
+     * order c->lk then m->lk cannot deadlock.) */
     pthread_mutex_lock(&c->lk);
-    pt_waitq_push(Q(c->q), &w);
-    pthread_mutex_unlock(&c->lk);
     pt_mutex_unlock(m);
-    int rc = 0;
-    if (!pt_waiter_park(&w, deadline)) {
-        pthread_mutex_lock(&c->lk);
-        if (!w.signaled) {
-            pt_waitq_remove(Q(c->q), &w);
-            rc = PT_ETIMEDOUT;
-        }
-        pthread_mutex_unlock(&c->lk);
-    }
+    int rc = pt__wait_on(Q(c->q), &c->lk, &w, deadline) ? 0 : PT_ETIMEDOUT;
     pt_mutex_lock(m);
     return rc;
 }

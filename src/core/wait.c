@@ -14,7 +14,7 @@ enum { PT_W_PARKED = 0, PT_W_WOKEN = 1, PT_W_EXPIRED = 2 };
 
 int64_t pt_deadline_after(int64_t timeout_ms)
 {
-    return timeout_ms < 0 ? -1 : pt_mono_ms() + timeout_ms;
+    return timeout_ms < 0 ? -1 : pt_now_mono_ms() + timeout_ms;
 }
 
 void pt_waiter_init(pt_waiter_t *w)
@@ -31,7 +31,7 @@ void pt_waiter_init(pt_waiter_t *w)
     w->payload = NULL;
 }
 
-static void pt_on_deadline(uv_timer_t *t)
+static void on_deadline(uv_timer_t *t)
 {
     pt_waiter_t *w = t->data;
     uint32_t expect = PT_W_PARKED;
@@ -39,7 +39,7 @@ static void pt_on_deadline(uv_timer_t *t)
         pt_sched_ready(w->sched, w->co);
 }
 
-static long pt_futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+static long futex_op(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
 {
     return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
 }
@@ -49,14 +49,14 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
     if (w->co) {
         uv_timer_t *timer = NULL;
         if (deadline_ms >= 0) {
-            int64_t left = deadline_ms - pt_mono_ms();
+            int64_t left = deadline_ms - pt_now_mono_ms();
             timer = pt_sched_timer_get(w->sched);
             timer->data = w;
             uv_update_time(pt_sched_loop(w->sched));
             /* Loop time is whole milliseconds rounded down, so a timer can
              * fire up to 1 ms before its due time: add that 1 ms, so that a
              * sleep or a deadline never ends early. */
-            uv_timer_start(timer, pt_on_deadline, left > 0 ? (uint64_t)left + 1 : 0, 0);
+            uv_timer_start(timer, on_deadline, left > 0 ? (uint64_t)left + 1 : 0, 0);
         }
         /* Even if a wake already happened, its resume is queued: yield and
          * let the queue bring us back, exactly once. */
@@ -71,7 +71,7 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
             return st == PT_W_WOKEN;
         struct timespec ts, *tsp = NULL;
         if (deadline_ms >= 0) {
-            int64_t left = deadline_ms - pt_mono_ms();
+            int64_t left = deadline_ms - pt_now_mono_ms();
             if (left <= 0) {
                 uint32_t expect = PT_W_PARKED;
                 if (atomic_compare_exchange_strong(&w->state, &expect, PT_W_EXPIRED))
@@ -82,19 +82,43 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
             ts.tv_nsec = (left % 1000) * 1000000;
             tsp = &ts;
         }
-        pt_futex(&w->state, FUTEX_WAIT, PT_W_PARKED, tsp);
+        futex_op(&w->state, FUTEX_WAIT, PT_W_PARKED, tsp);
     }
 }
 
 void pt_waiter_wake(pt_waiter_t *w)
 {
+    /* Read w before the exchange: once the state says woken, a waiting
+     * thread may see it without sleeping, return, and reuse the stack w
+     * lives on (a coroutine cannot: it runs again only once made ready). The
+     * futex wake on a stale address is harmless: a futex waiter re-checks
+     * its state and waits again. */
+    pt_coro_t *co = w->co;
+    pt_sched_t *sched = w->sched;
     uint32_t expect = PT_W_PARKED;
     if (!atomic_compare_exchange_strong(&w->state, &expect, PT_W_WOKEN))
         return;
-    if (w->co)
-        pt_sched_ready(w->sched, w->co);
+    if (co)
+        pt_sched_ready(sched, co);
     else
-        pt_futex(&w->state, FUTEX_WAKE, 1, NULL);
+        futex_op(&w->state, FUTEX_WAKE, 1, NULL);
+}
+
+bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt_waiter_t *w, int64_t deadline_ms)
+{
+    pt_waitq_push(q, w);
+    pthread_mutex_unlock(lk);
+    if (pt_waiter_park(w, deadline_ms))
+        return true;
+    /* The deadline won the race for w->state, but a waker may still have
+     * popped and signalled w under lk just before: then w is no longer
+     * queued and what the waker handed over is ours. */
+    pthread_mutex_lock(lk);
+    bool got = w->signaled;
+    if (!got)
+        pt_waitq_remove(q, w);
+    pthread_mutex_unlock(lk);
+    return got;
 }
 
 void pt_waitq_push(pt_waitq_t *q, pt_waiter_t *w)

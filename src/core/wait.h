@@ -11,6 +11,7 @@
 #ifndef PT_WAIT_H
 #define PT_WAIT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,13 +29,13 @@ typedef struct pt_waiter {
     void             *payload;      /* what the waker hands over, if anything */
 } pt_waiter_t;
 
-/* The queue type is public (embedded in pt_mutex_t and friends). */
-typedef pt_waitlist_t pt_waitq_t;
+/* pt_waitq_t, the queue, is declared in ponty/sync.h (embedded in
+ * pt_mutex_t and friends). */
 
 /* Binds w to the caller. */
 void pt_waiter_init(pt_waiter_t *w);
-/* Suspends or blocks until woken or until deadline (pt_mono_ms scale; < 0
- * waits forever). Returns true if woken by pt_waiter_wake. */
+/* Suspends or blocks until woken or until deadline (pt_now_mono_ms scale;
+ * < 0 waits forever). Returns true if woken by pt_waiter_wake. */
 bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms);
 /* Any thread; at most one effective wake per park. */
 void pt_waiter_wake(pt_waiter_t *w);
@@ -44,6 +45,16 @@ void         pt_waitq_push(pt_waitq_t *q, pt_waiter_t *w);
 pt_waiter_t *pt_waitq_pop(pt_waitq_t *q);
 void         pt_waitq_remove(pt_waitq_t *q, pt_waiter_t *w);
 static inline bool pt_waitq_empty(const pt_waitq_t *q) { return q->head == 0; }
+
+/* The waiting half of every primitive, written once. Call with lk (the
+ * primitive's lock) held and w initialised (pt_waiter_init, plus whatever
+ * the waker fills in). Queues w on q, releases lk and parks until a waker
+ * pops w, sets w->signaled and wakes it, or until deadline passes. On a
+ * missed deadline it relocks lk and withdraws w from q unless a waker
+ * signalled it first (the waker decides under lk, so what it handed over is
+ * kept). Returns with lk released: true if signalled, false if the deadline
+ * passed first. */
+bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt_waiter_t *w, int64_t deadline_ms);
 
 /* Deadline helper: timeout_ms < 0 means none. */
 int64_t pt_deadline_after(int64_t timeout_ms);

@@ -265,7 +265,7 @@ void pt_reply_json(pt_req_t *r, int status, json_t *value)
 static void pt_req_run(pt_task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
-    r->now_ms = pt_wall_ms();
+    r->now_ms = pt_now_ms();
     pt_fields_extract(r, r->rt);
     json_t *data = r->route->handler(r);
     if (r->answered) {

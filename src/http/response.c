@@ -157,7 +157,7 @@ void pt_resp_write(pt_conn_t *c, pt_req_t *r)
         pt_buf_append(s, ", \"elapsed\": ", 13);
         /* One clock read per end: elapsed is measured on the wall clock
          * "now" came from, clamped at 0 should that clock step back. */
-        int64_t elapsed = pt_wall_ms() - r->now_ms;
+        int64_t elapsed = pt_now_ms() - r->now_ms;
         pt_buf_int(s, elapsed > 0 ? elapsed : 0);
         pt_buf_append(s, "}", 1);
         body = s->data;

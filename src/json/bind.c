@@ -18,7 +18,7 @@ static json_t *parse_text(const char *text, const char *what, const char *owner,
     json_error_t je;
     json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
     if (!v)
-        set_error(err, "", "%s of '%s' is not valid JSON: %s", what, owner, je.text);
+        pt__set_error(err, "", "%s of '%s' is not valid JSON: %s", what, owner, je.text);
     return v;
 }
 
@@ -40,7 +40,7 @@ static json_t *type_schema(pt_ftype_t t, const pt_field_t *f, json_t *defs, pt_s
     }
     case PT_FT_STRUCT: {
         if (!f->sub) {
-            set_error(err, "", "field '%s' is a struct without a description", f->name);
+            pt__set_error(err, "", "field '%s' is a struct without a description", f->name);
             return NULL;
         }
         /* the definition goes to $defs once; a placeholder first makes
@@ -58,14 +58,14 @@ static json_t *type_schema(pt_ftype_t t, const pt_field_t *f, json_t *defs, pt_s
     }
     case PT_FT_ARRAY: {
         if (f->item_type == PT_FT_ARRAY) {
-            set_error(err, "", "field '%s': arrays of arrays are not supported", f->name);
+            pt__set_error(err, "", "field '%s': arrays of arrays are not supported", f->name);
             return NULL;
         }
         json_t *items = type_schema(f->item_type, f, defs, err);
         return items ? json_pack("{s:s,s:o}", "type", "array", "items", items) : NULL;
     }
     }
-    set_error(err, "", "field '%s' has an unknown type %d", f->name, (int)t);
+    pt__set_error(err, "", "field '%s' has an unknown type %d", f->name, (int)t);
     return NULL;
 }
 
@@ -78,7 +78,7 @@ static bool merge_annotation(json_t *into, const char *text, const char *owner, 
         return false;
     if (!json_is_object(a)) {
         json_decref(a);
-        set_error(err, "", "annotation of '%s' must be a JSON object", owner);
+        pt__set_error(err, "", "annotation of '%s' must be a JSON object", owner);
         return false;
     }
     json_object_update(into, a);
@@ -146,7 +146,7 @@ json_t *pt_struct_schema(const pt_struct_desc_t *desc, pt_schema_error_t *err)
     if (err)
         pt_schema_error_clear(err);
     if (!desc || !desc->name) {
-        set_error(err, "", "no struct description given");
+        pt__set_error(err, "", "no struct description given");
         return NULL;
     }
     json_t *defs = json_object();
@@ -155,7 +155,7 @@ json_t *pt_struct_schema(const pt_struct_desc_t *desc, pt_schema_error_t *err)
         json_object_set(s, "$defs", defs);
     json_decref(defs);
     if (!s && err && !err->message)
-        set_error(err, "", "out of memory");
+        pt__set_error(err, "", "out of memory");
     return s;
 }
 
@@ -190,21 +190,21 @@ static void dpath(sbuf_t *b, const dseg_t *s)
     if (s->key) {
         sb_putn(b, "/", 1);
         for (const char *p = s->key; *p; p++)
-            sb_puts(b, *p == '~' ? "~0" : *p == '/' ? "~1" : (char[]){*p, 0});
+            pt__sb_puts(b, *p == '~' ? "~0" : *p == '/' ? "~1" : (char[]){*p, 0});
     } else {
-        sb_printf(b, "/%zu", s->idx);
+        pt__sb_printf(b, "/%zu", s->idx);
     }
 }
 
 /* Records a decode error at path; msg is consumed. Always returns -1. */
 static int dfail(dctx_t *c, const dseg_t *path, const char *kw, sbuf_t *msg)
 {
-    char *m = sb_take(msg);
+    char *m = pt__sb_take(msg);
     if (c->err) {
         sbuf_t p = {0};
         dpath(&p, path);
-        char *ip = sb_take(&p);
-        err_set(c->err, m ? m : "out of memory", ip ? ip : "", "", kw);
+        char *ip = pt__sb_take(&p);
+        pt__err_set(c->err, m ? m : "out of memory", ip ? ip : "", "", kw);
         free(ip);
     }
     free(m);
@@ -214,8 +214,8 @@ static int dfail(dctx_t *c, const dseg_t *path, const char *kw, sbuf_t *msg)
 static int type_fail(dctx_t *c, const dseg_t *path, const json_t *v, const char *type)
 {
     sbuf_t b = {0};
-    sb_repr(&b, v);
-    sb_printf(&b, " is not of type '%s'", type);
+    pt__sb_repr(&b, v);
+    pt__sb_printf(&b, " is not of type '%s'", type);
     return dfail(c, path, "type", &b);
 }
 
@@ -247,7 +247,7 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const json_t *in,
 static int oom_fail(dctx_t *c, const dseg_t *path)
 {
     sbuf_t b = {0};
-    sb_puts(&b, "out of memory");
+    pt__sb_puts(&b, "out of memory");
     return dfail(c, path, NULL, &b);
 }
 
@@ -279,8 +279,8 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
         long double lim = ldexpl(1.0L, bits - 1);
         if (size > 8 || x < -lim || x >= lim) {
             sbuf_t b = {0};
-            sb_repr(&b, v);
-            sb_printf(&b, " is out of range for a %d-bit integer", bits);
+            pt__sb_repr(&b, v);
+            pt__sb_printf(&b, " is out of range for a %d-bit integer", bits);
             return dfail(c, path, "maximum", &b);
         }
         int64_t i = (int64_t)x;
@@ -310,14 +310,14 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
                     return 0;
                 }
         sbuf_t b = {0};
-        sb_repr(&b, v);
-        sb_puts(&b, " is not one of [");
+        pt__sb_repr(&b, v);
+        pt__sb_puts(&b, " is not one of [");
         for (int i = 0; f->enum_values && f->enum_values[i]; i++) {
             if (i)
-                sb_puts(&b, ", ");
-            sb_pystr(&b, f->enum_values[i], strlen(f->enum_values[i]));
+                pt__sb_puts(&b, ", ");
+            pt__sb_pystr(&b, f->enum_values[i], strlen(f->enum_values[i]));
         }
-        sb_puts(&b, "]");
+        pt__sb_puts(&b, "]");
         return dfail(c, path, "enum", &b);
     }
     case PT_FT_STRUCT:
@@ -344,7 +344,7 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
     }
     }
     sbuf_t b = {0};
-    sb_printf(&b, "field has an unknown type %d", (int)t);
+    pt__sb_printf(&b, "field has an unknown type %d", (int)t);
     return dfail(c, path, NULL, &b);
 }
 
@@ -377,13 +377,13 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const json_t *in,
         json_object_foreach((json_t *)in, key, v) if (!is_field(d, key)) keys[j++] = key;
         qsort(keys, nx, sizeof *keys, cmp_cstr);
         sbuf_t b = {0};
-        sb_puts(&b, "Additional properties are not allowed (");
+        pt__sb_puts(&b, "Additional properties are not allowed (");
         for (size_t i = 0; i < nx; i++) {
             if (i)
-                sb_puts(&b, ", ");
-            sb_pystr(&b, keys[i], strlen(keys[i]));
+                pt__sb_puts(&b, ", ");
+            pt__sb_pystr(&b, keys[i], strlen(keys[i]));
         }
-        sb_puts(&b, nx == 1 ? " was unexpected)" : " were unexpected)");
+        pt__sb_puts(&b, nx == 1 ? " was unexpected)" : " were unexpected)");
         free(keys);
         return dfail(c, path, "additionalProperties", &b);
     }
@@ -396,14 +396,14 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const json_t *in,
             json_error_t je;
             if (!(dflt = val = json_loads(f->defval, JSON_DECODE_ANY, &je))) {
                 sbuf_t b = {0};
-                sb_printf(&b, "default of '%s' is not valid JSON: %s", f->name, je.text);
+                pt__sb_printf(&b, "default of '%s' is not valid JSON: %s", f->name, je.text);
                 return dfail(c, &fs, "default", &b);
             }
         }
         if (!val) {
             sbuf_t b = {0};
-            sb_pystr(&b, f->name, strlen(f->name));
-            sb_puts(&b, " is a required property");
+            pt__sb_pystr(&b, f->name, strlen(f->name));
+            pt__sb_puts(&b, " is a required property");
             return dfail(c, path, "required", &b);
         }
         int rc = 0;
@@ -426,7 +426,7 @@ int pt_struct_decode(const pt_struct_desc_t *desc, const pt_schema_t *schema, co
     if (err)
         pt_schema_error_clear(err);
     if (!desc || !out || !in) {
-        set_error(err, "", "pt_struct_decode: NULL argument");
+        pt__set_error(err, "", "pt_struct_decode: NULL argument");
         return -1;
     }
     memset(out, 0, desc->size);

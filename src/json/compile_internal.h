@@ -1,6 +1,7 @@
-/* Internals shared by the schema compiler's files: compile.c (keywords,
- * nodes, public entry points), resolve.c (documents, "$id" index,
- * references) and plan.c (validation fast paths). */
+/* Internals shared by the schema compiler's files: compile.c (nodes,
+ * public entry points), compile_keywords.c (one function per keyword, see
+ * keywords.h), resolve.c (documents, "$id" index, references) and plan.c
+ * (validation fast paths). */
 #ifndef PT_JSON_COMPILE_INTERNAL_H
 #define PT_JSON_COMPILE_INTERNAL_H
 
@@ -18,9 +19,9 @@ typedef struct pmap {
     size_t cap, n;
 } pmap_t;
 
-bool pmap_put(pmap_t *m, const void *k, void *v);
-void *pmap_get(const pmap_t *m, const void *k);
-void pmap_free(pmap_t *m);
+bool pt__pmap_put(pmap_t *m, const void *k, void *v);
+void *pt__pmap_get(const pmap_t *m, const void *k);
+void pt__pmap_free(pmap_t *m);
 
 /* --------------------------------------------------------------- context */
 
@@ -41,26 +42,25 @@ typedef struct cctx {
 } cctx_t;
 
 /* Records the first compile error (later ones are ignored). */
-void cfail(cctx_t *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void oom(cctx_t *c);
+void pt__cfail(cctx_t *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void pt__cfail_oom(cctx_t *c);
 /* JSON Pointer of path plus one token (escaped) or index. Malloc'd. */
-char *path_join(const char *path, const char *tok);
-char *path_idx(const char *path, size_t i);
+char *pt__path_join(const char *path, const char *tok);
+char *pt__path_idx(const char *path, size_t i);
 
 /* resolve.c */
-bool add_id(cctx_t *c, const char *uri, const json_t *node);
-bool add_doc(cctx_t *c, json_t *doc);
-void index_doc(cctx_t *c, const char *uri, const json_t *doc);
-sch_t *compile_ref(cctx_t *c, const char *base, const char *ref, const char *path);
+bool pt__add_id(cctx_t *c, const char *uri, const json_t *node);
+bool pt__add_doc(cctx_t *c, json_t *doc);
+void pt__index_doc(cctx_t *c, const char *uri, const json_t *doc);
+sch_t *pt__compile_ref(cctx_t *c, const char *base, const char *ref, const char *path);
 
 /* compile.c */
-sch_t *compile_node(cctx_t *c, const json_t *s, const char *base, const char *path);
+sch_t *pt__compile_node(cctx_t *c, const json_t *s, const char *base, const char *path);
 
 /* plan.c */
-void mark_simple(cctx_t *c);
+void pt__mark_simple(cctx_t *c);
 /* Static error locations for the flat root's plan (pt_schema_check). */
-#define locate_root_plan ptjs_locate_root_plan
-void locate_root_plan(cctx_t *c);
-void build_plans(cctx_t *c);
+void pt__locate_root_plan(cctx_t *c);
+void pt__build_plans(cctx_t *c);
 
 #endif

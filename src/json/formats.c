@@ -22,7 +22,7 @@ static const struct {
     {"idn-email", FMT_IDN_EMAIL},   {"uri-template", FMT_URI_TEMPLATE},
 };
 
-fmt_id_t fmt_lookup(const char *name)
+fmt_id_t pt__fmt_lookup(const char *name)
 {
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         if (!strcmp(formats[i].name, name))
@@ -317,7 +317,7 @@ static bool check_uuid(const char *s, size_t n)
     return true;
 }
 
-bool fmt_check(fmt_id_t id, const char *s, size_t n)
+bool pt__fmt_check(fmt_id_t id, const char *s, size_t n)
 {
     switch (id) {
     case FMT_NONE: return true;

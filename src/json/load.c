@@ -15,12 +15,12 @@ static json_t *load_one(const char *path, pt_schema_error_t *err, bool *exists)
     if (!*exists)
         return NULL;
     if (S_ISDIR(st.st_mode)) {
-        set_error(err, "", "cannot read schema file '%s': is a directory", path);
+        pt__set_error(err, "", "cannot read schema file '%s': is a directory", path);
         return NULL;
     }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_error(err, "", "cannot open schema file '%s': %s", path, strerror(errno));
+        pt__set_error(err, "", "cannot open schema file '%s': %s", path, strerror(errno));
         return NULL;
     }
     json_error_t je;
@@ -28,7 +28,7 @@ static json_t *load_one(const char *path, pt_schema_error_t *err, bool *exists)
     json_t *doc = json_loadf(f, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     fclose(f);
     if (!doc)
-        set_error(err, "", "schema file '%s' is not valid JSON: %s (line %d, column %d)", path, je.text,
+        pt__set_error(err, "", "schema file '%s' is not valid JSON: %s (line %d, column %d)", path, je.text,
                   je.line, je.column);
     return doc;
 }
@@ -38,20 +38,20 @@ json_t *pt_schema_load_file(const char *path, const char *const *search_path, pt
     if (err)
         pt_schema_error_clear(err);
     if (!path || !*path) {
-        set_error(err, "", "no schema file path given");
+        pt__set_error(err, "", "no schema file path given");
         return NULL;
     }
     bool exists;
     json_t *doc = load_one(path, err, &exists);
     if (doc || exists || path[0] == '/') {
         if (!doc && !exists)
-            set_error(err, "", "cannot open schema file '%s': %s", path, strerror(ENOENT));
+            pt__set_error(err, "", "cannot open schema file '%s': %s", path, strerror(ENOENT));
         return doc;
     }
     for (const char *const *d = search_path; d && *d; d++) {
         char *full = NULL;
         if (asprintf(&full, "%s/%s", *d, path) < 0) {
-            set_error(err, "", "out of memory");
+            pt__set_error(err, "", "out of memory");
             return NULL;
         }
         doc = load_one(full, err, &exists);
@@ -59,7 +59,7 @@ json_t *pt_schema_load_file(const char *path, const char *const *search_path, pt
         if (doc || exists)
             return doc;
     }
-    set_error(err, "", "cannot open schema file '%s': %s (looked in the working directory%s)", path,
+    pt__set_error(err, "", "cannot open schema file '%s': %s (looked in the working directory%s)", path,
               strerror(ENOENT), search_path && *search_path ? " and the search path" : "");
     return NULL;
 }
@@ -90,7 +90,7 @@ int pt_schema_registry_add(pt_schema_registry_t *reg, const char *uri, json_t *d
         reg->v = v;
         reg->cap = cap;
     }
-    char *u = uri_strip_fragment(uri);
+    char *u = pt__uri_strip_fragment(uri);
     if (!u)
         return -1;
     reg->v[reg->n++] = (reg_entry_t){u, json_incref(doc)};
@@ -106,6 +106,6 @@ int pt_schema_registry_add_file(pt_schema_registry_t *reg, const char *uri, cons
     int rc = pt_schema_registry_add(reg, uri, doc);
     json_decref(doc);
     if (rc)
-        set_error(err, "", "cannot register '%s' as '%s'", path, uri ? uri : "(null)");
+        pt__set_error(err, "", "cannot register '%s' as '%s'", path, uri ? uri : "(null)");
     return rc;
 }

@@ -81,7 +81,7 @@ static void meta_init(void)
     meta = json_loads(metaschema_text, 0, NULL);
 }
 
-json_t *metaschema_doc(void)
+json_t *pt__metaschema_doc(void)
 {
     pthread_once(&meta_once, meta_init);
     return meta;

@@ -17,7 +17,7 @@
 
 #include "schema_internal.h"
 
-objiter_layout_t objiter_layout;
+objiter_layout_t pt__objiter_layout;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
 #define PROBE_N 6
@@ -107,7 +107,7 @@ static void probe(void)
     L.ok = good;
 out:
     json_decref(o);
-    objiter_layout = L;
+    pt__objiter_layout = L;
 }
 
-void objiter_init(void) { pthread_once(&probe_once, probe); }
+void pt__objiter_init(void) { pthread_once(&probe_once, probe); }

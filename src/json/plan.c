@@ -13,7 +13,7 @@
  * only: true/false, {}, {"type": ...}, an anyOf of simple nodes (the
  * Optional[...] shape) or a $ref to a simple node. Checking it then costs
  * one mask test and no call. Iterated because simplicity flows up. */
-void mark_simple(cctx_t *c)
+void pt__mark_simple(cctx_t *c)
 {
     for (int round = 0; round < 8; round++) {
         bool changed = false;
@@ -89,9 +89,9 @@ static void build_plan(cctx_t *c, sch_t *n)
     size_t cap = (props ? props->u.props.n : 0) + (req ? req->u.names.n : 0), tn = 4;
     while (tn < cap * 2)
         tn *= 2;
-    objplan_t *p = pool_alloc(&c->s->pool, sizeof *p);
-    if (!p || !(p->v = pool_alloc(&c->s->pool, (cap + 1) * sizeof *p->v)) ||
-        !(p->table = pool_alloc(&c->s->pool, tn * sizeof(int32_t))))
+    objplan_t *p = pt__pool_alloc(&c->s->pool, sizeof *p);
+    if (!p || !(p->v = pt__pool_alloc(&c->s->pool, (cap + 1) * sizeof *p->v)) ||
+        !(p->table = pt__pool_alloc(&c->s->pool, tn * sizeof(int32_t))))
         return; /* no plan: the keyword path still works */
     p->mask = (uint32_t)tn - 1;
     for (size_t i = 0; i < tn; i++)
@@ -142,7 +142,7 @@ static void build_plan(cctx_t *c, sch_t *n)
     n->flat = true;
 }
 
-void build_plans(cctx_t *c)
+void pt__build_plans(cctx_t *c)
 {
     for (size_t i = 0; i < c->nodes.cap; i++) {
         sch_t *n = c->nodes.keys[i] ? c->nodes.vals[i] : NULL;
@@ -155,7 +155,7 @@ void build_plans(cctx_t *c)
 /* The flat root's errors, located at compile time: a property whose
  * schema is {"type": ...} (or an anyOf of simple schemas, or false) fails
  * at a fixed instance path and schema path; so does "required". */
-void locate_root_plan(cctx_t *c)
+void pt__locate_root_plan(cctx_t *c)
 {
     sch_t *n = c->s->root;
     objplan_t *p = n->plan;
@@ -189,10 +189,10 @@ void locate_root_plan(cctx_t *c)
             kw = "anyOf";
         if (!kw)
             continue; /* located by the walker */
-        char *ip = path_join("", e->name), *pp = path_join("/properties", e->name);
-        char *sp = pp && *kw ? path_join(pp, kw) : NULL;
-        e->fail_ip = ip ? pool_strdup(&c->s->pool, ip) : NULL;
-        e->fail_sp = pool_strdup(&c->s->pool, *kw ? (sp ? sp : "") : (pp ? pp : ""));
+        char *ip = pt__path_join("", e->name), *pp = pt__path_join("/properties", e->name);
+        char *sp = pp && *kw ? pt__path_join(pp, kw) : NULL;
+        e->fail_ip = ip ? pt__pool_strdup(&c->s->pool, ip) : NULL;
+        e->fail_sp = pt__pool_strdup(&c->s->pool, *kw ? (sp ? sp : "") : (pp ? pp : ""));
         e->fail_kw = *kw ? kw : NULL;
         if (!ip || !pp || (*kw && !sp) || !e->fail_ip)
             e->fail_sp = NULL;

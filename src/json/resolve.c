@@ -21,7 +21,7 @@ static size_t ptr_hash(const void *p)
     return (size_t)x;
 }
 
-bool pmap_put(pmap_t *m, const void *k, void *v)
+bool pt__pmap_put(pmap_t *m, const void *k, void *v)
 {
     if ((m->n + 1) * 2 > m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 64;
@@ -57,7 +57,7 @@ bool pmap_put(pmap_t *m, const void *k, void *v)
     return true;
 }
 
-void *pmap_get(const pmap_t *m, const void *k)
+void *pt__pmap_get(const pmap_t *m, const void *k)
 {
     if (!m->cap)
         return NULL;
@@ -70,7 +70,7 @@ void *pmap_get(const pmap_t *m, const void *k)
     return NULL;
 }
 
-void pmap_free(pmap_t *m)
+void pt__pmap_free(pmap_t *m)
 {
     free(m->keys);
     free(m->vals);
@@ -79,7 +79,7 @@ void pmap_free(pmap_t *m)
 
 /* ----------------------------------------------------------------- index */
 
-bool add_id(cctx_t *c, const char *uri, const json_t *node)
+bool pt__add_id(cctx_t *c, const char *uri, const json_t *node)
 {
     for (size_t i = 0; i < c->nids; i++)
         if (!strcmp(c->ids[i].uri, uri))
@@ -132,23 +132,23 @@ static void index_schema(cctx_t *c, const json_t *s, const char *base, int depth
 {
     if (!json_is_object(s) || depth > MAX_SCHEMA_NESTING || c->failed)
         return;
-    if (pmap_get(&c->bases, s))
+    if (pt__pmap_get(&c->bases, s))
         return;
     const json_t *id = json_object_get(s, "$id");
     char *own = NULL;
     /* In draft 7 "$ref" makes its siblings, "$id" included, be ignored. */
     if (json_is_string(id) && !json_object_get(s, "$ref")) {
-        own = uri_resolve(base, json_string_value(id));
+        own = pt__uri_resolve(base, json_string_value(id));
         if (!own) {
-            oom(c);
+            pt__cfail_oom(c);
             return;
         }
         const char *h = strchr(own, '#');
         if (h && h[1] == 0)
             *(char *)h = 0; /* "x#" names the same resource as "x" */
-        if (!add_id(c, own, s)) {
+        if (!pt__add_id(c, own, s)) {
             free(own);
-            oom(c);
+            pt__cfail_oom(c);
             return;
         }
         if (h && h[1]) {
@@ -159,10 +159,10 @@ static void index_schema(cctx_t *c, const json_t *s, const char *base, int depth
         }
         base = own;
     }
-    char *pb = pool_strdup(&c->s->pool, base ? base : "");
-    if (!pb || !pmap_put(&c->bases, s, pb)) {
+    char *pb = pt__pool_strdup(&c->s->pool, base ? base : "");
+    if (!pb || !pt__pmap_put(&c->bases, s, pb)) {
         free(own);
-        oom(c);
+        pt__cfail_oom(c);
         return;
     }
     static const char *const single[] = {"items", "additionalItems", "contains", "additionalProperties",
@@ -179,7 +179,7 @@ static void index_schema(cctx_t *c, const json_t *s, const char *base, int depth
     free(own);
 }
 
-bool add_doc(cctx_t *c, json_t *doc)
+bool pt__add_doc(cctx_t *c, json_t *doc)
 {
     json_t **v = realloc(c->s->docs, (c->s->ndocs + 1) * sizeof *v);
     if (!v)
@@ -190,12 +190,12 @@ bool add_doc(cctx_t *c, json_t *doc)
 }
 
 /* Registers a whole document under uri (fragment stripped) and indexes it. */
-void index_doc(cctx_t *c, const char *uri, const json_t *doc)
+void pt__index_doc(cctx_t *c, const char *uri, const json_t *doc)
 {
-    char *u = uri_strip_fragment(uri);
-    if (!u || !add_id(c, u, doc)) {
+    char *u = pt__uri_strip_fragment(uri);
+    if (!u || !pt__add_id(c, u, doc)) {
         free(u);
-        oom(c);
+        pt__cfail_oom(c);
         return;
     }
     index_schema(c, doc, u, 0);
@@ -269,11 +269,11 @@ fail:
     return NULL;
 }
 
-sch_t *compile_ref(cctx_t *c, const char *base, const char *ref, const char *path)
+sch_t *pt__compile_ref(cctx_t *c, const char *base, const char *ref, const char *path)
 {
-    char *abs = uri_resolve(base, ref);
+    char *abs = pt__uri_resolve(base, ref);
     if (!abs) {
-        oom(c);
+        pt__cfail_oom(c);
         return NULL;
     }
     char *h = strchr(abs, '#');
@@ -284,7 +284,7 @@ sch_t *compile_ref(cctx_t *c, const char *base, const char *ref, const char *pat
     }
     const json_t *res = find_id(c, abs), *target = NULL;
     if (!res) {
-        cfail(c, path, "unresolvable reference '%s': no document '%s' is known (register it with "
+        pt__cfail(c, path, "unresolvable reference '%s': no document '%s' is known (register it with "
               "pt_schema_registry_add)", ref, abs);
         free(abs);
         return NULL;
@@ -300,20 +300,20 @@ sch_t *compile_ref(cctx_t *c, const char *base, const char *ref, const char *pat
     if (!target) {
         if (h)
             *h = '#';
-        cfail(c, path, "unresolvable reference '%s': '%s' points at nothing", ref, abs);
+        pt__cfail(c, path, "unresolvable reference '%s': '%s' points at nothing", ref, abs);
         free(abs);
         return NULL;
     }
-    const char *tbase = pmap_get(&c->bases, target);
+    const char *tbase = pt__pmap_get(&c->bases, target);
     if (!tbase)
-        tbase = pmap_get(&c->bases, res);
+        tbase = pt__pmap_get(&c->bases, res);
     /* Compile errors inside the target are reported at the target's own
      * location when it is in the root document, else under the ref. */
     char *tpath = NULL;
     if (res == c->s->doc && frag[0] == '/')
         tpath = strdup(frag);
     free(abs);
-    sch_t *r = compile_node(c, target, tbase ? tbase : "", tpath ? tpath : path);
+    sch_t *r = pt__compile_node(c, target, tbase ? tbase : "", tpath ? tpath : path);
     free(tpath);
     return r;
 }

@@ -13,46 +13,6 @@
 /* Internal functions are shared between this module's files, so they are
  * external symbols; give them a module prefix so they cannot collide with
  * other modules linked into the same program. */
-#define add_doc ptjs_add_doc
-#define add_id ptjs_add_id
-#define build_plans ptjs_build_plans
-#define cfail ptjs_cfail
-#define compile_node ptjs_compile_node
-#define compile_ref ptjs_compile_ref
-#define err_set ptjs_err_set
-#define err_take ptjs_err_take
-#define fmt_check ptjs_fmt_check
-#define fmt_lookup ptjs_fmt_lookup
-#define index_doc ptjs_index_doc
-#define js_equal ptjs_js_equal
-#define mark_simple ptjs_mark_simple
-#define metaschema_doc ptjs_metaschema_doc
-#define objiter_init ptjs_objiter_init
-#define objiter_layout ptjs_objiter_layout
-#define oom ptjs_oom
-#define path_idx ptjs_path_idx
-#define path_join ptjs_path_join
-#define pmap_free ptjs_pmap_free
-#define pmap_get ptjs_pmap_get
-#define pmap_put ptjs_pmap_put
-#define pool_alloc ptjs_pool_alloc
-#define pool_free ptjs_pool_free
-#define pool_strdup ptjs_pool_strdup
-#define props_find ptjs_props_find
-#define re_search ptjs_re_search
-#define sb_grow ptjs_sb_grow
-#define sb_int ptjs_sb_int
-#define sb_printf ptjs_sb_printf
-#define sb_puts ptjs_sb_puts
-#define sb_pyfloat ptjs_sb_pyfloat
-#define sb_pystr ptjs_sb_pystr
-#define sb_repr ptjs_sb_repr
-#define sb_take ptjs_sb_take
-#define set_error ptjs_set_error
-#define tls_match_data ptjs_tls_match_data
-#define uri_resolve ptjs_uri_resolve
-#define uri_strip_fragment ptjs_uri_strip_fragment
-#define utf8_len ptjs_utf8_len
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -75,9 +35,9 @@ typedef struct pool {
     pool_chunk_t *head;
 } pool_t;
 
-void *pool_alloc(pool_t *p, size_t n); /* zeroed; NULL on OOM */
-char *pool_strdup(pool_t *p, const char *s);
-void pool_free(pool_t *p);
+void *pt__pool_alloc(pool_t *p, size_t n); /* zeroed; NULL on OOM */
+char *pt__pool_strdup(pool_t *p, const char *s);
+void pt__pool_free(pool_t *p);
 
 /* Growable string used only on error paths. */
 typedef struct sbuf {
@@ -86,29 +46,29 @@ typedef struct sbuf {
     bool oom;
 } sbuf_t;
 
-bool sb_grow(sbuf_t *b, size_t extra);
+bool pt__sb_grow(sbuf_t *b, size_t extra);
 /* Appends n bytes; inline because error paths append many short pieces. */
 static inline void sb_putn(sbuf_t *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap && !sb_grow(b, n))
+    if (b->len + n + 1 > b->cap && !pt__sb_grow(b, n))
         return;
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = 0;
 }
-void sb_puts(sbuf_t *b, const char *s);
-void sb_int(sbuf_t *b, long long v); /* decimal, without printf */
-void sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_repr(sbuf_t *b, const json_t *v); /* Python repr */
-void sb_pyfloat(sbuf_t *b, double d);      /* Python repr(float) */
-void sb_pystr(sbuf_t *b, const char *s, size_t n);
-char *sb_take(sbuf_t *b); /* returns the malloc'd string ("" if empty); NULL on OOM */
+void pt__sb_puts(sbuf_t *b, const char *s);
+void pt__sb_int(sbuf_t *b, long long v); /* decimal, without printf */
+void pt__sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pt__sb_repr(sbuf_t *b, const json_t *v); /* Python repr */
+void pt__sb_pyfloat(sbuf_t *b, double d);      /* Python repr(float) */
+void pt__sb_pystr(sbuf_t *b, const char *s, size_t n);
+char *pt__sb_take(sbuf_t *b); /* returns the malloc'd string ("" if empty); NULL on OOM */
 
 /* Python's notion of equality for JSON values (1 == 1.0, True != 1). */
-bool js_equal(const json_t *a, const json_t *b);
+bool pt__js_equal(const json_t *a, const json_t *b);
 
 /* UTF-8 code points in s[0..n). */
-size_t utf8_len(const char *s, size_t n);
+size_t pt__utf8_len(const char *s, size_t n);
 
 /* --------------------------------------------------------------- formats */
 
@@ -133,15 +93,15 @@ typedef enum fmt_id {
     FMT_URI_TEMPLATE,
 } fmt_id_t;
 
-fmt_id_t fmt_lookup(const char *name);
-bool fmt_check(fmt_id_t id, const char *s, size_t n);
+fmt_id_t pt__fmt_lookup(const char *name);
+bool pt__fmt_check(fmt_id_t id, const char *s, size_t n);
 
 /* ------------------------------------------------------------------- URIs */
 
 /* RFC 3986 reference resolution (5.2). Returns a malloc'd string. */
-char *uri_resolve(const char *base, const char *ref);
+char *pt__uri_resolve(const char *base, const char *ref);
 /* Copy of uri without its fragment (malloc'd). */
-char *uri_strip_fragment(const char *uri);
+char *pt__uri_strip_fragment(const char *uri);
 
 /* ------------------------------------------------------------------ nodes */
 
@@ -179,6 +139,15 @@ typedef enum kw_kind {
     KW_ANY_OF,
     KW_ONE_OF,
     KW_NOT,
+    /* Compiled (their values are checked) but never applied by themselves:
+     * no validator, so compile_node keeps no slot for them. */
+    KW_THEN,
+    KW_ELSE,
+    KW_DEFINITIONS,
+    KW_DEFS,
+    KW_ID,
+    KW_SCHEMA,
+    KW_COUNT
 } kw_kind_t;
 
 /* JSON type bits, as the "type" keyword names them. */
@@ -375,7 +344,7 @@ static inline bool key_eq(const char *x, const char *y, size_t n)
     }
     return memcmp(x, y, n) == 0;
 }
-const prop_t *props_find(const kw_t *k, const char *name, size_t len);
+const prop_t *pt__props_find(const kw_t *k, const char *name, size_t len);
 
 /* A key of up to 16 bytes as two words that, with its length, identify it
  * exactly: overlapping first/last 8 (or 4) bytes, or the bytes themselves
@@ -419,15 +388,15 @@ static inline bool plan_key_eq(const plan_entry_t *e, const char *key, size_t le
 
 /* Member iteration without a library call per member (objiter.c). Used as
  *   for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) ...
- * objiter_init() must have run (pt_schema_compile does it). */
+ * pt__objiter_init() must have run (pt_schema_compile does it). */
 typedef struct objiter_layout {
     bool ok;
     ptrdiff_t next, key, keylen, value; /* within a member record, from the iterator */
     ptrdiff_t head;                      /* the member list's head, from the object */
 } objiter_layout_t;
 
-extern objiter_layout_t objiter_layout;
-void objiter_init(void);
+extern objiter_layout_t pt__objiter_layout;
+void pt__objiter_init(void);
 
 /* jansson 2.x (x86-64 and other LP64 targets): the offsets objiter.c
  * usually finds; flat_run compiles them in as constants. */
@@ -438,51 +407,51 @@ void objiter_init(void);
 #define OI_HEAD 56
 static inline bool objiter_layout_usual(void)
 {
-    const objiter_layout_t *L = &objiter_layout;
+    const objiter_layout_t *L = &pt__objiter_layout;
     return L->ok && L->next == OI_NEXT && L->key == OI_KEY && L->keylen == OI_KEYLEN && L->value == OI_VALUE &&
            L->head == OI_HEAD;
 }
 
 static inline void *oi_begin(const json_t *x)
 {
-    if (objiter_layout.ok) {
+    if (pt__objiter_layout.ok) {
         void *first;
-        memcpy(&first, (const char *)x + objiter_layout.head + objiter_layout.next, sizeof first);
+        memcpy(&first, (const char *)x + pt__objiter_layout.head + pt__objiter_layout.next, sizeof first);
         return first;
     }
     return json_object_iter((json_t *)x);
 }
 static inline void *oi_end(const json_t *x)
 {
-    return objiter_layout.ok ? (char *)x + objiter_layout.head : NULL;
+    return pt__objiter_layout.ok ? (char *)x + pt__objiter_layout.head : NULL;
 }
 static inline void *oi_next(const json_t *x, void *it)
 {
-    if (objiter_layout.ok) {
+    if (pt__objiter_layout.ok) {
         void *n;
-        memcpy(&n, (char *)it + objiter_layout.next, sizeof n);
+        memcpy(&n, (char *)it + pt__objiter_layout.next, sizeof n);
         return n;
     }
     return json_object_iter_next((json_t *)x, it);
 }
 static inline const char *oi_key(void *it)
 {
-    return objiter_layout.ok ? (const char *)it + objiter_layout.key : json_object_iter_key(it);
+    return pt__objiter_layout.ok ? (const char *)it + pt__objiter_layout.key : json_object_iter_key(it);
 }
 static inline size_t oi_keylen(void *it)
 {
-    if (objiter_layout.ok) {
+    if (pt__objiter_layout.ok) {
         size_t n;
-        memcpy(&n, (char *)it + objiter_layout.keylen, sizeof n);
+        memcpy(&n, (char *)it + pt__objiter_layout.keylen, sizeof n);
         return n;
     }
     return json_object_iter_key_len(it);
 }
 static inline json_t *oi_value(void *it)
 {
-    if (objiter_layout.ok) {
+    if (pt__objiter_layout.ok) {
         json_t *v;
-        memcpy(&v, (char *)it + objiter_layout.value, sizeof v);
+        memcpy(&v, (char *)it + pt__objiter_layout.value, sizeof v);
         return v;
     }
     return json_object_iter_value(it);
@@ -490,11 +459,11 @@ static inline json_t *oi_value(void *it)
 
 /* PCRE2 match data for this thread, big enough for every compiled pattern.
  * Created once per thread and reused, so matching allocates nothing. */
-pcre2_match_data *tls_match_data(void);
-bool re_search(pcre2_code *re, const char *s, size_t n);
+pcre2_match_data *pt__tls_match_data(void);
+bool pt__re_search(pcre2_code *re, const char *s, size_t n);
 
 /* The built-in draft-07 meta-schema document (shared, never freed). */
-json_t *metaschema_doc(void);
+json_t *pt__metaschema_doc(void);
 #define METASCHEMA_URI "http://json-schema.org/draft-07/schema"
 
 /* Registry internals, read by the compiler. */
@@ -509,9 +478,9 @@ struct pt_schema_registry {
 };
 
 /* Error records: one block "message\0[instance_path\0]schema_path". */
-bool err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const char *kw);
-bool err_set(pt_schema_error_t *e, const char *msg, const char *ipath, const char *spath, const char *kw);
-void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
+bool pt__err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const char *kw);
+bool pt__err_set(pt_schema_error_t *e, const char *msg, const char *ipath, const char *spath, const char *kw);
+void pt__set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

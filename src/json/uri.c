@@ -103,7 +103,7 @@ static void remove_dots(char *in)
     free(out);
 }
 
-char *uri_resolve(const char *base, const char *ref)
+char *pt__uri_resolve(const char *base, const char *ref)
 {
     uri_parts_t b, r;
     uri_split(base ? base : "", &b);
@@ -175,7 +175,7 @@ char *uri_resolve(const char *base, const char *ref)
     return out;
 }
 
-char *uri_strip_fragment(const char *uri)
+char *pt__uri_strip_fragment(const char *uri)
 {
     const char *h = strchr(uri, '#');
     return h ? strndup(uri, (size_t)(h - uri)) : strdup(uri);

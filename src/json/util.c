@@ -10,7 +10,7 @@
 
 /* ------------------------------------------------------------------ pool */
 
-void *pool_alloc(pool_t *p, size_t n)
+void *pt__pool_alloc(pool_t *p, size_t n)
 {
     n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
     if (n == 0)
@@ -32,16 +32,16 @@ void *pool_alloc(pool_t *p, size_t n)
     return r;
 }
 
-char *pool_strdup(pool_t *p, const char *s)
+char *pt__pool_strdup(pool_t *p, const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *d = pool_alloc(p, n);
+    char *d = pt__pool_alloc(p, n);
     if (d)
         memcpy(d, s, n);
     return d;
 }
 
-void pool_free(pool_t *p)
+void pt__pool_free(pool_t *p)
 {
     for (pool_chunk_t *c = p->head, *n; c; c = n) {
         n = c->next;
@@ -52,7 +52,7 @@ void pool_free(pool_t *p)
 
 /* ------------------------------------------------------------------ sbuf */
 
-bool sb_grow(sbuf_t *b, size_t extra)
+bool pt__sb_grow(sbuf_t *b, size_t extra)
 {
     if (b->oom)
         return false;
@@ -71,9 +71,9 @@ bool sb_grow(sbuf_t *b, size_t extra)
     return true;
 }
 
-void sb_puts(sbuf_t *b, const char *s) { sb_putn(b, s, strlen(s)); }
+void pt__sb_puts(sbuf_t *b, const char *s) { sb_putn(b, s, strlen(s)); }
 
-void sb_int(sbuf_t *b, long long v)
+void pt__sb_int(sbuf_t *b, long long v)
 {
     char tmp[24], *p = tmp + sizeof tmp;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -86,7 +86,7 @@ void sb_int(sbuf_t *b, long long v)
     sb_putn(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-void sb_printf(sbuf_t *b, const char *fmt, ...)
+void pt__sb_printf(sbuf_t *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -99,7 +99,7 @@ void sb_printf(sbuf_t *b, const char *fmt, ...)
         sb_putn(b, tmp, (size_t)n);
         return;
     }
-    if (!sb_grow(b, (size_t)n))
+    if (!pt__sb_grow(b, (size_t)n))
         return;
     va_start(ap, fmt);
     vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
@@ -107,7 +107,7 @@ void sb_printf(sbuf_t *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-char *sb_take(sbuf_t *b)
+char *pt__sb_take(sbuf_t *b)
 {
     if (b->oom) {
         free(b->s);
@@ -203,14 +203,14 @@ int pt_py_float_repr(double d, char *out, bool json_spelling)
     return (int)(o - out);
 }
 
-void sb_pyfloat(sbuf_t *b, double d)
+void pt__sb_pyfloat(sbuf_t *b, double d)
 {
     char buf[32];
     sb_putn(b, buf, (size_t)pt_py_float_repr(d, buf, false));
 }
 
 /* Python's repr(str): single quotes unless the text has ' and no ". */
-void sb_pystr(sbuf_t *b, const char *s, size_t n)
+void pt__sb_pystr(sbuf_t *b, const char *s, size_t n)
 {
     /* common case: nothing to escape, no quote to choose */
     size_t i = 0;
@@ -221,7 +221,7 @@ void sb_pystr(sbuf_t *b, const char *s, size_t n)
         i++;
     }
     if (i == n) {
-        if (!sb_grow(b, n + 2))
+        if (!pt__sb_grow(b, n + 2))
             return;
         char *d = b->s + b->len;
         d[0] = '\'';
@@ -261,14 +261,14 @@ void sb_pystr(sbuf_t *b, const char *s, size_t n)
             snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned char)s[i + 1]);
             sb_putn(b, s + i - run, run);
             run = 0;
-            sb_puts(b, tmp);
+            pt__sb_puts(b, tmp);
             i++;
             continue;
         }
         if (esc) {
             sb_putn(b, s + i - run, run);
             run = 0;
-            sb_puts(b, esc);
+            pt__sb_puts(b, esc);
         } else {
             run++;
         }
@@ -282,16 +282,16 @@ static void repr_rec(sbuf_t *b, const json_t *v, size_t max, int depth)
     if (max && b->len > max)
         return;
     if (depth > 64) {
-        sb_puts(b, "...");
+        pt__sb_puts(b, "...");
         return;
     }
     switch (json_typeof(v)) {
-    case JSON_NULL: sb_puts(b, "None"); break;
-    case JSON_TRUE: sb_puts(b, "True"); break;
-    case JSON_FALSE: sb_puts(b, "False"); break;
-    case JSON_INTEGER: sb_int(b, json_integer_value(v)); break;
-    case JSON_REAL: sb_pyfloat(b, json_real_value(v)); break;
-    case JSON_STRING: sb_pystr(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_NULL: pt__sb_puts(b, "None"); break;
+    case JSON_TRUE: pt__sb_puts(b, "True"); break;
+    case JSON_FALSE: pt__sb_puts(b, "False"); break;
+    case JSON_INTEGER: pt__sb_int(b, json_integer_value(v)); break;
+    case JSON_REAL: pt__sb_pyfloat(b, json_real_value(v)); break;
+    case JSON_STRING: pt__sb_pystr(b, json_string_value(v), json_string_length(v)); break;
     case JSON_ARRAY: {
         sb_putn(b, "[", 1);
         for (size_t i = 0; i < json_array_size(v); i++) {
@@ -313,7 +313,7 @@ static void repr_rec(sbuf_t *b, const json_t *v, size_t max, int depth)
             if (!first)
                 sb_putn(b, ", ", 2);
             first = false;
-            sb_pystr(b, k, strlen(k));
+            pt__sb_pystr(b, k, strlen(k));
             sb_putn(b, ": ", 2);
             repr_rec(b, x, max, depth + 1);
             if (max && b->len > max)
@@ -328,14 +328,14 @@ static void repr_rec(sbuf_t *b, const json_t *v, size_t max, int depth)
 /* Messages quote the instance; a huge body must not make a huge message. */
 #define REPR_MAX 8192
 
-void sb_repr(sbuf_t *b, const json_t *v)
+void pt__sb_repr(sbuf_t *b, const json_t *v)
 {
     size_t start = b->len;
     repr_rec(b, v, start + REPR_MAX, 0);
     if (b->len > start + REPR_MAX && !b->oom) {
         b->len = start + REPR_MAX;
         b->s[b->len] = 0;
-        sb_puts(b, "...");
+        pt__sb_puts(b, "...");
     }
 }
 
@@ -343,16 +343,16 @@ char *pt_json_repr(const json_t *value, size_t max_len)
 {
     sbuf_t b = {0};
     if (!value) {
-        sb_puts(&b, "None");
-        return sb_take(&b);
+        pt__sb_puts(&b, "None");
+        return pt__sb_take(&b);
     }
     repr_rec(&b, value, max_len, 0);
     if (max_len && b.len > max_len && !b.oom) {
         b.len = max_len;
         b.s[b.len] = 0;
-        sb_puts(&b, "...");
+        pt__sb_puts(&b, "...");
     }
-    return sb_take(&b);
+    return pt__sb_take(&b);
 }
 
 /* -------------------------------------------------------------- equality */
@@ -365,7 +365,7 @@ static bool is_num(const json_t *v) { return json_is_integer(v) || json_is_real(
 
 static bool js_equal_d(const json_t *a, const json_t *b, int depth);
 
-bool js_equal(const json_t *a, const json_t *b) { return js_equal_d(a, b, 0); }
+bool pt__js_equal(const json_t *a, const json_t *b) { return js_equal_d(a, b, 0); }
 
 static bool js_equal_d(const json_t *a, const json_t *b, int depth)
 {
@@ -410,7 +410,7 @@ static bool js_equal_d(const json_t *a, const json_t *b, int depth)
     }
 }
 
-size_t utf8_len(const char *s, size_t n)
+size_t pt__utf8_len(const char *s, size_t n)
 {
     size_t c = 0;
     for (size_t i = 0; i < n; i++)
@@ -422,9 +422,9 @@ size_t utf8_len(const char *s, size_t n)
 
 /* The three strings of a record live in one allocation owned by message:
  * one malloc per error, one free in pt_schema_error_clear. */
-bool err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const char *kw)
+bool pt__err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const char *kw)
 {
-    char *block = sb_take(b);
+    char *block = pt__sb_take(b);
     if (!block)
         return false;
     e->message = block;
@@ -434,24 +434,24 @@ bool err_take(pt_schema_error_t *e, sbuf_t *b, size_t ioff, size_t soff, const c
     return true;
 }
 
-bool err_set(pt_schema_error_t *e, const char *msg, const char *ipath, const char *spath, const char *kw)
+bool pt__err_set(pt_schema_error_t *e, const char *msg, const char *ipath, const char *spath, const char *kw)
 {
     pt_schema_error_clear(e);
     sbuf_t b = {0};
-    sb_puts(&b, msg);
+    pt__sb_puts(&b, msg);
     sb_putn(&b, "", 1);
     size_t ioff = SIZE_MAX;
     if (ipath) {
         ioff = b.len;
-        sb_puts(&b, ipath);
+        pt__sb_puts(&b, ipath);
         sb_putn(&b, "", 1);
     }
     size_t soff = b.len;
-    sb_puts(&b, spath ? spath : "");
-    return err_take(e, &b, ioff, soff, kw);
+    pt__sb_puts(&b, spath ? spath : "");
+    return pt__err_take(e, &b, ioff, soff, kw);
 }
 
-void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
+void pt__set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt, ...)
 {
     if (!err)
         return;
@@ -461,7 +461,7 @@ void set_error(pt_schema_error_t *err, const char *schema_path, const char *fmt,
     if (vasprintf(&m, fmt, ap) < 0)
         m = NULL;
     va_end(ap);
-    err_set(err, m ? m : "out of memory", NULL, schema_path, NULL);
+    pt__err_set(err, m ? m : "out of memory", NULL, schema_path, NULL);
     free(m);
 }
 

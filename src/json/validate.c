@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate_internal.h"
+#include "keywords.h"
 
 /* Depth accounting. The limit counts levels of the instance, so a schema
  * may be as recursive as it likes over a bounded document; schemas applied
@@ -59,33 +59,33 @@ static bool too_deep(vctx_t *c, const json_t *x, const seg_t *ip, const seg_t *s
     if (!c->too_deep && c->mode != M_BOOL) {
         sbuf_t b = {0};
         if (x != c->cur)
-            sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
+            pt__sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
         else
-            sb_printf(&b, "more than %d schemas applied in a chain to one value (a $ref loop?)", SAME_VALUE_MAX);
-        emit(c, NULL, ip, sp, &b);
+            pt__sb_printf(&b, "more than %d schemas applied in a chain to one value (a $ref loop?)", SAME_VALUE_MAX);
+        pt__v_emit(c, NULL, ip, sp, &b);
     }
     c->too_deep = true;
     return false;
 }
 
-bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp)
 {
     frame_t f;
     if (c->mode == M_BOOL) {
         if (n->simple)
             return type_ok(n->tmask, x);
-        if (n->flat && json_is_object(x) && objiter_layout.ok &&
+        if (n->flat && json_is_object(x) && pt__objiter_layout.ok &&
             (x == c->cur ? c->same < SAME_VALUE_MAX : c->depth < c->s->max_depth))
             return flat_run(n->plan, x);
         if (n->plan && json_is_object(x)) {
             if (!enter(c, x, &f))
                 return too_deep(c, x, ip, sp);
-            bool ok = run_plan(c, n->plan, x);
+            bool ok = pt__run_plan(c, n->plan, x);
             for (size_t i = 0; ok && i < n->nkw; i++) {
                 const kw_t *k = &n->kw[i];
                 if (k->fused)
                     continue;
-                ok = k->kind == KW_TYPE ? type_ok(k->u.types, x) : v_kw(c, n, k, x, NULL, NULL);
+                ok = k->kind == KW_TYPE ? type_ok(k->u.types, x) : kw_validate(c, n, k, x, NULL, NULL);
             }
             leave(c, x, &f);
             return ok;
@@ -97,16 +97,16 @@ bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const s
     if (n->boolean == 2) {
         if (c->mode != M_BOOL) {
             sbuf_t b = {0};
-            sb_puts(&b, "False schema does not allow ");
-            sb_repr(&b, x);
-            emit(c, NULL, ip, sp, &b);
+            pt__sb_puts(&b, "False schema does not allow ");
+            pt__sb_repr(&b, x);
+            pt__v_emit(c, NULL, ip, sp, &b);
         }
         return false;
     }
     if (!enter(c, x, &f))
         return too_deep(c, x, ip, sp);
     for (size_t i = 0; i < n->nkw; i++) {
-        if (!v_kw(c, n, &n->kw[i], x, ip, sp)) {
+        if (!kw_validate(c, n, &n->kw[i], x, ip, sp)) {
             ok = false;
             if (c->mode != M_ALL || c->too_deep || c->oom)
                 break;
@@ -127,7 +127,7 @@ static inline __attribute__((always_inline)) bool fast_valid(const pt_schema_t *
     if (s->fast_root == 2 && json_typeof(x) == JSON_OBJECT)
         return flat_run(s->root->plan, x);
     vctx_t c = {.s = s, .mode = M_BOOL};
-    bool ok = v_node(&c, s->root, x, NULL, NULL);
+    bool ok = pt__v_node(&c, s->root, x, NULL, NULL);
     *oom = c.oom;
     return ok && !c.oom;
 }
@@ -140,9 +140,9 @@ static __attribute__((noinline)) int validate_report(const pt_schema_t *s, const
         return oom ? -1 : 1;
     /* walk again, this time describing the first failure */
     vctx_t c = {.s = s, .mode = M_FIRST, .first = first};
-    v_node(&c, s->root, x, NULL, NULL);
+    pt__v_node(&c, s->root, x, NULL, NULL);
     if (c.oom || !first->message) {
-        set_error(first, "", "out of memory while reporting a validation error");
+        pt__set_error(first, "", "out of memory while reporting a validation error");
         return -1;
     }
     return 1;
@@ -161,7 +161,7 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
     if (first && first->message)
         pt_schema_error_clear(first);
     if (!s || !x) {
-        set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");
+        pt__set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");
         return -1;
     }
     if (s->fast_root == 1 && json_typeof(x) == JSON_OBJECT) {
@@ -173,7 +173,7 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
             return 0;
         if (!first)
             return 1;
-        int rr = flat_report(s->fast_plan, r, bad, badv, seen, first);
+        int rr = pt__flat_report(s->fast_plan, r, bad, badv, seen, first);
         return rr ? rr : validate_report(s, x, first, false);
     }
     bool oom = false;
@@ -189,7 +189,7 @@ static __attribute__((noinline)) int check_locate(const pt_schema_t *s, const js
     if (!f)
         return oom ? -1 : 1;
     vctx_t c = {.s = s, .mode = M_LOC, .fail = f};
-    v_node(&c, s->root, x, NULL, NULL);
+    pt__v_node(&c, s->root, x, NULL, NULL);
     if (c.oom || !f->rc_) {
         pt_schema_fail_clear(f);
         f->keyword = NULL;
@@ -227,7 +227,7 @@ int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
             f->rc_ = 1;
             return 1;
         }
-        if (flat_locate(s, x, f))
+        if (pt__flat_locate(s, x, f))
             return 1;
         return check_locate(s, x, f, false);
     }
@@ -245,7 +245,7 @@ int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
     bool oom = false;
     if (fast_valid(s, x, &oom))
         return 0;
-    if (f && s->fast_root && json_typeof(x) == JSON_OBJECT && flat_locate(s, x, f))
+    if (f && s->fast_root && json_typeof(x) == JSON_OBJECT && pt__flat_locate(s, x, f))
         return 1;
     return check_locate(s, x, f, oom);
 }
@@ -254,11 +254,11 @@ int pt_schema_validate_all(const pt_schema_t *s, const json_t *x, pt_schema_erro
     if (!s || !x || !errs)
         return -1;
     vctx_t c = {.s = s, .mode = M_BOOL};
-    if (v_node(&c, s->root, x, NULL, NULL) && !c.oom)
+    if (pt__v_node(&c, s->root, x, NULL, NULL) && !c.oom)
         return 0;
     size_t before = errs->count;
     c = (vctx_t){.s = s, .mode = M_ALL, .all = errs};
-    v_node(&c, s->root, x, NULL, NULL);
+    pt__v_node(&c, s->root, x, NULL, NULL);
     if (c.oom)
         return -1;
     return errs->count > before ? 1 : -1;

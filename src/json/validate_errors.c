@@ -1,6 +1,6 @@
 /* Error records. The walker keeps paths as chains of stack-held segments
  * (seg_t); they become strings here, only once an error is recorded:
- * emit() builds a worded record (M_FIRST, M_ALL), locate() only where the
+ * pt__v_emit() builds a worded record (M_FIRST, M_ALL), pt__v_locate() only where the
  * first error is (M_LOC, pt_schema_check). A located failure is worded
  * later, on request, by walking again (pt_schema_fail_error). */
 #include <stdlib.h>
@@ -17,7 +17,7 @@ static void path_rec(sbuf_t *b, const seg_t *s)
     path_rec(b, s->up);
     sb_putn(b, "/", 1);
     if (!s->key) {
-        sb_int(b, (long long)s->idx);
+        pt__sb_int(b, (long long)s->idx);
         return;
     }
     /* copy runs between the characters JSON Pointer escapes */
@@ -30,7 +30,7 @@ static void path_rec(sbuf_t *b, const seg_t *s)
         p += run;
         if (!*p)
             break;
-        sb_puts(b, *p == '~' ? "~0" : "~1");
+        pt__sb_puts(b, *p == '~' ? "~0" : "~1");
         p++;
     }
 }
@@ -84,7 +84,7 @@ static bool path_put(char *buf, size_t cap, size_t *pos, const seg_t *s, const c
 
 /* M_LOC: records the first error's keyword and paths in the caller's
  * record (its own buffer unless the paths are long). */
-void locate(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp)
+void pt__v_locate(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp)
 {
     pt_schema_fail_t *f = c->fail;
     if (f->rc_)
@@ -125,12 +125,12 @@ void locate(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp)
 
 /* Records one error; msg is consumed. The paths are appended to the
  * message's buffer so the record is a single allocation. */
-void emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg)
+void pt__v_emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg)
 {
     pt_schema_error_t e = {0};
     if (c->mode == M_LOC) {
         free(msg->s);
-        locate(c, kw, ip, sp);
+        pt__v_locate(c, kw, ip, sp);
         return;
     }
     sb_putn(msg, "", 1);
@@ -143,7 +143,7 @@ void emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *m
         seg_t l = {NULL, kw, 0};
         path_rec(msg, &l);
     }
-    if (!err_take(&e, msg, ioff, soff, kw)) {
+    if (!pt__err_take(&e, msg, ioff, soff, kw)) {
         c->oom = true;
         return;
     }

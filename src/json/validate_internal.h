@@ -1,7 +1,7 @@
 /* Internals shared by the validator's files:
  *
  *   validate.c           entry points, the node walker (v_node), depth limits
- *   validate_keywords.c  one keyword against one value (v_kw), Python's wording
+ *   validate_keywords.c  one function per keyword (keywords.h), Python's wording
  *   validate_values.c    value comparisons the keywords need (numbers,
  *                        uniqueness, regex search)
  *   validate_plan.c      the one-pass object plans at validation time, and the
@@ -12,18 +12,6 @@
 #ifndef PT_JSON_VALIDATE_INTERNAL_H
 #define PT_JSON_VALIDATE_INTERNAL_H
 
-#define emit ptjs_emit
-#define flat_locate ptjs_flat_locate
-#define flat_report ptjs_flat_report
-#define flat_tail ptjs_flat_tail
-#define locate ptjs_locate
-#define multiple_of ptjs_multiple_of
-#define num_cmp ptjs_num_cmp
-#define plan_gather ptjs_plan_gather
-#define run_plan ptjs_run_plan
-#define unique ptjs_unique
-#define v_kw ptjs_v_kw
-#define v_node ptjs_v_node
 
 #include <math.h>
 
@@ -54,27 +42,24 @@ typedef struct vctx {
 /* ---------------------------------------------------------------- walker */
 
 /* validate.c */
-bool v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp);
-
-/* validate_keywords.c */
-bool v_kw(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *psp);
+bool pt__v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp);
 
 /* validate_errors.c */
-void locate(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp);
-void emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg);
+void pt__v_locate(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp);
+void pt__v_emit(vctx_t *c, const char *kw, const seg_t *ip, const seg_t *sp, sbuf_t *msg);
 
 /* validate_values.c */
-int num_cmp(const json_t *a, const json_t *b);
-bool multiple_of(const json_t *x, const json_t *d);
-bool unique(vctx_t *c, const json_t *arr);
+int pt__num_cmp(const json_t *a, const json_t *b);
+bool pt__multiple_of(const json_t *x, const json_t *d);
+bool pt__v_unique(vctx_t *c, const json_t *arr);
 
 /* validate_plan.c */
-uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals);
-bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x);
-bool flat_tail(const objplan_t *p, const json_t *x, void *it, uint64_t seen);
-int flat_report(const objplan_t *p, int r, const plan_entry_t *bad, const json_t *badv, uint64_t seen,
+uint64_t pt__plan_gather(const objplan_t *p, const json_t *x, const json_t **vals);
+bool pt__run_plan(vctx_t *c, const objplan_t *p, const json_t *x);
+bool pt__flat_tail(const objplan_t *p, const json_t *x, void *it, uint64_t seen);
+int pt__flat_report(const objplan_t *p, int r, const plan_entry_t *bad, const json_t *badv, uint64_t seen,
                 pt_schema_error_t *first);
-bool flat_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f);
+bool pt__flat_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f);
 
 /* ------------------------------------------------------------ type tests */
 
@@ -131,7 +116,7 @@ static inline __attribute__((always_inline)) bool flat_walk(const objplan_t *p, 
         const json_t *v;
         memcpy(&len, it + olen, sizeof len);
         if (__builtin_expect(!plan_key_eq(e, it + okey, len), 0)) /* the sentinel never matches */
-            return flat_tail(p, x, (void *)it, seen);
+            return pt__flat_tail(p, x, (void *)it, seen);
         memcpy(&v, it + oval, sizeof v);
         seen |= e->bit;
         if (__builtin_expect(!((e->jmask >> json_typeof(v)) & 1), 0) && !type_ok(e->tmask, v))
@@ -160,7 +145,7 @@ static inline __attribute__((always_inline)) int flat_find(const objplan_t *p, c
         const json_t *v;
         memcpy(&len, it + OI_KEYLEN, sizeof len);
         if (__builtin_expect(!plan_key_eq(e, it + OI_KEY, len), 0)) /* the sentinel never matches */
-            return flat_tail(p, x, (void *)it, seen) ? 0 : 2;
+            return pt__flat_tail(p, x, (void *)it, seen) ? 0 : 2;
         memcpy(&v, it + OI_VALUE, sizeof v);
         seen |= e->bit;
         if (__builtin_expect(!((e->jmask >> json_typeof(v)) & 1), 0) && !type_ok(e->tmask, v)) {
@@ -180,12 +165,12 @@ static inline bool flat_run_usual(const objplan_t *p, const json_t *x)
     return flat_walk(p, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD);
 }
 
-/* Needs the probed member layout (objiter_layout.ok). */
+/* Needs the probed member layout (pt__objiter_layout.ok). */
 static inline bool flat_run(const objplan_t *p, const json_t *x)
 {
     if (objiter_layout_usual())
         return flat_run_usual(p, x);
-    const objiter_layout_t *L = &objiter_layout;
+    const objiter_layout_t *L = &pt__objiter_layout;
     return flat_walk(p, x, L->next, L->key, L->keylen, L->value, L->head);
 }
 

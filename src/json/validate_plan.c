@@ -37,11 +37,11 @@ static inline const plan_entry_t *plan_lookup(const objplan_t *p, const char *ke
 
 static inline bool sub_ok(vctx_t *c, const sch_t *n, const json_t *v)
 {
-    return n->simple ? type_ok(n->tmask, v) : v_node(c, n, v, NULL, NULL);
+    return n->simple ? type_ok(n->tmask, v) : pt__v_node(c, n, v, NULL, NULL);
 }
 /* Error modes: the value of every plan entry (NULL when absent) and the
  * required bits seen, in one pass over the members. */
-uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals)
+uint64_t pt__plan_gather(const objplan_t *p, const json_t *x, const json_t **vals)
 {
     uint64_t seen = 0;
     size_t guess = 0;
@@ -59,7 +59,7 @@ uint64_t plan_gather(const objplan_t *p, const json_t *x, const json_t **vals)
 }
 
 /* M_BOOL only: properties + required + additionalProperties in one pass. */
-bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
+bool pt__run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
 {
     uint64_t seen = 0;
     size_t guess = 0;
@@ -78,7 +78,7 @@ bool run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
 }
 /* flat_walk once members leave declaration order: the rest of the members
  * from it on, through the hash table. */
-__attribute__((noinline)) bool flat_tail(const objplan_t *p, const json_t *x, void *it, uint64_t seen)
+__attribute__((noinline)) bool pt__flat_tail(const objplan_t *p, const json_t *x, void *it, uint64_t seen)
 {
     size_t guess = SIZE_MAX;
     for (void *end = oi_end(x); it != end; it = oi_next(x, it)) {
@@ -101,7 +101,7 @@ __attribute__((noinline)) bool flat_tail(const objplan_t *p, const json_t *x, vo
  * (r 1: property bad failed with value badv; r 3: a required name is
  * missing): the record is worded here, as the walker would word it, in
  * one allocation. 1 done, -1 out of memory, 0 not settled: walk. */
-__attribute__((noinline)) int flat_report(const objplan_t *p, int r, const plan_entry_t *bad,
+__attribute__((noinline)) int pt__flat_report(const objplan_t *p, int r, const plan_entry_t *bad,
                                            const json_t *badv, uint64_t seen, pt_schema_error_t *first)
 {
     if (!p->located || (r != 1 && r != 3) || (r == 1 && !bad->fail_sp) || (r == 3 && !p->req_names))
@@ -110,8 +110,8 @@ __attribute__((noinline)) int flat_report(const objplan_t *p, int r, const plan_
     const char *kw, *ip, *sp;
     if (r == 3) {
         const char *name = p->req_names[__builtin_ctzll(p->required & ~seen)];
-        sb_pystr(&b, name, strlen(name));
-        sb_puts(&b, " is a required property");
+        pt__sb_pystr(&b, name, strlen(name));
+        pt__sb_puts(&b, " is a required property");
         kw = "required";
         ip = "";
         sp = "/required";
@@ -120,34 +120,34 @@ __attribute__((noinline)) int flat_report(const objplan_t *p, int r, const plan_
         ip = bad->fail_ip;
         sp = bad->fail_sp;
         if (!kw) {
-            sb_puts(&b, "False schema does not allow ");
-            sb_repr(&b, badv);
+            pt__sb_puts(&b, "False schema does not allow ");
+            pt__sb_repr(&b, badv);
         } else if (kw[0] == 'a') { /* "anyOf" (else "type": see locate_root_plan) */
-            sb_repr(&b, badv);
-            sb_puts(&b, " is not valid under any of the given schemas");
+            pt__sb_repr(&b, badv);
+            pt__sb_puts(&b, " is not valid under any of the given schemas");
         } else { /* type */
             const json_t *tv = bad->schema->kw[0].value;
-            sb_repr(&b, badv);
-            sb_puts(&b, " is not of type ");
+            pt__sb_repr(&b, badv);
+            pt__sb_puts(&b, " is not of type ");
             if (json_is_string(tv)) {
-                sb_repr(&b, tv);
+                pt__sb_repr(&b, tv);
             } else {
                 for (size_t i = 0; i < json_array_size(tv); i++) {
                     if (i)
-                        sb_puts(&b, ", ");
-                    sb_repr(&b, json_array_get(tv, i));
+                        pt__sb_puts(&b, ", ");
+                    pt__sb_repr(&b, json_array_get(tv, i));
                 }
             }
         }
     }
     sb_putn(&b, "", 1);
     size_t ioff = b.len;
-    sb_puts(&b, ip);
+    pt__sb_puts(&b, ip);
     sb_putn(&b, "", 1);
     size_t soff = b.len;
-    sb_puts(&b, sp);
-    if (!err_take(first, &b, ioff, soff, kw)) {
-        set_error(first, "", "out of memory while reporting a validation error");
+    pt__sb_puts(&b, sp);
+    if (!pt__err_take(first, &b, ioff, soff, kw)) {
+        pt__set_error(first, "", "out of memory while reporting a validation error");
         return -1;
     }
     return 1;
@@ -156,13 +156,13 @@ __attribute__((noinline)) int flat_report(const objplan_t *p, int r, const plan_
 /* pt_schema_check on a flat root found invalid: the first error in keyword
  * order from the locations computed at compile time (locate_root_plan),
  * without walking. false: not known statically, let the walker locate. */
-__attribute__((noinline)) bool flat_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
+__attribute__((noinline)) bool pt__flat_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
 {
     const objplan_t *p = s->root->plan;
     const json_t *vals[64];
     if (!p->located || p->n > 64)
         return false;
-    uint64_t missing = p->required & ~plan_gather(p, x, vals);
+    uint64_t missing = p->required & ~pt__plan_gather(p, x, vals);
     const plan_entry_t *bad = NULL;
     for (size_t i = 0; i < p->n && p->v[i].schema; i++)
         if (vals[i] && !type_ok(p->v[i].tmask, vals[i])) {

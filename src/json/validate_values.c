@@ -17,7 +17,7 @@ static __thread pcre2_match_data *md_tls;
 static void md_destroy(void *p) { pcre2_match_data_free(p); }
 static void md_init(void) { pthread_key_create(&md_key, md_destroy); }
 
-pcre2_match_data *tls_match_data(void)
+pcre2_match_data *pt__tls_match_data(void)
 {
     if (!md_tls) {
         pthread_once(&md_once, md_init);
@@ -30,9 +30,9 @@ pcre2_match_data *tls_match_data(void)
     return md_tls;
 }
 
-bool re_search(pcre2_code *re, const char *s, size_t n)
+bool pt__re_search(pcre2_code *re, const char *s, size_t n)
 {
-    pcre2_match_data *md = tls_match_data();
+    pcre2_match_data *md = pt__tls_match_data();
     bool own = false;
     if (!md) {
         md = pcre2_match_data_create(1, NULL);
@@ -49,7 +49,7 @@ bool re_search(pcre2_code *re, const char *s, size_t n)
 /* --------------------------------------------------------------- numbers */
 
 /* Exact comparison of two JSON numbers: <0, 0, >0. */
-int num_cmp(const json_t *a, const json_t *b)
+int pt__num_cmp(const json_t *a, const json_t *b)
 {
     if (json_is_integer(a) && json_is_integer(b)) {
         json_int_t x = json_integer_value(a), y = json_integer_value(b);
@@ -60,7 +60,7 @@ int num_cmp(const json_t *a, const json_t *b)
     return (x > y) - (x < y);
 }
 
-bool multiple_of(const json_t *x, const json_t *d)
+bool pt__multiple_of(const json_t *x, const json_t *d)
 {
     if (json_is_integer(x) && json_is_integer(d))
         return json_integer_value(x) % json_integer_value(d) == 0;
@@ -75,7 +75,7 @@ bool multiple_of(const json_t *x, const json_t *d)
 
 /* ------------------------------------------------------------ uniqueness */
 
-/* Structural hash consistent with js_equal (1 and 1.0 hash alike). */
+/* Structural hash consistent with pt__js_equal (1 and 1.0 hash alike). */
 static uint64_t js_hash(const json_t *v, int depth)
 {
     if (depth > 32) /* only a filter: deeper parts need not contribute */
@@ -121,13 +121,13 @@ static int hidx_cmp(const void *a, const void *b)
     const hidx_t *x = a, *y = b;
     return x->h < y->h ? -1 : x->h > y->h;
 }
-bool unique(vctx_t *c, const json_t *arr)
+bool pt__v_unique(vctx_t *c, const json_t *arr)
 {
     size_t n = json_array_size(arr);
     if (n <= 32) {
         for (size_t i = 1; i < n; i++)
             for (size_t j = 0; j < i; j++)
-                if (js_equal(json_array_get(arr, i), json_array_get(arr, j)))
+                if (pt__js_equal(json_array_get(arr, i), json_array_get(arr, j)))
                     return false;
         return true;
     }
@@ -143,7 +143,7 @@ bool unique(vctx_t *c, const json_t *arr)
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
         for (size_t j = i + 1; j < n && h[j].h == h[i].h && ok; j++)
-            if (js_equal(json_array_get(arr, h[i].i), json_array_get(arr, h[j].i)))
+            if (pt__js_equal(json_array_get(arr, h[i].i), json_array_get(arr, h[j].i)))
                 ok = false;
     free(h);
     return ok;

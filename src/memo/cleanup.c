@@ -41,7 +41,7 @@ static void *cleanup_main(void *arg)
             pthread_cond_wait(&cv, &lk);
             continue;
         }
-        int64_t now = pt_mono_ms();
+        int64_t now = pt_now_mono_ms();
         if (jobs->due_ms > now) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -84,7 +84,7 @@ void pt_memo_cleanup_schedule(pt_cache_cleanup_fn fn, void *value, void *ud, jso
         json_decref(json);
         return;
     }
-    *j = (job_t){ .due_ms = pt_mono_ms() + delay_ms, .fn = fn, .value = value, .ud = ud, .json = json };
+    *j = (job_t){ .due_ms = pt_now_mono_ms() + delay_ms, .fn = fn, .value = value, .ud = ud, .json = json };
     pthread_mutex_lock(&lk);
     if (!started) {
         pthread_condattr_t a;
@@ -125,10 +125,10 @@ size_t pt_memo_cleanups_pending(void)
 
 size_t pt_memo_cleanups_flush(int64_t timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : pt_mono_ms() + timeout_ms;
+    int64_t deadline = timeout_ms < 0 ? -1 : pt_now_mono_ms() + timeout_ms;
     pthread_mutex_lock(&lk);
     /* Run the queued ones here, now, one at a time so a timeout can stop us. */
-    while (jobs && (deadline < 0 || pt_mono_ms() < deadline)) {
+    while (jobs && (deadline < 0 || pt_now_mono_ms() < deadline)) {
         job_t *j = jobs;
         jobs = j->next;
         njobs--;
@@ -137,7 +137,7 @@ size_t pt_memo_cleanups_flush(int64_t timeout_ms)
         pthread_mutex_lock(&lk);
     }
     /* ...and wait for the one the thread may be running. */
-    while (running && (deadline < 0 || pt_mono_ms() < deadline)) {
+    while (running && (deadline < 0 || pt_now_mono_ms() < deadline)) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 10 * 1000000;

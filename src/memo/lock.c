@@ -206,19 +206,11 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
     } else {
         pt_waiter_t w;
         pt_waiter_init(&w);
-        pt_waitq_push(&e->waiters, &w);
-        pthread_mutex_unlock(&s->lk);
-        if (!pt_waiter_park(&w, deadline)) {
-            pthread_mutex_lock(&s->lk);
-            bool got = w.signaled;
-            if (!got)
-                pt_waitq_remove(&e->waiters, &w);
-            pthread_mutex_unlock(&s->lk);
-            if (!got) {
-                pt_memo_set_error("locked: '%.200s' was held for more than %lld ms", key,
-                                  (long long)maxwait_ms);
-                return PT_MEMO_LOCKED;
-            }
+        /* Signalled: local_release handed the entry over to us. */
+        if (!pt__wait_on(&e->waiters, &s->lk, &w, deadline)) {
+            pt_memo_set_error("locked: '%.200s' was held for more than %lld ms", key,
+                              (long long)maxwait_ms);
+            return PT_MEMO_LOCKED;
         }
     }
     g->lock = l;
@@ -237,7 +229,7 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
                 memset(g, 0, sizeof *g);
                 return PT_MEMO_STORE_ERROR;
             }
-            int64_t now = pt_mono_ms();
+            int64_t now = pt_now_mono_ms();
             if (deadline >= 0 && now >= deadline) {
                 local_release(l, e);
                 memset(g, 0, sizeof *g);

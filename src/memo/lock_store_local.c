@@ -27,7 +27,7 @@ typedef struct local_lock_store {
 /* Finds key, dropping lapsed leases on the way. */
 static sentinel_t **find(local_lock_store_t *s, const char *key, size_t len)
 {
-    int64_t now = pt_mono_ms();
+    int64_t now = pt_now_mono_ms();
     sentinel_t **pp = &s->head;
     while (*pp) {
         sentinel_t *x = *pp;
@@ -57,7 +57,7 @@ static int ls_add(pt_lock_store_t *b, const char *key, size_t len, const char *t
         pt_memo_set_error("lock store: out of memory");
         return -1;
     }
-    x->until_ms = pt_mono_ms() + (lease > 0 ? lease : 60000);
+    x->until_ms = pt_now_mono_ms() + (lease > 0 ? lease : 60000);
     snprintf(x->token, sizeof x->token, "%s", token);
     x->klen = len;
     memcpy(x->key, key, len);

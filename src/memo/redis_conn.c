@@ -318,7 +318,7 @@ static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out
         free(op);
         return -1;
     }
-    if (!pt_waiter_park(&op->w, pt_mono_ms() + CMD_TIMEOUT_MS)) {
+    if (!pt_waiter_park(&op->w, pt_now_mono_ms() + CMD_TIMEOUT_MS)) {
         /* No reply in time: drop the connection (a later reply would be
          * out of step); its teardown fails the other pending commands. */
         op->abandoned = true;

@@ -31,10 +31,10 @@ static void same_walk(json_t *o)
 static void test_iteration_matches_jansson(void **state)
 {
     (void)state;
-    objiter_init();
-    print_message("objiter fast layout: %s\n", objiter_layout.ok ? "in use" : "not available (public API)");
+    pt__objiter_init();
+    print_message("objiter fast layout: %s\n", pt__objiter_layout.ok ? "in use" : "not available (public API)");
 #if defined(__x86_64__) || defined(__aarch64__)
-    assert_true(objiter_layout.ok); /* jansson 2.14 on the pinned platforms */
+    assert_true(pt__objiter_layout.ok); /* jansson 2.14 on the pinned platforms */
 #endif
     json_t *o = json_object();
     same_walk(o);
