@@ -12,6 +12,7 @@
 #include "ponty/server.h"
 #include "ponty/sync.h"
 #include "ponty/task.h"
+#include "ponty/offload.h"
 #include "ponty/fields.h"
 #include "ponty/jsonschema.h"
 

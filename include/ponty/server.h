@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "ponty/offload.h"
 #include "ponty/route.h"
 
 /* Startup/teardown pair, the analog of an async-generator provider.
@@ -57,6 +58,7 @@ typedef struct pt_run_opts {
     size_t                      stack_size;    /* per request coroutine; default 256 KiB */
     int                         backlog;       /* listen backlog; default 1024 */
     int                         quiet;         /* 1: do not print the route table */
+    pt_offload_opts_t           offload;       /* the blocking-call pool (ponty/offload.h) */
 } pt_run_opts_t;
 
 int pt_run_opts(const pt_run_opts_t *opts);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/offload.h"
 #include "core/tasks.h"
 #include "http/resource.h"
 #include "http/worker.h"
@@ -185,6 +186,7 @@ int pt_run_opts(const pt_run_opts_t *o)
         return 1;
     }
 
+    pt__offload_configure(&o->offload);
     pt__tasks_begin();
     size_t nprov = 0;
     for (const pt_provider_t *p = o->providers; p && (p->startup || p->teardown); p++) {
@@ -202,6 +204,7 @@ int pt_run_opts(const pt_run_opts_t *o)
             pt__resources_drop((long)nprov);
             pt__tasks_end();
             pt_teardown(o->providers, failed ? nprov : nprov + 1);
+            pt__offload_stop();
             close(fd0);
             pt_router_free(router);
             pt_free_rts();
@@ -272,6 +275,9 @@ int pt_run_opts(const pt_run_opts_t *o)
         pt_sem_destroy(&pt_workers[i].ready);
     }
     pt__tasks_end();
+    /* Providers' teardowns may offload too (from this plain thread that is
+     * a direct call); the pool goes after every worker stopped. */
+    pt__offload_stop();
     free(scheds);
     free(pt_workers);
     pt_workers = NULL;
