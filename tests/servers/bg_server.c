@@ -13,9 +13,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 typedef struct ticker {
     atomic_long ticks;
+    atomic_int  offloading;
     atomic_int  once_ran;
     atomic_long spawned_done;
 } ticker_t;
@@ -79,9 +81,10 @@ PT_GET("/ticks", ticks)
     ticker_t *t = pt_resource("ticker");
     if (!t)
         pt_raise_status(500, .text = "no ticker resource");
-    return json_pack("{s:I,s:b,s:I,s:b}", "ticks", (json_int_t)atomic_load(&t->ticks),
+    return json_pack("{s:I,s:b,s:I,s:b,s:i}", "ticks", (json_int_t)atomic_load(&t->ticks),
                      "once", atomic_load(&t->once_ran), "spawned_done",
-                     (json_int_t)atomic_load(&t->spawned_done), "stopping", pt_stopping());
+                     (json_int_t)atomic_load(&t->spawned_done), "stopping", pt_stopping(),
+                     "offloading", atomic_load(&t->offloading));
 }
 
 /* GET /resource/{name} → {"found": true} or 404. */
@@ -106,6 +109,21 @@ PT_POST("/spawn/{ms:\\d+}", spawn_route)
 {
     long ms = strtol(pt_req_param(req, "ms"), NULL, 10);
     return json_pack("{s:i}", "rc", pt_spawn(slow_task, (void *)(intptr_t)ms));
+}
+
+static void blocking_sleep(void *arg)
+{
+    atomic_fetch_add(&ticker_state.offloading, 1);
+    usleep((useconds_t)(intptr_t)arg * 1000);
+    atomic_fetch_sub(&ticker_state.offloading, 1);
+}
+
+/* GET /offload/{ms} → {"slept": ms} after a blocking usleep on the pool. */
+PT_GET("/offload/{ms:\\d+}", offload_route)
+{
+    long ms = strtol(pt_req_param(req, "ms"), NULL, 10);
+    pt_offload_or_raise(blocking_sleep, (void *)(intptr_t)ms);
+    return json_pack("{s:i}", "slept", (json_int_t)ms);
 }
 
 int main(void)
