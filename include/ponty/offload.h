@@ -44,7 +44,8 @@
 
 #include <stdint.h>
 
-#define PT_EBUSY  16 /* EBUSY on Linux: the queue stayed full for the whole wait */
+#define PT_EBUSY  16 /* EBUSY on Linux: the queue stayed full for the whole wait
+                        (or no pool thread could be started) */
 #define PT_EINVAL 22 /* EINVAL on Linux: fn is NULL */
 
 typedef struct pt_offload_opts {
