@@ -13,7 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/offload.h"
+#include "core/tasks.h"
 #include "http/listen.h"
+#include "http/resource.h"
 #include "http/worker.h"
 #include "route/router.h"
 #include "route/table.h"
@@ -44,11 +47,14 @@ static void pt_limits_defaults(pt_limits_t *l)
     if (!l->shutdown_timeout_ms) l->shutdown_timeout_ms = 10000;
 }
 
+/* Tears providers n-1..0 down, each one's resources forgotten after it. */
 static void pt_teardown(const pt_provider_t *p, size_t n)
 {
-    while (n-- > 0)
+    while (n-- > 0) {
         if (p[n].teardown)
             p[n].teardown(p[n].arg);
+        pt__resources_drop((long)n);
+    }
 }
 
 /* Every served route, prepared at start-up (router data points here). */
@@ -99,6 +105,7 @@ static unsigned pt_nworkers;
 
 static void pt_on_signal(uv_signal_t *s, int signum)
 {
+    pt__tasks_stop();
     for (unsigned i = 0; i < pt_nworkers; i++)
         pt_worker_request_stop(&pt_workers[i]);
     uv_close((uv_handle_t *)s->data, NULL);          /* the other signal */
@@ -113,7 +120,9 @@ typedef struct run {
     pt_router_t  *router;
     int          *fds;          /* listening sockets not yet handed to a worker */
     unsigned      nfds;
-    size_t        nprov;        /* providers started */
+    size_t        nprov;        /* providers to tear down */
+    bool          tasks_begun;  /* background tasks and the offload pool set up */
+    pt_sched_t  **scheds;       /* the workers' schedulers, for background tasks */
     pt_limits_t   limits;
 } run_t;
 
@@ -176,13 +185,29 @@ static int start_listening(run_t *r, const pt_run_opts_t *o, const char *host, u
 
 static int start_providers(run_t *r, const pt_run_opts_t *o)
 {
+    pt__offload_configure(&o->offload);
+    pt__tasks_begin();
+    r->tasks_begun = true;
     for (const pt_provider_t *p = o->providers; p && (p->startup || p->teardown); p++) {
-        if (p->startup && p->startup(p->arg) != 0) {
+        size_t failures = pt__resources_failures();
+        pt__resources_owner((long)r->nprov);
+        bool failed = p->startup && p->startup(p->arg) != 0;
+        /* A failed publication (a duplicate name) fails the start even if
+         * the startup ignored pt_resource_publish's answer; that provider did
+         * start, so it is torn down with the others. A startup that returns
+         * non-zero cleans up after itself: only the ones before it are torn
+         * down. */
+        if (failed || pt__resources_failures() != failures) {
             fprintf(stderr, "ponty: cannot start: provider '%s' failed to start\n", p->name ? p->name : "?");
+            pt__resources_owner(PT_RES_PROCESS);
+            pt__resources_drop((long)r->nprov);
+            if (!failed)
+                r->nprov++;
             return 1;
         }
         r->nprov++;
     }
+    pt__resources_owner(PT_RES_NONE);
     return 0;
 }
 
@@ -209,6 +234,15 @@ static int start_workers(run_t *r, const pt_run_opts_t *o, int backlog)
         }
         pt_nworkers++;
     }
+    /* Tasks spawned by the providers go out to the workers now. */
+    r->scheds = calloc(pt_nworkers, sizeof *r->scheds);
+    if (!r->scheds) {
+        fprintf(stderr, "ponty: cannot start: out of memory\n");
+        return 1;
+    }
+    for (unsigned i = 0; i < pt_nworkers; i++)
+        r->scheds[i] = pt_workers[i].sched;
+    pt__tasks_serve(r->scheds, pt_nworkers);
     return 0;
 }
 
@@ -216,6 +250,8 @@ static int start_workers(run_t *r, const pt_run_opts_t *o, int backlog)
  * start failed) and joined before the teardowns run. */
 static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
 {
+    if (failed && r->tasks_begun)
+        pt__tasks_stop();
     if (r->loop_ready) {
         if (failed) {
             for (unsigned i = 0; i < pt_nworkers; i++)
@@ -226,8 +262,17 @@ static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
         }
         uv_loop_close(&r->loop);
     }
-    for (unsigned i = 0; i < pt_nworkers; i++)
+    for (unsigned i = 0; i < pt_nworkers; i++) {
         pt_worker_join(&pt_workers[i]);
+        pt_sem_destroy(&pt_workers[i].ready);
+    }
+    if (r->tasks_begun) {
+        pt__tasks_end();
+        /* Providers' teardowns may offload too (from this plain thread that
+         * is a direct call); the pool goes after every worker stopped. */
+        pt__offload_stop();
+    }
+    free(r->scheds);
     free(pt_workers);
     pt_workers = NULL;
     pt_nworkers = 0;
@@ -235,6 +280,7 @@ static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
         if (r->fds[i] >= 0)
             close(r->fds[i]);
     free(r->fds);
+    pt__resources_owner(PT_RES_PROCESS);
     pt_teardown(o->providers, r->nprov);
     if (r->router)
         pt_router_free(r->router);
