@@ -57,6 +57,11 @@ char       *pt_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the envelope, pt_reply or an error. */
 void pt_resp_header(pt_req_t *r, const char *name, const char *value);
 
+/* The status of the envelope response the handler's return value goes
+ * into (default 200; 200-999, others are ignored with a message). It does
+ * not apply to pt_reply or errors, which carry their own. */
+void pt_resp_status(pt_req_t *r, int status);
+
 /* Answers with these exact bytes instead of the envelope; the handler then
  * returns NULL (a returned value is ignored and released). content_type may
  * be NULL for none. The body is copied. */

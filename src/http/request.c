@@ -238,6 +238,16 @@ void pt_resp_header(pt_req_t *r, const char *name, const char *value)
                                    strlen(name), strlen(value) });
 }
 
+void pt_resp_status(pt_req_t *r, int status)
+{
+    if (status < 200 || status > 999) {
+        fprintf(stderr, "ponty: %s %s: envelope status %d ignored: a final status is 200-999\n",
+                r->method, r->path, status);
+        return;
+    }
+    r->envelope_status = status;
+}
+
 void pt_reply(pt_req_t *r, int status, const char *content_type, const void *body, size_t len)
 {
     pt_req_release_values(r);
@@ -279,7 +289,7 @@ static void pt_req_run(pt_task_t *t)
     }
     r->data = data;
     r->envelope = true;
-    r->status = 200;
+    r->status = r->envelope_status ? r->envelope_status : 200;
 }
 
 static void pt_req_done(pt_task_t *t)
