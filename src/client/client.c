@@ -640,7 +640,8 @@ typedef struct engine {
     CURLM      *multi;
     uv_loop_t  *loop;
     uv_timer_t  timer;
-    sockctx_t  *socks;              /* every socket curl asked us to watch */
+    sockctx_t **byfd;               /* poll handle per socket number, kept across transfers */
+    size_t      nbyfd;
     CURL       *spare[SPARE_EASY];  /* reset easy handles, ready for reuse */
     unsigned    nspare;
 } engine_t;
@@ -649,25 +650,11 @@ struct sockctx {
     uv_poll_t      poll;
     curl_socket_t  fd;
     engine_t      *e;
-    sockctx_t     *prev, *next;
 };
 
 static __thread engine_t *tls_engine;
 
 static void free_handle(uv_handle_t *h) { free(h->data); }
-
-static void sock_close(engine_t *e, sockctx_t *sc)
-{
-    if (sc->prev)
-        sc->prev->next = sc->next;
-    else
-        e->socks = sc->next;
-    if (sc->next)
-        sc->next->prev = sc->prev;
-    uv_poll_stop(&sc->poll);
-    sc->poll.data = sc;
-    uv_close((uv_handle_t *)&sc->poll, free_handle);
-}
 
 /* Wakes the coroutine of every finished transfer. */
 static void engine_collect(engine_t *e)
@@ -692,7 +679,6 @@ static void on_poll(uv_poll_t *h, int status, int events)
 {
     sockctx_t *sc = h->data;
     engine_t *e = sc->e;
-    curl_socket_t fd = sc->fd; /* sc may be closed inside socket_action */
     int flags = 0;
     if (status < 0) {
         flags = CURL_CSELECT_ERR;
@@ -703,7 +689,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
             flags |= CURL_CSELECT_OUT;
     }
     int running;
-    curl_multi_socket_action(e->multi, fd, flags, &running);
+    curl_multi_socket_action(e->multi, sc->fd, flags, &running);
     engine_collect(e);
 }
 
@@ -725,18 +711,37 @@ static int on_timer_set(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
+/* curl tells which sockets to watch for what. Between transfers curl stops
+ * watching a pooled connection (CURL_POLL_REMOVE) and starts again when the
+ * next transfer takes it: the poll handle is only stopped, and kept by
+ * socket number, which saves an epoll_ctl pair, a malloc and a close per
+ * request. Keying by number is safe when curl closes a socket and the number
+ * comes back for a new one: a stopped libuv watcher registers its fd afresh
+ * (EPOLL_CTL_ADD) when started again, and the kernel dropped the old
+ * registration when the old socket was closed. */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     engine_t *e = userp;
-    sockctx_t *sc = socketp;
+    if (fd < 0)
+        return -1;
+    sockctx_t *sc = (size_t)fd < e->nbyfd ? e->byfd[fd] : NULL;
     if (what == CURL_POLL_REMOVE) {
-        if (sc) {
-            curl_multi_assign(e->multi, fd, NULL);
-            sock_close(e, sc);
-        }
+        if (sc)
+            uv_poll_stop(&sc->poll);
         return 0;
     }
     if (!sc) {
+        if ((size_t)fd >= e->nbyfd) {
+            size_t n = e->nbyfd ? e->nbyfd : 64;
+            while (n <= (size_t)fd)
+                n *= 2;
+            sockctx_t **t = realloc(e->byfd, n * sizeof *t);
+            if (!t)
+                return -1;
+            memset(t + e->nbyfd, 0, (n - e->nbyfd) * sizeof *t);
+            e->byfd = t;
+            e->nbyfd = n;
+        }
         sc = xmalloc(sizeof *sc);
         memset(sc, 0, sizeof *sc);
         if (uv_poll_init_socket(e->loop, &sc->poll, fd) != 0) {
@@ -749,11 +754,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         /* Pooled connections must not keep a stopping worker's loop alive:
          * the worker's own handles decide when it ends. */
         uv_unref((uv_handle_t *)&sc->poll);
-        sc->next = e->socks;
-        if (e->socks)
-            e->socks->prev = sc;
-        e->socks = sc;
-        curl_multi_assign(e->multi, fd, sc);
+        e->byfd[fd] = sc;
     }
     int ev = 0;
     if (what & CURL_POLL_IN)
@@ -767,13 +768,15 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 static void engine_free_closed(uv_handle_t *h) { free(h->data); }
 
 /* Runs when the thread's scheduler is freed: closes every pooled connection
- * (curl_multi_cleanup) and the uv handles that watched them. */
+ * (curl_multi_cleanup) and the uv handles that watched sockets. */
 static void engine_free(void *arg)
 {
     engine_t *e = arg;
     curl_multi_cleanup(e->multi);
-    while (e->socks)
-        sock_close(e, e->socks);
+    for (size_t fd = 0; fd < e->nbyfd; fd++)
+        if (e->byfd[fd])
+            uv_close((uv_handle_t *)&e->byfd[fd]->poll, free_handle);
+    free(e->byfd);
     for (unsigned i = 0; i < e->nspare; i++)
         curl_easy_cleanup(e->spare[i]);
     uv_timer_stop(&e->timer);
