@@ -157,6 +157,18 @@ pt_provider_t pt_http_client_provider_opts(const pt_http_client_opts_t *o)
                             .arg = c };
 }
 
+/* The sum of the started clients' limits. */
+static long total_limit(void)
+{
+    long n = 0;
+    pthread_mutex_lock(&reg_lk);
+    for (client_t *c = clients; c; c = c->next)
+        if (c->started)
+            n += c->limit;
+    pthread_mutex_unlock(&reg_lk);
+    return n > 0 ? n : 100;
+}
+
 static client_t *client_find(const char *name)
 {
     if (!name || !*name)
@@ -806,6 +818,11 @@ static engine_t *engine_get(void)
     curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
     curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+    /* curl's default keeps 4 idle connections per easy handle currently
+     * added, and we add handles only for the length of a transfer: a burst
+     * would then end with most connections closed. Keep as many as all the
+     * clients together may use at once. */
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, total_limit());
     pt_sched_on_free(s, engine_free, e);
     tls_engine = e;
     return e;
