@@ -4,6 +4,7 @@
 #   bench/http/run.sh        wrk: hello_world vs nginx and aiohttp (always)
 #   bench/jsonschema/run.sh  JSON Schema validator benchmark (when present)
 #   bench/memo/run.sh        cache hits/s and 10,000 simultaneous misses
+#   bench/client/run.sh      GET /proxy: ponty's pooled client vs nginx proxy_pass and Python ponty
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
 # they are not tests. One suite failing to run does not stop the other; the
@@ -26,5 +27,9 @@ fi
 if [ -f bench/memo/run.sh ]; then
     echo
     sh bench/memo/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_MEMO_SECS:-2}" || rc=1
+fi
+if [ -f bench/client/run.sh ]; then
+    echo
+    BENCH_BUILD_DIR="${BENCH_BUILD_DIR:-build}" bash bench/client/run.sh || rc=1
 fi
 exit $rc

@@ -44,6 +44,7 @@ typedef struct client {
     char              *cookie;      /* "a=b; c=d", or NULL */
     pt_sem_t           sem;
     bool               started;
+    bool               malformed;   /* a header or cookie with CR, LF or a misplaced separator */
 } client_t;
 
 /* Clients live as long as the process: a provider may be started by several
@@ -74,6 +75,11 @@ static bool header_ok(const char *name, const char *value)
 static int client_startup(void *arg)
 {
     client_t *c = arg;
+    if (c->malformed) {
+        fprintf(stderr, "ponty: HTTP client '%s': a default header or cookie holds CR, LF or a misplaced "
+                        "':', ';' or '='\n", c->name);
+        return -1;
+    }
     pthread_mutex_lock(&reg_lk);
     for (client_t *o = clients; o; o = o->next)
         if (o != c && o->started && strcmp(o->name, c->name) == 0) {
@@ -151,10 +157,9 @@ pt_provider_t pt_http_client_provider_opts(const pt_http_client_opts_t *o)
     pthread_mutex_unlock(&reg_lk);
     /* A malformed header or cookie stops the start-up, with a message, rather
      * than being dropped silently. */
-    return (pt_provider_t){ .name = bad ? "http client (malformed header or cookie)" : c->name,
-                            .startup = bad ? NULL : client_startup,
-                            .teardown = client_teardown,
-                            .arg = c };
+    c->malformed = bad;
+    return (pt_provider_t){ .name = c->name, .startup = client_startup,
+                            .teardown = client_teardown, .arg = c };
 }
 
 /* The sum of the started clients' limits. */

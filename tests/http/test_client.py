@@ -228,12 +228,16 @@ def test_teardown_closes_connections(start_server):
         upstream.close()
 
 
-def test_duplicate_client_name_is_a_startup_error(upstream):
-    env = dict(os.environ, PORT=str(free_port()), PT_DUP="1", UPSTREAM_URL=upstream.url,
-               PONTY_WORKERS="1")
+@pytest.mark.parametrize("var,message", [
+    ("PT_DUP", b"ponty: HTTP client '_default' is already registered: client names must be unique"),
+    ("PT_BAD_HEADER", b"ponty: HTTP client 'small': a default header or cookie holds CR, LF"),
+])
+def test_startup_errors(upstream, var, message):
+    env = dict(os.environ, PORT=str(free_port()), UPSTREAM_URL=upstream.url, PONTY_WORKERS="1")
+    env[var] = "1"
     p = subprocess.run([binary_path("pt_client_server")], env=env, capture_output=True, timeout=30)
     assert p.returncode == 1
-    assert b"HTTP client '_default' is already registered" in p.stderr
+    assert message in p.stderr
 
 
 # ---- the proxy example ----

@@ -2,7 +2,8 @@
  * lease, request, raise, retry and call from a plain thread, against the
  * upstream given in $UPSTREAM_URL. Clients: "_default" (default headers and
  * cookies), "capped" (limit 2), "fast" (300 ms timeout), "small" (5-byte
- * bodies). PT_DUP=1 registers "_default" twice: a start-up error. */
+ * bodies). PT_DUP=1 registers "_default" twice, PT_BAD_HEADER=1 gives
+ * "small" a header with CR LF: start-up errors. */
 #define _GNU_SOURCE
 #include <ponty.h>
 #include <pthread.h>
@@ -153,11 +154,14 @@ int main(void)
     static const char *const headers[] = { "X-Default", "d", NULL };
     static const char *const cookies[] = { "sid", "abc", "lang", "en", NULL };
     int dup = pt_env_long("PT_DUP", 0) != 0;
+    static const char *const bad_headers[] = { "X-Bad", "a\r\nInjected: 1", NULL };
+    int bad = pt_env_long("PT_BAD_HEADER", 0) != 0;
     return pt_run(.port = (int)pt_env_long("PORT", 8080), .quiet = 1,
                   .providers = PT_PROVIDERS(
                       pt_http_client_provider(.base_url = up, .headers = headers, .cookies = cookies),
                       pt_http_client_provider(.name = "capped", .base_url = up, .limit = 2),
                       pt_http_client_provider(.name = "fast", .base_url = up, .timeout_ms = 300),
-                      pt_http_client_provider(.name = "small", .base_url = up, .max_body = 5),
+                      pt_http_client_provider(.name = "small", .base_url = up, .max_body = 5,
+                                              .headers = bad ? bad_headers : NULL),
                       pt_http_client_provider(.name = dup ? "_default" : "other", .base_url = up)));
 }
