@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "ponty/error.h"
 #include "ponty/request.h"
@@ -489,6 +491,7 @@ typedef struct xfer {
     char              *json_body;
     const char        *method;
     unsigned           timeout_ms;
+    void              *engine;        /* the thread's engine, NULL on a plain thread */
     char               errbuf[CURL_ERROR_SIZE];
 } xfer_t;
 
@@ -503,6 +506,9 @@ static bool method_ok(const char *m)
             return false;
     return true;
 }
+
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a);
+static int on_close_socket(void *clientp, curl_socket_t fd);
 
 /* Fills x and configures its easy handle. Returns 0, or a PT_HTTP_E* code
  * (the response then carries the message). */
@@ -583,6 +589,12 @@ static int xfer_setup(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    if (x->engine) {
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x->engine);
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, x->engine);
+    }
     if (hdrs)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
     if (c->cookie)
@@ -667,6 +679,9 @@ struct sockctx {
     uv_poll_t      poll;
     curl_socket_t  fd;
     engine_t      *e;
+    int            events; /* UV_READABLE|UV_WRITABLE being watched, 0 when stopped */
+    bool           ours;   /* opened and closed through our callbacks: we see its close */
+    bool           idle;   /* curl does not watch it now (a pooled connection) */
 };
 
 static __thread engine_t *tls_engine;
@@ -696,6 +711,13 @@ static void on_poll(uv_poll_t *h, int status, int events)
 {
     sockctx_t *sc = h->data;
     engine_t *e = sc->e;
+    if (sc->idle) {
+        /* A pooled connection the peer closed (or sent stray bytes on): stop
+         * watching; curl finds it dead when it next looks and closes it. */
+        uv_poll_stop(&sc->poll);
+        sc->events = 0;
+        return;
+    }
     int flags = 0;
     if (status < 0) {
         flags = CURL_CSELECT_ERR;
@@ -728,57 +750,108 @@ static int on_timer_set(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-/* curl tells which sockets to watch for what. Between transfers curl stops
+/* The poll handle of socket fd, made on first sight. */
+static sockctx_t *sock_get(engine_t *e, curl_socket_t fd)
+{
+    if ((size_t)fd < e->nbyfd && e->byfd[fd])
+        return e->byfd[fd];
+    if ((size_t)fd >= e->nbyfd) {
+        size_t n = e->nbyfd ? e->nbyfd : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        sockctx_t **t = realloc(e->byfd, n * sizeof *t);
+        if (!t)
+            return NULL;
+        memset(t + e->nbyfd, 0, (n - e->nbyfd) * sizeof *t);
+        e->byfd = t;
+        e->nbyfd = n;
+    }
+    sockctx_t *sc = xmalloc(sizeof *sc);
+    memset(sc, 0, sizeof *sc);
+    if (uv_poll_init_socket(e->loop, &sc->poll, fd) != 0) {
+        free(sc);
+        return NULL;
+    }
+    sc->fd = fd;
+    sc->e = e;
+    sc->poll.data = sc;
+    /* Pooled connections must not keep a stopping worker's loop alive: the
+     * worker's own handles decide when it ends. */
+    uv_unref((uv_handle_t *)&sc->poll);
+    e->byfd[fd] = sc;
+    return sc;
+}
+
+/* Connection sockets are opened and closed through these two, so their poll
+ * handle lives exactly as long as the socket: between transfers it keeps
+ * watching (see on_socket) and is closed just before the socket is. */
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    engine_t *e = clientp;
+    curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0)
+        return CURL_SOCKET_BAD;
+    sockctx_t *sc = sock_get(e, fd);
+    if (!sc) {
+        close(fd);
+        return CURL_SOCKET_BAD;
+    }
+    sc->ours = true;
+    sc->idle = true;
+    return fd;
+}
+
+static int on_close_socket(void *clientp, curl_socket_t fd)
+{
+    engine_t *e = clientp;
+    sockctx_t *sc = (size_t)fd < e->nbyfd ? e->byfd[fd] : NULL;
+    if (sc) {
+        e->byfd[fd] = NULL;
+        uv_close((uv_handle_t *)&sc->poll, free_handle); /* unregisters fd while it is still open */
+    }
+    return close(fd);
+}
+
+/* curl tells which sockets to watch for what. Between transfers it stops
  * watching a pooled connection (CURL_POLL_REMOVE) and starts again when the
- * next transfer takes it: the poll handle is only stopped, and kept by
- * socket number, which saves an epoll_ctl pair, a malloc and a close per
- * request. Keying by number is safe when curl closes a socket and the number
- * comes back for a new one: a stopped libuv watcher registers its fd afresh
- * (EPOLL_CTL_ADD) when started again, and the kernel dropped the old
- * registration when the old socket was closed. */
+ * next transfer takes it. For connection sockets (ours) the handle keeps
+ * its registration meanwhile, marked idle, so a keep-alive request that
+ * wants the same events costs no epoll_ctl; an event on an idle socket
+ * stops it (on_poll). Other sockets
+ * (the resolver's) are stopped, and their handle is kept by socket number:
+ * a stopped libuv watcher registers its fd afresh when started again, so a
+ * number curl closed and got back for a new socket is safe to reuse. */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     engine_t *e = userp;
     if (fd < 0)
         return -1;
-    sockctx_t *sc = (size_t)fd < e->nbyfd ? e->byfd[fd] : NULL;
     if (what == CURL_POLL_REMOVE) {
-        if (sc)
-            uv_poll_stop(&sc->poll);
+        sockctx_t *sc = (size_t)fd < e->nbyfd ? e->byfd[fd] : NULL;
+        if (sc) {
+            sc->idle = true;
+            if (!sc->ours) {
+                uv_poll_stop(&sc->poll);
+                sc->events = 0;
+            }
+        }
         return 0;
     }
-    if (!sc) {
-        if ((size_t)fd >= e->nbyfd) {
-            size_t n = e->nbyfd ? e->nbyfd : 64;
-            while (n <= (size_t)fd)
-                n *= 2;
-            sockctx_t **t = realloc(e->byfd, n * sizeof *t);
-            if (!t)
-                return -1;
-            memset(t + e->nbyfd, 0, (n - e->nbyfd) * sizeof *t);
-            e->byfd = t;
-            e->nbyfd = n;
-        }
-        sc = xmalloc(sizeof *sc);
-        memset(sc, 0, sizeof *sc);
-        if (uv_poll_init_socket(e->loop, &sc->poll, fd) != 0) {
-            free(sc);
-            return -1;
-        }
-        sc->fd = fd;
-        sc->e = e;
-        sc->poll.data = sc;
-        /* Pooled connections must not keep a stopping worker's loop alive:
-         * the worker's own handles decide when it ends. */
-        uv_unref((uv_handle_t *)&sc->poll);
-        e->byfd[fd] = sc;
-    }
+    sockctx_t *sc = sock_get(e, fd);
+    if (!sc)
+        return -1;
+    sc->idle = false;
     int ev = 0;
     if (what & CURL_POLL_IN)
         ev |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         ev |= UV_WRITABLE;
-    uv_poll_start(&sc->poll, ev, on_poll);
+    /* uv_poll_start unregisters and registers the fd again even when the
+     * events are unchanged: skip it when they are. */
+    if (ev != sc->events) {
+        uv_poll_start(&sc->poll, ev, on_poll);
+        sc->events = ev;
+    }
     return 0;
 }
 
@@ -868,6 +941,7 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
     memset(&x, 0, sizeof x);
     x.r = r;
     engine_t *e = pt_coro_self() ? engine_get() : NULL;
+    x.engine = e;
     x.easy = e ? engine_easy(e) : curl_easy_init();
     if (!x.easy) {
         resp_fail(r, PT_HTTP_EFAILED, method, o->url, "libcurl could not create a handle");
