@@ -177,6 +177,18 @@ def test_connections_are_reused(client_server, upstream):
     assert upstream.total_conns - before <= 1
 
 
+def test_pooled_connections_closed_by_the_upstream(client_server, upstream):
+    # the upstream closes each connection while it idles in the pool (/drop)
+    # or right after answering (/bye): the next request must find a fresh one
+    conn = client_server.conn()
+    for path in ["/drop?ms=50", "/drop?ms=50", "/bye", "/bye", "/json", "/drop?ms=0", "/json"]:
+        status, _, body = client_server.get("/get?url=" + q(path), conn=conn)
+        assert status == 200, body
+        assert json.loads(body)["data"]["json"] == {"ok": True}
+        time.sleep(0.2)
+    conn.close()
+
+
 def test_requests_from_several_workers(client_server):
     results = concurrently(client_server, ["/get?url=" + q("/stall?ms=100")] * 24, workers=12)
     assert all(s == 200 for s, _ in results)

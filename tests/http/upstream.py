@@ -10,6 +10,8 @@ Keep-alive connections, one thread per connection. Paths:
   /reset                reads the request, then resets the connection (RST)
   /close                reads the request, then closes without answering
   /count                200 {"hits": <hits so far on /count>}
+  /drop?ms=N            200 {"ok": true} (keep-alive), then closes the idle connection after N ms
+  /bye                  200 {"ok": true} with Connection: close, then closes
 
 It records: open connections (now), peak concurrent /stall requests per tag, hits per
 path.
@@ -144,6 +146,15 @@ class Upstream:
             sock.close()
             return False
         elif path == "/close":
+            sock.shutdown(socket.SHUT_RDWR)
+            return False
+        elif path == "/drop":
+            self._send(sock, 200, {"ok": True})
+            time.sleep(int(q.get("ms", ["100"])[0]) / 1000)
+            sock.shutdown(socket.SHUT_RDWR)
+            return False
+        elif path == "/bye":
+            self._send(sock, 200, {"ok": True}, extra=("Connection: close",))
             sock.shutdown(socket.SHUT_RDWR)
             return False
         elif path == "/count":
