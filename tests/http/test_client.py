@@ -5,7 +5,9 @@ import concurrent.futures
 import json
 import os
 import re
+import ssl
 import subprocess
+import tempfile
 import sys
 import time
 from urllib.parse import quote
@@ -119,6 +121,26 @@ def test_reset_or_closed_connection_is_502(client_server, path):
     status, text = get_json(client_server, "/get?url=" + path)
     assert status == 502
     assert "connection reset or closed" in text
+
+
+def test_tls_with_an_untrusted_certificate_is_502(client_server):
+    # TLS goes through libcurl/OpenSSL with verification on: a self-signed
+    # upstream is refused with a clear message
+    with tempfile.TemporaryDirectory() as d:
+        key, crt = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", crt, "-days", "1", "-subj", "/CN=127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(crt, key)
+        tls = Upstream(ssl_context=ctx)
+        try:
+            status, text = get_json(client_server, "/get?url=" + q(tls.url + "/json"))
+            assert status == 502
+            assert text.startswith(f"GET {tls.url}/json: TLS failure (")
+            assert "certificate" in text
+        finally:
+            tls.close()
 
 
 def test_body_over_max_body_is_502(client_server):

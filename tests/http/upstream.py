@@ -13,7 +13,7 @@ Keep-alive connections, one thread per connection. Paths:
   /drop?ms=N            200 {"ok": true} (keep-alive), then closes the idle connection after N ms
   /bye                  200 {"ok": true} with Connection: close, then closes
 
-It records: open connections (now), peak concurrent /stall requests per tag, hits per
+With an ssl.SSLContext it serves HTTPS. It records: open connections (now), peak concurrent /stall requests per tag, hits per
 path.
 """
 import json
@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, parse_qs
 
 
 class Upstream:
-    def __init__(self):
+    def __init__(self, ssl_context=None):
         self.lock = threading.Lock()
         self.open_conns = 0
         self.total_conns = 0
@@ -50,9 +50,17 @@ class Upstream:
             daemon_threads = True
             allow_reuse_address = True
 
+            def finish_request(self, request, client_address):
+                if ssl_context is not None:
+                    try:
+                        request = ssl_context.wrap_socket(request, server_side=True)
+                    except (OSError, ValueError):
+                        return  # the client refused our certificate
+                self.RequestHandlerClass(request, client_address, self)
+
         self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
