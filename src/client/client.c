@@ -940,7 +940,13 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
     xfer_t x;
     memset(&x, 0, sizeof x);
     x.r = r;
-    engine_t *e = pt_coro_self() ? engine_get() : NULL;
+    bool in_coro = pt_coro_self() != NULL;
+    engine_t *e = in_coro ? engine_get() : NULL;
+    if (in_coro && !e) {
+        /* Never fall back to a blocking transfer on a worker thread. */
+        resp_fail(r, PT_HTTP_EFAILED, method, o->url, "libcurl could not create a multi handle");
+        return &r->pub;
+    }
     x.engine = e;
     x.easy = e ? engine_easy(e) : curl_easy_init();
     if (!x.easy) {
