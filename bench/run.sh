@@ -5,6 +5,7 @@
 #   bench/jsonschema/run.sh  JSON Schema validator benchmark (when present)
 #   bench/memo/run.sh        cache hits/s and 10,000 simultaneous misses
 #   bench/offload/run.sh     pt_offload round trip vs uv_queue_work; /fast p99 under blocking load
+#   bench/client/run.sh      GET /proxy: ponty's pooled client vs nginx proxy_pass and Python ponty
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
 # they are not tests. One suite failing to run does not stop the other; the
@@ -31,5 +32,8 @@ fi
 if [ -f bench/offload/run.sh ]; then
     echo
     sh bench/offload/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_OFFLOAD_SECS:-3}" || rc=1
+if [ -f bench/client/run.sh ]; then
+    echo
+    BENCH_BUILD_DIR="${BENCH_BUILD_DIR:-build}" bash bench/client/run.sh || rc=1
 fi
 exit $rc

@@ -5,9 +5,11 @@
 #include <jansson.h>
 
 #include "ponty/arena.h"
+#include "ponty/client.h"
 #include "ponty/error.h"
 #include "ponty/memo.h"
 #include "ponty/request.h"
+#include "ponty/retry.h"
 #include "ponty/route.h"
 #include "ponty/server.h"
 #include "ponty/sync.h"

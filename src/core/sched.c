@@ -12,6 +12,12 @@ typedef struct pt_timer_slot {
     struct pt_timer_slot  *next;
 } pt_timer_slot_t;
 
+typedef struct pt_free_hook {
+    void                (*fn)(void *);
+    void                 *arg;
+    struct pt_free_hook  *next;
+} pt_free_hook_t;
+
 struct pt_sched {
     uv_loop_t       *loop;
     pt_coro_pool_t  *pool;
@@ -24,6 +30,7 @@ struct pt_sched {
     unsigned         live;
     pt_task_t       *spawn_head, *spawn_tail;   /* under remote_lk */
     _Atomic unsigned spawning;                  /* spawned, not yet started */
+    pt_free_hook_t  *free_hooks;  /* LIFO */
 };
 
 static __thread pt_sched_t *pt_sched_current;
@@ -124,6 +131,12 @@ void pt_sched_free(pt_sched_t *s)
 {
     if (!s)
         return;
+    while (s->free_hooks) {
+        pt_free_hook_t *h = s->free_hooks;
+        s->free_hooks = h->next;
+        h->fn(h->arg);
+        free(h);
+    }
     uv_close((uv_handle_t *)&s->idle, NULL);
     uv_close((uv_handle_t *)&s->async, NULL);
     while (s->timers_free) {
@@ -138,6 +151,19 @@ void pt_sched_free(pt_sched_t *s)
     if (pt_sched_current == s)
         pt_sched_current = NULL;
     free(s);
+}
+
+void pt_sched_on_free(pt_sched_t *s, void (*fn)(void *), void *arg)
+{
+    pt_free_hook_t *h = malloc(sizeof *h);
+    if (!h) {
+        fprintf(stderr, "ponty: out of memory for a scheduler hook\n");
+        abort();
+    }
+    h->fn = fn;
+    h->arg = arg;
+    h->next = s->free_hooks;
+    s->free_hooks = h;
 }
 
 pt_sched_t *pt_sched_self(void) { return pt_sched_current; }

@@ -48,6 +48,11 @@ void        pt_sched_ready(pt_sched_t *s, pt_coro_t *co);
 uv_timer_t *pt_sched_timer_get(pt_sched_t *s);
 void        pt_sched_timer_put(pt_sched_t *s, uv_timer_t *t);
 
+/* fn(arg) runs on s's thread when s is freed, before its handles are
+ * closed, last registered first: per-worker state built on the loop (the
+ * HTTP client's curl multi handle and its uv handles) is released there. */
+void        pt_sched_on_free(pt_sched_t *s, void (*fn)(void *), void *arg);
+
 /* Number of tasks spawned or started and not yet done. */
 unsigned    pt_sched_live(const pt_sched_t *s);
 

@@ -238,6 +238,13 @@ void pt_resp_header(pt_req_t *r, const char *name, const char *value)
                                    strlen(name), strlen(value) });
 }
 
+void pt_resp_status(pt_req_t *r, int status)
+{
+    /* Checked where every status is: the response writer answers an
+     * invalid one 500, as for pt_reply. */
+    r->envelope_status = status;
+}
+
 void pt_reply(pt_req_t *r, int status, const char *content_type, const void *body, size_t len)
 {
     pt_req_release_values(r);
@@ -249,7 +256,6 @@ void pt_reply(pt_req_t *r, int status, const char *content_type, const void *bod
     r->resp_len = body ? len : 0;
 }
 
-void pt_resp_status(pt_req_t *r, int status) { r->envelope_status = status; }
 
 void pt_reply_json(pt_req_t *r, int status, json_t *value)
 {

@@ -48,13 +48,14 @@ def plain(path):
 
 
 def declared_routes(example):
-    """(METHOD, path) pairs declared in examples/<example>.c, read from the source."""
+    """(METHOD, path) pairs declared in examples/<example>.c, read from the
+    source, with {name:regex} shown as {name} (as plain() shows served ones)."""
     with open(os.path.join(SOURCE_DIR, "examples", example + ".c")) as f:
         src = f.read()
     out = []
     for macro, path in re.findall(r'\bPT_(GET|POST|PUT|DELETE|PATCH|ANY)(?:_IN)?\("((?:[^"\\]|\\.)*)"', src):
         method = "*" if macro == "ANY" else macro
-        out.append((method, path.encode().decode("unicode_escape")))
+        out.append((method, plain(path.encode().decode("unicode_escape"))))
     return out
 
 

@@ -1,0 +1,980 @@
+/* The pooled HTTP client: see include/ponty/client.h.
+ *
+ * Three parts:
+ *  - the registry of named clients (options, default headers, the
+ *    process-wide pt_sem_t that bounds leases);
+ *  - the per-thread engine: one curl multi handle per scheduler thread,
+ *    driven from that thread's libuv loop (CURLMOPT_SOCKETFUNCTION feeding
+ *    uv_poll handles, CURLMOPT_TIMERFUNCTION feeding one uv_timer). A
+ *    coroutine adds its easy handle and parks on a waiter; the loop's
+ *    completion pass wakes it;
+ *  - requests and responses, shared by the engine and the plain-thread path
+ *    (curl_easy_perform). */
+#define _GNU_SOURCE
+#include "ponty/client.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ponty/error.h"
+#include "ponty/request.h"
+#include "ponty/sync.h"
+#include "core/sched.h"
+#include "core/wait.h"
+
+#define DEFAULT_NAME "_default"
+
+/* ---------------------------------------------------------------------------
+ * Registry
+ * ------------------------------------------------------------------------- */
+
+typedef struct client {
+    struct client     *next;        /* every client a provider was built for */
+    char              *name;
+    char              *base_url;    /* NULL: absolute URLs only */
+    unsigned           timeout_ms;
+    unsigned           limit;
+    size_t             max_body;
+    struct curl_slist *headers;     /* the client's own, built once */
+    char              *cookie;      /* "a=b; c=d", or NULL */
+    pt_sem_t           sem;
+    bool               started;
+    bool               malformed;   /* a header or cookie with CR, LF or a misplaced separator */
+} client_t;
+
+/* Clients live as long as the process: a provider may be started by several
+ * pt_run calls in turn, and the list keeps what it built reachable. */
+static pthread_mutex_t reg_lk = PTHREAD_MUTEX_INITIALIZER;
+static client_t *clients;
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "ponty: out of memory in the HTTP client\n");
+        abort();
+    }
+    return p;
+}
+
+static char *xstrdup(const char *s) { return s ? strcpy(xmalloc(strlen(s) + 1), s) : NULL; }
+
+/* CR, LF or NUL inside a header would let one header smuggle another. */
+static bool header_ok(const char *name, const char *value)
+{
+    if (!name || !*name || !value || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+        return false;
+    return true;
+}
+
+static int client_startup(void *arg)
+{
+    client_t *c = arg;
+    if (c->malformed) {
+        fprintf(stderr, "ponty: HTTP client '%s': a default header or cookie holds CR, LF or a misplaced "
+                        "':', ';' or '='\n", c->name);
+        return -1;
+    }
+    pthread_mutex_lock(&reg_lk);
+    for (client_t *o = clients; o; o = o->next)
+        if (o != c && o->started && strcmp(o->name, c->name) == 0) {
+            pthread_mutex_unlock(&reg_lk);
+            fprintf(stderr, "ponty: HTTP client '%s' is already registered: client names must be unique\n",
+                    c->name);
+            return -1;
+        }
+    if (c->started) {
+        pthread_mutex_unlock(&reg_lk);
+        fprintf(stderr, "ponty: HTTP client '%s' started twice\n", c->name);
+        return -1;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        pthread_mutex_unlock(&reg_lk);
+        fprintf(stderr, "ponty: HTTP client '%s': libcurl failed to initialise\n", c->name);
+        return -1;
+    }
+    pt_sem_init(&c->sem, c->limit);
+    c->started = true;
+    pthread_mutex_unlock(&reg_lk);
+    return 0;
+}
+
+/* Runs after the workers have stopped: their engines (and so every pooled
+ * connection) are gone already; what remains is to forget the name. */
+static void client_teardown(void *arg)
+{
+    client_t *c = arg;
+    pthread_mutex_lock(&reg_lk);
+    if (c->started) {
+        c->started = false;
+        pt_sem_destroy(&c->sem);
+        curl_global_cleanup();
+    }
+    pthread_mutex_unlock(&reg_lk);
+}
+
+pt_provider_t pt_http_client_provider_opts(const pt_http_client_opts_t *o)
+{
+    client_t *c = xmalloc(sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->name = xstrdup(o->name && *o->name ? o->name : DEFAULT_NAME);
+    c->base_url = o->base_url && *o->base_url ? xstrdup(o->base_url) : NULL;
+    c->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
+    c->limit = o->limit ? o->limit : 100;
+    c->max_body = o->max_body ? o->max_body : (size_t)16 << 20;
+    bool bad = false;
+    for (const char *const *h = o->headers; h && h[0]; h += 2) {
+        if (!header_ok(h[0], h[1])) {
+            bad = true;
+            continue;
+        }
+        char *line;
+        if (asprintf(&line, "%s: %s", h[0], h[1]) < 0)
+            abort();
+        c->headers = curl_slist_append(c->headers, line);
+        free(line);
+    }
+    size_t clen = 0;
+    for (const char *const *k = o->cookies; k && k[0]; k += 2) {
+        if (!k[1] || strpbrk(k[0], "\r\n;=") || strpbrk(k[1], "\r\n;")) {
+            bad = true;
+            continue;
+        }
+        size_t add = strlen(k[0]) + strlen(k[1]) + 3;
+        c->cookie = realloc(c->cookie, clen + add + 1);
+        if (!c->cookie)
+            abort();
+        clen += (size_t)sprintf(c->cookie + clen, "%s%s=%s", clen ? "; " : "", k[0], k[1]);
+    }
+    pthread_mutex_lock(&reg_lk);
+    c->next = clients;
+    clients = c;
+    pthread_mutex_unlock(&reg_lk);
+    /* A malformed header or cookie stops the start-up, with a message, rather
+     * than being dropped silently. */
+    c->malformed = bad;
+    return (pt_provider_t){ .name = c->name, .startup = client_startup,
+                            .teardown = client_teardown, .arg = c };
+}
+
+/* The sum of the started clients' limits. */
+static long total_limit(void)
+{
+    long n = 0;
+    pthread_mutex_lock(&reg_lk);
+    for (client_t *c = clients; c; c = c->next)
+        if (c->started)
+            n += c->limit;
+    pthread_mutex_unlock(&reg_lk);
+    return n > 0 ? n : 100;
+}
+
+static client_t *client_find(const char *name)
+{
+    if (!name || !*name)
+        name = DEFAULT_NAME;
+    pthread_mutex_lock(&reg_lk);
+    client_t *c = clients;
+    while (c && !(c->started && strcmp(c->name, name) == 0))
+        c = c->next;
+    pthread_mutex_unlock(&reg_lk);
+    return c;
+}
+
+/* ---------------------------------------------------------------------------
+ * Leases
+ * ------------------------------------------------------------------------- */
+
+struct pt_http_lease {
+    client_t *c;
+    bool      released;
+    bool      in_req;   /* arena memory: never freed here */
+};
+
+static void lease_end_of_request(void *arg) { pt_http_release(arg); }
+
+pt_http_lease_t *pt_http_lease(const char *name)
+{
+    client_t *c = client_find(name);
+    if (!c)
+        return NULL;
+    pt_sem_wait(&c->sem);
+    pt_req_t *req = pt_coro_self() ? pt_req_current() : NULL;
+    pt_http_lease_t *l;
+    if (req) {
+        l = pt_arena_calloc(pt_req_arena(req), sizeof *l);
+        l->in_req = true;
+        /* The safety net: a raise or an early return still gives the
+         * position back when the request ends. */
+        pt_req_defer(req, lease_end_of_request, l);
+    } else {
+        l = xmalloc(sizeof *l);
+        l->in_req = false;
+    }
+    l->c = c;
+    l->released = false;
+    return l;
+}
+
+pt_http_lease_t *pt_http_lease_or_raise(const char *name)
+{
+    pt_http_lease_t *l = pt_http_lease(name);
+    if (!l)
+        pt_raise_status(500, .text = pt_strf("no HTTP client named '%s'",
+                                             name && *name ? name : DEFAULT_NAME));
+    return l;
+}
+
+void pt_http_release(pt_http_lease_t *l)
+{
+    if (!l || l->released)
+        return;
+    l->released = true;
+    pt_sem_post(&l->c->sem);
+    if (!l->in_req)
+        free(l);
+}
+
+/* ---------------------------------------------------------------------------
+ * Responses
+ * ------------------------------------------------------------------------- */
+
+typedef struct resp {
+    pt_http_response_t pub;
+    char   *body;
+    size_t  body_len, body_cap;
+    char   *hdr;          /* "name\0value\0" pairs */
+    size_t  hdr_len, hdr_cap;
+    char   *msg;
+    size_t  max_body;
+    bool    too_big;
+    bool    in_req;
+    bool    freed;
+} resp_t;
+
+static void resp_release_parts(resp_t *r)
+{
+    if (r->freed)
+        return;
+    r->freed = true;
+    free(r->body);
+    free(r->hdr);
+    free(r->msg);
+    r->body = r->hdr = r->msg = NULL;
+    r->pub.body = "";
+    r->pub.body_len = 0;
+    r->pub.message = "";
+    r->pub.nheaders = 0;
+}
+
+static void resp_end_of_request(void *arg) { resp_release_parts(arg); }
+
+static resp_t *resp_new(size_t max_body)
+{
+    pt_req_t *req = pt_coro_self() ? pt_req_current() : NULL;
+    resp_t *r;
+    if (req) {
+        r = pt_arena_calloc(pt_req_arena(req), sizeof *r);
+        r->in_req = true;
+        pt_req_defer(req, resp_end_of_request, r);
+    } else {
+        r = xmalloc(sizeof *r);
+        memset(r, 0, sizeof *r);
+    }
+    r->max_body = max_body;
+    r->pub.body = "";
+    r->pub.message = "";
+    return r;
+}
+
+void pt_http_response_free(pt_http_response_t *pub)
+{
+    if (!pub)
+        return;
+    resp_t *r = (resp_t *)pub;
+    resp_release_parts(r);
+    if (!r->in_req)
+        free(r);
+}
+
+static bool grow(char **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 1024;
+    while (n < need)
+        n *= 2;
+    char *p = realloc(*buf, n);
+    if (!p)
+        return false;
+    *buf = p;
+    *cap = n;
+    return true;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+    resp_t *r = arg;
+    size_t n = size * nmemb;
+    if (r->body_len + n > r->max_body) {
+        r->too_big = true;
+        return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+    }
+    if (!grow(&r->body, &r->body_cap, r->body_len + n + 1))
+        return 0;
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+    resp_t *r = arg;
+    size_t n = size * nmemb, len = n;
+    /* A new status line starts a new header block (after 100 Continue). */
+    if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+        r->hdr_len = 0;
+        r->pub.nheaders = 0;
+        return n;
+    }
+    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+        len--;
+    const char *colon = memchr(data, ':', len);
+    if (!len || !colon || colon == data)
+        return n;
+    size_t nlen = (size_t)(colon - data);
+    const char *v = colon + 1, *end = data + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    size_t vlen = (size_t)(end - v);
+    if (!grow(&r->hdr, &r->hdr_cap, r->hdr_len + nlen + vlen + 2))
+        return 0;
+    memcpy(r->hdr + r->hdr_len, data, nlen);
+    r->hdr[r->hdr_len + nlen] = '\0';
+    memcpy(r->hdr + r->hdr_len + nlen + 1, v, vlen);
+    r->hdr[r->hdr_len + nlen + 1 + vlen] = '\0';
+    r->hdr_len += nlen + vlen + 2;
+    r->pub.nheaders++;
+    return n;
+}
+
+int pt_http_response_header_at(const pt_http_response_t *pub, size_t i, const char **name,
+                               const char **value)
+{
+    const resp_t *r = (const resp_t *)pub;
+    if (!r || i >= pub->nheaders)
+        return 0;
+    const char *p = r->hdr;
+    for (size_t k = 0; k < i; k++) {
+        p += strlen(p) + 1;
+        p += strlen(p) + 1;
+    }
+    *name = p;
+    *value = p + strlen(p) + 1;
+    return 1;
+}
+
+const char *pt_http_response_header(const pt_http_response_t *pub, const char *name)
+{
+    const char *n, *v;
+    for (size_t i = 0; pt_http_response_header_at(pub, i, &n, &v); i++)
+        if (strcasecmp(n, name) == 0)
+            return v;
+    return NULL;
+}
+
+json_t *pt_http_response_json(const pt_http_response_t *pub, json_error_t *err)
+{
+    json_error_t local;
+    if (!pub || pub->error) {
+        if (err) {
+            memset(err, 0, sizeof *err);
+            snprintf(err->text, sizeof err->text, "no response body");
+        }
+        return NULL;
+    }
+    return json_loadb(pub->body, pub->body_len, JSON_DECODE_ANY, err ? err : &local);
+}
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------- */
+
+const char *pt_http_strerror(int e)
+{
+    switch (e) {
+    case PT_HTTP_OK: return "ok";
+    case PT_HTTP_ENOCLIENT: return "no such HTTP client";
+    case PT_HTTP_ETIMEDOUT: return "timed out";
+    case PT_HTTP_ERESOLVE: return "could not resolve host";
+    case PT_HTTP_ECONNECT: return "could not connect";
+    case PT_HTTP_ECONNRESET: return "connection reset or closed before a complete response";
+    case PT_HTTP_ETLS: return "TLS failure";
+    case PT_HTTP_EURL: return "bad URL";
+    case PT_HTTP_EPROTO: return "invalid HTTP response";
+    case PT_HTTP_ETOOBIG: return "response body too large";
+    case PT_HTTP_EINVAL: return "invalid request";
+    default: return "request failed";
+    }
+}
+
+int pt_http_error_status(int e)
+{
+    switch (e) {
+    case PT_HTTP_OK: return 0;
+    case PT_HTTP_ETIMEDOUT: return 504;
+    case PT_HTTP_ENOCLIENT:
+    case PT_HTTP_EINVAL: return 500;
+    default: return 502;
+    }
+}
+
+static int map_curl(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OK: return PT_HTTP_OK;
+    case CURLE_OPERATION_TIMEDOUT: return PT_HTTP_ETIMEDOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return PT_HTTP_ERESOLVE;
+    case CURLE_COULDNT_CONNECT: return PT_HTTP_ECONNECT;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE: return PT_HTTP_ECONNRESET;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS: return PT_HTTP_ETLS;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL: return PT_HTTP_EURL;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_BAD_CONTENT_ENCODING: return PT_HTTP_EPROTO;
+    default: return PT_HTTP_EFAILED;
+    }
+}
+
+static void resp_fail(resp_t *r, int error, const char *method, const char *url, const char *detail)
+{
+    r->pub.error = error;
+    r->pub.status = 0;
+    free(r->msg);
+    if (asprintf(&r->msg, "%s %s: %s%s%s%s", method, url ? url : "(no URL)", pt_http_strerror(error),
+                 detail && *detail ? " (" : "", detail && *detail ? detail : "",
+                 detail && *detail ? ")" : "") < 0)
+        r->msg = NULL;
+    r->pub.message = r->msg ? r->msg : pt_http_strerror(error);
+}
+
+/* ---------------------------------------------------------------------------
+ * Building a transfer
+ * ------------------------------------------------------------------------- */
+
+typedef struct xfer {
+    pt_waiter_t        w;
+    CURL              *easy;
+    CURLcode           result;
+    resp_t            *r;
+    struct curl_slist *own_headers;   /* per-request list, or NULL */
+    char              *url;
+    char              *json_body;
+    const char        *method;
+    unsigned           timeout_ms;
+    void              *engine;        /* the thread's engine, NULL on a plain thread */
+    char               errbuf[CURL_ERROR_SIZE];
+} xfer_t;
+
+static bool is_absolute(const char *url) { return strstr(url, "://") != NULL; }
+
+static bool method_ok(const char *m)
+{
+    if (!*m)
+        return false;
+    for (const char *p = m; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '_'))
+            return false;
+    return true;
+}
+
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a);
+static int on_close_socket(void *clientp, curl_socket_t fd);
+
+/* Fills x and configures its easy handle. Returns 0, or a PT_HTTP_E* code
+ * (the response then carries the message). */
+static int xfer_setup(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
+{
+    resp_t *r = x->r;
+    const char *url = o->url ? o->url : "";
+    x->method = o->method && *o->method ? o->method : "GET";
+    if (!method_ok(x->method)) {
+        resp_fail(r, PT_HTTP_EINVAL, "?", url, "the method must be a token such as GET");
+        return PT_HTTP_EINVAL;
+    }
+    if (is_absolute(url)) {
+        x->url = xstrdup(url);
+    } else if (c->base_url) {
+        size_t bl = strlen(c->base_url);
+        bool bslash = bl && c->base_url[bl - 1] == '/', uslash = url[0] == '/';
+        if (asprintf(&x->url, "%.*s%s%s", (int)(bslash && uslash ? bl - 1 : bl), c->base_url,
+                     !bslash && !uslash && *url ? "/" : "", url) < 0)
+            abort();
+    } else {
+        resp_fail(r, PT_HTTP_EURL, x->method, url, "a relative URL, and the client has no base_url");
+        return PT_HTTP_EURL;
+    }
+
+    const void *body = o->body;
+    size_t body_len = o->body_len;
+    bool has_ctype = false;
+    for (const char *const *h = o->headers; h && h[0]; h += 2) {
+        if (!header_ok(h[0], h[1])) {
+            resp_fail(r, PT_HTTP_EINVAL, x->method, x->url, "a header name or value holds CR, LF or ':'");
+            return PT_HTTP_EINVAL;
+        }
+        if (strcasecmp(h[0], "Content-Type") == 0)
+            has_ctype = true;
+    }
+    if (o->json) {
+        x->json_body = json_dumps(o->json, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!x->json_body) {
+            resp_fail(r, PT_HTTP_EINVAL, x->method, x->url, "the JSON body could not be encoded");
+            return PT_HTTP_EINVAL;
+        }
+        body = x->json_body;
+        body_len = strlen(x->json_body);
+    }
+    bool has_body = body != NULL;
+
+    CURL *e = x->easy;
+    const struct curl_slist *hdrs = c->headers;
+    if ((o->headers && o->headers[0]) || o->json || has_body) {
+        for (const struct curl_slist *s = c->headers; s; s = s->next)
+            x->own_headers = curl_slist_append(x->own_headers, s->data);
+        for (const char *const *h = o->headers; h && h[0]; h += 2) {
+            char *line;
+            /* "Name:" with nothing after it would remove the header in curl;
+             * "Name;" sends it empty. */
+            if (asprintf(&line, *h[1] ? "%s: %s" : "%s;", h[0], h[1]) < 0)
+                abort();
+            x->own_headers = curl_slist_append(x->own_headers, line);
+            free(line);
+        }
+        if (o->json && !has_ctype)
+            x->own_headers = curl_slist_append(x->own_headers, "Content-Type: application/json");
+        /* No "Expect: 100-continue" round trip before large bodies. */
+        if (has_body)
+            x->own_headers = curl_slist_append(x->own_headers, "Expect:");
+        hdrs = x->own_headers;
+    }
+
+    curl_easy_setopt(e, CURLOPT_URL, x->url);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    x->timeout_ms = o->timeout_ms ? o->timeout_ms : c->timeout_ms;
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)x->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    if (x->engine) {
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x->engine);
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, x->engine);
+    }
+    if (hdrs)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+    if (c->cookie)
+        curl_easy_setopt(e, CURLOPT_COOKIE, c->cookie);
+    if (strcmp(x->method, "HEAD") == 0) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(x->method, "GET") != 0 || has_body) {
+        if (has_body || strcmp(x->method, "POST") == 0) {
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(has_body ? body_len : 0));
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, has_body ? body : "");
+        }
+        if (strcmp(x->method, "POST") != 0)
+            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+    }
+    return 0;
+}
+
+/* Reads the outcome of a finished transfer into its response. */
+static void xfer_finish(xfer_t *x)
+{
+    resp_t *r = x->r;
+    if (x->result == CURLE_OK) {
+        long status = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        r->pub.status = (int)status;
+        r->pub.error = 0;
+    } else if (r->too_big) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "more than %zu bytes", r->max_body);
+        resp_fail(r, PT_HTTP_ETOOBIG, x->method, x->url, detail);
+    } else if (x->result == CURLE_OPERATION_TIMEDOUT) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "after %u ms", x->timeout_ms);
+        resp_fail(r, PT_HTTP_ETIMEDOUT, x->method, x->url, detail);
+    } else {
+        resp_fail(r, map_curl(x->result), x->method, x->url,
+                  x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->result));
+    }
+    if (r->pub.error) {
+        /* A failed transfer may have received part of a body: drop it. */
+        r->body_len = 0;
+        r->hdr_len = 0;
+        r->pub.nheaders = 0;
+    }
+    if (!r->body && !grow(&r->body, &r->body_cap, 1)) {
+        fprintf(stderr, "ponty: out of memory in the HTTP client\n");
+        abort();
+    }
+    r->body[r->body_len] = '\0';
+    r->pub.body = r->body;
+    r->pub.body_len = r->body_len;
+}
+
+static void xfer_cleanup(xfer_t *x)
+{
+    curl_slist_free_all(x->own_headers);
+    free(x->url);
+    free(x->json_body);
+    x->own_headers = NULL;
+    x->url = x->json_body = NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * The per-thread engine: curl multi on the scheduler's libuv loop
+ * ------------------------------------------------------------------------- */
+
+#define SPARE_EASY 64
+
+typedef struct sockctx sockctx_t;
+
+typedef struct engine {
+    CURLM      *multi;
+    uv_loop_t  *loop;
+    uv_timer_t  timer;
+    sockctx_t **byfd;               /* poll handle per socket number, kept across transfers */
+    size_t      nbyfd;
+    CURL       *spare[SPARE_EASY];  /* reset easy handles, ready for reuse */
+    unsigned    nspare;
+} engine_t;
+
+struct sockctx {
+    uv_poll_t      poll;
+    curl_socket_t  fd;
+    engine_t      *e;
+    int            events; /* UV_READABLE|UV_WRITABLE being watched, 0 when stopped */
+    bool           ours;   /* opened and closed through our callbacks: we see its close */
+    bool           idle;   /* curl does not watch it now (a pooled connection) */
+};
+
+static __thread engine_t *tls_engine;
+
+static void free_handle(uv_handle_t *h) { free(h->data); }
+
+/* Wakes the coroutine of every finished transfer. */
+static void engine_collect(engine_t *e)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(e->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = m->easy_handle;
+        CURLcode result = m->data.result;
+        xfer_t *x = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+        curl_multi_remove_handle(e->multi, easy); /* m is invalid from here */
+        x->result = result;
+        x->w.signaled = true;
+        pt_waiter_wake(&x->w);
+    }
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    sockctx_t *sc = h->data;
+    engine_t *e = sc->e;
+    if (sc->idle) {
+        /* A pooled connection the peer closed (or sent stray bytes on): stop
+         * watching; curl finds it dead when it next looks and closes it. */
+        uv_poll_stop(&sc->poll);
+        sc->events = 0;
+        return;
+    }
+    int flags = 0;
+    if (status < 0) {
+        flags = CURL_CSELECT_ERR;
+    } else {
+        if (events & UV_READABLE)
+            flags |= CURL_CSELECT_IN;
+        if (events & UV_WRITABLE)
+            flags |= CURL_CSELECT_OUT;
+    }
+    int running;
+    curl_multi_socket_action(e->multi, sc->fd, flags, &running);
+    engine_collect(e);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+    engine_t *e = t->data;
+    int running;
+    curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    engine_collect(e);
+}
+
+static int on_timer_set(CURLM *multi, long timeout_ms, void *userp)
+{
+    engine_t *e = userp;
+    if (timeout_ms < 0)
+        uv_timer_stop(&e->timer);
+    else
+        uv_timer_start(&e->timer, on_timeout, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+/* The poll handle of socket fd, made on first sight. */
+static sockctx_t *sock_get(engine_t *e, curl_socket_t fd)
+{
+    if ((size_t)fd < e->nbyfd && e->byfd[fd])
+        return e->byfd[fd];
+    if ((size_t)fd >= e->nbyfd) {
+        size_t n = e->nbyfd ? e->nbyfd : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        sockctx_t **t = realloc(e->byfd, n * sizeof *t);
+        if (!t)
+            return NULL;
+        memset(t + e->nbyfd, 0, (n - e->nbyfd) * sizeof *t);
+        e->byfd = t;
+        e->nbyfd = n;
+    }
+    sockctx_t *sc = xmalloc(sizeof *sc);
+    memset(sc, 0, sizeof *sc);
+    if (uv_poll_init_socket(e->loop, &sc->poll, fd) != 0) {
+        free(sc);
+        return NULL;
+    }
+    sc->fd = fd;
+    sc->e = e;
+    sc->poll.data = sc;
+    /* Pooled connections must not keep a stopping worker's loop alive: the
+     * worker's own handles decide when it ends. */
+    uv_unref((uv_handle_t *)&sc->poll);
+    e->byfd[fd] = sc;
+    return sc;
+}
+
+/* Connection sockets are opened and closed through these two, so their poll
+ * handle lives exactly as long as the socket: between transfers it keeps
+ * watching (see on_socket) and is closed just before the socket is. */
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    engine_t *e = clientp;
+    curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0)
+        return CURL_SOCKET_BAD;
+    sockctx_t *sc = sock_get(e, fd);
+    if (!sc) {
+        close(fd);
+        return CURL_SOCKET_BAD;
+    }
+    sc->ours = true;
+    sc->idle = true;
+    return fd;
+}
+
+static int on_close_socket(void *clientp, curl_socket_t fd)
+{
+    engine_t *e = clientp;
+    sockctx_t *sc = (size_t)fd < e->nbyfd ? e->byfd[fd] : NULL;
+    if (sc) {
+        e->byfd[fd] = NULL;
+        uv_close((uv_handle_t *)&sc->poll, free_handle); /* unregisters fd while it is still open */
+    }
+    return close(fd);
+}
+
+/* curl tells which sockets to watch for what. Between transfers it stops
+ * watching a pooled connection (CURL_POLL_REMOVE) and starts again when the
+ * next transfer takes it. For connection sockets (ours) the handle keeps
+ * its registration meanwhile, marked idle, so a keep-alive request that
+ * wants the same events costs no epoll_ctl; an event on an idle socket
+ * stops it (on_poll). Other sockets
+ * (the resolver's) are stopped, and their handle is kept by socket number:
+ * a stopped libuv watcher registers its fd afresh when started again, so a
+ * number curl closed and got back for a new socket is safe to reuse. */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    engine_t *e = userp;
+    if (fd < 0)
+        return -1;
+    if (what == CURL_POLL_REMOVE) {
+        sockctx_t *sc = (size_t)fd < e->nbyfd ? e->byfd[fd] : NULL;
+        if (sc) {
+            sc->idle = true;
+            if (!sc->ours) {
+                uv_poll_stop(&sc->poll);
+                sc->events = 0;
+            }
+        }
+        return 0;
+    }
+    sockctx_t *sc = sock_get(e, fd);
+    if (!sc)
+        return -1;
+    sc->idle = false;
+    int ev = 0;
+    if (what & CURL_POLL_IN)
+        ev |= UV_READABLE;
+    if (what & CURL_POLL_OUT)
+        ev |= UV_WRITABLE;
+    /* uv_poll_start unregisters and registers the fd again even when the
+     * events are unchanged: skip it when they are. */
+    if (ev != sc->events) {
+        uv_poll_start(&sc->poll, ev, on_poll);
+        sc->events = ev;
+    }
+    return 0;
+}
+
+static void engine_free_closed(uv_handle_t *h) { free(h->data); }
+
+/* Runs when the thread's scheduler is freed: closes every pooled connection
+ * (curl_multi_cleanup) and the uv handles that watched sockets. */
+static void engine_free(void *arg)
+{
+    engine_t *e = arg;
+    curl_multi_cleanup(e->multi);
+    for (size_t fd = 0; fd < e->nbyfd; fd++)
+        if (e->byfd[fd])
+            uv_close((uv_handle_t *)&e->byfd[fd]->poll, free_handle);
+    free(e->byfd);
+    for (unsigned i = 0; i < e->nspare; i++)
+        curl_easy_cleanup(e->spare[i]);
+    uv_timer_stop(&e->timer);
+    e->timer.data = e;
+    uv_close((uv_handle_t *)&e->timer, engine_free_closed);
+    if (tls_engine == e)
+        tls_engine = NULL;
+}
+
+static engine_t *engine_get(void)
+{
+    if (tls_engine)
+        return tls_engine;
+    pt_sched_t *s = pt_sched_self();
+    engine_t *e = xmalloc(sizeof *e);
+    memset(e, 0, sizeof *e);
+    e->multi = curl_multi_init();
+    if (!e->multi) {
+        free(e);
+        return NULL;
+    }
+    e->loop = pt_sched_loop(s);
+    uv_timer_init(e->loop, &e->timer);
+    e->timer.data = e;
+    uv_unref((uv_handle_t *)&e->timer);
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+    /* curl's default keeps 4 idle connections per easy handle currently
+     * added, and we add handles only for the length of a transfer: a burst
+     * would then end with most connections closed. Keep as many as all the
+     * clients together may use at once. */
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, total_limit());
+    pt_sched_on_free(s, engine_free, e);
+    tls_engine = e;
+    return e;
+}
+
+static CURL *engine_easy(engine_t *e)
+{
+    return e->nspare ? e->spare[--e->nspare] : curl_easy_init();
+}
+
+static void engine_easy_put(engine_t *e, CURL *easy)
+{
+    if (e->nspare < SPARE_EASY) {
+        curl_easy_reset(easy);
+        e->spare[e->nspare++] = easy;
+    } else {
+        curl_easy_cleanup(easy);
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Requests
+ * ------------------------------------------------------------------------- */
+
+pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_request_opts_t *o)
+{
+    int64_t t0 = pt_mono_ms();
+    client_t *c = l ? l->c : NULL;
+    resp_t *r = resp_new(c ? c->max_body : 0);
+    const char *method = o->method && *o->method ? o->method : "GET";
+    if (!l || l->released) {
+        resp_fail(r, PT_HTTP_ENOCLIENT, method, o->url,
+                  l ? "the lease was already released" : "no lease (pt_http_lease returned NULL)");
+        return &r->pub;
+    }
+
+    xfer_t x;
+    memset(&x, 0, sizeof x);
+    x.r = r;
+    bool in_coro = pt_coro_self() != NULL;
+    engine_t *e = in_coro ? engine_get() : NULL;
+    if (in_coro && !e) {
+        /* Never fall back to a blocking transfer on a worker thread. */
+        resp_fail(r, PT_HTTP_EFAILED, method, o->url, "libcurl could not create a multi handle");
+        return &r->pub;
+    }
+    x.engine = e;
+    x.easy = e ? engine_easy(e) : curl_easy_init();
+    if (!x.easy) {
+        resp_fail(r, PT_HTTP_EFAILED, method, o->url, "libcurl could not create a handle");
+        return &r->pub;
+    }
+    if (xfer_setup(&x, c, o) == 0) {
+        if (e) {
+            pt_waiter_init(&x.w);
+            CURLMcode mc = curl_multi_add_handle(e->multi, x.easy);
+            if (mc == CURLM_OK) {
+                /* No deadline of our own: curl enforces the timeout and
+                 * always completes the transfer. */
+                pt_waiter_park(&x.w, -1);
+            } else {
+                x.result = CURLE_FAILED_INIT;
+                snprintf(x.errbuf, sizeof x.errbuf, "%s", curl_multi_strerror(mc));
+            }
+        } else {
+            x.result = curl_easy_perform(x.easy);
+        }
+        xfer_finish(&x);
+    }
+    xfer_cleanup(&x);
+    if (e)
+        engine_easy_put(e, x.easy);
+    else
+        curl_easy_cleanup(x.easy);
+    r->pub.elapsed_ms = pt_mono_ms() - t0;
+    return &r->pub;
+}
