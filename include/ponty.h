@@ -11,6 +11,7 @@
 #include "ponty/route.h"
 #include "ponty/server.h"
 #include "ponty/sync.h"
+#include "ponty/resilience.h"
 #include "ponty/fields.h"
 #include "ponty/jsonschema.h"
 
