@@ -94,6 +94,11 @@ int pt_breaker_enter(pt_breaker_t *b, pt_breaker_ticket_t *t)
         t->word = w;
         return 0;
     }
+    /* Open and not yet due: refuse without the lock, so a flood of callers
+     * failing fast does not contend on it. */
+    if (STATE(w) == PT_BREAKER_OPEN &&
+        pt__res_now_ns(b->clock) < atomic_load_explicit(&b->open_until_ns, memory_order_relaxed))
+        return PT_ECIRCUIT_OPEN;
     int rc = 0;
     pthread_mutex_lock(&b->lk);
     w = atomic_load_explicit(&b->word, memory_order_relaxed);
