@@ -4,6 +4,7 @@
 #   bench/http/run.sh        wrk: hello_world vs nginx and aiohttp (always)
 #   bench/jsonschema/run.sh  JSON Schema validator benchmark (when present)
 #   bench/memo/run.sh        cache hits/s and 10,000 simultaneous misses
+#   bench/offload/run.sh     pt_offload round trip vs uv_queue_work; /fast p99 under blocking load
 #   bench/resilience/run.sh  breaker and throttle overhead per call
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
@@ -28,6 +29,12 @@ if [ -f bench/memo/run.sh ]; then
     echo
     sh bench/memo/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_MEMO_SECS:-2}" || rc=1
 fi
+
+if [ -f bench/offload/run.sh ]; then
+    echo
+    sh bench/offload/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_OFFLOAD_SECS:-3}" || rc=1
+fi
+
 if [ -f bench/resilience/run.sh ]; then
     echo
     sh bench/resilience/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_RES_SECS:-0.5}" || rc=1

@@ -11,6 +11,8 @@
 #include "ponty/route.h"
 #include "ponty/server.h"
 #include "ponty/sync.h"
+#include "ponty/task.h"
+#include "ponty/offload.h"
 #include "ponty/resilience.h"
 #include "ponty/fields.h"
 #include "ponty/jsonschema.h"

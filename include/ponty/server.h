@@ -16,11 +16,15 @@
 
 #include <stddef.h>
 
+#include "ponty/offload.h"
 #include "ponty/route.h"
 
 /* Startup/teardown pair, the analog of an async-generator provider.
- * startup returns 0 on success; a failure stops pt_run, after tearing down
- * the providers already started. Both run on the thread that called pt_run. */
+ * startup returns 0 on success. A failure stops pt_run: it prints
+ * "ponty: provider '<name>' failed to start", tears down the providers
+ * already started in reverse order (not the failed one: its startup cleans
+ * up after itself) and returns 1. Both run on the thread that called pt_run,
+ * before any worker serves and after every worker stopped. */
 typedef struct pt_provider {
     const char *name;
     int       (*startup)(void *arg);
@@ -54,6 +58,7 @@ typedef struct pt_run_opts {
     size_t                      stack_size;    /* per request coroutine; default 256 KiB */
     int                         backlog;       /* listen backlog; default 1024 */
     int                         quiet;         /* 1: do not print the route table */
+    pt_offload_opts_t           offload;       /* the blocking-call pool (ponty/offload.h) */
 } pt_run_opts_t;
 
 int pt_run_opts(const pt_run_opts_t *opts);
@@ -61,6 +66,30 @@ int pt_run_opts(const pt_run_opts_t *opts);
 
 #define PT_PROVIDERS(...)    ((const pt_provider_t[]){ __VA_ARGS__, { 0 } })
 #define PT_ROUTE_TABLES(...) ((pt_route_table_t *const[]){ __VA_ARGS__, NULL })
+
+/* Named resources. A provider's startup publishes what it built (a database
+ * handle, a client) and handlers look it up by name:
+ *
+ *     static int db_start(void *arg) {
+ *         sqlite3 *db = open_db();
+ *         return db ? pt_resource_publish("db", db) : -1;
+ *     }
+ *     ... in a handler: sqlite3 *db = pt_resource("db");
+ *
+ * pt_resource_publish copies the name, not the object: the provider keeps
+ * owning ptr and frees it in its teardown, after which the name is
+ * forgotten. It returns 0, or -1 with a message on stderr for an empty name,
+ * a NULL ptr, a name already published, or a call while the workers serve
+ * (the table is read without locks then). A failed publication inside a
+ * startup fails the start even if the startup returns 0 (then that provider
+ * is torn down too). Publishing before pt_run is allowed: such resources
+ * live for the process.
+ *
+ * pt_resource returns the pointer, or NULL for an unknown (or NULL) name.
+ * Any thread, any time; a lookup is a short linear scan, cheap enough per
+ * request for tens of resources. */
+int   pt_resource_publish(const char *name, void *ptr);
+void *pt_resource(const char *name);
 
 /* Integer from the environment, or dflt when unset or not a number. */
 long pt_env_long(const char *name, long dflt);

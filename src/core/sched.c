@@ -3,6 +3,7 @@
 #include "core/sched.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -22,6 +23,8 @@ struct pt_sched {
     pt_coro_t       *ready_head, *ready_tail;
     pt_timer_slot_t *timers_free;
     unsigned         live;
+    pt_task_t       *spawn_head, *spawn_tail;   /* under remote_lk */
+    _Atomic unsigned spawning;                  /* spawned, not yet started */
 };
 
 static __thread pt_sched_t *pt_sched_current;
@@ -73,6 +76,22 @@ static void pt_drain(pt_sched_t *s)
         uv_idle_stop(&s->idle);
 }
 
+static void pt_start_spawned(pt_sched_t *s, pt_task_t *t)
+{
+    while (t) {
+        pt_task_t *next = t->spawn_next;
+        t->spawn_next = NULL;
+        atomic_fetch_sub(&s->spawning, 1);
+        if (pt_sched_start(s, t) != 0) {
+            fprintf(stderr, "ponty: no coroutine stack for a spawned task\n");
+            t->co = NULL;
+            t->sched = s;
+            t->done(t);
+        }
+        t = next;
+    }
+}
+
 static void pt_on_idle(uv_idle_t *h) { pt_drain(h->data); }
 
 static void pt_on_async(uv_async_t *h)
@@ -81,7 +100,10 @@ static void pt_on_async(uv_async_t *h)
     pthread_mutex_lock(&s->remote_lk);
     pt_coro_t *head = s->remote_head, *tail = s->remote_tail;
     s->remote_head = s->remote_tail = NULL;
+    pt_task_t *spawned = s->spawn_head;
+    s->spawn_head = s->spawn_tail = NULL;
     pthread_mutex_unlock(&s->remote_lk);
+    pt_start_spawned(s, spawned);
     if (head) {
         if (s->ready_tail)
             *pt_coro_link(s->ready_tail) = head;
@@ -135,7 +157,26 @@ void pt_sched_free(pt_sched_t *s)
 
 pt_sched_t *pt_sched_self(void) { return pt_sched_current; }
 uv_loop_t *pt_sched_loop(pt_sched_t *s) { return s->loop; }
-unsigned pt_sched_live(const pt_sched_t *s) { return s->live; }
+unsigned pt_sched_live(const pt_sched_t *s)
+{
+    return s->live + atomic_load(&((pt_sched_t *)s)->spawning);
+}
+
+void pt_sched_spawn(pt_sched_t *s, pt_task_t *t)
+{
+    /* Always through the async handle, even from s's own thread: the task
+     * must not start on the spawner's stack, and the loop's turn is cheap. */
+    t->spawn_next = NULL;
+    atomic_fetch_add(&s->spawning, 1);
+    pthread_mutex_lock(&s->remote_lk);
+    if (s->spawn_tail)
+        s->spawn_tail->spawn_next = t;
+    else
+        s->spawn_head = t;
+    s->spawn_tail = t;
+    pthread_mutex_unlock(&s->remote_lk);
+    uv_async_send(&s->async);
+}
 
 static void pt_task_entry(void *arg)
 {

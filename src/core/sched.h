@@ -21,6 +21,7 @@ struct pt_task {
     void (*done)(pt_task_t *t);  /* runs on the loop's stack once run returned or the coroutine exited */
     pt_coro_t  *co;
     pt_sched_t *sched;
+    pt_task_t  *spawn_next;      /* pt_sched_spawn's inbox */
 };
 
 /* Binds a scheduler to loop and to the calling thread. */
@@ -34,6 +35,11 @@ uv_loop_t  *pt_sched_loop(pt_sched_t *s);
 /* Starts t in a new coroutine and runs it until it suspends or finishes.
  * Returns -1 if no stack could be had (t->done is not called then). */
 int         pt_sched_start(pt_sched_t *s, pt_task_t *t);
+/* Any thread: t starts in a new coroutine on s's loop at its next turn
+ * (never inside the caller's own stack, so a coroutine may spawn). It counts
+ * in pt_sched_live from this call on. If no stack can be had when its turn
+ * comes, t->done runs without t->run and t->co stays NULL. */
+void        pt_sched_spawn(pt_sched_t *s, pt_task_t *t);
 /* Puts a suspended coroutine of s back to run. Any thread. */
 void        pt_sched_ready(pt_sched_t *s, pt_coro_t *co);
 
@@ -41,7 +47,7 @@ void        pt_sched_ready(pt_sched_t *s, pt_coro_t *co);
 uv_timer_t *pt_sched_timer_get(pt_sched_t *s);
 void        pt_sched_timer_put(pt_sched_t *s, uv_timer_t *t);
 
-/* Number of tasks started and not yet done. */
+/* Number of tasks spawned or started and not yet done. */
 unsigned    pt_sched_live(const pt_sched_t *s);
 
 /* Monotonic and wall clocks in milliseconds. */

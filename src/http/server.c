@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/offload.h"
+#include "core/tasks.h"
+#include "http/resource.h"
 #include "http/worker.h"
 #include "route/router.h"
 #include "route/table.h"
@@ -77,11 +80,14 @@ static int pt_listen_socket(const char *host, int port, int backlog)
     return fd;
 }
 
+/* Tears providers n-1..0 down, each one's resources forgotten after it. */
 static void pt_teardown(const pt_provider_t *p, size_t n)
 {
-    while (n-- > 0)
+    while (n-- > 0) {
         if (p[n].teardown)
             p[n].teardown(p[n].arg);
+        pt__resources_drop((long)n);
+    }
 }
 
 /* Every served route, prepared at start-up (router data points here). */
@@ -132,6 +138,7 @@ static unsigned pt_nworkers;
 
 static void pt_on_signal(uv_signal_t *s, int signum)
 {
+    pt__tasks_stop();
     for (unsigned i = 0; i < pt_nworkers; i++)
         pt_worker_request_stop(&pt_workers[i]);
     uv_close((uv_handle_t *)s->data, NULL);          /* the other signal */
@@ -179,11 +186,25 @@ int pt_run_opts(const pt_run_opts_t *o)
         return 1;
     }
 
+    pt__offload_configure(&o->offload);
+    pt__tasks_begin();
     size_t nprov = 0;
     for (const pt_provider_t *p = o->providers; p && (p->startup || p->teardown); p++) {
-        if (p->startup && p->startup(p->arg) != 0) {
+        size_t failures = pt__resources_failures();
+        pt__resources_owner((long)nprov);
+        int failed = p->startup && p->startup(p->arg) != 0;
+        /* A failed publication (a duplicate name) fails the start even if
+         * the startup ignored pt_resource_publish's answer; that provider did
+         * start, so it is torn down with the others. A startup that returns
+         * non-zero cleans up after itself: only the ones before it are torn
+         * down. */
+        if (failed || pt__resources_failures() != failures) {
             fprintf(stderr, "ponty: provider '%s' failed to start\n", p->name ? p->name : "?");
-            pt_teardown(o->providers, nprov);
+            pt__resources_owner(PT_RES_PROCESS);
+            pt__resources_drop((long)nprov);
+            pt__tasks_end();
+            pt_teardown(o->providers, failed ? nprov : nprov + 1);
+            pt__offload_stop();
             close(fd0);
             pt_router_free(router);
             pt_free_rts();
@@ -191,6 +212,7 @@ int pt_run_opts(const pt_run_opts_t *o)
         }
         nprov++;
     }
+    pt__resources_owner(PT_RES_NONE);
 
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -221,6 +243,17 @@ int pt_run_opts(const pt_run_opts_t *o)
         pt_nworkers++;
     }
 
+    pt_sched_t **scheds = calloc(nworkers, sizeof *scheds);
+    if (!scheds)
+        rc = 1;
+    if (rc == 0) {
+        for (unsigned i = 0; i < pt_nworkers; i++)
+            scheds[i] = pt_workers[i].sched;
+        pt__tasks_serve(scheds, pt_nworkers);
+    } else {
+        pt__tasks_stop();
+    }
+
     if (rc == 0 && !o->quiet) {
         printf("serving:\n");
         pt_print_routes();
@@ -237,11 +270,19 @@ int pt_run_opts(const pt_run_opts_t *o)
         uv_run(&loop, UV_RUN_DEFAULT);
     }
     uv_loop_close(&loop);
-    for (unsigned i = 0; i < pt_nworkers; i++)
+    for (unsigned i = 0; i < pt_nworkers; i++) {
         pt_worker_join(&pt_workers[i]);
+        pt_sem_destroy(&pt_workers[i].ready);
+    }
+    pt__tasks_end();
+    /* Providers' teardowns may offload too (from this plain thread that is
+     * a direct call); the pool goes after every worker stopped. */
+    pt__offload_stop();
+    free(scheds);
     free(pt_workers);
     pt_workers = NULL;
     pt_nworkers = 0;
+    pt__resources_owner(PT_RES_PROCESS);
     pt_teardown(o->providers, nprov);
     pt_router_free(router);
     pt_free_rts();

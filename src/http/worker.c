@@ -77,7 +77,10 @@ static void pt_on_deadline(uv_timer_t *t)
 
 static void pt_maybe_finish(pt_worker_t *w)
 {
-    if (w->draining && w->nconns == 0 && !uv_is_closing((uv_handle_t *)&w->sweep)) {
+    /* Live tasks are requests (which hold connections) and background tasks
+     * (ponty/task.h), which the drain waits for just the same. */
+    if (w->draining && w->nconns == 0 && pt_sched_live(w->sched) == 0 &&
+        !uv_is_closing((uv_handle_t *)&w->sweep)) {
         uv_close((uv_handle_t *)&w->sweep, NULL);
         uv_close((uv_handle_t *)&w->deadline, NULL);
     }
@@ -124,6 +127,7 @@ static void *pt_worker_main(void *arg)
     pthread_setname_np(pthread_self(), name);
     w->sched = pt_sched_new(&w->loop, w->stack_size);
     pt_router_thread_prepare(w->router);
+    pt_sem_post(&w->ready);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     if (w->abandoned) {
         fprintf(stderr, "ponty: worker %u: %u request(s) abandoned at the shutdown deadline\n",
@@ -162,8 +166,11 @@ int pt_worker_start(pt_worker_t *w)
     w->deadline.data = w;
     uv_async_init(&w->loop, &w->stop, pt_on_stop);
     w->stop.data = w;
+    pt_sem_init(&w->ready, 0);
     if (pthread_create(&w->thread, NULL, pt_worker_main, w) != 0)
         return -1;
+    /* Background tasks are spawned onto w->sched from this thread. */
+    pt_sem_wait(&w->ready);
     return 0;
 }
 

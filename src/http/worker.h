@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "ponty/server.h"
+#include "ponty/sync.h"
 #include "core/buf.h"
 #include "core/sched.h"
 #include "http/conn.h"
@@ -22,7 +23,8 @@ struct pt_worker {
     unsigned            id;
     pthread_t           thread;
     uv_loop_t           loop;
-    pt_sched_t         *sched;
+    pt_sched_t         *sched;         /* set by the worker thread before pt_worker_start returns */
+    pt_sem_t            ready;
     uv_tcp_t            listener;
     int                 listen_fd;
     uv_timer_t          sweep;

@@ -1,0 +1,116 @@
+"""pt_offload over real sockets: a worker keeps answering while offloaded
+blocking calls run, the queue bound and its deadline answer 503, and shutdown
+waits for a running call (examples/offload.c, pt_bg_server)."""
+import json
+import threading
+import time
+
+from conftest import wait_until
+
+
+def in_background(server, path, results, key):
+    def run():
+        t0 = time.monotonic()
+        try:
+            status, _, body = server.get(path)
+            results[key] = (status, body, time.monotonic() - t0)
+        except Exception as e:  # noqa: BLE001 - checked by the test
+            results[key] = ("error", repr(e), time.monotonic() - t0)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+def test_fast_requests_stay_fast_while_blocking_calls_run(start_server):
+    s = start_server("offload", workers=1)
+    results = {}
+    threads = [in_background(s, "/sleep?ms=1500", results, i) for i in range(6)]
+    assert wait_until(lambda: s.get_json("/stats")[2]["data"]["running"] == 6, 10)
+    fast = []
+    for _ in range(10):
+        t0 = time.monotonic()
+        status, _, body = s.get_json("/fast")
+        fast.append(time.monotonic() - t0)
+        assert status == 200 and body["data"] == {"fast": True}
+    for t in threads:
+        t.join(30)
+    # Every fast request was answered while the six calls still ran.
+    assert max(fast) < 0.5, fast
+    assert all(r[0] == 200 and json.loads(r[1])["data"] == {"slept": 1500} for r in results.values()), results
+    # The six ran side by side on the pool, not one after the other.
+    assert max(r[2] for r in results.values()) < 1500 * 3 / 1000, results
+    assert s.get_json("/stats")[2]["data"]["running"] == 0
+
+
+def test_blocking_on_the_worker_freezes_it(start_server):
+    # The counter-check: the same sleep without offload holds the worker.
+    s = start_server("offload", workers=1)
+    results = {}
+    t = in_background(s, "/block?ms=1000", results, "block")
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    status, _, _ = s.get("/fast")
+    waited = time.monotonic() - t0
+    t.join(30)
+    assert status == 200 and results["block"][0] == 200
+    assert waited > 0.5, waited
+
+
+def test_full_queue_waits_then_answers_503(start_server):
+    s = start_server("offload", workers=1, OFFLOAD_THREADS=1, OFFLOAD_QUEUE=1,
+                     OFFLOAD_QUEUE_TIMEOUT_MS=300)
+    results = {}
+    a = in_background(s, "/sleep?ms=2000", results, "running")
+    assert wait_until(lambda: s.get_json("/stats")[2]["data"]["running"] == 1, 10)
+    b = in_background(s, "/sleep?ms=10", results, "queued")
+    assert wait_until(lambda: s.get_json("/stats")[2]["data"]["queued"] == 1, 10)
+    t0 = time.monotonic()
+    status, _, body = s.get("/sleep?ms=10")
+    took = time.monotonic() - t0
+    assert status == 503 and body == b"offload queue full", (status, body)
+    assert 0.25 <= took < 1.5, took
+    a.join(30)
+    b.join(30)
+    assert results["running"][0] == 200 and results["queued"][0] == 200, results
+    # The queued call ran only after the running one: it finished after it.
+    assert results["queued"][2] >= 1.5, results
+
+
+def test_waiter_for_room_gets_the_freed_slot(start_server):
+    s = start_server("offload", workers=1, OFFLOAD_THREADS=1, OFFLOAD_QUEUE=1,
+                     OFFLOAD_QUEUE_TIMEOUT_MS=10000)
+    results = {}
+    ts = [in_background(s, "/sleep?ms=600", results, "a")]
+    assert wait_until(lambda: s.get_json("/stats")[2]["data"]["running"] == 1, 10)
+    ts.append(in_background(s, "/sleep?ms=10", results, "b"))
+    assert wait_until(lambda: s.get_json("/stats")[2]["data"]["queued"] == 1, 10)
+    ts.append(in_background(s, "/sleep?ms=10", results, "c"))   # waits for room
+    for t in ts:
+        t.join(30)
+    assert {k: v[0] for k, v in results.items()} == {"a": 200, "b": 200, "c": 200}, results
+    assert results["c"][2] >= 0.4, results
+
+
+def test_shutdown_waits_for_a_running_call(start_server):
+    s = start_server("offload", workers=1)
+    results = {}
+    t = in_background(s, "/sleep?ms=1500", results, "call")
+    assert wait_until(lambda: s.get_json("/stats")[2]["data"]["running"] == 1, 10)
+    t0 = time.monotonic()
+    assert s.stop(timeout=15) == 0
+    assert time.monotonic() - t0 >= 1.0
+    t.join(30)
+    assert results["call"][0] == 200 and json.loads(results["call"][1])["data"] == {"slept": 1500}
+
+
+def test_call_outlasting_the_shutdown_deadline_is_abandoned(start_server):
+    s = start_server("pt_bg_server", workers=1, PT_SHUTDOWN_TIMEOUT_MS=300)
+    results = {}
+    t = in_background(s, "/offload/5000", results, "call")
+    assert wait_until(lambda: s.get_json("/ticks")[2]["data"]["offloading"] == 1, 10)
+    t0 = time.monotonic()
+    assert s.stop(timeout=15) == 0
+    assert time.monotonic() - t0 < 4
+    t.join(30)
+    assert "offload pool: 1 call(s) still running at exit" in s.stderr(), s.logs()
