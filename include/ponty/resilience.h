@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "ponty/error.h"
 #include "ponty/sync.h"
 
@@ -45,6 +47,7 @@ extern "C" {
 #define PT_ECANCELED     125  /* a gather item that never started (ECANCELED on Linux) */
 #define PT_EFULL         2004 /* an accumulator is full */
 #define PT_EINVAL        22   /* bad arguments (EINVAL on Linux) */
+#define PT_ELOAD         2005 /* a refresh cache's loader failed, or there is no loader */
 
 /* "circuit open", "resource busy", ... for the codes above and PT_ETIMEDOUT. */
 const char *pt_res_strerror(int err);
@@ -397,6 +400,57 @@ int pt_gather_opts(size_t n, pt_gather_fn fn, void *arg, void **results, int *er
                    const pt_gather_opts_t *opts);
 #define pt_gather(n, fn, arg, results, errors, ...) \
     pt_gather_opts((n), (fn), (arg), (results), (errors), &(const pt_gather_opts_t){ __VA_ARGS__ })
+
+/* ---- background-refresh cache ----------------------------------------------
+ *
+ * Values (JSON) by string key, each loaded by the key's loader (or the
+ * default one) and kept ttl_ms. A get
+ *   - on a fresh entry (younger than ttl_ms - refresh_ms) returns it;
+ *   - inside the refresh window (the last refresh_ms of its life) returns the
+ *     current value at once and starts one background reload of the key
+ *     (never two at a time for one key);
+ *   - on a missing or expired entry loads it in the caller; concurrent gets
+ *     of that key wait for that one load and share its result (no polling).
+ * Background reloads run as background tasks (ponty/task.h, pt_spawn) when
+ * a server or a scheduler runs, else on a short-lived thread. A failed load
+ * calls on_error (with background true for a reload) and keeps whatever
+ * value the entry had until it expires; a failed get returns PT_ELOAD. Once
+ * shutdown begins (pt_stopping), no new reload starts. Loaders run without
+ * any lock held and may wait. */
+
+typedef struct pt_refresh_cache pt_refresh_cache_t;
+
+/* Returns a new reference, or NULL for a failure. */
+typedef json_t *(*pt_refresh_loader_fn)(const char *key, void *arg);
+
+typedef struct pt_refresh_opts {
+    int64_t              ttl_ms;      /* default 60000 */
+    int64_t              refresh_ms;  /* default 15000; must be < ttl_ms */
+    pt_refresh_loader_fn loader;      /* default loader, or NULL: keys need their own */
+    void                *loader_arg;
+    void               (*on_error)(const char *key, bool background, void *arg);
+    void                *on_error_arg;
+    const pt_clock_t    *clock;       /* only now_ns is used */
+} pt_refresh_opts_t;
+
+pt_refresh_cache_t *pt_refresh_cache_new_opts(const pt_refresh_opts_t *opts);
+#define pt_refresh_cache_new(...) pt_refresh_cache_new_opts(&(const pt_refresh_opts_t){ __VA_ARGS__ })
+/* Drops the entries. Reloads still running finish on their own and free
+ * the rest when they end; no get may be in progress. */
+void pt_refresh_cache_free(pt_refresh_cache_t *c);
+/* A loader for one key, before the default. 0, PT_EINVAL or PT_EFULL. */
+int  pt_refresh_register(pt_refresh_cache_t *c, const char *key, pt_refresh_loader_fn loader, void *arg);
+/* 0 with *out a new reference, or PT_ELOAD. */
+int  pt_refresh_get(pt_refresh_cache_t *c, const char *key, json_t **out);
+/* Removes the key; returns the value it had (a reference the caller now
+ * owns) or NULL. A load in flight for it still answers its waiters, but its
+ * value is not kept. */
+json_t *pt_refresh_invalidate(pt_refresh_cache_t *c, const char *key);
+void    pt_refresh_clear(pt_refresh_cache_t *c);
+/* Milliseconds since the key's value was loaded, or -1 when it has none. */
+int64_t pt_refresh_age_ms(pt_refresh_cache_t *c, const char *key);
+/* Background reloads started and not yet finished. */
+unsigned pt_refresh_pending(pt_refresh_cache_t *c);
 
 /* ---- callback accumulator --------------------------------------------------
  *
