@@ -22,7 +22,7 @@ build: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	cd examples && PORT=$${PORT:-8080} ../$(BUILD)/examples/showcase
+	cd examples && PORT=$${PORT:-8080} NOTES_DB=$${NOTES_DB:-../$(BUILD)/notes.db} ../$(BUILD)/examples/showcase
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

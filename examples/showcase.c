@@ -3,7 +3,9 @@
  *
  * Each example source is compiled into this program with
  * -DPT_ROUTE_TABLE='"<example>"' -DPT_SHOWCASE, so its routes land in a named
- * table that is mounted here under its own prefix. */
+ * table that is mounted here under its own prefix. An example that needs a
+ * provider (notes opens its database) defines pt_showcase_provider_<example>,
+ * which runs here too. */
 #include <ponty.h>
 #include <string.h>
 
@@ -11,6 +13,10 @@
 
 static const char *const examples[] = { PT_SHOWCASE_EXAMPLES };
 #define NEXAMPLES (sizeof examples / sizeof examples[0])
+
+/* Per example: its provider (pt_showcase_provider_<example>), or NULL when
+ * it defines none (weak references). */
+static const pt_provider_t *const example_providers[] = { PT_SHOWCASE_PROVIDERS };
 
 static pt_route_table_t *tables[NEXAMPLES + 1];
 
@@ -35,5 +41,11 @@ int main(void)
         tables[i] = pt_route_table_prefix(pt_route_table_named(examples[i]), prefix);
     }
     tables[NEXAMPLES] = NULL;
-    return pt_run(.port = (int)pt_env_long("PORT", 8080), .route_tables = tables);
+    pt_provider_t providers[NEXAMPLES + 1];
+    size_t nprov = 0;
+    for (size_t i = 0; i < NEXAMPLES; i++)
+        if (example_providers[i])
+            providers[nprov++] = *example_providers[i];
+    providers[nprov] = (pt_provider_t){ 0 };
+    return pt_run(.port = (int)pt_env_long("PORT", 8080), .route_tables = tables, .providers = providers);
 }

@@ -6,13 +6,19 @@
  * a bounded pool instead and suspends only the calling coroutine until it
  * returns:
  *
- *     typedef struct { const char *sql; int rc; } query_t;
- *     static void run_query(void *arg) { query_t *q = arg; q->rc = ...blocking...; }
+ *     typedef struct { const char *path; long size; } stat_call;
  *
- *     PT_GET("/report", report) {
- *         query_t q = { .sql = "select ..." };
- *         pt_offload_or_raise(run_query, &q);   // 503 if the pool stays full
- *         return json_pack("{s:i}", "rc", q.rc);
+ *     static void stat_file(void *arg)          // on a pool thread: may block
+ *     {
+ *         stat_call *c = arg;
+ *         struct stat st;
+ *         c->size = stat(c->path, &st) == 0 ? (long)st.st_size : -1;
+ *     }
+ *
+ *     PT_GET("/size", size) {
+ *         stat_call c = { .path = "/etc/hostname" };
+ *         pt_offload_or_raise(stat_file, &c);     // 503 if the pool stays full
+ *         return json_pack("{s:i}", "size", c.size);
  *     }
  *
  * fn runs on another thread: thread-local state (errno, a library's
@@ -38,7 +44,8 @@
 
 #include <stdint.h>
 
-#define PT_EBUSY  16 /* EBUSY on Linux: the queue stayed full for the whole wait */
+#define PT_EBUSY  16 /* EBUSY on Linux: the queue stayed full for the whole wait
+                        (or no pool thread could be started) */
 #define PT_EINVAL 22 /* EINVAL on Linux: fn is NULL */
 
 typedef struct pt_offload_opts {

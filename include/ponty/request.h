@@ -57,6 +57,13 @@ char       *pt_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the envelope, pt_reply or an error. */
 void pt_resp_header(pt_req_t *r, const char *name, const char *value);
 
+/* The status of the envelope response when the handler returns a value
+ * (default 200): pt_resp_status(req, 201) before returning a created
+ * resource. pt_reply and raises carry their own status and ignore it. A
+ * status outside 200-999 is answered as 500 by the response writer, as for
+ * pt_reply. */
+void pt_resp_status(pt_req_t *r, int status);
+
 /* Answers with these exact bytes instead of the envelope; the handler then
  * returns NULL (a returned value is ignored and released). content_type may
  * be NULL for none. The body is copied. */

@@ -1,9 +1,12 @@
 /* ponty/task.h — background coroutines not tied to a request.
  *
- *     static void refresh(void *arg) { ... }           // may sleep, lock, offload
+ *     static atomic_long refreshed;
+ *     static void refresh(void *arg) {                  // may sleep, lock, offload
+ *         atomic_fetch_add(&refreshed, 1);
+ *     }
  *
  *     static int start(void *arg) {                     // a provider's startup
- *         return pt_every(60000, refresh, NULL);        // every minute until shutdown
+ *         return pt_every(60000, refresh, NULL);        // now, then every minute until shutdown
  *     }
  *
  * pt_spawn(fn, arg) runs fn(arg) once in its own coroutine on a worker;

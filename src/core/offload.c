@@ -70,10 +70,13 @@ static void *pool_main(void *arg)
         }
         pthread_mutex_unlock(&lk);
         j->fn(j->arg);
-        j->w.signaled = true;
-        pt_waiter_wake(&j->w);   /* last touch of j */
+        /* running drops before the wake: once the caller resumes, its
+         * request can end and pt_run reach pt__offload_stop, which must not
+         * count this call as still running. */
         pthread_mutex_lock(&lk);
         running--;
+        j->w.signaled = true;
+        pt_waiter_wake(&j->w);   /* last touch of j */
     }
     pthread_mutex_unlock(&lk);
     return NULL;

@@ -62,6 +62,7 @@ struct pt_req {
 
     /* response */
     int                 status;
+    int                 envelope_status; /* pt_resp_status; 0: 200 */
     const char         *content_type;
     const char         *resp_body;   /* raw reply or error text, arena */
     size_t              resp_len;

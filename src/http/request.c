@@ -249,6 +249,8 @@ void pt_reply(pt_req_t *r, int status, const char *content_type, const void *bod
     r->resp_len = body ? len : 0;
 }
 
+void pt_resp_status(pt_req_t *r, int status) { r->envelope_status = status; }
+
 void pt_reply_json(pt_req_t *r, int status, json_t *value)
 {
     pt_req_release_values(r);
@@ -279,7 +281,7 @@ static void pt_req_run(pt_task_t *t)
     }
     r->data = data;
     r->envelope = true;
-    r->status = 200;
+    r->status = r->envelope_status ? r->envelope_status : 200;
 }
 
 static void pt_req_done(pt_task_t *t)

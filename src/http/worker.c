@@ -130,7 +130,7 @@ static void *pt_worker_main(void *arg)
     pt_sem_post(&w->ready);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     if (w->abandoned) {
-        fprintf(stderr, "ponty: worker %u: %u request(s) abandoned at the shutdown deadline\n",
+        fprintf(stderr, "ponty: worker %u: %u request(s) or task(s) abandoned at the shutdown deadline\n",
                 w->id, pt_sched_live(w->sched));
         return NULL;
     }

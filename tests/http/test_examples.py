@@ -59,8 +59,12 @@ def declared_routes(example):
 
 
 @pytest.fixture(scope="module")
-def servers(module_server_factory):
-    return {name: module_server_factory(name) for name in EXAMPLES + ["showcase"]}
+def servers(module_server_factory, tmp_path_factory):
+    servers = {name: module_server_factory(name) for name in EXAMPLES}
+    # The showcase runs the notes example's provider: its database goes to a
+    # temporary directory, not the source tree the servers run in.
+    servers["showcase"] = module_server_factory("showcase", NOTES_DB=os.path.join(tmp_path_factory.mktemp("notes"), "notes.db"))
+    return servers
 
 
 def check_common_headers(headers, body, ctype):
