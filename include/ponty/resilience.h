@@ -14,6 +14,8 @@
  *         ...
  *     }
  *
+ * (examples/breaker.c is this example in full.)
+ *
  * Everything here is process-wide and thread-safe, and works from request
  * coroutines (waiting suspends only the calling coroutine) and from plain
  * threads (waiting blocks the thread). Waits are woken by whoever ends them
