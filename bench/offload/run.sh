@@ -21,8 +21,8 @@ if [ ! -x "$build/bench/offload_bench" ] || [ ! -x "$build/examples/offload" ]; 
 fi
 cmake --build "$build" --target offload_bench offload -j2 >/dev/null || exit 1
 
-echo "== pt_offload round trip (offload_bench, 0.5 s per run)"
-"$build/bench/offload_bench" 0.5
+echo "== pt_offload round trip (offload_bench, 1.5 s per configuration)"
+"$build/bench/offload_bench" 1.5
 
 if ! command -v wrk >/dev/null 2>&1; then
     echo "bench/offload: wrk not installed (scripts/setup.sh installs it); HTTP part skipped"

@@ -110,3 +110,21 @@ def test_duplicate_resource_fails_the_start():
     assert "ponty: provider 'second' failed to start" in err
     # "second" started (its startup returned 0), so it is torn down too, first.
     assert out.index("teardown second") < out.index("teardown ticker"), out
+
+
+def test_spawn_from_a_plain_thread_while_serving(start_server):
+    # The offloaded function runs on a pool thread, which has no scheduler:
+    # its task goes round-robin to a worker.
+    s = start_server("pt_bg_server")
+    status, _, body = s.request("POST", "/spawn-from-pool")
+    assert status == 200 and json.loads(body)["data"] == {"rc": 0}
+    assert wait_until(lambda: s.get_json("/ticks")[2]["data"]["spawned_done"] == 1, 10)
+
+
+def test_envelope_status(start_server):
+    s = start_server("pt_bg_server")
+    status, _, body = s.get("/status/202")
+    assert status == 202 and json.loads(body)["data"] == {"ok": True}
+    status, _, body = s.get("/status/99")
+    assert status == 500 and body == b"500: Internal Server Error"
+    assert "invalid final status 99" in s.stderr()

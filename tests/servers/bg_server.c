@@ -126,6 +126,27 @@ PT_GET("/offload/{ms:\\d+}", offload_route)
     return json_pack("{s:i}", "slept", (json_int_t)ms);
 }
 
+static void spawn_from_pool(void *arg)
+{
+    /* A pool thread is a plain thread: the task goes to a worker. */
+    *(int *)arg = pt_spawn(slow_task, (void *)(intptr_t)0);
+}
+
+/* POST /spawn-from-pool → {"rc": pt_spawn's answer on a pool thread}. */
+PT_POST("/spawn-from-pool", spawn_pool_route)
+{
+    int rc = -1;
+    pt_offload_or_raise(spawn_from_pool, &rc);
+    return json_pack("{s:i}", "rc", rc);
+}
+
+/* GET /status/{n} → the envelope with status n (pt_resp_status). */
+PT_GET("/status/{n:\\d+}", status_route)
+{
+    pt_resp_status(req, (int)strtol(pt_req_param(req, "n"), NULL, 10));
+    return json_pack("{s:b}", "ok", 1);
+}
+
 int main(void)
 {
     printf("spawn before run: %d\n", pt_spawn(tick, &ticker_state));
