@@ -6,6 +6,7 @@
 #   bench/memo/run.sh        cache hits/s and 10,000 simultaneous misses
 #   bench/offload/run.sh     pt_offload round trip vs uv_queue_work; /fast p99 under blocking load
 #   bench/client/run.sh      GET /proxy: ponty's pooled client vs nginx proxy_pass and Python ponty
+#   bench/resilience/run.sh  breaker and throttle overhead per call
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
 # they are not tests. One suite failing to run does not stop the other; the
@@ -29,11 +30,17 @@ if [ -f bench/memo/run.sh ]; then
     echo
     sh bench/memo/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_MEMO_SECS:-2}" || rc=1
 fi
+
 if [ -f bench/offload/run.sh ]; then
     echo
     sh bench/offload/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_OFFLOAD_SECS:-3}" || rc=1
 if [ -f bench/client/run.sh ]; then
     echo
     BENCH_BUILD_DIR="${BENCH_BUILD_DIR:-build}" bash bench/client/run.sh || rc=1
+fi
+
+if [ -f bench/resilience/run.sh ]; then
+    echo
+    sh bench/resilience/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_RES_SECS:-0.5}" || rc=1
 fi
 exit $rc

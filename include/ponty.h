@@ -15,6 +15,7 @@
 #include "ponty/sync.h"
 #include "ponty/task.h"
 #include "ponty/offload.h"
+#include "ponty/resilience.h"
 #include "ponty/fields.h"
 #include "ponty/jsonschema.h"
 
