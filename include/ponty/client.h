@@ -54,6 +54,15 @@ typedef struct pt_http_client_opts {
     const char *const *headers;       /* { "Name", "value", ..., NULL }: sent with every request */
     const char *const *cookies;       /* { "name", "value", ..., NULL }: sent with every request */
     size_t             max_body;      /* 16 MiB: a longer response body fails with PT_HTTP_ETOOBIG */
+    /* Optional, borrowed (ponty/resilience.h); they must outlive the client.
+     * With a breaker, an open circuit fails a request at once with
+     * PT_HTTP_ECIRCUIT and no connection attempt; timeouts, connection,
+     * TLS and protocol failures and 5xx answers count as failures, other
+     * answers as successes, our own mistakes (bad URL, bad request) as
+     * neither. With a throttle, requests are paced by its rate, which
+     * adapts to the same success/failure outcome. */
+    struct pt_breaker *breaker;
+    struct pt_throttle *throttle;
 } pt_http_client_opts_t;
 
 /* A provider whose startup registers the client and whose teardown removes
@@ -79,13 +88,14 @@ enum {
     PT_HTTP_ETOOBIG,      /* the response body exceeded the client's max_body */
     PT_HTTP_EINVAL,       /* the request itself is malformed (method, header, JSON body) */
     PT_HTTP_EFAILED,      /* anything else; .message has libcurl's words */
+    PT_HTTP_ECIRCUIT,     /* the client's circuit breaker is open: nothing was sent */
 };
 
 /* "timed out", "connection refused", ... for a PT_HTTP_E* code. */
 const char *pt_http_strerror(int error);
 /* The status a gateway answers for a failed upstream call: 504 for
  * PT_HTTP_ETIMEDOUT, 500 for PT_HTTP_ENOCLIENT and PT_HTTP_EINVAL (our own
- * mistakes), 502 otherwise, 0 for 0. */
+ * mistakes), 503 for PT_HTTP_ECIRCUIT, 502 otherwise, 0 for 0. */
 int         pt_http_error_status(int error);
 
 /* ---- leases ---- */

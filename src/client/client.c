@@ -25,6 +25,7 @@
 
 #include "ponty/error.h"
 #include "ponty/request.h"
+#include "ponty/resilience.h"
 #include "ponty/sync.h"
 #include "core/sched.h"
 #include "core/wait.h"
@@ -45,6 +46,8 @@ typedef struct client {
     struct curl_slist *headers;     /* the client's own, built once */
     char              *cookie;      /* "a=b; c=d", or NULL */
     pt_sem_t           sem;
+    pt_breaker_t      *breaker;     /* borrowed, optional */
+    pt_throttle_t     *throttle;    /* borrowed, optional */
     bool               started;
     bool               malformed;   /* a header or cookie with CR, LF or a misplaced separator */
 } client_t;
@@ -129,6 +132,8 @@ pt_provider_t pt_http_client_provider_opts(const pt_http_client_opts_t *o)
     c->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
     c->limit = o->limit ? o->limit : 100;
     c->max_body = o->max_body ? o->max_body : (size_t)16 << 20;
+    c->breaker = o->breaker;
+    c->throttle = o->throttle;
     bool bad = false;
     for (const char *const *h = o->headers; h && h[0]; h += 2) {
         if (!header_ok(h[0], h[1])) {
@@ -421,6 +426,7 @@ const char *pt_http_strerror(int e)
     case PT_HTTP_EPROTO: return "invalid HTTP response";
     case PT_HTTP_ETOOBIG: return "response body too large";
     case PT_HTTP_EINVAL: return "invalid request";
+    case PT_HTTP_ECIRCUIT: return "circuit open";
     default: return "request failed";
     }
 }
@@ -432,6 +438,7 @@ int pt_http_error_status(int e)
     case PT_HTTP_ETIMEDOUT: return 504;
     case PT_HTTP_ENOCLIENT:
     case PT_HTTP_EINVAL: return 500;
+    case PT_HTTP_ECIRCUIT: return 503;
     default: return 502;
     }
 }
@@ -925,6 +932,9 @@ static void engine_easy_put(engine_t *e, CURL *easy)
  * Requests
  * ------------------------------------------------------------------------- */
 
+static pt_outcome_t outcome_of(const pt_http_response_t *resp);
+static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method);
+
 pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_request_opts_t *o)
 {
     int64_t t0 = pt_mono_ms();
@@ -937,6 +947,47 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
         return &r->pub;
     }
 
+    pt_breaker_ticket_t ticket;
+    if (c->breaker && pt_breaker_enter(c->breaker, &ticket) != 0) {
+        char why[160];
+        snprintf(why, sizeof why, "circuit '%s' is open", pt_breaker_name(c->breaker));
+        resp_fail(r, PT_HTTP_ECIRCUIT, method, o->url, why);
+        r->pub.elapsed_ms = pt_mono_ms() - t0;
+        return &r->pub;
+    }
+    if (c->throttle)
+        pt_throttle_enter(c->throttle);
+    send_request(r, c, o, method);
+    if (c->breaker || c->throttle) {
+        pt_outcome_t out = outcome_of(&r->pub);
+        if (c->breaker)
+            pt_breaker_leave(c->breaker, &ticket, out);
+        if (c->throttle)
+            pt_throttle_leave(c->throttle, out != PT_OUTCOME_FAILURE);
+    }
+    r->pub.elapsed_ms = pt_mono_ms() - t0;
+    return &r->pub;
+}
+
+/* What a breaker or throttle learns from one answer. */
+static pt_outcome_t outcome_of(const pt_http_response_t *resp)
+{
+    switch (resp->error) {
+    case PT_HTTP_OK:
+        return resp->status >= 500 ? PT_OUTCOME_FAILURE : PT_OUTCOME_SUCCESS;
+    case PT_HTTP_EURL:
+    case PT_HTTP_EINVAL:
+    case PT_HTTP_ENOCLIENT:
+        return PT_OUTCOME_IGNORED; /* our mistake, not the upstream's health */
+    default:
+        return PT_OUTCOME_FAILURE;
+    }
+}
+
+/* One transfer, on the worker's multi handle or, on a plain thread, with a
+ * blocking easy handle. */
+static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method)
+{
     xfer_t x;
     memset(&x, 0, sizeof x);
     x.r = r;
@@ -945,13 +996,13 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
     if (in_coro && !e) {
         /* Never fall back to a blocking transfer on a worker thread. */
         resp_fail(r, PT_HTTP_EFAILED, method, o->url, "libcurl could not create a multi handle");
-        return &r->pub;
+        return;
     }
     x.engine = e;
     x.easy = e ? engine_easy(e) : curl_easy_init();
     if (!x.easy) {
         resp_fail(r, PT_HTTP_EFAILED, method, o->url, "libcurl could not create a handle");
-        return &r->pub;
+        return;
     }
     if (xfer_setup(&x, c, o) == 0) {
         if (e) {
@@ -975,6 +1026,4 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
         engine_easy_put(e, x.easy);
     else
         curl_easy_cleanup(x.easy);
-    r->pub.elapsed_ms = pt_mono_ms() - t0;
-    return &r->pub;
 }

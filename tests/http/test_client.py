@@ -325,3 +325,20 @@ def test_retry_example_transcript():
     times = [float(m.group(2)) for m in attempts]
     for n, (a, b) in enumerate(zip(times, times[1:])):
         assert b - a >= min(0.1 * 2 ** n, 4.0) - 0.002, (n, times)
+
+
+def test_breaker_opens_and_refuses_without_a_connection(start_server, upstream):
+    """A client given a breaker: after max_fails (2) failed requests the
+    circuit opens and requests fail at once with 503, nothing sent."""
+    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url)
+    status, data = get_json(s, "/guarded?url=/json")
+    assert (status, data["state"]) == (200, "closed")
+    for _ in range(2):
+        status, text = get_json(s, "/guarded?url=" + q(closed_port_url()))
+        assert status == 502 and "could not connect" in text
+    before = upstream.hit_count("/count")
+    status, text = get_json(s, "/guarded?url=/count")
+    assert status == 503, text
+    assert "circuit 'upstream' is open" in text
+    assert upstream.hit_count("/count") == before
+    assert s.stop() == 0

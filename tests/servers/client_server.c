@@ -148,6 +148,20 @@ PT_GET("/thread", from_thread)
     return json_pack("{s:i,s:i,s:s}", "status", j.status, "error", j.error, "body", j.body);
 }
 
+/* A client behind a circuit breaker: two failures open it for a minute. */
+PT_BREAKER(upstream_breaker, .name = "upstream", .max_fails = 2, .reset_ms = 60000);
+
+PT_GET("/guarded", guarded)
+{
+    pt_http_lease_t *l = pt_http_lease_or_raise("guarded");
+    pt_http_response_t *r = pt_http_get(l, arg(req, "url", "/json"));
+    pt_http_release(l);
+    if (r->error)
+        pt_raise_status(pt_http_error_status(r->error), .text = r->message);
+    return json_pack("{s:i,s:s}", "status", r->status, "state",
+                     pt_breaker_state(upstream_breaker) == PT_BREAKER_CLOSED ? "closed" : "not closed");
+}
+
 int main(void)
 {
     const char *up = getenv("UPSTREAM_URL");
@@ -163,5 +177,6 @@ int main(void)
                       pt_http_client_provider(.name = "fast", .base_url = up, .timeout_ms = 300),
                       pt_http_client_provider(.name = "small", .base_url = up, .max_body = 5,
                                               .headers = bad ? bad_headers : NULL),
+                      pt_http_client_provider(.name = "guarded", .base_url = up, .breaker = upstream_breaker),
                       pt_http_client_provider(.name = dup ? "_default" : "other", .base_url = up)));
 }
