@@ -217,10 +217,6 @@ _Noreturn static void pt_bad(pt_req_t *r, int status, const char *fmt, ...)
     pt_raise_status(status, .text = text);
 }
 
-static const char *pt_route_value(pt_req_t *r, const pt_reqfield_t *f)
-{
-    return pt_req_param(r, f->name);
-}
 
 /* Cookie header(s): "a=1; b=2"; the first occurrence wins; quotes dropped. */
 const char *pt_cookie_value(pt_req_t *r, const char *name)
@@ -309,12 +305,12 @@ bool pt_media_type_is(const char *ct, const char *want)
     return strlen(want) == n && strncasecmp(ct, want, n) == 0;
 }
 
-static void pt_values_check(pt_req_t *r, const pt_reqfield_t *f, const char *raw)
+static void pt_values_check(pt_req_t *r, const pt_reqfield_t *f, const char *raw, size_t len)
 {
     if (!f->values)
         return;
     for (const char *v = f->values; *v; v += strlen(v) + 1)
-        if (strcmp(v, raw) == 0)
+        if (strlen(v) == len && memcmp(v, raw, len) == 0)
             return;
     pt_buf_t b = { 0 };
     for (const char *v = f->values; *v; v += strlen(v) + 1) {
@@ -339,10 +335,19 @@ static const char *pt_src_word(pt_src_t src)
     }
 }
 
-static void pt_store(pt_req_t *r, const pt_reqfield_t *f, const char *raw, void *dst)
+static void pt_store(pt_req_t *r, const pt_reqfield_t *f, const char *raw, size_t len, void *dst)
 {
+    if (memchr(raw, '\0', len)) {
+        /* Integers and booleans never hold a NUL: the cast fails, as it
+         * would on any other stray character. Strings and custom casts are
+         * handed C strings, which cannot carry one. */
+        if (f->type == PT_V_POSINT || f->type == PT_V_BOOL)
+            pt_bad(r, 400, "%s could not be cast", pt_py_repr_str(&r->arena, raw, len));
+        pt_bad(r, 400, "%s '%s' contains a NUL character, which a C string cannot hold",
+               pt_src_word(f->src), pt_key(f));
+    }
     if (pt_cast_value(f, raw, dst, &r->arena) != 0)
-        pt_bad(r, 400, "%s could not be cast", pt_py_repr_str(&r->arena, raw, strlen(raw)));
+        pt_bad(r, 400, "%s could not be cast", pt_py_repr_str(&r->arena, raw, len));
     if (f->type == PT_V_POSINT && *(int64_t *)dst < 0)
         pt_bad(r, 400, "%lld less than 0", (long long)*(int64_t *)dst);
 }
@@ -362,12 +367,13 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
         const pt_field_rt_t *fr = &rt->fields[i];
         void *dst = in + f->offset;
         const char *raw = NULL;
+        size_t rawlen = 0;   /* set for route and query values, which may hold %00 */
         switch (f->src) {
         case PT_SRC_ROUTE:
-            raw = pt_route_value(r, f);
+            raw = pt__req_param_n(r, f->name, &rawlen);
             break;
         case PT_SRC_QUERY:
-            if (pt_req_query_lookup(r, pt_key(f), &raw) < 0)
+            if (pt_req_query_lookup(r, pt_key(f), &raw, &rawlen) < 0)
                 pt_bad(r, 400, "query param '%s' has a malformed %%-escape", pt_key(f));
             if (!raw && f->required)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required query param '%s' is missing", pt_key(f));
@@ -385,7 +391,8 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
         case PT_SRC_BODY_TEXT: {
             size_t len;
             const char *b = pt_req_body(r, &len);
-            if (memchr(b, '\0', len) || !pt_utf8_valid(b, len))
+            /* NUL is valid text; the handler has the length from pt_req_body. */
+            if (!pt_utf8_valid(b, len))
                 pt_bad(r, 400, "request body is not valid UTF-8 text");
             *(const char **)dst = b;
             continue;
@@ -426,9 +433,11 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 memcpy(dst, fr->dflt, f->size);
             continue;
         }
-        if (f->type == PT_V_STR && !pt_utf8_valid(raw, strlen(raw)))
+        if (f->src != PT_SRC_ROUTE && f->src != PT_SRC_QUERY)
+            rawlen = strlen(raw);
+        if (f->type == PT_V_STR && !pt_utf8_valid(raw, rawlen))
             pt_bad(r, 400, "%s '%s' is not valid UTF-8", pt_src_word(f->src), pt_key(f));
-        pt_values_check(r, f, raw);
-        pt_store(r, f, raw, dst);
+        pt_values_check(r, f, raw, rawlen);
+        pt_store(r, f, raw, rawlen, dst);
     }
 }

@@ -64,10 +64,26 @@ typedef struct {
 
 PT_FIELDS(text_in, PT_BODY_TEXT(text));
 
+/* The text may hold NUL: its length comes from pt_req_body. */
 PT_POST_IN("/text", text, text_in)
 {
-    return json_pack("{s:o,s:I}", "text", str_or_null(in->text),
-                     "bytes", (json_int_t)(in->text ? strlen(in->text) : 0));
+    size_t len = 0;
+    pt_req_body(pt_req_current(), &len);
+    return json_pack("{s:o,s:I}", "text", in->text ? json_stringn(in->text, len) : json_null(),
+                     "bytes", (json_int_t)len);
+}
+
+/* ---- a route field that takes any segment ---- */
+
+typedef struct {
+    const char *seg;
+} any_in;
+
+PT_FIELDS(any_in, PT_ROUTE_STR(seg, .pattern = "[^/]+"));
+
+PT_GET_IN("/any/{seg}", any, any_in)
+{
+    return json_pack("{s:s}", "seg", in->seg);
 }
 
 typedef struct {

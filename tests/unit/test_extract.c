@@ -50,15 +50,22 @@ static void test_query_lookup(void **state)
     (void)state;
     pt_req_t *r = new_req();
     const char *v;
-    r->query = "a=1&b=x+y&a=2&c&e%20k=%41%42&empty=&bad=%ZZ&tail=%4";
-    assert_int_equal(pt_req_query_lookup(r, "a", &v), 1); assert_string_equal(v, "1");
-    assert_int_equal(pt_req_query_lookup(r, "b", &v), 1); assert_string_equal(v, "x y");
-    assert_int_equal(pt_req_query_lookup(r, "c", &v), 1); assert_string_equal(v, "");
-    assert_int_equal(pt_req_query_lookup(r, "e k", &v), 1); assert_string_equal(v, "AB");
-    assert_int_equal(pt_req_query_lookup(r, "empty", &v), 1); assert_string_equal(v, "");
-    assert_int_equal(pt_req_query_lookup(r, "bad", &v), -1);
-    assert_int_equal(pt_req_query_lookup(r, "tail", &v), -1);
-    assert_int_equal(pt_req_query_lookup(r, "nope", &v), 0);
+    size_t n;
+    r->query = "a=1&b=x+y&a=2&c&e%20k=%41%42&empty=&bad=%ZZ&tail=%4&nul=a%00b&k%00=z";
+    assert_int_equal(pt_req_query_lookup(r, "a", &v, &n), 1); assert_string_equal(v, "1");
+    assert_int_equal(pt_req_query_lookup(r, "b", &v, &n), 1); assert_string_equal(v, "x y");
+    assert_int_equal(pt_req_query_lookup(r, "c", &v, &n), 1); assert_string_equal(v, "");
+    assert_int_equal(pt_req_query_lookup(r, "e k", &v, &n), 1); assert_string_equal(v, "AB");
+    assert_int_equal(pt_req_query_lookup(r, "empty", &v, &n), 1); assert_string_equal(v, "");
+    assert_int_equal(pt_req_query_lookup(r, "bad", &v, &n), -1);
+    assert_int_equal(pt_req_query_lookup(r, "tail", &v, &n), -1);
+    assert_int_equal(pt_req_query_lookup(r, "nope", &v, &n), 0);
+    /* %00 is a byte: the value keeps it and its length counts it */
+    assert_int_equal(pt_req_query_lookup(r, "nul", &v, &n), 1);
+    assert_int_equal(n, 3); assert_memory_equal(v, "a\0b", 4);
+    assert_string_equal(pt_req_query(r, "nul"), "a");
+    /* a key holding NUL matches no C-string key, not even its prefix */
+    assert_int_equal(pt_req_query_lookup(r, "k", &v, &n), 0);
     assert_null(pt_req_query(r, "bad"));
     assert_string_equal(pt_req_query(r, "a"), "1");
     free_req(r);
