@@ -337,6 +337,14 @@ void pt_req_dispatch(pt_req_t *r)
     pt_worker_t *w = c->worker;
     size_t plen = 0;
     char *path = pt_decode_path(r, &plen);
+    if (path && plen == 1 && path[0] == '*') {
+        /* The asterisk-form ("OPTIONS * HTTP/1.1") names the server, not a
+         * resource: a valid request that no route matches. */
+        r->answered = true;
+        r->status = 404;
+        pt_conn_request_done(c);
+        return;
+    }
     if (!path || path[0] != '/') {
         r->answered = true;
         r->status = 400;

@@ -218,35 +218,6 @@ _Noreturn static void pt_bad(pt_req_t *r, int status, const char *fmt, ...)
 }
 
 
-/* Cookie header(s): "a=1; b=2"; the first occurrence wins; quotes dropped. */
-const char *pt_cookie_value(pt_req_t *r, const char *name)
-{
-    size_t nlen = strlen(name);
-    for (unsigned i = 0; i < r->nheaders; i++) {
-        const pt_header_t *h = &r->headers[i];
-        if (h->name_len != 6 || strncasecmp(h->name, "Cookie", 6) != 0)
-            continue;
-        const char *p = h->value;
-        while (*p) {
-            while (*p == ' ' || *p == ';')
-                p++;
-            const char *eq = strchr(p, '='), *semi = strchr(p, ';');
-            if (!semi)
-                semi = p + strlen(p);
-            if (eq && eq < semi && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
-                const char *v = eq + 1, *ve = semi;
-                while (ve > v && ve[-1] == ' ')
-                    ve--;
-                if (ve - v >= 2 && *v == '"' && ve[-1] == '"')
-                    v++, ve--;
-                return pt_arena_strndup(&r->arena, v, (size_t)(ve - v));
-            }
-            p = semi;
-        }
-    }
-    return NULL;
-}
-
 /* Deepest nesting of arrays and objects in JSON text (strings skipped). */
 unsigned pt_json_depth(const char *s, size_t n)
 {
@@ -367,7 +338,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
         const pt_field_rt_t *fr = &rt->fields[i];
         void *dst = in + f->offset;
         const char *raw = NULL;
-        size_t rawlen = 0;   /* set for route and query values, which may hold %00 */
+        size_t rawlen = 0;   /* route, query and cookie values may hold NUL */
         switch (f->src) {
         case PT_SRC_ROUTE:
             raw = pt__req_param_n(r, f->name, &rawlen);
@@ -384,7 +355,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required header '%s' is missing", pt_key(f));
             break;
         case PT_SRC_COOKIE:
-            raw = pt_cookie_value(r, pt_key(f));
+            raw = pt_cookie_value(r, pt_key(f), &rawlen);
             if (!raw && f->required)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", pt_key(f));
             break;
@@ -433,7 +404,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 memcpy(dst, fr->dflt, f->size);
             continue;
         }
-        if (f->src != PT_SRC_ROUTE && f->src != PT_SRC_QUERY)
+        if (f->src == PT_SRC_HEADER)
             rawlen = strlen(raw);
         if (f->type == PT_V_STR && !pt_utf8_valid(raw, rawlen))
             pt_bad(r, 400, "%s '%s' is not valid UTF-8", pt_src_word(f->src), pt_key(f));
