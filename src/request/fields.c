@@ -161,6 +161,8 @@ int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *f
             pt_schema_error_t se = { 0 };
             pt_schema_opts_t opts = { 0 };
             opts.search_path = pt_schema_dirs;
+            /* "format" is an annotation unless the field asks for checks. */
+            opts.no_format = !f->check_format;
             /* Recursive schemas recurse per level too; bodies are already
              * bounded to max_json_depth (64 by default). */
             opts.max_depth = 128;

@@ -143,6 +143,39 @@ PT_POST_IN("/schema", schema, schema_in)
     return json_pack("{s:O}", "body", in->body);
 }
 
+/* "format": an annotation by default, checked with .check_format */
+
+#define EMAIL_SCHEMA "{\"type\": \"object\", \"properties\": {\"e\": {\"type\": \"string\", \"format\": \"email\"}}}"
+
+typedef struct {
+    json_t *body;
+} fmt_in;
+
+PT_FIELDS(fmt_in, PT_BODY_SCHEMA(body, .schema_text = EMAIL_SCHEMA));
+
+PT_POST_IN("/format", fmt, fmt_in)
+{
+    return json_pack("{s:O}", "body", in->body);
+}
+
+typedef struct {
+    json_t *body;
+} fmt_checked_in;
+
+PT_FIELDS(fmt_checked_in, PT_BODY_SCHEMA(body, .schema_text = EMAIL_SCHEMA, .check_format = true));
+
+PT_POST_IN("/format_checked", fmt_checked, fmt_checked_in)
+{
+    return json_pack("{s:O}", "body", in->body);
+}
+
+/* a raise with a custom media type */
+PT_GET("/teapot", teapot)
+{
+    (void)req;
+    pt_raise_status(418, .text = "teapot", .content_type = "text/html");
+}
+
 /* ---- the raw request ---- */
 
 typedef struct {
