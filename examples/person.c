@@ -11,19 +11,19 @@ typedef struct {
     const char *last_name;
     const char *favorite_color; /* Optional[str]: NULL for null */
     int64_t     height;
-} person;
+} Person; /* the type name is the schema's "title" */
 
 static const pt_field_t person_fields[] = {
-    PT_FIELD_STRING(person, first_name),
-    PT_FIELD_STRING(person, last_name),
-    PT_FIELD_STRING(person, favorite_color, .nullable = true),
-    PT_FIELD_INT(person, height, .annotation = "{\"description\": \"cm\"}"),
+    PT_FIELD_STRING(Person, first_name),
+    PT_FIELD_STRING(Person, last_name),
+    PT_FIELD_STRING(Person, favorite_color, .nullable = true),
+    PT_FIELD_INT(Person, height, .annotation = "{\"description\": \"cm\"}"),
 };
 static const pt_struct_desc_t person_desc =
-    PT_STRUCT_DESC(person, person_fields, .annotation = "{\"description\": \"request shape for a person\"}");
+    PT_STRUCT_DESC(Person, person_fields, .annotation = "{\"description\": \"request shape for a person\"}");
 
 typedef struct {
-    person *person;
+    Person *person;
 } new_person_req;
 
 PT_FIELDS(new_person_req, PT_BODY_STRUCT(person, person_desc));

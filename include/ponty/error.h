@@ -10,7 +10,8 @@
  *   .text    → that text, Content-Type: text/plain; charset=utf-8
  *   .body    → the JSON value (the reference is stolen), application/json; charset=utf-8
  *   neither  → "<code>: <Reason>", e.g. "404: Not Found", as text/plain
- * .content_type overrides the media type; .headers adds response headers as
+ * .content_type overrides the media type (with .text or neither, a type
+ * without a charset parameter gets "; charset=utf-8"); .headers adds response headers as
  * a NULL-terminated list of name, value pairs. Giving both .text and .body is
  * a programming error: it is logged with the route and answered with 500.
  *

@@ -83,6 +83,9 @@ typedef struct pt_reqfield {
     int                errorcode;  /* status when a required field is missing; default 400 */
     const char        *schema_file;              /* PT_BODY_SCHEMA: path (cwd, then search path) */
     const char        *schema_text;              /* PT_BODY_SCHEMA: schema as JSON text */
+    bool               check_format;             /* PT_BODY_SCHEMA / PT_BODY_STRUCT: "format" is
+                                                    checked (email, date-time, ...); default false:
+                                                    an annotation only */
     const pt_struct_desc_t *desc;                /* PT_BODY_STRUCT */
 } pt_reqfield_t;
 

@@ -38,11 +38,13 @@ size_t      pt_req_header_count(const pt_req_t *r);
  * bytes (it may hold NULs of its own). Never NULL; *len may be 0. */
 const char *pt_req_body(const pt_req_t *r, size_t *len);
 
-/* A route placeholder's value, by name, or NULL. */
+/* A route placeholder's value, by name, or NULL. A value decoded from %00
+ * ends at that NUL here (declared route fields answer 400 for it). */
 const char *pt_req_param(const pt_req_t *r, const char *name);
 /* The first value of a query parameter, percent-decoded with '+' as space,
  * or NULL when absent or when its value has a malformed %-escape (declared
- * query fields answer 400 for those). */
+ * query fields answer 400 for those). A value decoded from %00 ends at that
+ * NUL here; declared fields see the whole value. */
 const char *pt_req_query(const pt_req_t *r, const char *key);
 
 pt_arena_t *pt_req_arena(pt_req_t *r);

@@ -129,7 +129,11 @@ void pt_req_init(pt_req_t *r, pt_conn_t *c);
 void pt_req_destroy(pt_req_t *r);
 void pt_req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen);
 void pt_req_dispatch(pt_req_t *r);
-/* First value of a query key: 1 found (*value set), 0 absent, -1 malformed escape. */
-int  pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value);
+/* First value of a query key: 1 found (*value, NUL-terminated, and its
+ * length *len, which counts any %00 inside), 0 absent, -1 malformed escape. */
+int  pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value, size_t *len);
+/* A route placeholder's value and its length (which counts any %00 inside),
+ * or NULL. */
+const char *pt__req_param_n(const pt_req_t *r, const char *name, size_t *len);
 
 #endif

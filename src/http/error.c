@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ponty/request.h"
 #include "http/conn.h"
@@ -21,6 +22,22 @@ bool pt_error_kind_is(const pt_error_kind_t *kind, const pt_error_kind_t *base)
         if (kind == base)
             return true;
     return false;
+}
+
+/* Text bodies are UTF-8: a media type given without a charset parameter
+ * gets "; charset=utf-8", one that names a charset is kept as written. */
+static const char *text_type(pt_req_t *r, const char *ct)
+{
+    if (!ct)
+        return "text/plain; charset=utf-8";
+    for (const char *p = strchr(ct, ';'); p; p = strchr(p + 1, ';')) {
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (strncasecmp(p, "charset=", 8) == 0)
+            return ct;
+    }
+    return pt_arena_printf(&r->arena, "%s; charset=utf-8", ct);
 }
 
 _Noreturn void pt_raise_status_opts(int status, const pt_raise_opts_t *o)
@@ -44,10 +61,9 @@ _Noreturn void pt_raise_status_opts(int status, const pt_raise_opts_t *o)
         if (o->content_type)
             r->content_type = pt_arena_strdup(&r->arena, o->content_type);
     } else if (o->text) {
-        pt_reply(r, status, o->content_type ? o->content_type : "text/plain; charset=utf-8",
-                 o->text, strlen(o->text));
+        pt_reply(r, status, text_type(r, o->content_type), o->text, strlen(o->text));
     } else {
-        pt_reply(r, status, o->content_type, NULL, 0);
+        pt_reply(r, status, o->content_type ? text_type(r, o->content_type) : NULL, NULL, 0);
         r->resp_body = NULL; /* "<code>: <Reason>" */
     }
     if (o->headers)

@@ -130,14 +130,25 @@ const char *pt_req_body(const pt_req_t *r, size_t *len)
     return b->data;
 }
 
-const char *pt_req_param(const pt_req_t *r, const char *name)
+const char *pt__req_param_n(const pt_req_t *r, const char *name, size_t *len)
 {
     for (unsigned i = 0; i < r->match.ncaptures; i++) {
         const pt_route_capture_t *cap = &r->match.captures[i];
-        if (strcmp(cap->name, name) == 0)
-            return pt_arena_strndup((pt_arena_t *)&r->arena, cap->value, cap->len);
+        if (strcmp(cap->name, name) == 0) {
+            char *v = pt_arena_alloc((pt_arena_t *)&r->arena, cap->len + 1);
+            memcpy(v, cap->value, cap->len);
+            v[cap->len] = '\0';
+            *len = cap->len;
+            return v;
+        }
     }
     return NULL;
+}
+
+const char *pt_req_param(const pt_req_t *r, const char *name)
+{
+    size_t len;
+    return pt__req_param_n(r, name, &len);
 }
 
 static int pt_hexval(int c)
@@ -148,9 +159,11 @@ static int pt_hexval(int c)
     return -1;
 }
 
-/* Percent-decodes s[0..n) into the arena. plus_space: '+' means ' ' (query
- * strings). Returns NULL on a malformed escape or an encoded NUL. */
-static char *pt_url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_space)
+/* Percent-decodes s[0..n) into the arena, NUL-terminated, its length in
+ * *outlen. plus_space: '+' means ' ' (query strings). %00 is a byte like any
+ * other, so the result may hold NULs before its end. Returns NULL on a
+ * malformed escape. */
+static char *pt_url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_space, size_t *outlen)
 {
     char *out = pt_arena_alloc(a, n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
@@ -159,7 +172,7 @@ static char *pt_url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_spa
             if (i + 2 >= n)
                 return NULL;
             int h = pt_hexval((unsigned char)s[i + 1]), l = pt_hexval((unsigned char)s[i + 2]);
-            if (h < 0 || l < 0 || (h == 0 && l == 0))
+            if (h < 0 || l < 0)
                 return NULL;
             *o++ = (char)(h * 16 + l);
             i += 2;
@@ -170,16 +183,18 @@ static char *pt_url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_spa
         }
     }
     *o = '\0';
+    *outlen = (size_t)(o - out);
     return out;
 }
 
 const char *pt_req_query(const pt_req_t *r, const char *key)
 {
     const char *v = NULL;
-    return pt_req_query_lookup(r, key, &v) > 0 ? v : NULL;
+    size_t len;
+    return pt_req_query_lookup(r, key, &v, &len) > 0 ? v : NULL;
 }
 
-int pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value)
+int pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value, size_t *len)
 {
     size_t klen = strlen(key);
     const char *q = r->query;
@@ -190,15 +205,17 @@ int pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value)
         size_t nlen = eq ? (size_t)(eq - q) : plen;
         /* Most keys have nothing to decode: compare them in place. */
         bool plain = !memchr(q, '%', nlen) && !memchr(q, '+', nlen);
-        const char *name = plain ? NULL : pt_url_decode((pt_arena_t *)&r->arena, q, nlen, true);
+        size_t dlen = 0;
+        const char *name = plain ? NULL : pt_url_decode((pt_arena_t *)&r->arena, q, nlen, true, &dlen);
         bool same = plain ? nlen == klen && memcmp(q, key, klen) == 0
-                          : name && strlen(name) == klen && memcmp(name, key, klen) == 0;
+                          : name && dlen == klen && memcmp(name, key, klen) == 0;
         if (same) {
             if (!eq) {
                 *value = "";
+                *len = 0;
                 return 1;
             }
-            *value = pt_url_decode((pt_arena_t *)&r->arena, eq + 1, plen - nlen - 1, true);
+            *value = pt_url_decode((pt_arena_t *)&r->arena, eq + 1, plen - nlen - 1, true, len);
             return *value ? 1 : -1;
         }
         q += plen;
@@ -314,11 +331,12 @@ static char *pt_decode_path(pt_req_t *r, size_t *plen)
         const char *qe = strchr(qm + 1, '#');
         r->query = qe ? pt_arena_strndup(&r->arena, qm + 1, (size_t)(qe - qm - 1)) : qm + 1;
     }
-    char *p = memchr(t, '%', n) ? pt_url_decode(&r->arena, t, n, false)
-                                : pt_arena_strndup(&r->arena, t, n);
-    if (p)
-        *plen = strlen(p);
-    return p;
+    /* A decoded path may hold NUL (%00): it is matched by length, and a
+     * placeholder value holding one is refused where it is handed over. */
+    if (memchr(t, '%', n))
+        return pt_url_decode(&r->arena, t, n, false, plen);
+    *plen = n;
+    return pt_arena_strndup(&r->arena, t, n);
 }
 
 void pt_req_dispatch(pt_req_t *r)
@@ -327,6 +345,14 @@ void pt_req_dispatch(pt_req_t *r)
     pt_worker_t *w = c->worker;
     size_t plen = 0;
     char *path = pt_decode_path(r, &plen);
+    if (path && plen == 1 && path[0] == '*') {
+        /* The asterisk-form ("OPTIONS * HTTP/1.1") names the server, not a
+         * resource: a valid request that no route matches. */
+        r->answered = true;
+        r->status = 404;
+        pt_conn_request_done(c);
+        return;
+    }
     if (!path || path[0] != '/') {
         r->answered = true;
         r->status = 400;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyunicode.h"
 #include "schema_internal.h"
 
 /* ------------------------------------------------------------------ pool */
@@ -209,14 +210,17 @@ void pt__sb_pyfloat(sbuf_t *b, double d)
     sb_putn(b, buf, (size_t)pt_py_float_repr(d, buf, false));
 }
 
-/* Python's repr(str): single quotes unless the text has ' and no ". */
+/* Python's repr(str): single quotes unless the text has ' and no ";
+ * backslash, the quote, \t \n \r and every character str.isprintable()
+ * refuses are escaped (\xNN below U+0100, \uNNNN, \UNNNNNNNN). Bytes that
+ * are not UTF-8 (which jansson never produces) are shown as \xNN. */
 void pt__sb_pystr(sbuf_t *b, const char *s, size_t n)
 {
-    /* common case: nothing to escape, no quote to choose */
+    /* common case: printable ASCII without quotes or backslashes */
     size_t i = 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '\'' || c == '"' || c == '\\' || c == 0x7f || c == 0xc2)
+        if (c < 0x20 || c >= 0x7f || c == '\'' || c == '"' || c == '\\')
             break;
         i++;
     }
@@ -231,47 +235,43 @@ void pt__sb_pystr(sbuf_t *b, const char *s, size_t n)
         b->len += n + 2;
         return;
     }
-    bool has_sq = false, has_dq = false;
-    for (size_t k = 0; k < n; k++) {
-        has_sq |= s[k] == '\'';
-        has_dq |= s[k] == '"';
-    }
+    bool has_sq = memchr(s, '\'', n) != NULL, has_dq = memchr(s, '"', n) != NULL;
     char q = (has_sq && !has_dq) ? '"' : '\'';
     sb_putn(b, &q, 1);
-    size_t run = 0;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    size_t run = 0;   /* bytes before i that are copied as they are */
+    for (i = 0; i < n;) {
+        const unsigned char *p = (const unsigned char *)s + i;
+        uint32_t cp;
+        size_t len = pt__utf8_decode(p, n - i, &cp);
+        char tmp[12];
         const char *esc = NULL;
-        char tmp[8];
-        if (c == '\\')
-            esc = "\\\\";
-        else if (c == (unsigned char)q)
-            esc = q == '\'' ? "\\'" : "\\\"";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            snprintf(tmp, sizeof tmp, "\\x%02x", c);
+        if (len == 0) {
+            snprintf(tmp, sizeof tmp, "\\x%02x", p[0]);
             esc = tmp;
-        } else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0) {
-            /* U+0080..U+009F are not printable for Python either */
-            snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned char)s[i + 1]);
-            sb_putn(b, s + i - run, run);
-            run = 0;
-            pt__sb_puts(b, tmp);
-            i++;
-            continue;
+            len = 1;
+        } else if (cp == '\\') {
+            esc = "\\\\";
+        } else if (cp == (uint32_t)q) {
+            esc = q == '\'' ? "\\'" : "\\\"";
+        } else if (cp == '\n') {
+            esc = "\\n";
+        } else if (cp == '\r') {
+            esc = "\\r";
+        } else if (cp == '\t') {
+            esc = "\\t";
+        } else if (!pt__py_isprintable(cp)) {
+            snprintf(tmp, sizeof tmp, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x",
+                     (unsigned)cp);
+            esc = tmp;
         }
         if (esc) {
             sb_putn(b, s + i - run, run);
             run = 0;
             pt__sb_puts(b, esc);
         } else {
-            run++;
+            run += len;
         }
+        i += len;
     }
     sb_putn(b, s + n - run, run);
     sb_putn(b, &q, 1);

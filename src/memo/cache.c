@@ -699,12 +699,25 @@ pt_memo_err_t pt_cache_get(pt_cache_t *c, const json_t *args, const json_t *kwar
 
 json_t *pt_cache_get_or_raise(pt_cache_t *c, const json_t *args, const json_t *kwargs)
 {
+    char buf[KEYBUF], *heap;
+    ptrdiff_t n = build_key(c, args, kwargs, buf, sizeof buf, &heap);
+    if (n < 0)
+        pt_memo_raise(PT_MEMO_KEY_ERROR, PT_STAMPEDE, NULL);
+    /* The key goes to the arena before the lookup, so that a stampede's
+     * 409 can name it without leaking heap on the unwind. */
+    pt_req_t *req = pt_req_current();
+    char *key = req ? pt_arena_alloc(pt_req_arena(req), (size_t)n + 1) : NULL;
+    if (key) {
+        memcpy(key, heap ? heap : buf, (size_t)n);
+        key[n] = '\0';
+    }
     json_t *v;
-    pt_memo_err_t rc = pt_cache_get(c, args, kwargs, &v);
+    pt_memo_err_t rc = pt_cache_get_keyn(c, heap ? heap : buf, (size_t)n, args, kwargs, NULL, &v);
+    free(heap);
     if (rc == PT_MEMO_OK)
         return v;
     json_decref(v);
-    pt_memo_raise(rc, PT_STAMPEDE);
+    pt_memo_raise(rc, PT_STAMPEDE, key);
 }
 
 json_t *pt_cache_get_key_or_raise(pt_cache_t *c, const char *key, void *arg)
@@ -714,7 +727,7 @@ json_t *pt_cache_get_key_or_raise(pt_cache_t *c, const char *key, void *arg)
     if (rc == PT_MEMO_OK)
         return v;
     json_decref(v);
-    pt_memo_raise(rc, PT_STAMPEDE);
+    pt_memo_raise(rc, PT_STAMPEDE, key);
 }
 
 pt_memo_err_t pt_cache_get_ptr(pt_cache_t *c, const char *key, void *arg, pt_cache_ref_t **ref)

@@ -68,13 +68,18 @@ void pt_memo_token(char out[33])
              (unsigned long long)pt_memo_random());
 }
 
-_Noreturn void pt_memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind)
+_Noreturn void pt_memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind, const char *key)
 {
+    /* A 409's body is the key that stayed locked, copied into the request
+     * arena because the caller's copy may not outlive the unwind. A
+     * single-key cache's key is empty: the body is then "409: Conflict". */
+    pt_req_t *req = pt_req_current();
+    const char *text = key && *key && req ? pt_arena_strdup(pt_req_arena(req), key) : NULL;
     switch (err) {
     case PT_MEMO_STAMPEDE:
-        pt_raise(PT_STAMPEDE);
+        pt_raise(PT_STAMPEDE, .text = text);
     case PT_MEMO_LOCKED:
-        pt_raise(locked_kind ? locked_kind : PT_LOCKED);
+        pt_raise(locked_kind ? locked_kind : PT_LOCKED, .text = text);
     default:
         /* The message is for the logs, not the client. */
         fprintf(stderr, "ponty: memo: %s: %s\n", pt_memo_strerror(err), last_error);

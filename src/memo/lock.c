@@ -290,7 +290,7 @@ pt_lock_guard_t *pt_lock_hold(pt_lock_t *l, const char *key)
     /* The acquire arms the request cleanup that releases it. */
     pt_memo_err_t rc = pt_lock_acquire(l, key, g);
     if (rc != PT_MEMO_OK)
-        pt_memo_raise(rc, l->o.timeout_error);
+        pt_memo_raise(rc, l->o.timeout_error, key);
     return g;
 }
 

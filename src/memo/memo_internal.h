@@ -34,6 +34,6 @@ int  pt_memo_registry_add(pt_cache_t *c, const char *name);  /* -1 on a duplicat
 void pt_memo_registry_remove(pt_cache_t *c);
 
 /* Raising (errors.c): maps err to the HTTP error and never returns. */
-_Noreturn void pt_memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind);
+_Noreturn void pt_memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind, const char *key);
 
 #endif

@@ -2,34 +2,21 @@
  * messages ("'abc' could not be cast", "-3 less than 0"). */
 #include "request/cast.h"
 
-#include <ctype.h>
+#include "json/pyunicode.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 bool pt_utf8_valid(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        unsigned c = *p;
-        if (c < 0x80) { p++; continue; }
-        int len;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-        else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-        else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (end - p < len)
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = pt__utf8_decode(p + i, n - i, &cp);
+        if (len == 0)
             return false;
-        for (int i = 1; i < len; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-            return false;
-        p += len;
+        i += len;
     }
     return true;
 }
@@ -39,69 +26,87 @@ char *pt_py_repr_str(pt_arena_t *a, const char *s, size_t n)
     /* Python picks single quotes unless the text has ' and no ". */
     bool has_sq = memchr(s, '\'', n) != NULL, has_dq = memchr(s, '"', n) != NULL;
     char q = has_sq && !has_dq ? '"' : '\'';
+    /* The widest escape per input byte is \xNN for a stray byte: 4. */
     char *out = pt_arena_alloc(a, n * 4 + 3), *o = out;
     *o++ = q;
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        unsigned c = *p;
-        if (c == '\\' || c == (unsigned char)q) { *o++ = '\\'; *o++ = (char)c; p++; }
-        else if (c == '\n') { *o++ = '\\'; *o++ = 'n'; p++; }
-        else if (c == '\r') { *o++ = '\\'; *o++ = 'r'; p++; }
-        else if (c == '\t') { *o++ = '\\'; *o++ = 't'; p++; }
-        else if (c < 0x20 || c == 0x7f) { o += sprintf(o, "\\x%02x", c); p++; }
-        else if (c < 0x80) { *o++ = (char)c; p++; }
-        else {
-            /* Valid UTF-8 sequences print as themselves, stray bytes as \x. */
-            size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-            if (len > 1 && (size_t)(end - p) >= len && pt_utf8_valid((const char *)p, len)) {
-                memcpy(o, p, len);
-                o += len;
-                p += len;
-            } else {
-                o += sprintf(o, "\\x%02x", c);
-                p++;
-            }
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = pt__utf8_decode(p + i, n - i, &cp);
+        if (len == 0) {
+            /* Not UTF-8: the byte alone, escaped. */
+            o += sprintf(o, "\\x%02x", p[i]);
+            i++;
+            continue;
         }
+        if (cp == '\\' || cp == (unsigned char)q) { *o++ = '\\'; *o++ = (char)cp; }
+        else if (cp == '\n') { *o++ = '\\'; *o++ = 'n'; }
+        else if (cp == '\r') { *o++ = '\\'; *o++ = 'r'; }
+        else if (cp == '\t') { *o++ = '\\'; *o++ = 't'; }
+        else if (!pt__py_isprintable(cp))
+            o += sprintf(o, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", (unsigned)cp);
+        else {
+            memcpy(o, p + i, len);
+            o += len;
+        }
+        i += len;
     }
     *o++ = q;
     *o = '\0';
     return out;
 }
 
+/* The next code point of s, or 0 at the end or at a byte that is not UTF-8
+ * (0 is never part of a number, so either ends the scan). */
+static uint32_t next_cp(const char **s)
+{
+    const unsigned char *p = (const unsigned char *)*s;
+    uint32_t cp;
+    size_t len = pt__utf8_decode(p, strnlen(*s, 4), &cp);
+    if (len == 0 || cp == 0)
+        return 0;
+    *s += len;
+    return cp;
+}
+
 int pt_cast_int(const char *s, int64_t *out)
 {
-    /* Python's int(): surrounding whitespace, a sign, digits with single
+    /* Python's int() on a str: Unicode whitespace around, an ASCII sign,
+     * Unicode decimal digits (any script, full-width) with single
      * underscores between them. */
-    const char *p = s;
-    while (isspace((unsigned char)*p))
-        p++;
+    const char *p = s, *at;
+    uint32_t cp;
+    for (at = p; (cp = next_cp(&p)) && pt__py_isspace(cp); at = p)
+        ;
+    p = at;
     bool neg = false;
     if (*p == '+' || *p == '-')
         neg = *p++ == '-';
-    if (!isdigit((unsigned char)*p))
-        return -1;
     uint64_t v = 0;
+    unsigned ndigits = 0;
     bool prev_us = false;
-    for (; *p && !isspace((unsigned char)*p); p++) {
-        if (*p == '_') {
-            if (prev_us)
+    for (at = p; (cp = next_cp(&p)); at = p) {
+        if (cp == '_') {
+            if (prev_us || ndigits == 0)
                 return -1;
             prev_us = true;
             continue;
         }
-        if (!isdigit((unsigned char)*p))
-            return -1;
+        int d = pt__py_decimal(cp);
+        if (d < 0)
+            break;
         prev_us = false;
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (UINT64_MAX - d) / 10)
+        ndigits++;
+        if (v > (UINT64_MAX - (unsigned)d) / 10)
             return -1;
-        v = v * 10 + d;
+        v = v * 10 + (unsigned)d;
     }
-    if (prev_us)
+    if (ndigits == 0 || prev_us)
         return -1;
-    while (isspace((unsigned char)*p))
-        p++;
-    if (*p)
+    p = at;
+    for (; (cp = next_cp(&p)) && pt__py_isspace(cp); at = p)
+        ;
+    if (*at)
         return -1;
     /* Beyond 64 bits the value cannot be held: a cast failure. */
     if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)

@@ -161,6 +161,8 @@ int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *f
             pt_schema_error_t se = { 0 };
             pt_schema_opts_t opts = { 0 };
             opts.search_path = pt_schema_dirs;
+            /* "format" is an annotation unless the field asks for checks. */
+            opts.no_format = !f->check_format;
             /* Recursive schemas recurse per level too; bodies are already
              * bounded to max_json_depth (64 by default). */
             opts.max_depth = 128;
@@ -217,39 +219,6 @@ _Noreturn static void pt_bad(pt_req_t *r, int status, const char *fmt, ...)
     pt_raise_status(status, .text = text);
 }
 
-static const char *pt_route_value(pt_req_t *r, const pt_reqfield_t *f)
-{
-    return pt_req_param(r, f->name);
-}
-
-/* Cookie header(s): "a=1; b=2"; the first occurrence wins; quotes dropped. */
-const char *pt_cookie_value(pt_req_t *r, const char *name)
-{
-    size_t nlen = strlen(name);
-    for (unsigned i = 0; i < r->nheaders; i++) {
-        const pt_header_t *h = &r->headers[i];
-        if (h->name_len != 6 || strncasecmp(h->name, "Cookie", 6) != 0)
-            continue;
-        const char *p = h->value;
-        while (*p) {
-            while (*p == ' ' || *p == ';')
-                p++;
-            const char *eq = strchr(p, '='), *semi = strchr(p, ';');
-            if (!semi)
-                semi = p + strlen(p);
-            if (eq && eq < semi && (size_t)(eq - p) == nlen && memcmp(p, name, nlen) == 0) {
-                const char *v = eq + 1, *ve = semi;
-                while (ve > v && ve[-1] == ' ')
-                    ve--;
-                if (ve - v >= 2 && *v == '"' && ve[-1] == '"')
-                    v++, ve--;
-                return pt_arena_strndup(&r->arena, v, (size_t)(ve - v));
-            }
-            p = semi;
-        }
-    }
-    return NULL;
-}
 
 /* Deepest nesting of arrays and objects in JSON text (strings skipped). */
 unsigned pt_json_depth(const char *s, size_t n)
@@ -309,12 +278,12 @@ bool pt_media_type_is(const char *ct, const char *want)
     return strlen(want) == n && strncasecmp(ct, want, n) == 0;
 }
 
-static void pt_values_check(pt_req_t *r, const pt_reqfield_t *f, const char *raw)
+static void pt_values_check(pt_req_t *r, const pt_reqfield_t *f, const char *raw, size_t len)
 {
     if (!f->values)
         return;
     for (const char *v = f->values; *v; v += strlen(v) + 1)
-        if (strcmp(v, raw) == 0)
+        if (strlen(v) == len && memcmp(v, raw, len) == 0)
             return;
     pt_buf_t b = { 0 };
     for (const char *v = f->values; *v; v += strlen(v) + 1) {
@@ -339,10 +308,19 @@ static const char *pt_src_word(pt_src_t src)
     }
 }
 
-static void pt_store(pt_req_t *r, const pt_reqfield_t *f, const char *raw, void *dst)
+static void pt_store(pt_req_t *r, const pt_reqfield_t *f, const char *raw, size_t len, void *dst)
 {
+    if (memchr(raw, '\0', len)) {
+        /* Integers and booleans never hold a NUL: the cast fails, as it
+         * would on any other stray character. Strings and custom casts are
+         * handed C strings, which cannot carry one. */
+        if (f->type == PT_V_POSINT || f->type == PT_V_BOOL)
+            pt_bad(r, 400, "%s could not be cast", pt_py_repr_str(&r->arena, raw, len));
+        pt_bad(r, 400, "%s '%s' contains a NUL character, which a C string cannot hold",
+               pt_src_word(f->src), pt_key(f));
+    }
     if (pt_cast_value(f, raw, dst, &r->arena) != 0)
-        pt_bad(r, 400, "%s could not be cast", pt_py_repr_str(&r->arena, raw, strlen(raw)));
+        pt_bad(r, 400, "%s could not be cast", pt_py_repr_str(&r->arena, raw, len));
     if (f->type == PT_V_POSINT && *(int64_t *)dst < 0)
         pt_bad(r, 400, "%lld less than 0", (long long)*(int64_t *)dst);
 }
@@ -362,12 +340,13 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
         const pt_field_rt_t *fr = &rt->fields[i];
         void *dst = in + f->offset;
         const char *raw = NULL;
+        size_t rawlen = 0;   /* route, query and cookie values may hold NUL */
         switch (f->src) {
         case PT_SRC_ROUTE:
-            raw = pt_route_value(r, f);
+            raw = pt__req_param_n(r, f->name, &rawlen);
             break;
         case PT_SRC_QUERY:
-            if (pt_req_query_lookup(r, pt_key(f), &raw) < 0)
+            if (pt_req_query_lookup(r, pt_key(f), &raw, &rawlen) < 0)
                 pt_bad(r, 400, "query param '%s' has a malformed %%-escape", pt_key(f));
             if (!raw && f->required)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required query param '%s' is missing", pt_key(f));
@@ -378,14 +357,15 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required header '%s' is missing", pt_key(f));
             break;
         case PT_SRC_COOKIE:
-            raw = pt_cookie_value(r, pt_key(f));
+            raw = pt_cookie_value(r, pt_key(f), &rawlen);
             if (!raw && f->required)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", pt_key(f));
             break;
         case PT_SRC_BODY_TEXT: {
             size_t len;
             const char *b = pt_req_body(r, &len);
-            if (memchr(b, '\0', len) || !pt_utf8_valid(b, len))
+            /* NUL is valid text; the handler has the length from pt_req_body. */
+            if (!pt_utf8_valid(b, len))
                 pt_bad(r, 400, "request body is not valid UTF-8 text");
             *(const char **)dst = b;
             continue;
@@ -426,9 +406,11 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 memcpy(dst, fr->dflt, f->size);
             continue;
         }
-        if (f->type == PT_V_STR && !pt_utf8_valid(raw, strlen(raw)))
+        if (f->src == PT_SRC_HEADER)
+            rawlen = strlen(raw);
+        if (f->type == PT_V_STR && !pt_utf8_valid(raw, rawlen))
             pt_bad(r, 400, "%s '%s' is not valid UTF-8", pt_src_word(f->src), pt_key(f));
-        pt_values_check(r, f, raw);
-        pt_store(r, f, raw, dst);
+        pt_values_check(r, f, raw, rawlen);
+        pt_store(r, f, raw, rawlen, dst);
     }
 }

@@ -38,7 +38,8 @@ int pt_fields_render_path(const pt_route_def_t *def, const char *path, char **re
 void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt);
 
 /* Extractors, exposed for unit tests. */
-const char *pt_cookie_value(pt_req_t *r, const char *name);  /* arena copy or NULL */
+/* A cookie's value (arena copy, its length in *len) or NULL. */
+const char *pt_cookie_value(pt_req_t *r, const char *name, size_t *len);
 bool        pt_media_type_is(const char *content_type, const char *want);
 unsigned    pt_json_depth(const char *json, size_t len);
 

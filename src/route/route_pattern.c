@@ -213,14 +213,27 @@ static int classify_segment(pt_route_seg_t *seg, const char *start, const char *
         pt_seg_kind_t k = PT_SEG_REGEX;
         if (text_is(pp->text, pp->len, "\\w+"))
             k = PT_SEG_WORD;
-        else if (text_is(pp->text, pp->len, "\\d+") || text_is(pp->text, pp->len, "[0-9]+"))
+        else if (text_is(pp->text, pp->len, "\\d+"))
             k = PT_SEG_DIGITS;
+        else if (text_is(pp->text, pp->len, "[0-9]+"))
+            k = PT_SEG_ASCII_DIGITS;
         else if (text_is(pp->text, pp->len, "[^/]+"))
             k = PT_SEG_NONSLASH;
         if (k != PT_SEG_REGEX) {
             seg->kind = k;
             seg->key = strdup("");
             seg->keylen = 0;
+            /* \w and \d are Unicode classes: the router checks ASCII bytes
+             * itself and hands a segment holding any other byte to this
+             * regex (no capture groups; the whole segment is the value). */
+            if (seg->key && (k == PT_SEG_WORD || k == PT_SEG_DIGITS)) {
+                char err[200];
+                const char *cls = k == PT_SEG_WORD ? "\\w+" : "\\d+";
+                if (pt_route_regex_compile(&seg->re, cls, strlen(cls), 0, err, sizeof err) != 0) {
+                    snprintf(reason, reasonlen, "%s", err);
+                    return -1;
+                }
+            }
             goto done;
         }
     }

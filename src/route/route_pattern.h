@@ -14,8 +14,9 @@
  * almost every route uses, so that matching them never enters PCRE2. */
 typedef enum pt_seg_kind {
     PT_SEG_STATIC,    /* literal text, looked up by hash */
-    PT_SEG_WORD,      /* a whole segment "{x}" or "{x:\w+}" */
-    PT_SEG_DIGITS,    /* a whole segment "{x:\d+}" or "{x:[0-9]+}" */
+    PT_SEG_WORD,      /* a whole segment "{x}" or "{x:\w+}" (Unicode \w) */
+    PT_SEG_DIGITS,    /* a whole segment "{x:\d+}" (Unicode decimal digits) */
+    PT_SEG_ASCII_DIGITS, /* a whole segment "{x:[0-9]+}" */
     PT_SEG_NONSLASH,  /* a whole segment "{x:[^/]+}": any non-empty segment */
     PT_SEG_REGEX      /* anything else: one anchored PCRE2 regex for the segment */
 } pt_seg_kind_t;

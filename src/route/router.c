@@ -391,11 +391,10 @@ void pt_router_thread_release(void)
 
 /* ---- matching ---------------------------------------------------------- */
 
-/* Word characters for the "{x}" fast path: ASCII [A-Za-z0-9_] plus every
- * byte >= 0x80, so UTF-8 words pass without decoding. */
-static const bool pt_word_byte[256] = {
+/* ASCII word characters for the "{x}" fast path. A segment with a byte
+ * >= 0x80 is matched by the edge's Unicode \w+ regex instead. */
+static const bool pt_word_byte[128] = {
     ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true, ['_'] = true,
-    [0x80 ... 0xff] = true,
 };
 
 typedef struct pt_match_state {
@@ -447,11 +446,31 @@ static bool edge_accepts(const pt_redge_t *e, const char *p, const char *q, pt_m
     case PT_SEG_WORD:
         if (p == q)
             return false;
-        for (const char *c = p; c < q; c++)
-            if (!pt_word_byte[(unsigned char)*c])
+        for (const char *c = p; c < q; c++) {
+            unsigned char b = (unsigned char)*c;
+            if (b >= 0x80) {
+                if (!pt_route_regex_match(&e->re, p, (size_t)(q - p), cap))
+                    return false;
+                break;
+            }
+            if (!pt_word_byte[b])
                 return false;
+        }
         break;
     case PT_SEG_DIGITS:
+        if (p == q)
+            return false;
+        for (const char *c = p; c < q; c++) {
+            if ((unsigned char)*c >= 0x80) {
+                if (!pt_route_regex_match(&e->re, p, (size_t)(q - p), cap))
+                    return false;
+                break;
+            }
+            if (*c < '0' || *c > '9')
+                return false;
+        }
+        break;
+    case PT_SEG_ASCII_DIGITS:
         if (p == q)
             return false;
         for (const char *c = p; c < q; c++)

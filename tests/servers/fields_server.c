@@ -64,10 +64,26 @@ typedef struct {
 
 PT_FIELDS(text_in, PT_BODY_TEXT(text));
 
+/* The text may hold NUL: its length comes from pt_req_body. */
 PT_POST_IN("/text", text, text_in)
 {
-    return json_pack("{s:o,s:I}", "text", str_or_null(in->text),
-                     "bytes", (json_int_t)(in->text ? strlen(in->text) : 0));
+    size_t len = 0;
+    pt_req_body(pt_req_current(), &len);
+    return json_pack("{s:o,s:I}", "text", in->text ? json_stringn(in->text, len) : json_null(),
+                     "bytes", (json_int_t)len);
+}
+
+/* ---- a route field that takes any segment ---- */
+
+typedef struct {
+    const char *seg;
+} any_in;
+
+PT_FIELDS(any_in, PT_ROUTE_STR(seg, .pattern = "[^/]+"));
+
+PT_GET_IN("/any/{seg}", any, any_in)
+{
+    return json_pack("{s:s}", "seg", in->seg);
 }
 
 typedef struct {
@@ -125,6 +141,39 @@ PT_FIELDS(schema_in,
 PT_POST_IN("/schema", schema, schema_in)
 {
     return json_pack("{s:O}", "body", in->body);
+}
+
+/* "format": an annotation by default, checked with .check_format */
+
+#define EMAIL_SCHEMA "{\"type\": \"object\", \"properties\": {\"e\": {\"type\": \"string\", \"format\": \"email\"}}}"
+
+typedef struct {
+    json_t *body;
+} fmt_in;
+
+PT_FIELDS(fmt_in, PT_BODY_SCHEMA(body, .schema_text = EMAIL_SCHEMA));
+
+PT_POST_IN("/format", fmt, fmt_in)
+{
+    return json_pack("{s:O}", "body", in->body);
+}
+
+typedef struct {
+    json_t *body;
+} fmt_checked_in;
+
+PT_FIELDS(fmt_checked_in, PT_BODY_SCHEMA(body, .schema_text = EMAIL_SCHEMA, .check_format = true));
+
+PT_POST_IN("/format_checked", fmt_checked, fmt_checked_in)
+{
+    return json_pack("{s:O}", "body", in->body);
+}
+
+/* a raise with a custom media type */
+PT_GET("/teapot", teapot)
+{
+    (void)req;
+    pt_raise_status(418, .text = "teapot", .content_type = "text/html");
 }
 
 /* ---- the raw request ---- */
