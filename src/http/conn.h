@@ -48,6 +48,7 @@ struct pt_req {
     pt_header_t        *headers;
     unsigned            nheaders, headers_cap;
     pt_buf_t            body;        /* owned by the connection, reused */
+    bool                body_decoded; /* body converted from its charset to UTF-8 */
     int                 http_minor;
     bool                keep_alive;
     bool                is_head;

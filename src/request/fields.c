@@ -244,10 +244,20 @@ unsigned pt_json_depth(const char *s, size_t n)
     return max;
 }
 
+/* A body in another charset is read as UTF-8 after decoding. */
+static void body_decode(pt_req_t *r)
+{
+    const char *why;
+    int status = pt__req_body_decode(r, &why);
+    if (status)
+        pt_bad(r, status, "%s", why);
+}
+
 static json_t *pt_body_json(pt_req_t *r)
 {
     if (r->body_json)
         return r->body_json;
+    body_decode(r);
     size_t len;
     const char *body = pt_req_body(r, &len);
     /* Parsing, validating and releasing JSON recurse per level: bound the
@@ -362,6 +372,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", pt_key(f));
             break;
         case PT_SRC_BODY_TEXT: {
+            body_decode(r);
             size_t len;
             const char *b = pt_req_body(r, &len);
             /* NUL is valid text; the handler has the length from pt_req_body. */

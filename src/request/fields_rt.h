@@ -41,6 +41,10 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt);
 /* A cookie's value (arena copy, its length in *len) or NULL. */
 const char *pt_cookie_value(pt_req_t *r, const char *name, size_t *len);
 bool        pt_media_type_is(const char *content_type, const char *want);
+/* Converts the request body to UTF-8 from the charset its Content-Type
+ * names (charset.c), once. 0, or a status (415 unknown charset, 400 bytes
+ * invalid in it) with the message in *why. */
+int         pt__req_body_decode(pt_req_t *r, const char **why);
 unsigned    pt_json_depth(const char *json, size_t len);
 
 #endif
