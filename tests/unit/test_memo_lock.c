@@ -21,7 +21,7 @@ static void test_acquire_release(void **state)
     pt_lock_guard_t a, b, c;
     assert_int_equal(pt_lock_acquire(l, "x", &a), PT_MEMO_OK);
     assert_true(pt_lock_is_held(l, "x"));
-    /* default maxwait 0: a mandatory lock */
+    /* default maxwait (PT_MEMO_NOWAIT): a mandatory lock */
     assert_int_equal(pt_lock_acquire(l, "x", &b), PT_MEMO_LOCKED);
     assert_false(b.held);
     /* other keys are independent */
@@ -301,7 +301,7 @@ static void test_user_store_single_load_across_caches(void **state)
     assert_int_equal(pt_cache_invalidate_key(proc[0], "hot"), PT_MEMO_OK);
     assert_null(json_object_get(ms.map, "hot"));
     /* maxwait 0 over the store: a held store lock is a stampede at once */
-    pt_cache_t *mand = pt_cache_new(.load = slow_load, .store = &ms.base, .lock_store = ls, .maxwait_ms = 0);
+    pt_cache_t *mand = pt_cache_new(.load = slow_load, .store = &ms.base, .lock_store = ls, .maxwait_ms = PT_MEMO_NOWAIT);
     assert_int_equal(ls->ops->add(ls, "cold", 4, "other", 10000), 1);
     json_t *v;
     assert_int_equal(pt_cache_get_key(mand, "cold", NULL, &v), PT_MEMO_STAMPEDE);
