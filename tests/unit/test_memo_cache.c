@@ -627,6 +627,7 @@ static void test_infinite_expirations(void **state)
     (void)state;
     json_t *v;
     pt_cache_t *c = pt_cache_new(.load = echo_load, .expiration = "Infinity");
+    assert_non_null(c);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
         assert_int_equal(load_no(v), 1);
@@ -634,6 +635,7 @@ static void test_infinite_expirations(void **state)
     }
     pt_cache_free(c);
     c = pt_cache_new(.load = echo_load, .expiration = "-INF");
+    assert_non_null(c);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
         assert_int_equal(load_no(v), 2 + i);
