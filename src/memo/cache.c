@@ -104,11 +104,12 @@ static pt_cache_t *cache_create(const pt_cache_opts_t *opts, const char *label)
                    (long long)(opts->pulse_ms < 0 ? opts->pulse_ms : opts->lock_lease_ms));
         goto fail;
     }
-    c = calloc(1, sizeof *c);
+    c = aligned_alloc(64, sizeof *c); /* sizeof is a multiple of 64 (the counters' line) */
     if (!c) {
         cache_fail(who, "out of memory");
         goto fail;
     }
+    memset(c, 0, sizeof *c);
     /* Zero means the documented default: c->o holds the options in effect. */
     c->o = *opts;
     c->ptr_mode = opts->load_ptr != NULL;

@@ -88,8 +88,11 @@ struct pt_cache {
      * takes the oldest shard tail, which is the cache's LRU entry. */
     bool               bounded;     /* maxsize != PT_CACHE_UNBOUNDED */
     bool               stamped;     /* bounded and nshards > 1 */
-    _Atomic size_t     size;        /* READY entries, all shards */
+    /* Written by loads (size) and every PT_LRU_PUBLISH stamps (clock): on
+     * their own cache line, away from the fields every hit reads. */
+    _Alignas(64) _Atomic size_t size; /* READY entries, all shards */
     _Atomic uint64_t   clock;
+    char               pad_[64 - sizeof(size_t) - sizeof(uint64_t)];
     _Atomic uint64_t   shared_hits, shared_misses; /* store mode: hits do not take a shard lock */
     _Atomic int64_t    next_sweep_ms;
     _Atomic int64_t    last_check_ms;
@@ -112,13 +115,33 @@ static inline void pt_tail_stamp_sync(shard_t *s)
                           memory_order_relaxed);
 }
 
+/* Use stamps: a Lamport clock per thread, raised to the cache's published
+ * clock. One thread's stamps strictly increase, so its uses are ordered
+ * exactly; the cache's clock is written once every PT_LRU_PUBLISH stamps
+ * (not on every hit, which would make every hit on every thread write one
+ * shared cache line), so a thread's stamps run at most that far behind the
+ * busiest thread's, and eviction across threads is LRU within that window. */
+#define PT_LRU_PUBLISH 32
+/* initial-exec: libponty is a static library, so the hit path reads the
+ * clock at a fixed offset from the thread pointer (no __tls_get_addr). */
+extern _Thread_local uint64_t pt__lru_clock __attribute__((tls_model("initial-exec")));
+static inline uint64_t pt_lru_stamp(pt_cache_t *c)
+{
+    uint64_t g = atomic_load_explicit(&c->clock, memory_order_relaxed);
+    uint64_t t = (pt__lru_clock > g ? pt__lru_clock : g) + 1;
+    pt__lru_clock = t;
+    if (t >= g + PT_LRU_PUBLISH)
+        atomic_store_explicit(&c->clock, t, memory_order_relaxed);
+    return t;
+}
+
 /* A hit on a bounded cache: e becomes its shard's most recent entry and,
- * with several shards, takes the next global stamp. Unbounded caches keep
- * no order (nothing is evicted), so their hits write nothing here. */
+ * with several shards, takes a new stamp. Unbounded caches keep no order
+ * (nothing is evicted), so their hits write nothing here. */
 static inline void pt_lru_touch(shard_t *s, entry_t *e)
 {
     if (s->cache->stamped) {
-        e->stamp = atomic_fetch_add_explicit(&s->cache->clock, 1, memory_order_relaxed) + 1;
+        e->stamp = pt_lru_stamp(s->cache);
         if (s->lru_head != e) {
             pt_lru_remove(s, e);
             pt_lru_push(s, e);

@@ -9,6 +9,8 @@
 
 #include "memo/cache_internal.h"
 
+_Thread_local uint64_t pt__lru_clock __attribute__((tls_model("initial-exec")));
+
 int pt_tab_init(shard_t *s, pt_cache_t *c)
 {
     memset(s, 0, sizeof *s);
@@ -109,7 +111,7 @@ void pt_ready_add(shard_t *s, entry_t *e)
     pt_cache_t *c = s->cache;
     e->state = E_READY;
     if (c->stamped)
-        e->stamp = atomic_fetch_add_explicit(&c->clock, 1, memory_order_relaxed) + 1;
+        e->stamp = pt_lru_stamp(c);
     pt_lru_push(s, e);
     s->ready++;
     atomic_fetch_add_explicit(&c->size, 1, memory_order_relaxed);
