@@ -281,7 +281,7 @@ PT_GET("/invalidate_raise", invalidate_raise)
 }
 
 /* The scoped macros left by pt_raise: the key must be free for the next
- * request (maxwait 0 would answer 409 otherwise). */
+ * request (PT_MEMO_NOWAIT would answer 409 otherwise). */
 PT_LOCALLOCK(scoped_lock, .maxwait_ms = PT_MEMO_NOWAIT);
 
 PT_GET("/with_lock_raise", with_lock_raise)

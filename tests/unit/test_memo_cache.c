@@ -840,7 +840,7 @@ static void test_invalidate_holds_the_key(void **state)
 
 
 /* Every way out of PT_INVALIDATE ends the invalidation. While it runs, a get
- * of the key (maxwait 0) is a stampede; after, it loads. */
+ * of the key (PT_MEMO_NOWAIT) is a stampede; after, it loads. */
 static pt_cache_t *scoped_cache;
 
 static bool key_free(json_t *args)

@@ -300,7 +300,7 @@ static void test_user_store_single_load_across_caches(void **state)
     /* invalidation removes it from the store */
     assert_int_equal(pt_cache_invalidate_key(proc[0], "hot"), PT_MEMO_OK);
     assert_null(json_object_get(ms.map, "hot"));
-    /* maxwait 0 over the store: a held store lock is a stampede at once */
+    /* PT_MEMO_NOWAIT over the store: a held store lock is a stampede at once */
     pt_cache_t *mand = pt_cache_new(.load = slow_load, .store = &ms.base, .lock_store = ls, .maxwait_ms = PT_MEMO_NOWAIT);
     assert_int_equal(ls->ops->add(ls, "cold", 4, "other", 10000), 1);
     json_t *v;
