@@ -853,7 +853,7 @@ static bool key_free(json_t *args)
 
 static int invalidate_return(json_t *args)
 {
-    pt_memo_err_t rc;
+    pt_memo_err_t rc = PT_MEMO_OK; /* clang cannot see that the macro always sets it */
     PT_INVALIDATE(rc, "scoped", args, NULL) {
         assert_false(key_free(args));
         return 3;
