@@ -364,7 +364,7 @@ pt_memo_err_t pt_cache_invalidate_key(pt_cache_t *c, const char *key);
     PT__INVALIDATE_(rc_var, name, args, kwargs, PT__CAT(pt__inv_, n), PT__CAT(pt__inv_once_, n))
 #define PT__INVALIDATE_(rc_var, name, args, kwargs, g, once)                                   \
     for (pt_cache_invalidation_t g __attribute__((cleanup(pt_cache_invalidate_end))) = { 0 }, \
-                                 *once = &g;                                                   \
+                                 *once = ((rc_var) = PT_MEMO_OK, &g); /* rc set on every path */ \
          once && ((rc_var) = pt_invalidate_begin((name), (args), (kwargs), &g),                \
                   (rc_var) == PT_MEMO_OK);                                                     \
          once = NULL)
@@ -457,7 +457,8 @@ const pt_error_kind_t *pt_lock_timeout_error(const pt_lock_t *l);
 #define PT__WITH_LOCK(rc_var, lock, key, n) \
     PT__WITH_LOCK_(rc_var, lock, key, PT__CAT(pt__lock_, n), PT__CAT(pt__lock_once_, n))
 #define PT__WITH_LOCK_(rc_var, lock, key, g, once)                                           \
-    for (pt_lock_guard_t g __attribute__((cleanup(pt_lock_release))) = { 0 }, *once = &g;    \
+    for (pt_lock_guard_t g __attribute__((cleanup(pt_lock_release))) = { 0 },               \
+                         *once = ((rc_var) = PT_MEMO_OK, &g); /* rc set on every path */        \
          once && ((rc_var) = pt_lock_acquire((lock), (key), &g), (rc_var) == PT_MEMO_OK);    \
          once = NULL)
 

@@ -317,21 +317,12 @@ int pt_flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, resu
     flight_waiter_t fw;
     pt_waiter_init(&fw.w);
     fw.res = (result_t){ .rc = PT_MEMO_STAMPEDE };
-    pt_waitq_push(&e->waiters, &fw.w);
-    pthread_mutex_unlock(&s->lk);
-    if (!pt_waiter_park(&fw.w, deadline)) {
-        /* Deadline: withdraw, unless the loader signalled us meanwhile (it
-         * decides under the lock, and e is alive while we are queued). */
-        pthread_mutex_lock(&s->lk);
-        bool got = fw.w.signaled;
-        if (!got)
-            pt_waitq_remove(&e->waiters, &fw.w);
-        pthread_mutex_unlock(&s->lk);
-        if (!got) {
-            pt_memo_set_error("stampede: maxwait passed while another caller loads the key");
-            *out = (result_t){ .rc = PT_MEMO_STAMPEDE };
-            return PT_MEMO_STAMPEDE;
-        }
+    /* e stays alive while we are queued: the loader frees it only after
+     * waking its waiters. */
+    if (!pt__wait_on(&e->waiters, &s->lk, &fw.w, deadline)) {
+        pt_memo_set_error("stampede: maxwait passed while another caller loads the key");
+        *out = (result_t){ .rc = PT_MEMO_STAMPEDE };
+        return PT_MEMO_STAMPEDE;
     }
     *out = fw.res;
     return out->rc;
@@ -522,7 +513,7 @@ int pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *
             if (g == 1)
                 json_decref(it.value);
         }
-        int64_t now = pt_mono_ms();
+        int64_t now = pt_now_mono_ms();
         if (deadline >= 0 && now >= deadline) {
             pt_memo_set_error("stampede: key '%.200s' is locked in the shared store", key);
             return -PT_MEMO_STAMPEDE;
@@ -534,13 +525,13 @@ int pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *
     }
 }
 
-/* The absolute deadline (pt_mono_ms) of a wait of maxwait_ms: -1 for
+/* The absolute deadline (pt_now_mono_ms) of a wait of maxwait_ms: -1 for
  * PT_MEMO_FOREVER; for PT_MEMO_NOWAIT already passed, so a wait tries once. */
 static int64_t wait_deadline(int64_t maxwait_ms)
 {
     if (maxwait_ms == PT_MEMO_FOREVER)
         return -1;
-    return pt_mono_ms() + (maxwait_ms > 0 ? maxwait_ms : 0);
+    return pt_now_mono_ms() + (maxwait_ms > 0 ? maxwait_ms : 0);
 }
 
 int64_t pt__cache_wait_deadline(int64_t maxwait_ms) { return wait_deadline(maxwait_ms); }

@@ -180,7 +180,7 @@ static inline shard_t *pt_shard_of(pt_cache_t *c, uint64_t h)
     return &c->shards[(h >> 58) & c->mask]; /* top bits; low bits pick the bucket */
 }
 
-/* The pt_mono_ms deadline of a wait of maxwait_ms (-1: none; NOWAIT: now,
+/* The pt_now_mono_ms deadline of a wait of maxwait_ms (-1: none; NOWAIT: now,
  * so the wait tries once) (cache.c). */
 int64_t pt__cache_wait_deadline(int64_t maxwait_ms);
 

@@ -221,7 +221,7 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
     lshard_t *s = lshard(l, h);
     /* 0 and NOWAIT try once: the store too gets a single attempt. */
     bool nowait = maxwait_ms == 0 || maxwait_ms == PT_MEMO_NOWAIT;
-    int64_t deadline = nowait ? pt_mono_ms() : pt_deadline_after(maxwait_ms);
+    int64_t deadline = nowait ? pt_now_mono_ms() : pt_deadline_after(maxwait_ms);
 
     pthread_mutex_lock(&s->lk);
     lentry_t *e = lfind(s, h, key, len);
