@@ -15,11 +15,34 @@
 
 static void pt_req_done(pt_task_t *t);
 
+/* A request that allocates past max_request_memory (or when malloc fails)
+ * is answered 500, as an out-of-memory error would be. The limit is lifted
+ * for the rest of the request so the answer itself can be written; the
+ * next request has it again. */
+static void req_arena_fail(void *ctx, size_t n)
+{
+    pt_req_t *r = ctx;
+    if (pt_req_current() != r)
+        return; /* outside the handler's coroutine: the arena aborts */
+    r->arena.limit = 0;
+    fprintf(stderr, "ponty: %s %s: request memory limit (%zu bytes) reached allocating %zu bytes\n",
+            r->method ? r->method : "?", r->path ? r->path : "?", r->conn->worker->limits->max_request_memory, n);
+    pt_raise(PT_ERROR);
+}
+
+static void req_arena_arm(pt_req_t *r)
+{
+    r->arena.limit = r->conn->worker->limits->max_request_memory;
+    r->arena.on_fail = req_arena_fail;
+    r->arena.fail_ctx = r;
+}
+
 void pt_req_init(pt_req_t *r, pt_conn_t *c)
 {
     memset(r, 0, sizeof *r);
     r->conn = c;
     pt_arena_init(&r->arena, 4096);
+    req_arena_arm(r);
     r->query = "";
 }
 
@@ -44,6 +67,7 @@ void pt_req_reset(pt_req_t *r)
     memset(r, 0, sizeof *r);
     r->conn = c;
     r->arena = arena;
+    req_arena_arm(r);
     r->query = "";
     /* A big upload should not pin its buffer on an idle keep-alive connection. */
     if (body.cap > 65536)

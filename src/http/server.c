@@ -41,6 +41,8 @@ static void pt_limits_defaults(pt_limits_t *l)
     if (!l->max_body) l->max_body = 1u << 20;
     if (!l->max_connections) l->max_connections = 10000;
     if (!l->max_output_backlog) l->max_output_backlog = 1u << 20;
+    if (!l->max_request_memory) l->max_request_memory = (size_t)64 << 20;
+    if (l->max_request_memory == SIZE_MAX) l->max_request_memory = 0; /* the arena's "no limit" */
     if (!l->max_json_depth) l->max_json_depth = 64;
     if (!l->header_timeout_ms) l->header_timeout_ms = 10000;
     if (!l->idle_timeout_ms) l->idle_timeout_ms = 60000;
