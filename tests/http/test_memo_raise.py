@@ -72,3 +72,19 @@ def test_raise_inside_invalidate_block_ends_it(start_server):
     status, _, body = s.get("/counting")
     assert status == 200 and data(body) == {"load": 1}
     assert s.stop() == 0
+
+
+def test_lock_conflict_body_is_the_key(start_server):
+    """As in Python ponty, a lock's 409 carries the key as its body."""
+    import threading
+    import time
+    s = start_server("pt_test_server", PT_HOLD_MS=600)
+    t = threading.Thread(target=lambda: s.get("/hold/user_42"))
+    t.start()
+    time.sleep(0.25)
+    status, headers, body = s.get("/hold/user_42")
+    t.join()
+    assert (status, body) == (409, b"user_42")
+    assert headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert s.get("/hold/user_42")[0] == 200
+    assert s.stop() == 0

@@ -306,3 +306,11 @@ PT_GET("/invalidate_block_raise", invalidate_block_raise)
     }
     pt_raise(PT_LOCKED);
 }
+
+/* pt_lock_hold's 409 carries the key as its body. */
+PT_GET("/hold/{key}", hold_key)
+{
+    pt_lock_hold(scoped_lock, pt_req_param(req, "key"));
+    pt_sleep_ms(pt_env_long("PT_HOLD_MS", 0));
+    return json_pack("{s:b}", "held", 1);
+}
