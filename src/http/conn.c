@@ -224,11 +224,25 @@ static void pt_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     buf->len = sizeof c->worker->readbuf;
 }
 
+/* Input that arrives while a handler runs waits, unparsed, behind it: one
+ * request is in flight per connection. */
+#define PT_PENDING_MAX (64u << 10)
+
+static void pt_conn_hold_input(pt_conn_t *c, const char *data, size_t len)
+{
+    pt_buf_append(&c->pending, data, len);
+    if (c->pending.len >= PT_PENDING_MAX)
+        pt_conn_read_stop(c);
+}
+
 static void pt_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     pt_conn_t *c = (pt_conn_t *)s;
     if (n > 0) {
-        pt_conn_feed(c, buf->base, (size_t)n);
+        if (c->state == PT_CONN_HANDLING)
+            pt_conn_hold_input(c, buf->base, (size_t)n);
+        else
+            pt_conn_feed(c, buf->base, (size_t)n);
         return;
     }
     if (n < 0) {
@@ -548,10 +562,11 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
             pt_conn_list_put(c->worker, c, PT_LIST_NONE);
             pt_req_dispatch(&c->req);
             if (c->state == PT_CONN_HANDLING) {
-                /* The handler is waiting: keep the rest for later and stop
-                 * reading until it is done. */
-                pt_buf_append(&c->pending, p, (size_t)(end - p));
-                pt_conn_read_stop(c);
+                /* The handler is waiting: keep the rest for when it is done.
+                 * Reading goes on (stopping and restarting it costs two
+                 * epoll_ctl per suspended request) until PT_PENDING_MAX
+                 * bytes wait. */
+                pt_conn_hold_input(c, p, (size_t)(end - p));
                 break;
             }
             if (p < end && c->state == PT_CONN_IDLE && pt_conn_backlogged(c)) {
