@@ -34,6 +34,7 @@ static int pt_on_message_begin(llhttp_t *p)
     pt_conn_t *c = pt_conn_of(p);
     c->state = PT_CONN_READING;
     c->header_bytes = 0;
+    c->nhost = 0;
     c->tok.len = 0;
     c->since = (int64_t)uv_now(&c->worker->loop);
     pt_conn_list_put(c->worker, c, PT_LIST_HEADERS);
@@ -88,10 +89,14 @@ static bool pt_is_token(const char *s, size_t n)
     return true;
 }
 
+/* Fields after a chunked body are trailers (RFC 9110 6.5): once the head
+ * is complete, fields no longer go into the request's headers. */
+static bool pt_in_trailers(const pt_conn_t *c) { return c->state == PT_CONN_BODY; }
+
 static int pt_on_header_field_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    if (c->req.nheaders >= c->worker->limits->max_headers)
+    if (!pt_in_trailers(c) && c->req.nheaders >= c->worker->limits->max_headers)
         return pt_fail(c, 431, NULL);
     if (!pt_is_token(c->tok.data, c->tok.len))
         return pt_fail(c, 400, "400: Bad Request (invalid header name)");
@@ -110,6 +115,37 @@ static int pt_on_header_value(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
+/* RFC 9112 3.2 / RFC 3986 3.2.2: uri-host [ ":" port ], where uri-host is
+ * an IP literal in brackets or a reg-name (unreserved, pct-encoded and
+ * sub-delims characters; an IPv4 address is one). Empty is allowed. */
+static bool pt_host_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n && s[0] == '[') {
+        for (i = 1; i < n && s[i] != ']'; i++)
+            if (!strchr("0123456789abcdefABCDEF:.vV", s[i]))
+                return false;
+        if (i == n)
+            return false;
+        i++;
+    } else {
+        for (; i < n && s[i] != ':'; i++) {
+            unsigned char ch = (unsigned char)s[i];
+            if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') && !(ch >= '0' && ch <= '9') &&
+                !strchr("-._~%!$&'()*+,;=", ch))
+                return false;
+        }
+    }
+    if (i == n)
+        return true;
+    if (s[i] != ':')
+        return false;
+    for (i++; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
 static int pt_on_header_value_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
@@ -117,10 +153,46 @@ static int pt_on_header_value_complete(llhttp_t *p)
     size_t n = c->tok.len;
     while (n && (c->tok.data[n - 1] == ' ' || c->tok.data[n - 1] == '\t'))
         n--;
+    c->tok.len = 0;
+    if (pt_in_trailers(c))
+        return 0; /* read and dropped: a trailer never stands in for a header */
+    if (c->cur_field_len == 4 && strncasecmp(c->cur_field, "host", 4) == 0) {
+        if (c->nhost++ || !pt_host_valid(c->tok.data, n))
+            return pt_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
+                                                : "400: Bad Request (invalid Host)");
+    }
     const char *v = pt_arena_strndup(&c->req.arena, n ? c->tok.data : "", n);
     pt_req_add_header(&c->req, c->cur_field, c->cur_field_len, v, n);
-    c->tok.len = 0;
     return 0;
+}
+
+/* Transfer-Encoding (RFC 9112 6.1): only "chunked" is implemented, and it
+ * must come once. Returns 0, or the status to refuse the request with. */
+static int pt_check_transfer_coding(pt_conn_t *c)
+{
+    const pt_req_t *r = &c->req;
+    unsigned chunked = 0;
+    for (unsigned i = 0; i < r->nheaders; i++) {
+        const pt_header_t *h = &r->headers[i];
+        if (h->name_len != 17 || strncasecmp(h->name, "transfer-encoding", 17) != 0)
+            continue;
+        const char *v = h->value, *e = v + h->value_len;
+        while (v < e) {
+            while (v < e && (*v == ' ' || *v == '\t' || *v == ','))
+                v++;
+            const char *t = v;
+            while (v < e && *v != ',' && *v != ' ' && *v != '\t' && *v != ';')
+                v++;
+            if (v == t)
+                continue;
+            if ((size_t)(v - t) != 7 || strncasecmp(t, "chunked", 7) != 0)
+                return 501;
+            chunked++;
+            while (v < e && *v != ',')
+                v++; /* parameters of chunked: none are defined */
+        }
+    }
+    return chunked > 1 ? 400 : 0;
 }
 
 static int pt_on_headers_complete(llhttp_t *p)
@@ -129,6 +201,21 @@ static int pt_on_headers_complete(llhttp_t *p)
     pt_req_t *r = &c->req;
     if (!r->target)
         r->target = "/";
+    if (llhttp_get_http_major(p) != 1)
+        return pt_fail(c, 505, NULL);
+    /* RFC 9112 3.2: exactly one Host in HTTP/1.1; at most one in 1.0. */
+    if (llhttp_get_http_minor(p) >= 1 && c->nhost == 0)
+        return pt_fail(c, 400, "400: Bad Request (missing Host)");
+    if (p->flags & F_TRANSFER_ENCODING) {
+        /* RFC 9112 6.1: HTTP/1.0 has no chunked framing; a 1.0 message with
+         * Transfer-Encoding cannot be delimited safely. */
+        if (llhttp_get_http_minor(p) == 0)
+            return pt_fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
+        int st = pt_check_transfer_coding(c);
+        if (st)
+            return pt_fail(c, st, st == 501 ? "501: Not Implemented (transfer coding other than chunked)"
+                                            : "400: Bad Request (chunked more than once)");
+    }
     r->method = llhttp_method_name(llhttp_get_method(p));
     r->http_minor = llhttp_get_http_major(p) == 1 ? llhttp_get_http_minor(p) : 1;
     r->is_head = llhttp_get_method(p) == HTTP_HEAD;
@@ -157,9 +244,25 @@ static int pt_on_body(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
+/* A chunk that would take the body past its limit is refused as soon as
+ * its size is read, as a Content-Length over the limit is. */
+static int pt_on_chunk_header(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (p->content_length > c->worker->limits->max_body - c->req.body.len)
+        return pt_fail(c, 413, NULL);
+    return 0;
+}
+
 static int pt_on_message_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
+    /* HTTP/0.9 (a request line without a version) has no head: llhttp
+     * completes it without on_headers_complete. */
+    if (llhttp_get_http_major(p) != 1)
+        return pt_fail(c, 505, NULL);
+    c->head_scan = true; /* the next bytes begin the next request's head */
+    c->head_lf = c->head_seen = false;
     /* No protocol switching (Upgrade, CONNECT): answer, then close. */
     c->req.keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
     return HPE_PAUSED; /* one request at a time: see conn.h */
@@ -179,6 +282,7 @@ __attribute__((constructor)) static void pt_settings_init(void)
     pt_settings.on_header_value_complete = pt_on_header_value_complete;
     pt_settings.on_headers_complete = pt_on_headers_complete;
     pt_settings.on_body = pt_on_body;
+    pt_settings.on_chunk_header = pt_on_chunk_header;
     pt_settings.on_message_complete = pt_on_message_complete;
 }
 
@@ -285,6 +389,7 @@ static void pt_conn_begin(pt_conn_t *c, bool refuse)
     uv_tcp_nodelay(&c->tcp, 1);
     llhttp_init(&c->parser, HTTP_REQUEST, &pt_settings);
     c->parser.data = c;
+    c->head_scan = true;
     pt_req_init(&c->req, c);
     c->state = PT_CONN_IDLE;
     if (refuse || w->nconns > w->limits->max_connections) {
@@ -528,12 +633,45 @@ static const char *pt_parse_error_text(pt_conn_t *c)
     return why && *why ? pt_arena_printf(&c->req.arena, "400: Bad Request (%s)", why) : NULL;
 }
 
+/* Scans a request head, from where the last scan stopped, for a line that
+ * starts with SP or HT: obsolete line folding (RFC 9112 5.2). llhttp folds
+ * it into the previous field's value; a proxy that reads the indented line
+ * as a field of its own frames the message differently, so it is refused,
+ * as nginx does. The scan stops at the empty line that ends the head and
+ * never reads into a body. Returns true on a fold. */
+static bool pt_head_folds(pt_conn_t *c, const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        char ch = *p;
+        if (ch == '\r')
+            continue;
+        if (c->head_lf && c->head_seen) {
+            if (ch == ' ' || ch == '\t')
+                return true;
+            if (ch == '\n') {
+                c->head_scan = false; /* end of the head */
+                return false;
+            }
+        }
+        c->head_lf = ch == '\n';
+        if (ch != '\n')
+            c->head_seen = true;
+    }
+    return false;
+}
+
 static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
 {
     const char *p = data, *end = data + len;
     c->in_feed = true;
     while (p < end && !c->closed && c->state != PT_CONN_CLOSING) {
-        llhttp_errno_t e = llhttp_execute(&c->parser, p, (size_t)(end - p));
+        llhttp_errno_t e;
+        if (c->head_scan && pt_head_folds(c, p, end)) {
+            pt_fail(c, 400, "400: Bad Request (obsolete line folding)");
+            e = HPE_USER;
+        } else {
+            e = llhttp_execute(&c->parser, p, (size_t)(end - p));
+        }
         if (e == HPE_OK)
             break;
         if (e == HPE_PAUSED_UPGRADE) {

@@ -103,6 +103,12 @@ struct pt_conn {
     bool                answered_one; /* a response was queued: idle now means keep-alive idle */
     int                 parse_error; /* status to answer for a bad request, 0 none */
     const char         *parse_error_text;
+    /* Scanning a request head for obsolete line folding (a line that starts
+     * with SP or HT), which llhttp folds into the previous value. */
+    bool                head_scan;   /* inside a head not yet scanned to its end */
+    bool                head_lf;     /* the last byte scanned ended a line */
+    bool                head_seen;   /* a byte other than CR/LF was scanned */
+    unsigned char       nhost;       /* Host fields in this request */
 };
 
 void pt_conn_accept(pt_worker_t *w, uv_stream_t *server);
