@@ -14,6 +14,7 @@
  * several processes share it. */
 #include <ponty.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -45,11 +46,14 @@ PT_GET("/locktest", locktest)
     bool success = true;
 
     pt_lock_guard_t g;
-    if (pt_lock_acquire(mylock, "ponty", &g) == PT_MEMO_OK) { /* "ponty" is the protected resource's id */
+    pt_memo_err_t rc = pt_lock_acquire(mylock, "ponty", &g); /* "ponty" is the protected resource's id */
+    if (rc == PT_MEMO_OK) {
         pt_sleep_ms(secs * 1000);
         pt_lock_release(&g);
     } else {
-        success = false; /* Locked */
+        success = false; /* Locked, or the store failed: */
+        if (rc == PT_MEMO_STORE_ERROR)
+            fprintf(stderr, "locktest: %s\n", pt_memo_last_error());
     }
     return json_pack("{s:b,s:i}", "success", success, "secs", secs);
 }
