@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "http/conn.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,9 +30,44 @@ static int pt_fail(pt_conn_t *c, int status, const char *text)
 
 /* ---- llhttp callbacks ---- */
 
+/* The connection's request, allocated on first use (see conn.h). */
+static pt_req_t *pt_conn_req(pt_conn_t *c)
+{
+    if (!c->req) {
+        c->req = malloc(sizeof *c->req);
+        if (!c->req) {
+            fprintf(stderr, "ponty: out of memory (request)\n");
+            abort();
+        }
+        pt_req_init(c->req, c);
+    }
+    return c->req;
+}
+
+/* Idle with nothing waiting: give back the request and every buffer. A
+ * keep-alive connection may idle for a minute; its next request allocates
+ * them again. */
+static void pt_conn_trim(pt_conn_t *c)
+{
+    if (c->state != PT_CONN_IDLE || c->in_feed || c->pending.len || c->closed)
+        return;
+    if (c->req) {
+        pt_req_destroy(c->req);
+        free(c->req);
+        c->req = NULL;
+    }
+    pt_buf_free(&c->tok);
+    pt_buf_free(&c->pending);
+    if (!c->out.len)
+        pt_buf_free(&c->out);
+    if (!c->writing)
+        pt_buf_free(&c->wbuf);
+}
+
 static int pt_on_message_begin(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
+    pt_conn_req(c);
     c->state = PT_CONN_READING;
     c->header_bytes = 0;
     c->nhost = 0;
@@ -53,7 +89,7 @@ static int pt_on_url(llhttp_t *p, const char *at, size_t len)
 static int pt_on_url_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    c->req.target = pt_arena_strndup(&c->req.arena, c->tok.data ? c->tok.data : "", c->tok.len);
+    c->req->target = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
     c->tok.len = 0;
     return 0;
 }
@@ -96,11 +132,11 @@ static bool pt_in_trailers(const pt_conn_t *c) { return c->state == PT_CONN_BODY
 static int pt_on_header_field_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    if (!pt_in_trailers(c) && c->req.nheaders >= c->worker->limits->max_headers)
+    if (!pt_in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
         return pt_fail(c, 431, NULL);
     if (!pt_is_token(c->tok.data, c->tok.len))
         return pt_fail(c, 400, "400: Bad Request (invalid header name)");
-    c->cur_field = pt_arena_strndup(&c->req.arena, c->tok.data ? c->tok.data : "", c->tok.len);
+    c->cur_field = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
     c->cur_field_len = c->tok.len;
     c->tok.len = 0;
     return 0;
@@ -161,8 +197,8 @@ static int pt_on_header_value_complete(llhttp_t *p)
             return pt_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
-    const char *v = pt_arena_strndup(&c->req.arena, n ? c->tok.data : "", n);
-    pt_req_add_header(&c->req, c->cur_field, c->cur_field_len, v, n);
+    const char *v = pt_arena_strndup(&c->req->arena, n ? c->tok.data : "", n);
+    pt_req_add_header(c->req, c->cur_field, c->cur_field_len, v, n);
     return 0;
 }
 
@@ -170,7 +206,7 @@ static int pt_on_header_value_complete(llhttp_t *p)
  * must come once. Returns 0, or the status to refuse the request with. */
 static int pt_check_transfer_coding(pt_conn_t *c)
 {
-    const pt_req_t *r = &c->req;
+    const pt_req_t *r = c->req;
     unsigned chunked = 0;
     for (unsigned i = 0; i < r->nheaders; i++) {
         const pt_header_t *h = &r->headers[i];
@@ -198,7 +234,7 @@ static int pt_check_transfer_coding(pt_conn_t *c)
 static int pt_on_headers_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    pt_req_t *r = &c->req;
+    pt_req_t *r = c->req;
     if (!r->target)
         r->target = "/";
     if (llhttp_get_http_major(p) != 1)
@@ -236,9 +272,9 @@ static int pt_on_headers_complete(llhttp_t *p)
 static int pt_on_body(llhttp_t *p, const char *at, size_t len)
 {
     pt_conn_t *c = pt_conn_of(p);
-    if (c->req.body.len + len > c->worker->limits->max_body)
+    if (c->req->body.len + len > c->worker->limits->max_body)
         return pt_fail(c, 413, NULL);
-    pt_buf_append(&c->req.body, at, len);
+    pt_buf_append(&c->req->body, at, len);
     c->since = (int64_t)uv_now(&c->worker->loop);
     pt_conn_list_put(c->worker, c, PT_LIST_IDLE); /* to the tail: still alive */
     return 0;
@@ -249,7 +285,7 @@ static int pt_on_body(llhttp_t *p, const char *at, size_t len)
 static int pt_on_chunk_header(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    if (p->content_length > c->worker->limits->max_body - c->req.body.len)
+    if (p->content_length > c->worker->limits->max_body - c->req->body.len)
         return pt_fail(c, 413, NULL);
     return 0;
 }
@@ -264,7 +300,7 @@ static int pt_on_message_complete(llhttp_t *p)
     c->head_scan = true; /* the next bytes begin the next request's head */
     c->head_lf = c->head_seen = false;
     /* No protocol switching (Upgrade, CONNECT): answer, then close. */
-    c->req.keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
+    c->req->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
     return HPE_PAUSED; /* one request at a time: see conn.h */
 }
 
@@ -291,7 +327,10 @@ __attribute__((constructor)) static void pt_settings_init(void)
 static void pt_conn_free(pt_conn_t *c)
 {
     pt_worker_t *w = c->worker;
-    pt_req_destroy(&c->req);
+    if (c->req) {
+        pt_req_destroy(c->req);
+        free(c->req);
+    }
     pt_buf_free(&c->tok);
     pt_buf_free(&c->pending);
     pt_buf_free(&c->out);
@@ -390,7 +429,6 @@ static void pt_conn_begin(pt_conn_t *c, bool refuse)
     llhttp_init(&c->parser, HTTP_REQUEST, &pt_settings);
     c->parser.data = c;
     c->head_scan = true;
-    pt_req_init(&c->req, c);
     c->state = PT_CONN_IDLE;
     if (refuse || w->nconns > w->limits->max_connections) {
         pt_resp_simple(c, 503, NULL, true);
@@ -520,6 +558,7 @@ static void pt_on_write(uv_write_t *req, int status)
         pt_conn_resume_pending(c);
         return;
     }
+    pt_conn_trim(c);
     if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
@@ -572,7 +611,7 @@ static void pt_conn_flush(pt_conn_t *c)
  * next request, and go on with whatever input waits. */
 void pt_conn_request_done(pt_conn_t *c)
 {
-    pt_req_t *r = &c->req;
+    pt_req_t *r = c->req;
     if (c->worker->draining)
         r->keep_alive = false;
     bool keep = r->keep_alive;
@@ -607,6 +646,7 @@ void pt_conn_request_done(pt_conn_t *c)
         return;
     }
     pt_conn_flush(c);
+    pt_conn_trim(c);
     if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
@@ -618,10 +658,8 @@ static void pt_conn_resume_pending(pt_conn_t *c)
     pt_buf_t in = c->pending;
     c->pending = (pt_buf_t){ 0 };
     pt_conn_feed(c, in.data, in.len);
-    if (!c->pending.data)
-        c->pending = in, c->pending.len = 0; /* keep the memory for reuse */
-    else
-        pt_buf_free(&in);
+    pt_buf_free(&in);
+    pt_conn_trim(c);
     if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
@@ -630,7 +668,7 @@ static void pt_conn_resume_pending(pt_conn_t *c)
 static const char *pt_parse_error_text(pt_conn_t *c)
 {
     const char *why = llhttp_get_error_reason(&c->parser);
-    return why && *why ? pt_arena_printf(&c->req.arena, "400: Bad Request (%s)", why) : NULL;
+    return why && *why ? pt_arena_printf(&c->req->arena, "400: Bad Request (%s)", why) : NULL;
 }
 
 /* Scans a request head, from where the last scan stopped, for a line that
@@ -684,7 +722,7 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
             llhttp_resume(&c->parser);
             c->state = PT_CONN_HANDLING;
             pt_conn_list_put(c->worker, c, PT_LIST_NONE);
-            pt_req_dispatch(&c->req);
+            pt_req_dispatch(c->req);
             if (c->state == PT_CONN_HANDLING) {
                 /* The handler is waiting: keep the rest for later and stop
                  * reading until it is done. */
@@ -705,7 +743,7 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
             continue;
         }
         int status = c->parse_error ? c->parse_error : 400;
-        pt_req_reset(&c->req);
+        pt_req_reset(pt_conn_req(c));
         const char *text = c->parse_error ? c->parse_error_text : pt_parse_error_text(c);
         pt_resp_simple(c, status, text, true);
         c->state = PT_CONN_CLOSING;
@@ -715,6 +753,7 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
     pt_conn_flush(c);
     if (pt_conn_backlogged(c))
         pt_conn_read_stop(c);
+    pt_conn_trim(c);
 }
 
 void pt_conn_expire(pt_conn_t *c)
@@ -734,7 +773,7 @@ void pt_conn_expire(pt_conn_t *c)
         return;
     }
     if (c->state == PT_CONN_READING || c->state == PT_CONN_BODY) {
-        pt_req_reset(&c->req);
+        pt_req_reset(c->req);
         pt_resp_simple(c, 408, NULL, true);
         c->state = PT_CONN_CLOSING;
         pt_conn_flush(c);

@@ -83,7 +83,10 @@ struct pt_conn {
     int                 list;        /* which timeout list, 0 none */
     int64_t             since;       /* ms on the loop clock, for timeouts */
 
-    pt_req_t            req;
+    /* The request being read or handled; allocated at a message's first
+     * byte and freed, with every buffer, when the connection goes idle:
+     * an idle keep-alive connection holds only this struct. */
+    pt_req_t           *req;
     pt_buf_t            tok;         /* current URL / header field / value being assembled */
     const char         *cur_field;
     size_t              cur_field_len;
