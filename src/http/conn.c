@@ -266,6 +266,10 @@ static int pt_on_headers_complete(llhttp_t *p)
     c->state = PT_CONN_BODY;
     c->since = (int64_t)uv_now(&c->worker->loop);
     pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+    if (p->flags & F_CHUNKED) {
+        c->chunk_line = true;
+        return HPE_PAUSED; /* the first chunk-size line is ours to read */
+    }
     return 0;
 }
 
@@ -287,7 +291,19 @@ static int pt_on_chunk_header(llhttp_t *p)
     pt_conn_t *c = pt_conn_of(p);
     if (p->content_length > c->worker->limits->max_body - c->req->body.len)
         return pt_fail(c, 413, NULL);
+    c->last_chunk = p->content_length == 0;
     return 0;
+}
+
+/* After a chunk's data and CRLF comes the next chunk-size line (after the
+ * last chunk, its trailers were read and the message completes). */
+static int pt_on_chunk_complete(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (c->last_chunk)
+        return 0;
+    c->chunk_line = true;
+    return HPE_PAUSED;
 }
 
 static int pt_on_message_complete(llhttp_t *p)
@@ -319,6 +335,7 @@ __attribute__((constructor)) static void pt_settings_init(void)
     pt_settings.on_headers_complete = pt_on_headers_complete;
     pt_settings.on_body = pt_on_body;
     pt_settings.on_chunk_header = pt_on_chunk_header;
+    pt_settings.on_chunk_complete = pt_on_chunk_complete;
     pt_settings.on_message_complete = pt_on_message_complete;
 }
 
@@ -698,17 +715,127 @@ static bool pt_head_folds(pt_conn_t *c, const char *p, const char *end)
     return false;
 }
 
+/* RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where
+ *   chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] )
+ * with name a token and value a token or a quoted-string. Extensions have
+ * no meaning here: they are checked and dropped. Copies "size\r\n" to out
+ * (at least len bytes) and returns its length, or -1 for a malformed line.
+ * line[0..len) ends with LF. */
+static long pt_chunk_line_strip(const char *line, size_t len, char *out)
+{
+    const char *s = line, *e = line + len - 1; /* e at the LF */
+    if (e > s && e[-1] == '\r')
+        e--;
+    else
+        return -1; /* strict: CRLF */
+    const char *h = s;
+    while (s < e && strchr("0123456789abcdefABCDEF", *s))
+        s++;
+    size_t hn = (size_t)(s - h);
+    if (!hn)
+        return -1;
+    while (s < e) {
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        if (s == e)
+            break; /* trailing whitespace: BWS before CRLF */
+        if (*s++ != ';')
+            return -1;
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        const char *n = s;
+        while (s < e && pt_is_token(s, 1))
+            s++;
+        if (s == n)
+            return -1;
+        const char *t = s;
+        while (t < e && (*t == ' ' || *t == '\t'))
+            t++;
+        if (t < e && *t == '=') {
+            s = t + 1;
+            while (s < e && (*s == ' ' || *s == '\t'))
+                s++;
+            if (s < e && *s == '"') {
+                for (s++; s < e && *s != '"'; s++)
+                    if (*s == '\\' && ++s == e)
+                        return -1;
+                if (s == e)
+                    return -1;
+                s++;
+            } else {
+                const char *v = s;
+                while (s < e && pt_is_token(s, 1))
+                    s++;
+                if (s == v)
+                    return -1;
+            }
+        }
+    }
+    memcpy(out, h, hn);
+    memcpy(out + hn, "\r\n", 2);
+    return (long)(hn + 2);
+}
+
+#define PT_CHUNK_LINE_MAX 4096
+
+/* Reads a chunk-size line from [*pp, end) (after what waits in tok) and
+ * hands llhttp its size alone. Returns HPE_OK with *pp past the line, or
+ * past the input when the line is not complete yet (kept in tok), or an
+ * error (parse_error set when it is ours). */
+static llhttp_errno_t pt_conn_chunk_line(pt_conn_t *c, const char **pp, const char *end)
+{
+    const char *p = *pp;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t have = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+    if (c->tok.len + have > PT_CHUNK_LINE_MAX) {
+        pt_fail(c, 400, "400: Bad Request (chunk-size line too long)");
+        return HPE_USER;
+    }
+    if (!nl) {
+        pt_buf_append(&c->tok, p, have);
+        *pp = end;
+        return HPE_OK;
+    }
+    const char *line = p;
+    size_t llen = have;
+    if (c->tok.len) {
+        pt_buf_append(&c->tok, p, have);
+        line = c->tok.data;
+        llen = c->tok.len;
+    }
+    *pp = nl + 1;
+    char norm[PT_CHUNK_LINE_MAX];
+    long n = pt_chunk_line_strip(line, llen, norm);
+    c->tok.len = 0;
+    c->chunk_line = false;
+    if (n < 0) {
+        pt_fail(c, 400, "400: Bad Request (invalid chunk-size line)");
+        return HPE_USER;
+    }
+    return llhttp_execute(&c->parser, norm, (size_t)n);
+}
+
 static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
 {
     const char *p = data, *end = data + len;
     c->in_feed = true;
     while (p < end && !c->closed && c->state != PT_CONN_CLOSING) {
         llhttp_errno_t e;
-        if (c->head_scan && pt_head_folds(c, p, end)) {
+        if (c->chunk_line) {
+            e = pt_conn_chunk_line(c, &p, end);
+            if (e == HPE_OK)
+                continue;
+        } else if (c->head_scan && pt_head_folds(c, p, end)) {
             pt_fail(c, 400, "400: Bad Request (obsolete line folding)");
             e = HPE_USER;
         } else {
             e = llhttp_execute(&c->parser, p, (size_t)(end - p));
+        }
+        if (e == HPE_PAUSED && c->chunk_line) {
+            /* Paused where a chunk-size line begins (see conn.h). */
+            p = llhttp_get_error_pos(&c->parser);
+            llhttp_resume(&c->parser);
+            continue;
         }
         if (e == HPE_OK)
             break;

@@ -112,6 +112,12 @@ struct pt_conn {
     bool                head_lf;     /* the last byte scanned ended a line */
     bool                head_seen;   /* a byte other than CR/LF was scanned */
     unsigned char       nhost;       /* Host fields in this request */
+    /* Chunk-size lines are read by pt_conn_feed, not llhttp (whose version
+     * refuses valid chunk extensions): the parser pauses where one begins,
+     * the line is checked and handed to llhttp without its extensions. A
+     * line split across reads waits in `tok`. */
+    bool                chunk_line;  /* the next input is a chunk-size line */
+    bool                last_chunk;  /* the chunk being read has size 0 */
 };
 
 void pt_conn_accept(pt_worker_t *w, uv_stream_t *server);

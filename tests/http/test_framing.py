@@ -144,3 +144,40 @@ def test_encoded_slash_refused(test_server, path):
 def test_encoded_slash_in_query_is_data(test_server):
     r = served(test_server, b"GET /request/a?q=x%2Fy HTTP/1.1\r\nHost: x\r\n\r\n")
     assert r.json()["data"]["q"] == "x/y"
+
+
+CHUNKED_ECHO = (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n")
+
+
+@pytest.mark.parametrize("ext", [b";a=b;c=d", b" ;a=b", b";a", b";a=\"q;\\\"x\"", b"\t; a = b ;c",
+                                 b";a=b "])
+def test_valid_chunk_extensions_are_ignored(test_server, ext):
+    body = b"x" * 34
+    r = served(test_server, CHUNKED_ECHO + b"22" + ext + b"\r\n" + body + b"\r\n0" + ext + b"\r\n\r\n")
+    assert r.status == 200 and r.body == body, r
+
+
+@pytest.mark.parametrize("line", [b"5;\r\n", b"5;=b\r\n", b"5;a=\r\n", b"5;a=\"x\r\n", b"5 x\r\n",
+                                  b";a=b\r\n", b"5;a b\r\n", b"5\n"])
+def test_invalid_chunk_size_lines_refused(test_server, line):
+    refused(test_server, CHUNKED_ECHO + line + b"hello\r\n0\r\n\r\n", 400)
+
+
+def test_chunk_lines_split_across_reads(test_server):
+    import time
+    with test_server.raw() as c:
+        c.send(CHUNKED_ECHO + b"3;na")
+        time.sleep(0.1)
+        c.send(b"me=v\r")
+        time.sleep(0.1)
+        c.send(b"\nabc\r\n2\r\nde\r\n0\r")
+        time.sleep(0.1)
+        c.send(b"\n\r\n" + NORMAL)
+        r = c.read_response()
+        assert r.status == 200 and r.body == b"abcde", r
+        assert c.read_response().status == 200
+
+
+def test_chunk_size_line_length_bounded(test_server):
+    refused(test_server, CHUNKED_ECHO + b"5;a=" + b"b" * 5000 + b"\r\nhello\r\n0\r\n\r\n", 400)
