@@ -5,6 +5,8 @@
 #   bench/jsonschema/run.sh  JSON Schema validator benchmark (when present)
 #   bench/memo/run.sh        cache hits/s and 10,000 simultaneous misses
 #   bench/offload/run.sh     pt_offload round trip vs uv_queue_work; /fast p99 under blocking load
+#   bench/reliability/run.sh memory per idle connection vs nginx, soak, overload; rewrites
+#                            the table in docs/reliability.md (SOAK_SECS, here 60 s)
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
 # they are not tests. One suite failing to run does not stop the other; the
@@ -31,5 +33,9 @@ fi
 if [ -f bench/offload/run.sh ]; then
     echo
     sh bench/offload/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_OFFLOAD_SECS:-3}" || rc=1
+fi
+if [ -f bench/reliability/run.sh ]; then
+    echo
+    SOAK_SECS=${SOAK_SECS:-60} sh bench/reliability/run.sh || rc=1
 fi
 exit $rc
