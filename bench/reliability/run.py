@@ -123,8 +123,9 @@ def main():
     text = open(doc).read()
     table = ["| what | figure |", "|---|---|"] + ["| %s | %s |" % r for r in rows]
     stamp = "Measured %s on this machine (%d CPUs)." % (time.strftime("%Y-%m-%d"), os.cpu_count())
-    new = re.sub(r"(<!-- FIGURES -->\n).*?(\n<!-- /FIGURES -->)",
-                 lambda m: m.group(1) + stamp + "\n\n" + "\n".join(table) + m.group(2), text, flags=re.S)
+    new = re.sub(r"(<!-- FIGURES -->\n).*?(<!-- /FIGURES -->)",
+                 lambda m: m.group(1) + stamp + "\n\n" + "\n".join(table) + "\n" + m.group(2), text,
+                 flags=re.S)
     open(doc, "w").write(new)
     print("docs/reliability.md updated")
 
