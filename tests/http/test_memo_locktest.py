@@ -5,7 +5,16 @@ import json
 
 import pytest
 
+from conftest import HOST, wait_until
 from memo_server import Redis, data_of, simultaneous, timed_get
+
+
+def redis_exists(port, key):
+    """EXISTS key over RESP: True when Redis holds it."""
+    import socket
+    with socket.create_connection((HOST, port), timeout=5) as s:
+        s.sendall(b"*2\r\n$6\r\nEXISTS\r\n$%d\r\n%s\r\n" % (len(key), key.encode()))
+        return s.recv(64).startswith(b":1")
 
 
 def test_five_requests_fifo_and_timeouts(start_server):
@@ -53,8 +62,13 @@ def test_two_processes_share_the_lock_through_redis(start_server):
     try:
         a = start_server("locktest", PONTY_REDIS_URL=r.url)
         b = start_server("locktest", PONTY_REDIS_URL=r.url)
-        res = simultaneous([lambda: timed_get(a, "/locktest?secs=7"),
-                            lambda: timed_get(b, "/locktest?secs=1")], stagger=0.3)
+        def b_once_a_holds():
+            # b asks only once a's lock is in Redis (a loaded machine can
+            # delay a's request past any fixed stagger).
+            assert wait_until(lambda: redis_exists(r.port, "locktest:lock:ponty"), 10)
+            return timed_get(b, "/locktest?secs=1")
+
+        res = simultaneous([lambda: timed_get(a, "/locktest?secs=7"), b_once_a_holds])
         docs = [json.loads(body)["data"] for _, body, _ in res]
         # b's request waits 5 s for a lock another process holds 7 s.
         assert docs == [{"success": True, "secs": 7}, {"success": False, "secs": 1}]
