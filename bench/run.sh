@@ -7,6 +7,8 @@
 #   bench/offload/run.sh     pt_offload round trip vs uv_queue_work; /fast p99 under blocking load
 #   bench/client/run.sh      GET /proxy: ponty's pooled client vs nginx proxy_pass and Python ponty
 #   bench/resilience/run.sh  breaker and throttle overhead per call
+#   bench/reliability/run.sh memory per idle connection vs nginx, soak, overload; rewrites
+#                            the table in docs/reliability.md (SOAK_SECS, here 60 s)
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
 # they are not tests. One suite failing to run does not stop the other; the
@@ -42,5 +44,9 @@ fi
 if [ -f bench/resilience/run.sh ]; then
     echo
     sh bench/resilience/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_RES_SECS:-0.5}" || rc=1
+fi
+if [ -f bench/reliability/run.sh ]; then
+    echo
+    SOAK_SECS=${SOAK_SECS:-60} sh bench/reliability/run.sh || rc=1
 fi
 exit $rc

@@ -84,7 +84,10 @@ struct pt_conn {
     int                 list;        /* which timeout list, 0 none */
     int64_t             since;       /* ms on the loop clock, for timeouts */
 
-    pt_req_t            req;
+    /* The request being read or handled; allocated at a message's first
+     * byte and freed, with every buffer, when the connection goes idle:
+     * an idle keep-alive connection holds only this struct. */
+    pt_req_t           *req;
     pt_buf_t            tok;         /* current URL / header field / value being assembled */
     const char         *cur_field;
     size_t              cur_field_len;
@@ -104,6 +107,19 @@ struct pt_conn {
     bool                answered_one; /* a response was queued: idle now means keep-alive idle */
     int                 parse_error; /* status to answer for a bad request, 0 none */
     const char         *parse_error_text;
+    /* Scanning a request head for obsolete line folding (a line that starts
+     * with SP or HT), which llhttp folds into the previous value. */
+    bool                head_scan;   /* inside a head not yet scanned to its end */
+    bool                head_lf;     /* the last byte scanned ended a line */
+    bool                head_seen;   /* a byte other than CR/LF was scanned */
+    unsigned char       nhost;       /* Host fields in this request */
+    /* Chunk-size lines are read by pt_conn_feed, not llhttp (whose version
+     * refuses valid chunk extensions): the parser pauses where one begins,
+     * the line is checked and handed to llhttp without its extensions. A
+     * line split across reads waits in `tok`. */
+    bool                chunk_line;  /* the next input is a chunk-size line */
+    unsigned char       chunk_crlf;  /* 1: a chunk's data ended, its CRLF is next (2: CR seen) */
+    bool                last_chunk;  /* the chunk being read has size 0 */
 };
 
 void pt_conn_accept(pt_worker_t *w, uv_stream_t *server);

@@ -338,15 +338,28 @@ static void pt_req_done(pt_task_t *t)
     pt_conn_request_done(r->conn);
 }
 
-static char *pt_decode_path(pt_req_t *r, size_t *plen)
+/* An encoded slash in a path: "%2F" or "%2f". */
+static bool pt_has_encoded_slash(const char *t, size_t n)
+{
+    for (const char *p = t; (p = memchr(p, '%', n - (size_t)(p - t))) && p + 2 < t + n; p++)
+        if (p[1] == '2' && (p[2] == 'F' || p[2] == 'f'))
+            return true;
+    return false;
+}
+
+/* The decoded path; NULL with *why set when the target cannot be routed. */
+static char *pt_decode_path(pt_req_t *r, size_t *plen, const char **why)
 {
     const char *t = r->target;
-    /* Absolute-form targets (GET http://host/path) keep only the path. */
+    /* Absolute-form targets (GET http://host/path?q): the authority ends at
+     * the first '/', '?' or '#' (RFC 3986 3.2); the path is what follows up
+     * to '?' or '#', "/" when empty. */
     if (t[0] != '/' && t[0] != '*') {
         const char *s = strstr(t, "://");
         if (s) {
-            s = strchr(s + 3, '/');
-            t = s ? s : "/";
+            s += 3;
+            s += strcspn(s, "/?#");
+            t = *s == '/' ? s : pt_arena_printf(&r->arena, "/%s", s);
         }
     }
     const char *qm = strchr(t, '?');
@@ -356,12 +369,32 @@ static char *pt_decode_path(pt_req_t *r, size_t *plen)
         const char *qe = strchr(qm + 1, '#');
         r->query = qe ? pt_arena_strndup(&r->arena, qm + 1, (size_t)(qe - qm - 1)) : qm + 1;
     }
+    /* "/a%2Fb" is refused rather than routed as "/a/b": a proxy in front
+     * that allows or denies by path prefix sees one segment where routing
+     * would see two. */
+    if (pt_has_encoded_slash(t, n)) {
+        *why = "400: Bad Request (encoded slash in path)";
+        return NULL;
+    }
     /* A decoded path may hold NUL (%00): it is matched by length, and a
      * placeholder value holding one is refused where it is handed over. */
-    if (memchr(t, '%', n))
-        return pt_url_decode(&r->arena, t, n, false, plen);
-    *plen = n;
-    return pt_arena_strndup(&r->arena, t, n);
+    char *p;
+    if (memchr(t, '%', n)) {
+        p = pt_url_decode(&r->arena, t, n, false, plen);
+    } else {
+        *plen = n;
+        p = pt_arena_strndup(&r->arena, t, n);
+    }
+    if (!p) {
+        *why = "400: Bad Request (malformed percent-encoding in path)";
+        return NULL;
+    }
+    /* The asterisk-form ("OPTIONS * HTTP/1.1") is handled by the caller. */
+    if (p[0] != '/' && !(*plen == 1 && p[0] == '*')) {
+        *why = "400: Bad Request (request target must be a path)";
+        return NULL;
+    }
+    return p;
 }
 
 void pt_req_dispatch(pt_req_t *r)
@@ -369,7 +402,8 @@ void pt_req_dispatch(pt_req_t *r)
     pt_conn_t *c = r->conn;
     pt_worker_t *w = c->worker;
     size_t plen = 0;
-    char *path = pt_decode_path(r, &plen);
+    const char *why = NULL;
+    char *path = pt_decode_path(r, &plen, &why);
     if (path && plen == 1 && path[0] == '*') {
         /* The asterisk-form ("OPTIONS * HTTP/1.1") names the server, not a
          * resource: a valid request that no route matches. */
@@ -378,11 +412,13 @@ void pt_req_dispatch(pt_req_t *r)
         pt_conn_request_done(c);
         return;
     }
-    if (!path || path[0] != '/') {
+    if (!path) {
+        /* A target that cannot be routed is a bad request: answer and close,
+         * as for any other malformed request. */
         r->answered = true;
+        r->keep_alive = false;
         r->status = 400;
-        r->resp_body = path ? "400: Bad Request (request target must be a path)"
-                            : "400: Bad Request (malformed percent-encoding in path)";
+        r->resp_body = why;
         r->resp_len = strlen(r->resp_body);
         r->content_type = "text/plain; charset=utf-8";
         pt_conn_request_done(c);

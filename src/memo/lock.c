@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "memo/memo_internal.h"
+#include "memo/redis_conn.h"
 #include "core/sched.h"
 #include "core/wait.h"
 #include "ponty/request.h"
@@ -254,7 +255,11 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
         pt_lock_store_t *st = l->o.store;
         pt_memo_token(g->token);
         for (;;) {
+            /* A Redis store gives up on a hung server by the deadline, so
+             * maxwait holds when the store fails too. */
+            pt__redis_deadline = deadline;
             int r = st->ops->add(st, key, len, g->token, l->o.lease_ms);
+            pt__redis_deadline = -1;
             if (r == 1)
                 break;
             if (r < 0) {

@@ -423,6 +423,14 @@ static void test_entry_errors(void **state)
               "invalid expiration '-1e30': duration out of range");
     check_err(pt_expiry_parse("99999999999999999999999999 days", NOW, &e, err, sizeof err),
               "invalid expiration '99999999999999999999999999 days'");
+    /* Found by tests/fuzz/fuzz_expiry: a number past 2^100 times a unit
+     * overflowed the 128-bit sum (UBSan). */
+    check_err(pt_expiry_parse("1444444444444444444444444444443h", NOW, &e, err, sizeof err),
+              "invalid expiration '1444444444444444444444444444443h'");
+    check_err(pt_expiry_parse("51676933545358888888888888888888888888888888:3", NOW, &e, err, sizeof err),
+              "invalid expiration '51676933545358888888888888888888888888888888:3'");
+    check_err(pt_expiry_parse("3333333333333333333333333333333333333333333 5", NOW, &e, err, sizeof err),
+              "invalid expiration '3333333333333333333333333333333333333333333 5'");
     check_err(pt_expiry_from_number(-NAN, NOW, &e, err, sizeof err),
               "invalid expiration 'nan': not a number");
 
