@@ -60,12 +60,13 @@ void pt__sb_puts(sbuf_t *b, const char *s);
 void pt__sb_int(sbuf_t *b, long long v); /* decimal, without printf */
 void pt__sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pt__sb_repr(sbuf_t *b, const json_t *v); /* Python repr */
+void pt__sb_jrepr(sbuf_t *b, const pt_jv_t *v); /* Python repr */
 void pt__sb_pyfloat(sbuf_t *b, double d);      /* Python repr(float) */
 void pt__sb_pystr(sbuf_t *b, const char *s, size_t n);
 char *pt__sb_take(sbuf_t *b); /* returns the malloc'd string ("" if empty); NULL on OOM */
 
 /* Python's notion of equality for JSON values (1 == 1.0, True != 1). */
-bool pt__js_equal(const json_t *a, const json_t *b);
+bool pt__js_equal(const pt_jv_t *a, const pt_jv_t *b);
 
 /* UTF-8 code points in s[0..n). */
 size_t pt__utf8_len(const char *s, size_t n);
@@ -160,18 +161,18 @@ enum {
     T_INTEGER = 1 << 5,
     T_STRING = 1 << 6,
 };
-/* The jansson types (bits 1 << json_type) that satisfy type mask m outright;
- * a real may still satisfy "integer" when integral. */
-static inline unsigned jansson_mask(unsigned m)
+/* The value types (bits 1 << pt_jv_type_t) that satisfy type mask m
+ * outright; a real may still satisfy "integer" when integral. */
+static inline unsigned jv_mask(unsigned m)
 {
     unsigned j = 0;
-    if (m & T_OBJECT) j |= 1u << JSON_OBJECT;
-    if (m & T_ARRAY) j |= 1u << JSON_ARRAY;
-    if (m & T_STRING) j |= 1u << JSON_STRING;
-    if (m & (T_INTEGER | T_NUMBER)) j |= 1u << JSON_INTEGER;
-    if (m & T_NUMBER) j |= 1u << JSON_REAL;
-    if (m & T_BOOLEAN) j |= 1u << JSON_TRUE | 1u << JSON_FALSE;
-    if (m & T_NULL) j |= 1u << JSON_NULL;
+    if (m & T_OBJECT) j |= 1u << PT_JV_OBJECT;
+    if (m & T_ARRAY) j |= 1u << PT_JV_ARRAY;
+    if (m & T_STRING) j |= 1u << PT_JV_STRING;
+    if (m & (T_INTEGER | T_NUMBER)) j |= 1u << PT_JV_INT | 1u << PT_JV_BIGINT;
+    if (m & T_NUMBER) j |= 1u << PT_JV_REAL;
+    if (m & T_BOOLEAN) j |= 1u << PT_JV_TRUE | 1u << PT_JV_FALSE;
+    if (m & T_NULL) j |= 1u << PT_JV_NULL;
     return j;
 }
 #define T_ALL (T_NULL | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NUMBER | T_INTEGER | T_STRING)
@@ -202,6 +203,7 @@ typedef struct kw {
     kw_kind_t kind;
     const char *name;    /* keyword as spelled in the schema (schema paths) */
     const json_t *value; /* the keyword's value in the schema (reprs) */
+    pt_jv_t jval;        /* ENUM, CONST, MULTIPLE_OF, bounds: value as the instance is held */
     union {
         sch_t *sub;                         /* REF, ITEMS, ADDITIONAL_*, CONTAINS, PROPERTY_NAMES, NOT */
         unsigned types;                     /* TYPE */
@@ -240,7 +242,7 @@ typedef struct plan_entry {
      * schema's type mask (T_ALL when there is none) */
     uint64_t w0, w1;
     unsigned tmask;
-    unsigned jmask; /* tmask as bits (1 << json_type) jansson types pass outright */
+    unsigned jmask; /* tmask as bits (1 << pt_jv_type_t) of types that pass outright */
     /* the flat root's plan: where pt_schema_check reports a failure of this
      * entry's schema (fail_sp NULL: not known statically, walk instead) */
     const char *fail_kw, *fail_ip, *fail_sp;
@@ -292,9 +294,9 @@ struct pt_schema {
     uint32_t max_ovector; /* largest capture count + 1, for match data */
     bool formats;
     int max_depth;
-    /* root is flat and objects can be walked by offsets: 1 = the usual
-     * jansson member layout (constant offsets), 2 = another probed one */
+    /* 1: root is flat (flat_run on objects) */
     unsigned char fast_root;
+    struct jalloc *jmem; /* the kw_t.jval trees */
     const objplan_t *fast_plan; /* root->plan, one load closer */
 };
 
