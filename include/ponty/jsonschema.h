@@ -315,6 +315,9 @@ pt_schema_t *pt_struct_compile(const pt_struct_desc_t *desc, pt_schema_error_t *
  * *out left zeroed (anything already allocated with malloc is released). */
 int pt_struct_decode(const pt_struct_desc_t *desc, const pt_schema_t *schema, const json_t *in,
                      void *out, const pt_alloc_t *alloc, pt_schema_error_t *err);
+/* pt_struct_decode on a parsed document's value: nothing converted. */
+int pt_struct_decode_jv(const pt_struct_desc_t *desc, const pt_schema_t *schema, const pt_jv_t *in,
+                        void *out, const pt_alloc_t *alloc, pt_schema_error_t *err);
 /* Frees what a malloc-backed pt_struct_decode allocated inside obj. */
 void pt_struct_release(const pt_struct_desc_t *desc, void *obj);
 /* JSON object for obj, keys in field order. New reference, NULL on OOM. */

@@ -54,7 +54,8 @@ struct pt_req {
     const pt_route_def_t *route;
     const struct pt_route_rt *rt;
     void               *input;       /* declared fields (ponty/fields.h) */
-    json_t             *body_json;   /* the body, parsed once */
+    json_t             *body_json;   /* the body as jansson values, built from body_jv when asked */
+    const struct pt_jv *body_jv;     /* the body, parsed once (tree in the arena) */
     pt_route_match_t    match;
 
     /* timing for the envelope */

@@ -32,6 +32,7 @@ static void pt_req_release_values(pt_req_t *r)
     if (r->body_json)
         json_decref(r->body_json);
     r->data = r->json_body = r->body_json = NULL;
+    r->body_jv = NULL; /* its tree lives in the arena */
 }
 
 void pt_req_reset(pt_req_t *r)

@@ -38,7 +38,7 @@ static void pt_limits_defaults(pt_limits_t *l)
     if (!l->max_body) l->max_body = 1u << 20;
     if (!l->max_connections) l->max_connections = 10000;
     if (!l->max_output_backlog) l->max_output_backlog = 1u << 20;
-    if (!l->max_json_depth) l->max_json_depth = 64;
+    if (!l->max_json_depth) l->max_json_depth = 256;
     if (!l->header_timeout_ms) l->header_timeout_ms = 10000;
     if (!l->idle_timeout_ms) l->idle_timeout_ms = 60000;
     if (!l->shutdown_timeout_ms) l->shutdown_timeout_ms = 10000;

@@ -44,8 +44,17 @@ static inline void *jalloc(jalloc_t *a, size_t n)
 }
 void pt__jalloc_free(jalloc_t *a);
 
-/* Parses into a (the chunks stay in a). 0, or -1 with err filled. */
-int pt__jparse(jalloc_t *a, const char *s, size_t n, int max_depth, pt_jv_t *out, pt_schema_error_t *err);
+/* Where and why a parse failed: reason is a static string in Python's
+ * wording ("Expecting value"), pos a byte offset, line and col 1-based;
+ * too_deep set when the nesting limit stopped it; oom when memory did. */
+typedef struct jperr {
+    const char *reason;
+    size_t pos, line, col;
+    bool too_deep, oom;
+} jperr_t;
+
+/* Parses into a (the chunks stay in a). 0, or -1 with *pe filled. */
+int pt__jparse(jalloc_t *a, const char *s, size_t n, int max_depth, pt_jv_t *out, jperr_t *pe);
 
 /* The document-tree copy of a jansson value, allocated from a. NULL only
  * on out of memory. */

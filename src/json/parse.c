@@ -26,7 +26,9 @@
 
 void *pt__jalloc_slow(jalloc_t *a, size_t n)
 {
-    size_t cap = a->next_size < CHUNK_MIN ? CHUNK_MIN : a->next_size;
+    /* a caller's allocator (a request arena) gets the size asked for: small
+     * documents then fit the arena's current block */
+    size_t cap = a->next_size < CHUNK_MIN && !a->alloc ? CHUNK_MIN : a->next_size;
     if (cap < n)
         cap = n;
     unsigned char *mem;
@@ -157,7 +159,7 @@ typedef struct pctx {
     const char *s, *end, *p;
     jalloc_t *a;
     scratch_t *sc;
-    pt_schema_error_t *err;
+    jperr_t *pe;
     bool failed;
 } pctx_t;
 
@@ -167,8 +169,6 @@ static bool perr(pctx_t *c, const char *at, const char *msg)
     if (c->failed)
         return false;
     c->failed = true;
-    if (!c->err)
-        return false;
     size_t pos = (size_t)(at - c->s), line = 1, col = 1;
     for (const char *q = c->s; q < at; q++) {
         if (*q == '\n') {
@@ -178,14 +178,14 @@ static bool perr(pctx_t *c, const char *at, const char *msg)
             col++;
         }
     }
-    pt__set_error(c->err, "", "%s: line %zu column %zu (char %zu)", msg, line, col, pos);
+    *c->pe = (jperr_t){.reason = msg, .pos = pos, .line = line, .col = col};
     return false;
 }
 
 static bool poom(pctx_t *c)
 {
-    if (!c->failed && c->err)
-        pt__set_error(c->err, "", "out of memory while parsing JSON");
+    if (!c->failed)
+        *c->pe = (jperr_t){.reason = "out of memory", .oom = true};
     c->failed = true;
     return false;
 }
@@ -534,10 +534,10 @@ static bool parse_key(pctx_t *c)
     return true;
 }
 
-int pt__jparse(jalloc_t *a, const char *s, size_t n, int max_depth, pt_jv_t *out, pt_schema_error_t *err)
+int pt__jparse(jalloc_t *a, const char *s, size_t n, int max_depth, pt_jv_t *out, jperr_t *pe)
 {
     scratch_t *sc = scratch_get();
-    pctx_t c = {.s = s, .end = s + n, .p = s, .a = a, .sc = sc, .err = err};
+    pctx_t c = {.s = s, .end = s + n, .p = s, .a = a, .sc = sc, .pe = pe};
     if (!sc)
         return poom(&c), -1;
     if (max_depth <= 0)
@@ -557,10 +557,8 @@ int pt__jparse(jalloc_t *a, const char *s, size_t n, int max_depth, pt_jv_t *out
         case '[': {
             bool obj = *c.p == '{';
             if (depth >= (size_t)max_depth) {
-                if (err)
-                    pt__set_error(err, "", "nested deeper than %d levels: line 1 column %zu (char %zu)", max_depth,
-                                  (size_t)(c.p - s) + 1, (size_t)(c.p - s));
-                c.failed = true;
+                perr(&c, c.p, "Nested too deeply");
+                pe->too_deep = true;
                 goto fail;
             }
             if (!grow((void **)&sc->frames, &sc->capframes, depth + 1, sizeof *sc->frames)) {
@@ -698,8 +696,17 @@ pt_jdoc_t *pt_json_parse(const char *text, size_t len, const pt_json_parse_opts_
         return NULL;
     }
     pt_jv_t root;
-    if (pt__jparse(&a, text, len, opts ? opts->max_depth : 0, &root, err) != 0) {
+    jperr_t pe;
+    int depth = opts && opts->max_depth > 0 ? opts->max_depth : PT_JSON_DEFAULT_MAX_DEPTH;
+    if (pt__jparse(&a, text, len, depth, &root, &pe) != 0) {
         pt__jalloc_free(&a);
+        if (pe.oom)
+            pt__set_error(err, "", "out of memory while parsing JSON");
+        else if (pe.too_deep)
+            pt__set_error(err, "", "nested deeper than %d levels: line %zu column %zu (char %zu)", depth, pe.line,
+                          pe.col, pe.pos);
+        else
+            pt__set_error(err, "", "%s: line %zu column %zu (char %zu)", pe.reason, pe.line, pe.col, pe.pos);
         return NULL;
     }
     pt_jdoc_t *d = a.alloc ? jalloc(&a, sizeof *d) : malloc(sizeof *d);

@@ -13,6 +13,7 @@
 #include "http/conn.h"
 #include "http/worker.h"
 #include "request/cast.h"
+#include "json/jdoc.h"
 
 static const char *const *pt_schema_dirs;
 
@@ -162,8 +163,8 @@ int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *f
             pt_schema_opts_t opts = { 0 };
             opts.search_path = pt_schema_dirs;
             /* Recursive schemas recurse per level too; bodies are already
-             * bounded to max_json_depth (64 by default). */
-            opts.max_depth = 128;
+             * bounded to max_json_depth by the parser. */
+            opts.max_depth = 1024;
             if (f->schema_file)
                 fr->schema = pt_schema_compile_file(f->schema_file, &opts, &se);
             else if (f->schema_text) {
@@ -251,51 +252,51 @@ const char *pt_cookie_value(pt_req_t *r, const char *name)
     return NULL;
 }
 
-/* Deepest nesting of arrays and objects in JSON text (strings skipped). */
-unsigned pt_json_depth(const char *s, size_t n)
+static void *pt_arena_alloc_cb(void *ctx, size_t n) { return pt_arena_alloc(ctx, n); }
+
+/* The body parsed once per request into a tree in the request's arena:
+ * no allocation per value, and the nesting limit is checked by the parser
+ * as containers open (it does not recurse), so nothing that walks the tree
+ * afterwards can go deeper than max_json_depth levels. */
+static const pt_jv_t *pt_body_jv(pt_req_t *r)
 {
-    unsigned depth = 0, max = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max)
-                max = depth;
-        } else if ((c == ']' || c == '}') && depth) {
-            depth--;
-        }
+    if (r->body_jv)
+        return r->body_jv;
+    size_t len;
+    const char *body = pt_req_body(r, &len);
+    unsigned limit = r->conn->worker->limits->max_json_depth;
+    jalloc_t *a = pt_arena_calloc(&r->arena, sizeof *a);
+    a->alloc = pt_arena_alloc_cb;
+    a->ctx = &r->arena;
+    a->next_size = len + len / 2 + 64; /* most bodies take one chunk */
+    pt_jv_t *v = pt_arena_alloc(&r->arena, sizeof *v);
+    jperr_t pe;
+    if (pt__jparse(a, body, len, (int)limit, v, &pe) != 0) {
+        if (pe.too_deep)
+            pt_bad(r, 400, "JSON body nested deeper than %u levels", limit);
+        if (pe.oom)
+            pt_raise_status(500);
+        pt_bad(r, 400, "malformed JSON body: %s: line %zu column %zu (char %zu)", pe.reason, pe.line, pe.col,
+               pe.pos);
     }
-    return max;
+    r->body_jv = v;
+    return v;
 }
 
+/* jansson values only for handlers that take them (PT_BODY_JSON,
+ * PT_BODY_SCHEMA), built from the parsed tree. */
 static json_t *pt_body_json(pt_req_t *r)
 {
     if (r->body_json)
         return r->body_json;
-    size_t len;
-    const char *body = pt_req_body(r, &len);
-    /* Parsing, validating and releasing JSON recurse per level: bound the
-     * depth before any of it runs on the request's coroutine stack. */
-    unsigned limit = r->conn->worker->limits->max_json_depth;
-    if (pt_json_depth(body, len) > limit)
-        pt_bad(r, 400, "JSON body nested deeper than %u levels", limit);
-    json_error_t je;
-    json_t *v = json_loadb(body, len, JSON_DECODE_ANY, &je);
+    json_t *v = pt_jv_to_json(pt_body_jv(r));
     if (!v)
-        pt_bad(r, 400, "malformed JSON body: %s at line %d, column %d (position %d)",
-               je.text, je.line, je.column, je.position);
+        pt_raise_status(500);
     r->body_json = v; /* released with the request (pt_req_reset) */
     return v;
 }
 
-static void *pt_arena_alloc_cb(void *ctx, size_t n) { return pt_arena_alloc(ctx, n); }
+
 
 bool pt_media_type_is(const char *ct, const char *want)
 {
@@ -394,22 +395,22 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
             *(json_t **)dst = pt_body_json(r);
             continue;
         case PT_SRC_BODY_SCHEMA: {
-            json_t *v = pt_body_json(r);
+            const pt_jv_t *v = pt_body_jv(r);
             pt_schema_error_t se = { 0 };
-            if (pt_schema_validate(fr->schema, v, &se) != 0) {
+            if (pt_schema_validate_jv(fr->schema, v, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);
             }
-            *(json_t **)dst = v;
+            *(json_t **)dst = pt_body_json(r);
             continue;
         }
         case PT_SRC_BODY_STRUCT: {
-            json_t *v = pt_body_json(r);
+            const pt_jv_t *v = pt_body_jv(r);
             void *obj = pt_arena_calloc(&r->arena, f->desc->size);
             pt_alloc_t alloc = { pt_arena_alloc_cb, &r->arena };
             pt_schema_error_t se = { 0 };
-            if (pt_struct_decode(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
+            if (pt_struct_decode_jv(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);

@@ -40,6 +40,5 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt);
 /* Extractors, exposed for unit tests. */
 const char *pt_cookie_value(pt_req_t *r, const char *name);  /* arena copy or NULL */
 bool        pt_media_type_is(const char *content_type, const char *want);
-unsigned    pt_json_depth(const char *json, size_t len);
 
 #endif
