@@ -217,7 +217,7 @@ void pt__sb_pystr(sbuf_t *b, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '\'' || c == '"' || c == '\\' || c == 0x7f || c == 0xc2)
+        if (c < 0x20 || c == '\'' || c == '"' || c == '\\' || c == 0x7f || c == 0xc2 || c == 0xed)
             break;
         i++;
     }
@@ -264,6 +264,15 @@ void pt__sb_pystr(sbuf_t *b, const char *s, size_t n)
             run = 0;
             pt__sb_puts(b, tmp);
             i++;
+            continue;
+        } else if (c == 0xed && i + 2 < n && (unsigned char)s[i + 1] >= 0xa0) {
+            /* a lone surrogate (parsed from "\ud800"): not printable */
+            unsigned cp = 0xd000 | ((unsigned char)s[i + 1] & 0x3f) << 6 | ((unsigned char)s[i + 2] & 0x3f);
+            snprintf(tmp, sizeof tmp, "\\u%04x", cp);
+            sb_putn(b, s + i - run, run);
+            run = 0;
+            pt__sb_puts(b, tmp);
+            i += 2;
             continue;
         }
         if (esc) {
