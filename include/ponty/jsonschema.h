@@ -120,7 +120,8 @@ void pt_jdoc_free(pt_jdoc_t *doc);
 const pt_jv_t *pt_jdoc_root(const pt_jdoc_t *doc);
 /* A new jansson value for v: integers beyond int64 become reals (the
  * nearest double; json_t has no wider integer), strings keep embedded NULs
- * and surrogates byte for byte. NULL on out of memory. */
+ * and surrogates byte for byte. NULL on out of memory, and for a real
+ * beyond double's range (1e400), which json_t cannot hold. */
 json_t *pt_jv_to_json(const pt_jv_t *v);
 
 /* -------------------------------------------------------------- registry */

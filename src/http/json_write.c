@@ -66,23 +66,22 @@ static void pt_write_string(pt_buf_t *b, const char *s, size_t n)
     pt_buf_append(b, "\"", 1);
 }
 
-static int pt_write_value(pt_buf_t *b, const json_t *v, int depth)
+static int pt_write_value(pt_buf_t *b, const json_t *v, const pt_bignum_t *bigs, int depth)
 {
     if (depth > 1000)
         return -1;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
         pt_buf_append(b, "{", 1);
-        const char *key;
-        json_t *val;
         int first = 1;
-        json_object_foreach((json_t *)v, key, val) {
+        /* keys by length: a key may hold "\u0000" */
+        for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
             if (!first)
                 pt_buf_append(b, ", ", 2);
             first = 0;
-            pt_write_string(b, key, strlen(key));
+            pt_write_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
             pt_buf_append(b, ": ", 2);
-            if (pt_write_value(b, val, depth + 1))
+            if (pt_write_value(b, json_object_iter_value(it), bigs, depth + 1))
                 return -1;
         }
         pt_buf_append(b, "}", 1);
@@ -94,7 +93,7 @@ static int pt_write_value(pt_buf_t *b, const json_t *v, int depth)
         for (size_t i = 0; i < n; i++) {
             if (i)
                 pt_buf_append(b, ", ", 2);
-            if (pt_write_value(b, json_array_get(v, i), depth + 1))
+            if (pt_write_value(b, json_array_get(v, i), bigs, depth + 1))
                 return -1;
         }
         pt_buf_append(b, "]", 1);
@@ -107,6 +106,11 @@ static int pt_write_value(pt_buf_t *b, const json_t *v, int depth)
         pt_buf_int(b, (long long)json_integer_value(v));
         return 0;
     case JSON_REAL: {
+        for (const pt_bignum_t *g = bigs; g; g = g->next)
+            if (g->real == v && g->value == json_real_value(v)) {
+                pt_buf_append(b, g->digits, g->len);
+                return 0;
+            }
         char tmp[32];
         int n = pt_py_float_repr(json_real_value(v), tmp, true);
         pt_buf_append(b, tmp, (size_t)n);
@@ -119,7 +123,7 @@ static int pt_write_value(pt_buf_t *b, const json_t *v, int depth)
     return -1;
 }
 
-int pt_json_write(pt_buf_t *b, const json_t *v)
+int pt_json_write(pt_buf_t *b, const json_t *v, const pt_bignum_t *bigs)
 {
-    return pt_write_value(b, v, 0);
+    return pt_write_value(b, v, bigs, 0);
 }

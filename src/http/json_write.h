@@ -11,7 +11,19 @@
 
 #include "core/buf.h"
 
-/* Appends v; returns 0, or -1 if nesting exceeds 1000 levels. */
-int pt_json_write(pt_buf_t *b, const json_t *v);
+/* A real that stands for an integer too big for json_t (a request body's
+ * big integer, converted for a handler): written as its digits while it
+ * still holds the double it was made with. */
+typedef struct pt_bignum {
+    const json_t *real;
+    double value;
+    const char *digits;
+    size_t len;
+    struct pt_bignum *next;
+} pt_bignum_t;
+
+/* Appends v; returns 0, or -1 if nesting exceeds 1000 levels. bigs may be
+ * NULL. */
+int pt_json_write(pt_buf_t *b, const json_t *v, const pt_bignum_t *bigs);
 
 #endif

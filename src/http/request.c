@@ -32,7 +32,8 @@ static void pt_req_release_values(pt_req_t *r)
     if (r->body_json)
         json_decref(r->body_json);
     r->data = r->json_body = r->body_json = NULL;
-    r->body_jv = NULL; /* its tree lives in the arena */
+    r->body_jv = NULL; /* its tree lives in the arena, and so do bigs */
+    r->bigs = NULL;
 }
 
 void pt_req_reset(pt_req_t *r)

@@ -60,6 +60,12 @@ int pt__jparse(jalloc_t *a, const char *s, size_t n, int max_depth, pt_jv_t *out
  * on out of memory. */
 bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out);
 
+/* pt_jv_to_json that reports every big integer it turns into a real:
+ * on_big(ctx, the new real, the integer); and a real beyond double's range
+ * (which json_t cannot hold: the conversion fails) as on_big(ctx, NULL, it). */
+json_t *pt__jv_to_json_cb(const pt_jv_t *v, void (*on_big)(void *ctx, const json_t *real, const pt_jv_t *big),
+                          void *ctx);
+
 /* Per-thread scratch document for the json_t entry points: reset on each
  * use, so converting costs no malloc once warm. */
 jalloc_t *pt__tls_jalloc(void);

@@ -735,20 +735,34 @@ double pt__jv_big_double(const pt_jv_t *v) { return strtod(v->u.s, NULL); }
 
 /* ------------------------------------------------------ json_t bridges */
 
-json_t *pt_jv_to_json(const pt_jv_t *v)
+json_t *pt_jv_to_json(const pt_jv_t *v) { return pt__jv_to_json_cb(v, NULL, NULL); }
+
+json_t *pt__jv_to_json_cb(const pt_jv_t *v, void (*on_big)(void *ctx, const json_t *real, const pt_jv_t *big),
+                          void *ctx)
 {
     switch ((pt_jv_type_t)v->type) {
     case PT_JV_NULL: return json_null();
     case PT_JV_FALSE: return json_false();
     case PT_JV_TRUE: return json_true();
     case PT_JV_INT: return json_integer(v->u.i);
-    case PT_JV_BIGINT: return json_real(pt__jv_big_double(v));
-    case PT_JV_REAL: return json_real(v->u.d);
+    case PT_JV_BIGINT: {
+        json_t *r = json_real(pt__jv_big_double(v));
+        if (r && on_big)
+            on_big(ctx, r, v);
+        return r;
+    }
+    case PT_JV_REAL:
+        if (!isfinite(v->u.d)) { /* 1e400: json_t holds no infinity */
+            if (on_big)
+                on_big(ctx, NULL, v);
+            return NULL;
+        }
+        return json_real(v->u.d);
     case PT_JV_STRING: return json_stringn_nocheck(v->u.s, v->len);
     case PT_JV_ARRAY: {
         json_t *a = json_array();
         for (size_t i = 0; a && i < v->len; i++) {
-            json_t *x = pt_jv_to_json(&v->u.items[i]);
+            json_t *x = pt__jv_to_json_cb(&v->u.items[i], on_big, ctx);
             if (!x || json_array_append_new(a, x)) {
                 json_decref(a);
                 return NULL;
@@ -760,7 +774,7 @@ json_t *pt_jv_to_json(const pt_jv_t *v)
         json_t *o = json_object();
         for (size_t i = 0; o && i < v->len; i++) {
             const pt_jmember_t *m = &v->u.members[i];
-            json_t *x = pt_jv_to_json(&m->v);
+            json_t *x = pt__jv_to_json_cb(&m->v, on_big, ctx);
             if (!x || json_object_setn_new_nocheck(o, m->key, m->klen, x)) {
                 json_decref(o);
                 return NULL;

@@ -11,6 +11,7 @@
 
 #include "ponty/error.h"
 #include "http/conn.h"
+#include "http/json_write.h"
 #include "http/worker.h"
 #include "request/cast.h"
 #include "json/jdoc.h"
@@ -283,20 +284,40 @@ static const pt_jv_t *pt_body_jv(pt_req_t *r)
     return v;
 }
 
+typedef struct big_ctx {
+    pt_req_t *r;
+    bool nonfinite;
+} big_ctx_t;
+
+static void pt_note_big(void *ctx, const json_t *real, const pt_jv_t *big)
+{
+    big_ctx_t *c = ctx;
+    if (!real) { /* the conversion fails; reported once it has unwound */
+        c->nonfinite = true;
+        return;
+    }
+    pt_bignum_t *g = pt_arena_alloc(&c->r->arena, sizeof *g);
+    *g = (pt_bignum_t){real, json_real_value(real), big->u.s, big->len, c->r->bigs};
+    c->r->bigs = g;
+}
+
 /* jansson values only for handlers that take them (PT_BODY_JSON,
- * PT_BODY_SCHEMA), built from the parsed tree. */
+ * PT_BODY_SCHEMA), built from the parsed tree. A big integer becomes a
+ * real (json_t holds no wider integer); the response writer prints it with
+ * its digits again if it comes back unchanged in this request's response. */
 static json_t *pt_body_json(pt_req_t *r)
 {
     if (r->body_json)
         return r->body_json;
-    json_t *v = pt_jv_to_json(pt_body_jv(r));
+    big_ctx_t c = {r, false};
+    json_t *v = pt__jv_to_json_cb(pt_body_jv(r), pt_note_big, &c);
+    if (!v && c.nonfinite)
+        pt_bad(r, 400, "JSON body holds a number beyond the range of a double");
     if (!v)
         pt_raise_status(500);
     r->body_json = v; /* released with the request (pt_req_reset) */
     return v;
 }
-
-
 
 bool pt_media_type_is(const char *ct, const char *want)
 {
