@@ -196,6 +196,7 @@ typedef struct pt_schema_fail {
     /* private */
     const pt_schema_t *schema_;
     const json_t *instance_;
+    const struct pt_jv *jv_;
     char *heap_;
     int rc_;
     char buf_[200];
@@ -218,6 +219,7 @@ void pt_schema_fail_clear(pt_schema_fail_t *fail);
 /* The same checks on a parsed document's value (pt_jdoc_root), without
  * converting anything: the fast path for request bodies. */
 bool pt_schema_is_valid_jv(const pt_schema_t *schema, const pt_jv_t *instance);
+int pt_schema_check_jv(const pt_schema_t *schema, const pt_jv_t *instance, pt_schema_fail_t *fail);
 int pt_schema_validate_jv(const pt_schema_t *schema, const pt_jv_t *instance, pt_schema_error_t *first);
 
 /* Loads a JSON file with the search rules of pt_schema_compile_file.

@@ -127,3 +127,136 @@ int pt_json_write(pt_buf_t *b, const json_t *v, const pt_bignum_t *bigs)
 {
     return pt_write_value(b, v, bigs, 0);
 }
+
+/* ------------------------------------------------------------ trees */
+
+static void pt_write_real(pt_buf_t *b, double d)
+{
+    char tmp[32];
+    int n = pt_py_float_repr(d, tmp, true);
+    pt_buf_append(b, tmp, (size_t)n);
+}
+
+static int pt_write_jv(pt_buf_t *b, const pt_jv_t *v, int depth)
+{
+    if (depth > 1000)
+        return -1;
+    switch ((pt_jv_type_t)v->type) {
+    case PT_JV_NULL: pt_buf_append(b, "null", 4); return 0;
+    case PT_JV_FALSE: pt_buf_append(b, "false", 5); return 0;
+    case PT_JV_TRUE: pt_buf_append(b, "true", 4); return 0;
+    case PT_JV_INT: pt_buf_int(b, (long long)v->u.i); return 0;
+    case PT_JV_BIGINT: pt_buf_append(b, v->u.s, v->len); return 0;
+    case PT_JV_REAL: pt_write_real(b, v->u.d); return 0;
+    case PT_JV_STRING: pt_write_string(b, v->u.s, v->len); return 0;
+    case PT_JV_ARRAY:
+        pt_buf_append(b, "[", 1);
+        for (size_t i = 0; i < v->len; i++) {
+            if (i)
+                pt_buf_append(b, ", ", 2);
+            if (pt_write_jv(b, &v->u.items[i], depth + 1))
+                return -1;
+        }
+        pt_buf_append(b, "]", 1);
+        return 0;
+    case PT_JV_OBJECT:
+        pt_buf_append(b, "{", 1);
+        for (size_t i = 0; i < v->len; i++) {
+            const pt_jmember_t *m = &v->u.members[i];
+            if (i)
+                pt_buf_append(b, ", ", 2);
+            pt_write_string(b, m->key, m->klen);
+            pt_buf_append(b, ": ", 2);
+            if (pt_write_jv(b, &m->v, depth + 1))
+                return -1;
+        }
+        pt_buf_append(b, "}", 1);
+        return 0;
+    }
+    return -1;
+}
+
+int pt_json_write_jv(pt_buf_t *b, const pt_jv_t *v) { return pt_write_jv(b, v, 0); }
+
+/* ---------------------------------------------------------- structs */
+
+static int pt_write_struct(pt_buf_t *b, const pt_struct_desc_t *d, const void *obj, int depth);
+
+static int pt_write_field(pt_buf_t *b, const pt_field_t *f, pt_ftype_t t, size_t size, const void *p, int depth)
+{
+    switch (t) {
+    case PT_FT_STRING: {
+        const char *s = *(const char *const *)p;
+        if (s)
+            pt_write_string(b, s, strlen(s));
+        else
+            pt_buf_append(b, "null", 4);
+        return 0;
+    }
+    case PT_FT_INT:
+        switch (size) {
+        case 1: pt_buf_int(b, *(const int8_t *)p); break;
+        case 2: pt_buf_int(b, *(const int16_t *)p); break;
+        case 4: pt_buf_int(b, *(const int32_t *)p); break;
+        default: pt_buf_int(b, (long long)*(const int64_t *)p); break;
+        }
+        return 0;
+    case PT_FT_DOUBLE: pt_write_real(b, *(const double *)p); return 0;
+    case PT_FT_BOOL:
+        if (*(const bool *)p)
+            pt_buf_append(b, "true", 4);
+        else
+            pt_buf_append(b, "false", 5);
+        return 0;
+    case PT_FT_ENUM: {
+        int i = *(const int *)p, n = 0;
+        while (f->enum_values && f->enum_values[n])
+            n++;
+        if (i >= 0 && i < n)
+            pt_write_string(b, f->enum_values[i], strlen(f->enum_values[i]));
+        else
+            pt_buf_append(b, "null", 4);
+        return 0;
+    }
+    case PT_FT_STRUCT: return pt_write_struct(b, f->sub, p, depth + 1);
+    case PT_FT_ARRAY: {
+        const pt_vec_t *vec = p;
+        pt_buf_append(b, "[", 1);
+        for (size_t i = 0; i < vec->len; i++) {
+            if (i)
+                pt_buf_append(b, ", ", 2);
+            if (pt_write_field(b, f, f->item_type, f->item_size, (const char *)vec->items + i * f->item_size,
+                               depth + 1))
+                return -1;
+        }
+        pt_buf_append(b, "]", 1);
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static int pt_write_struct(pt_buf_t *b, const pt_struct_desc_t *d, const void *obj, int depth)
+{
+    if (!d || depth > 1000)
+        return -1;
+    pt_buf_append(b, "{", 1);
+    for (size_t i = 0; i < d->nfields; i++) {
+        const pt_field_t *f = &d->fields[i];
+        if (i)
+            pt_buf_append(b, ", ", 2);
+        pt_write_string(b, f->name, strlen(f->name));
+        pt_buf_append(b, ": ", 2);
+        if (f->nullable && f->null_offset && *(const bool *)((const char *)obj + f->null_offset))
+            pt_buf_append(b, "null", 4);
+        else if (pt_write_field(b, f, f->type, f->size, (const char *)obj + f->offset, depth))
+            return -1;
+    }
+    pt_buf_append(b, "}", 1);
+    return 0;
+}
+
+int pt_json_write_struct(pt_buf_t *b, const pt_struct_desc_t *desc, const void *obj)
+{
+    return obj ? pt_write_struct(b, desc, obj, 0) : -1;
+}

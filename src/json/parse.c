@@ -65,6 +65,10 @@ void pt__jalloc_free(jalloc_t *a)
 /* Keeps the largest chunk for the next use. */
 void pt__jalloc_reset(jalloc_t *a)
 {
+    if (a->chunks && !a->chunks->next) { /* the usual warm case */
+        a->p = a->chunks->data;
+        return;
+    }
     jchunk_t *keep = NULL;
     for (jchunk_t *c = a->chunks, *n; c; c = n) {
         n = c->next;
@@ -786,16 +790,8 @@ json_t *pt__jv_to_json_cb(const pt_jv_t *v, void (*on_big)(void *ctx, const json
     return NULL;
 }
 
-static char *jdup(jalloc_t *a, const char *s, size_t n)
-{
-    char *d = jalloc(a, n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
+/* The tree borrows j's strings and keys (jansson keeps them NUL-terminated
+ * and alive as long as j): only the arrays of items and members are new. */
 bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -808,8 +804,8 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
     case JSON_STRING:
         out->type = PT_JV_STRING;
         out->len = (uint32_t)json_string_length(j);
-        out->u.s = jdup(a, json_string_value(j), out->len);
-        return out->u.s != NULL;
+        out->u.s = json_string_value(j);
+        return true;
     case JSON_ARRAY: {
         size_t n = json_array_size(j);
         pt_jv_t *items = jalloc(a, n * sizeof *items + 1);
@@ -830,8 +826,8 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
             return false;
         for (void *it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it), i++) {
             m[i].klen = json_object_iter_key_len(it);
-            m[i].key = jdup(a, json_object_iter_key(it), m[i].klen);
-            if (!m[i].key || !pt__jv_from_json(a, json_object_iter_value(it), &m[i].v))
+            m[i].key = json_object_iter_key(it);
+            if (!pt__jv_from_json(a, json_object_iter_value(it), &m[i].v))
                 return false;
         }
         out->type = PT_JV_OBJECT;

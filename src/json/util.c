@@ -1,5 +1,6 @@
 /* Small shared helpers: the compile-time pool, the error-path string
  * builder, Python-flavoured repr and equality, error records. */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -140,11 +141,16 @@ int pt_py_float_repr(double d, char *out, bool json_spelling)
         memcpy(out, special, n + 1);
         return (int)n;
     }
+    /* The shortest digits that round-trip. A decimal of 15 significant
+     * digits or fewer that reads back as d is what d rounds to at 15
+     * digits, trailing zeros aside (15-digit spacing is wider than a
+     * normal double's ulp), so one try settles every such value; 16 and 17
+     * digits are tried after, as correctly rounded strings. */
     char buf[40];
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
+    /* subnormals carry fewer digits: search from one */
+    for (int prec = fabs(d) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
-        if (strtod(buf, NULL) == d)
+        if (prec == 17 || strtod(buf, NULL) == d)
             break;
     }
     /* buf = [-]D[.DDD]e[+-]XX: split into sign, digits, exponent. */

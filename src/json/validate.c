@@ -196,11 +196,13 @@ static __attribute__((noinline)) int check_locate(const pt_schema_t *s, const pt
         f->buf_[0] = 0;
         f->schema_ = s;
         f->instance_ = jx;
+        f->jv_ = jx ? NULL : x;
         f->rc_ = -1;
         return -1;
     }
     f->schema_ = s;
     f->instance_ = jx;
+    f->jv_ = jx ? NULL : x;
     return f->rc_; /* 1, as pt_schema_validate returns for a depth limit too */
 }
 
@@ -223,6 +225,7 @@ static int check_jv(const pt_schema_t *s, const pt_jv_t *x, const json_t *jx, pt
             f->schema_path = r == 3 ? "/required" : bad->fail_sp;
             f->schema_ = s;
             f->instance_ = jx;
+            f->jv_ = jx ? NULL : x;
             f->rc_ = 1;
             return 1;
         }
@@ -237,6 +240,7 @@ static int check_jv(const pt_schema_t *s, const pt_jv_t *x, const json_t *jx, pt
             f->buf_[0] = 0;
             f->schema_ = s;
             f->instance_ = jx;
+            f->jv_ = jx ? NULL : x;
             f->rc_ = -1;
         }
         return -1;
@@ -325,4 +329,9 @@ int pt_schema_validate_all(const pt_schema_t *s, const json_t *x, pt_schema_erro
     if (!s || !x || !errs || !as_jv(x, &v))
         return -1;
     return validate_all_jv(s, &v, errs);
+}
+
+int pt_schema_check_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_fail_t *f)
+{
+    return check_jv(s, x, NULL, f);
 }

@@ -183,6 +183,7 @@ __attribute__((noinline)) bool pt__flat_locate(const pt_schema_t *s, const pt_jv
     }
     f->schema_ = s;
     f->instance_ = jx;
+    f->jv_ = jx ? NULL : x;
     f->rc_ = 1;
     return true;
 }

@@ -159,7 +159,9 @@ int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *f
                 return pt_fail(err, errlen, def, "default '%s' of field '%s' does not cast", d, f->name);
             fr->has_dflt = true;
         }
-        if (f->src == PT_SRC_BODY_SCHEMA || f->src == PT_SRC_BODY_STRUCT) {
+        if (f->src == PT_SRC_BODY_TREE && !f->schema_file && !f->schema_text)
+            continue; /* a tree without a schema: any JSON */
+        if (f->src == PT_SRC_BODY_SCHEMA || f->src == PT_SRC_BODY_STRUCT || f->src == PT_SRC_BODY_TREE) {
             pt_schema_error_t se = { 0 };
             pt_schema_opts_t opts = { 0 };
             opts.search_path = pt_schema_dirs;
@@ -437,6 +439,17 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 pt_raise_status(400, .text = msg);
             }
             *(void **)dst = obj;
+            continue;
+        }
+        case PT_SRC_BODY_TREE: {
+            const pt_jv_t *v = pt_body_jv(r);
+            pt_schema_error_t se = { 0 };
+            if (fr->schema && pt_schema_validate_jv(fr->schema, v, &se) != 0) {
+                char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
+                pt_schema_error_clear(&se);
+                pt_raise_status(400, .text = msg);
+            }
+            *(const pt_jv_t **)dst = v;
             continue;
         }
         case PT_SRC_RAW:

@@ -6,7 +6,9 @@ random documents echoed byte-identical to Python's json.dumps.
 Servers: pt_fields_server (/json takes a json_t, /schema a validated
 json_t) and the person example (a struct-bound body)."""
 import json
+import math
 import random
+import struct
 
 import pytest
 
@@ -113,7 +115,9 @@ def random_value(rng, depth):
     if kind == 1:
         return rng.randrange(-10**30, 10**30) if rng.random() < 0.3 else rng.randrange(-1000, 1000)
     if kind == 2:
-        return rng.choice([0.1, -2.5e-300, 1e22, 123.456, 5e-324, 1.7976931348623157e308, rng.uniform(-1e6, 1e6)])
+        bits = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]  # any finite double
+        return rng.choice([0.1, -2.5e-300, 1e22, 123.456, 5e-324, 1.7976931348623157e308, rng.uniform(-1e6, 1e6),
+                           bits if math.isfinite(bits) else 2.5])
     if kind in (3, 4, 5, 6):
         alphabet = "ab \"\\/\b\f\n\r\t\u0000\u001f\u00e9\u20ac\U0001f600\ud800\udc00"
         return "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
