@@ -138,3 +138,18 @@ def test_random_documents_round_trip(fs):
             raw = json.dumps(doc).encode()
         data = ok(fs, "/json", raw)
         assert data["body"] == json.loads(raw), raw
+
+
+def test_tree_body_validated_and_echoed_straight(fs):
+    doc = [{"n": 1, "s": "\ud800\u0000", "f": 0.1}, {"n": -BIG, "x": [HUGE, 1e300, None, True]}]
+    assert ok(fs, "/tree", doc) == doc
+    bad(fs, "/tree", [{"n": BIG}], "12345678901234567890 is greater than the maximum of 100")
+    bad(fs, "/tree", {"n": 1}, "{'n': 1} is not of type 'array'")
+    bad(fs, "/tree", b"[", "malformed JSON body: Expecting value: line 1 column 2 (char 1)")
+
+
+def test_tree_random_documents_round_trip(fs):
+    rng = random.Random(31)
+    for _ in range(100):
+        raw = json.dumps(random_value(rng, 0)).encode()
+        assert ok(fs, "/any_tree", raw) == json.loads(raw), raw
