@@ -1,18 +1,52 @@
 /* Python-compatible JSON writer: see json_write.h. */
 #include "http/json_write.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ponty/jsonschema.h"
 
 static const char pt_hex[] = "0123456789abcdef";
 
+/* Whether none of 8 bytes needs escaping: all within ' '..'~' and none
+ * is '"' or '\\' (each test is exact for presence). */
+static inline bool pt_plain8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+    uint64_t bad = (w & high) | ((w - ones * 0x20) & ~w & high) | ((q - ones) & ~q & high) |
+                   ((bs - ones) & ~bs & high) | ((del - ones) & ~del & high);
+    return bad == 0;
+}
+
+static inline bool pt_plain1(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 static void pt_write_string(pt_buf_t *b, const char *s, size_t n)
 {
     pt_buf_reserve(b, n + 2);
-    b->data[b->len++] = '"';
+    char *o = b->data + b->len;
+    *o++ = '"';
+    /* the usual string needs no escape: copy it a word at a time */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (!pt_plain8(w))
+            break;
+        memcpy(o, &w, 8);
+        o += 8;
+    }
+    while (i < n && pt_plain1((unsigned char)s[i]))
+        *o++ = s[i++];
+    if (i == n) {
+        *o++ = '"';
+        b->len = (size_t)(o - b->data);
+        return;
+    }
+    b->len = (size_t)(o - b->data);
     size_t run = 0; /* bytes that need no escaping, copied in one go */
-    for (size_t i = 0; i < n; i++) {
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
             run++;
