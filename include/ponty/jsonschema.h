@@ -155,6 +155,9 @@ typedef struct pt_schema_opts {
     const char *const *search_path;       /* NULL-terminated directories for relative file paths */
     const char *base_uri;                 /* base URI of the root document when it has no $id */
     int max_depth;                        /* levels of document nesting validated; 0 = default (256) */
+    size_t max_stack;                     /* bytes of C stack one validation may use, for callers on a
+                                             small stack (a coroutine); past it the document is "nested
+                                             too deeply" (an error, never an overflow). 0 = unbounded */
 } pt_schema_opts_t;
 
 /* Compiles schema (a reference is taken). opts may be NULL. Returns NULL and

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/coro.h"
 #include "http/listen.h"
 #include "http/worker.h"
 #include "route/router.h"
@@ -142,6 +143,7 @@ static int start_signals(run_t *r)
 static int start_routes(run_t *r, const pt_run_opts_t *o)
 {
     r->router = pt_router_new();
+    pt__fields_stack_size(o->stack_size ? o->stack_size : PT_CORO_DEFAULT_STACK);
     pt_caprts = pt_route_count(pt_route_table_default());
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
         pt_caprts += pt_route_count(*t);

@@ -228,6 +228,7 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
     s->doc = json_incref(schema);
     s->formats = !opts->no_format;
     s->max_depth = opts->max_depth > 0 ? opts->max_depth : PT_SCHEMA_DEFAULT_MAX_DEPTH;
+    s->max_stack = opts->max_stack;
     cctx_t c = {.s = s, .err = err};
 
     /* The root's base: its own "$id" (applied by the indexer) over the

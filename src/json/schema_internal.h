@@ -294,6 +294,7 @@ struct pt_schema {
     uint32_t max_ovector; /* largest capture count + 1, for match data */
     bool formats;
     int max_depth;
+    size_t max_stack;
     /* 1: root is flat (flat_run on objects) */
     unsigned char fast_root;
     struct jalloc *jmem; /* the kw_t.jval trees */

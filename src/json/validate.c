@@ -33,6 +33,12 @@ static inline bool enter(vctx_t *c, const pt_jv_t *x, frame_t *f)
 {
     f->cur = c->cur;
     f->same = c->same;
+    /* the stack grows down on every target ponty supports */
+    if (c->s->max_stack && c->stack_base &&
+        (size_t)(c->stack_base - (const char *)__builtin_frame_address(0)) > c->s->max_stack) {
+        c->out_of_stack = true;
+        return false;
+    }
     if (x != c->cur) {
         if (c->depth >= c->s->max_depth)
             return false;
@@ -59,7 +65,10 @@ static bool too_deep(vctx_t *c, const pt_jv_t *x, const seg_t *ip, const seg_t *
 {
     if (!c->too_deep && c->mode != M_BOOL) {
         sbuf_t b = {0};
-        if (x != c->cur)
+        if (c->out_of_stack)
+            pt__sb_printf(&b, "document nested too deeply for this schema (more than %zu bytes of stack)",
+                          c->s->max_stack);
+        else if (x != c->cur)
             pt__sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
         else
             pt__sb_printf(&b, "more than %d schemas applied in a chain to one value (a $ref loop?)", SAME_VALUE_MAX);
@@ -125,7 +134,7 @@ static inline __attribute__((always_inline)) bool fast_valid(const pt_schema_t *
 {
     if (s->fast_root == 1 && x->type == PT_JV_OBJECT)
         return flat_run(s->fast_plan, x);
-    vctx_t c = {.s = s, .mode = M_BOOL};
+    vctx_t c = {.s = s, .mode = M_BOOL, .stack_base = __builtin_frame_address(0)};
     bool ok = pt__v_node(&c, s->root, x, NULL, NULL);
     *oom = c.oom;
     return ok && !c.oom;
@@ -138,7 +147,7 @@ static __attribute__((noinline)) int validate_report(const pt_schema_t *s, const
     if (!first)
         return oom ? -1 : 1;
     /* walk again, this time describing the first failure */
-    vctx_t c = {.s = s, .mode = M_FIRST, .first = first};
+    vctx_t c = {.s = s, .mode = M_FIRST, .first = first, .stack_base = __builtin_frame_address(0)};
     pt__v_node(&c, s->root, x, NULL, NULL);
     if (c.oom || !first->message) {
         pt__set_error(first, "", "out of memory while reporting a validation error");
@@ -187,7 +196,7 @@ static __attribute__((noinline)) int check_locate(const pt_schema_t *s, const pt
 {
     if (!f)
         return oom ? -1 : 1;
-    vctx_t c = {.s = s, .mode = M_LOC, .fail = f};
+    vctx_t c = {.s = s, .mode = M_LOC, .fail = f, .stack_base = __builtin_frame_address(0)};
     pt__v_node(&c, s->root, x, NULL, NULL);
     if (c.oom || !f->rc_) {
         pt_schema_fail_clear(f);
@@ -256,11 +265,11 @@ static int validate_all_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_err
 {
     if (!s || !x || !errs)
         return -1;
-    vctx_t c = {.s = s, .mode = M_BOOL};
+    vctx_t c = {.s = s, .mode = M_BOOL, .stack_base = __builtin_frame_address(0)};
     if (pt__v_node(&c, s->root, x, NULL, NULL) && !c.oom)
         return 0;
     size_t before = errs->count;
-    c = (vctx_t){.s = s, .mode = M_ALL, .all = errs};
+    c = (vctx_t){.s = s, .mode = M_ALL, .all = errs, .stack_base = __builtin_frame_address(0)};
     pt__v_node(&c, s->root, x, NULL, NULL);
     if (c.oom)
         return -1;

@@ -34,7 +34,8 @@ typedef struct vctx {
     int depth;            /* levels of the instance entered */
     int same;             /* schemas applied in a chain to the current value */
     const pt_jv_t *cur;   /* the value being validated */
-    bool too_deep, oom;
+    const char *stack_base; /* the entry point's frame, for max_stack */
+    bool too_deep, oom, out_of_stack;
     pt_schema_error_t *first;
     pt_schema_errors_t *all;
     pt_schema_fail_t *fail; /* M_LOC */

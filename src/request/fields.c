@@ -20,6 +20,10 @@ static const char *const *pt_schema_dirs;
 
 void pt_fields_schema_path(const char *const *dirs) { pt_schema_dirs = dirs; }
 
+static size_t req_stack = 256 * 1024;
+
+void pt__fields_stack_size(size_t bytes) { req_stack = bytes; }
+
 void *pt_req_input(pt_req_t *r) { return r->input; }
 
 static const char *pt_key(const pt_reqfield_t *f) { return f->key ? f->key : f->name; }
@@ -168,6 +172,9 @@ int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *f
             /* Recursive schemas recurse per level too; bodies are already
              * bounded to max_json_depth by the parser. */
             opts.max_depth = 1024;
+            /* Validation runs on the request's coroutine stack: leave room
+             * for what runs below it and for wording an error. */
+            opts.max_stack = req_stack > 128 * 1024 ? req_stack - 64 * 1024 : req_stack / 2;
             if (f->schema_file)
                 fr->schema = pt_schema_compile_file(f->schema_file, &opts, &se);
             else if (f->schema_text) {

@@ -8,6 +8,7 @@ json_t) and the person example (a struct-bound body)."""
 import json
 import math
 import random
+import re
 import struct
 
 import pytest
@@ -99,6 +100,22 @@ def test_nesting_limit_256(fs):
     bad(fs, "/json", nested(257), "JSON body nested deeper than 256 levels")
     # far deeper than any stack could recurse: refused while parsing
     bad(fs, "/json", b"[" * 200000, "JSON body nested deeper than 256 levels")
+
+
+STACK_MSG = re.compile(r"document nested too deeply for this schema \(more than \d+ bytes of stack\)")
+
+
+def test_recursive_schema_bounded_by_the_stack(fs):
+    """The validator recurses per level (and per $ref) on the request's
+    coroutine stack. Its budget fits the stack: 40 levels always validate;
+    the nesting limit (256) either validates or answers 400 naming the stack
+    (sanitizer builds use bigger frames); never a crash; 257 never reach it."""
+    assert ok(fs, "/recursive", nested(40)) == json.loads(nested(40))
+    bad(fs, "/recursive", b"[" * 39 + b"1" + b"]" * 39, "1 is not of type 'array'")
+    status, _, data = post(fs, "/recursive", nested(256))
+    assert status == 200 or (status == 400 and STACK_MSG.fullmatch(data.decode())), (status, data[:200])
+    bad(fs, "/recursive", nested(257), "JSON body nested deeper than 256 levels")
+    assert ok(fs, "/recursive", nested(3)) == [[[]]]  # the server is still there
 
 
 def test_repeated_keys_last_value_first_position(fs):

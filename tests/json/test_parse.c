@@ -300,6 +300,34 @@ static void test_validate_big_integers(void **state)
     expect_invalid("{\"type\": \"integer\"}", "\"\\ud800\"", "'\\ud800' is not of type 'integer'");
 }
 
+/* max_stack bounds the validator's own recursion: a clean error, never an
+ * overflow, however the schema recurses. */
+static void test_max_stack(void **state)
+{
+    (void)state;
+    json_t *j = json_loads("{\"type\": \"array\", \"items\": {\"allOf\": [{\"$ref\": \"#\"}]}}", 0, NULL);
+    pt_schema_opts_t o = {.max_depth = 100000, .max_stack = 16 * 1024};
+    pt_schema_error_t err = {0};
+    pt_schema_t *s = pt_schema_compile(j, &o, &err);
+    json_decref(j);
+    assert_non_null(s);
+    char *deep = nested(5000);
+    pt_json_parse_opts_t po = {.max_depth = 10000};
+    pt_jdoc_t *d = pt_json_parse(deep, strlen(deep), &po, &err);
+    assert_non_null(d);
+    assert_false(pt_schema_is_valid_jv(s, pt_jdoc_root(d)));
+    assert_int_equal(pt_schema_validate_jv(s, pt_jdoc_root(d), &err), 1);
+    assert_string_equal(err.message, "document nested too deeply for this schema (more than 16384 bytes of stack)");
+    pt_schema_error_clear(&err);
+    pt_jdoc_free(d);
+    /* a shallow one is valid */
+    d = pt_json_parse("[[[]]]", 6, NULL, &err);
+    assert_true(pt_schema_is_valid_jv(s, pt_jdoc_root(d)));
+    pt_jdoc_free(d);
+    free(deep);
+    pt_schema_free(s);
+}
+
 typedef struct Person {
     const char *first_name;
     int64_t height;
@@ -355,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_caller_allocator),
         cmocka_unit_test(test_validate_big_integers),
         cmocka_unit_test(test_struct_decode),
+        cmocka_unit_test(test_max_stack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,6 +154,20 @@ PT_POST_IN("/any_tree", any_tree, any_tree_in)
     return pt_data_tree(pt_req_current(), in->body);
 }
 
+typedef struct {
+    const pt_jv_t *body;
+} recursive_in;
+
+/* A schema that recurses once per level of the body: the deepest walk the
+ * validator makes, on the request's coroutine stack. */
+PT_FIELDS(recursive_in,
+          PT_BODY_TREE(body, .schema_text = "{\"type\": \"array\", \"items\": {\"allOf\": [{\"$ref\": \"#\"}]}}"));
+
+PT_POST_IN("/recursive", recursive, recursive_in)
+{
+    return pt_data_tree(pt_req_current(), in->body);
+}
+
 /* ---- the raw request ---- */
 
 typedef struct {
