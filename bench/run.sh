@@ -4,6 +4,8 @@
 #   bench/http/run.sh        wrk: hello_world vs nginx and aiohttp (always)
 #   bench/jsonschema/run.sh  JSON Schema validator benchmark (when present)
 #   bench/memo/run.sh        cache hits/s and 10,000 simultaneous misses
+#   bench/jsonbody/run.sh    JSON bodies: ponty vs fastify over HTTP, parser
+#                            and writer MB/s vs jansson and V8
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
 # they are not tests. One suite failing to run does not stop the other; the
@@ -26,5 +28,9 @@ fi
 if [ -f bench/memo/run.sh ]; then
     echo
     sh bench/memo/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_MEMO_SECS:-2}" || rc=1
+fi
+if [ -f bench/jsonbody/run.sh ]; then
+    echo
+    PT_BUILD_DIR="$PWD/${BENCH_BUILD_DIR:-build}" bash bench/jsonbody/run.sh || rc=1
 fi
 exit $rc
