@@ -519,8 +519,10 @@ static json_t *encode_value(const pt_field_t *f, pt_ftype_t t, size_t size, cons
 {
     switch (t) {
     case PT_FT_STRING: {
+        /* as decoded: may hold a lone surrogate (from "\ud800"), which the
+         * response writer escapes again; json_string would refuse it */
         const char *s = *(const char *const *)p;
-        return s ? json_string(s) : json_null();
+        return s ? json_stringn_nocheck(s, strlen(s)) : json_null();
     }
     case PT_FT_INT:
         switch (size) {
