@@ -223,6 +223,7 @@ void pt_schema_fail_clear(pt_schema_fail_t *fail);
  * converting anything: the fast path for request bodies. */
 bool pt_schema_is_valid_jv(const pt_schema_t *schema, const pt_jv_t *instance);
 int pt_schema_check_jv(const pt_schema_t *schema, const pt_jv_t *instance, pt_schema_fail_t *fail);
+int pt_schema_validate_all_jv(const pt_schema_t *schema, const pt_jv_t *instance, pt_schema_errors_t *errs);
 int pt_schema_validate_jv(const pt_schema_t *schema, const pt_jv_t *instance, pt_schema_error_t *first);
 
 /* Loads a JSON file with the search rules of pt_schema_compile_file.

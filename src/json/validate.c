@@ -344,3 +344,10 @@ int pt_schema_check_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_fail_t 
 {
     return check_jv(s, x, NULL, f);
 }
+
+int pt_schema_validate_all_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_errors_t *errs)
+{
+    if (!s || !x || !errs)
+        return -1;
+    return validate_all_jv(s, x, errs);
+}

@@ -74,6 +74,13 @@ def test_struct_int64_member_refuses_big_integers(person):
     assert ok(person, "/person", body) == body
 
 
+def test_struct_echo_written_straight(person):
+    """examples/person.c answers with pt_data_struct: the struct's own bytes,
+    byte-identical to json.dumps (check_envelope), lone surrogates included."""
+    body = {"first_name": "Mi\ud800", "last_name": "M\u00e9\"o\\u", "favorite_color": None, "height": -(2**63)}
+    assert ok(person, "/person", body) == body
+
+
 def test_nul_and_lone_surrogates(fs):
     doc = {"a\u0000b": "x\u0000y", "s": ["\ud800", "\udfff", "\udc00\ud800", "\ud83d\ude00", "\u00e9"]}
     raw = json.dumps(doc).encode()
