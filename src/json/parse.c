@@ -285,10 +285,18 @@ static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
         p++;
     if (p < end && *p == '"') {
         size_t n = (size_t)(p - c->p);
-        char *s = jalloc(c->a, n + 1);
-        if (!s)
-            return poom(c);
-        memcpy(s, c->p, n);
+        char *s;
+        if (n < 16 && end - c->p >= 16) {
+            /* short (keys, names): two fixed-size moves instead of a call */
+            if (!(s = jalloc(c->a, 16)))
+                return poom(c);
+            memcpy(s, c->p, 8);
+            memcpy(s + 8, c->p + 8, 8);
+        } else {
+            if (!(s = jalloc(c->a, n + 1)))
+                return poom(c);
+            memcpy(s, c->p, n);
+        }
         s[n] = 0;
         *out = s;
         *outlen = n;
