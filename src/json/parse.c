@@ -311,8 +311,12 @@ static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
             q++;
         q++;
     }
-    if (q >= end)
-        return perr(c, start, "Unterminated string starting at");
+    /* Without a closing quote the text is still decoded to its end first:
+     * an earlier bad escape or control character is the error reported, as
+     * Python's scanner meets them in that order. */
+    bool unterminated = q >= end;
+    if (unterminated)
+        q = end;
     char *s = jalloc(c->a, (size_t)(q - c->p) + 1), *o = s;
     if (!s)
         return poom(c);
@@ -333,6 +337,8 @@ static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
         } else if (ch < 0x20) {
             return perr(c, p, "Invalid control character at");
         } else { /* backslash */
+            if (q - p < 2)
+                return perr(c, start, "Unterminated string starting at");
             char e = p[1];
             p += 2;
             switch (e) {
@@ -345,14 +351,16 @@ static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
             case 'r': *o++ = '\r'; break;
             case 't': *o++ = '\t'; break;
             case 'u': {
-                int u = q - p >= 4 ? hex4(p) : -1;
+                /* four hex digits, and (as Python's scanner asks) some
+                 * text after them */
+                int u = q - p >= 4 && p + 4 < c->end ? hex4(p) : -1;
                 if (u < 0)
                     return perr(c, p - 1, "Invalid \\uXXXX escape");
                 p += 4;
                 unsigned cp = (unsigned)u;
                 /* a high surrogate followed by an escaped low one is a
                  * pair; any other surrogate stands alone */
-                if (cp >= 0xd800 && cp <= 0xdbff && q - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+                if (cp >= 0xd800 && cp <= 0xdbff && q - p >= 6 && p + 6 < c->end && p[0] == '\\' && p[1] == 'u') {
                     int lo = hex4(p + 2);
                     if (lo >= 0xdc00 && lo <= 0xdfff) {
                         cp = 0x10000 + ((cp - 0xd800) << 10) + ((unsigned)lo - 0xdc00);
@@ -367,6 +375,8 @@ static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
             }
         }
     }
+    if (unterminated)
+        return perr(c, start, "Unterminated string starting at");
     *o = 0;
     *out = s;
     *outlen = (size_t)(o - s);
