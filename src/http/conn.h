@@ -55,7 +55,12 @@ struct pt_req {
     const pt_route_def_t *route;
     const struct pt_route_rt *rt;
     void               *input;       /* declared fields (ponty/fields.h) */
-    json_t             *body_json;   /* the body, parsed once */
+    json_t             *body_json;   /* the body as jansson values, built from body_jv when asked */
+    const struct pt_jv *data_tree;   /* pt_data_tree: the envelope's data */
+    const struct pt_struct_desc *data_desc; /* pt_data_struct: the envelope's data */
+    const void         *data_obj;
+    struct pt_bignum   *bigs;        /* body_json's big integers, arena (json_write.h) */
+    const struct pt_jv *body_jv;     /* the body, parsed once (tree in the arena) */
     pt_route_match_t    match;
 
     /* timing for the envelope */

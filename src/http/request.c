@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "ponty/error.h"
+#include "ponty/jsonschema.h"
 #include "http/conn.h"
 #include "http/worker.h"
 #include "request/fields_rt.h"
@@ -61,6 +62,11 @@ static void pt_req_release_values(pt_req_t *r)
 void pt_req_reset(pt_req_t *r)
 {
     pt_req_release_values(r);
+    /* in the arena */
+    r->body_jv = r->data_tree = NULL;
+    r->bigs = NULL;
+    r->data_desc = NULL;
+    r->data_obj = NULL;
     pt_arena_reset(&r->arena); /* runs the request's cleanups */
     pt_buf_t body = r->body;
     pt_conn_t *c = r->conn;
@@ -308,6 +314,21 @@ void pt_reply_json(pt_req_t *r, int status, json_t *value)
     r->content_type = NULL;
     r->resp_body = NULL;
     r->json_body = value;
+}
+
+json_t *pt_data_tree(pt_req_t *r, const pt_jv_t *v)
+{
+    r->data_tree = v;
+    r->data_desc = NULL;
+    return json_null();
+}
+
+json_t *pt_data_struct(pt_req_t *r, const pt_struct_desc_t *desc, const void *obj)
+{
+    r->data_desc = desc;
+    r->data_obj = obj;
+    r->data_tree = NULL;
+    return json_null();
 }
 
 /* ---- running a request ---- */

@@ -521,7 +521,7 @@ def test_json_body_malformed_400(fs, body):
     status, headers, data = fs.request("POST", "/json", body=body, headers={"Content-Type": "application/json"})
     assert status == 400, data
     assert headers["Content-Type"] == TEXT_CT
-    assert re.fullmatch(rb"malformed JSON body: .+ at line \d+, column \d+ \(position \d+\)", data), data
+    assert re.fullmatch(rb"malformed JSON body: .+: line \d+ column \d+ \(char \d+\)", data), data
 
 
 @pytest.mark.parametrize("body,message", [
