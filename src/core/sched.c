@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "core/sched.h"
 
+#include "core/json_alloc.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -112,6 +114,8 @@ pt_sched_t *pt_sched_new(uv_loop_t *loop, size_t stack_size)
     pt_sched_t *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    /* Values built by handlers on this thread reuse freed blocks. */
+    pt__json_alloc_install();
     s->loop = loop;
     s->pool = pt_coro_pool_new(stack_size, 1024);
     pthread_mutex_init(&s->remote_lk, NULL);
