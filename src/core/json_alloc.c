@@ -34,9 +34,11 @@ typedef struct pt_ja_cache {
 } pt_ja_cache_t;
 
 static __thread pt_ja_cache_t pt_ja;
-static pthread_key_t pt_ja_key;
 static pthread_once_t pt_ja_once = PTHREAD_ONCE_INIT;
 static bool pt_ja_installed;
+
+#ifndef PT_JA_SANITIZED
+static pthread_key_t pt_ja_key;
 
 /* At thread exit: every cached block goes back to malloc. Frees that come
  * later on this thread (other destructors) go straight to free(). */
@@ -101,7 +103,6 @@ static void pt_ja_free(void *p)
 
 static void pt_ja_install(void)
 {
-#ifndef PT_JA_SANITIZED
     json_malloc_t m;
     json_free_t f;
     json_get_alloc_funcs(&m, &f);
@@ -113,8 +114,10 @@ static void pt_ja_install(void)
         return;
     json_set_alloc_funcs(pt_ja_malloc, pt_ja_free);
     pt_ja_installed = true;
-#endif
 }
+#else
+static void pt_ja_install(void) {}
+#endif
 
 bool pt__json_alloc_install(void)
 {
