@@ -18,6 +18,14 @@
 
 #include "core/json_alloc.h"
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
 static bool active;
 
 static int setup(void **state)
@@ -25,6 +33,17 @@ static int setup(void **state)
     (void)state;
     active = pt__json_alloc_install();
     return 0;
+}
+
+static void test_installed_unless_sanitized(void **state)
+{
+    (void)state;
+#ifdef SANITIZED
+    assert_false(active);
+#else
+    assert_true(active); /* jansson's defaults are malloc and free */
+#endif
+    assert_int_equal(pt__json_alloc_install(), active); /* once */
 }
 
 static void test_values_reuse_freed_blocks(void **state)
@@ -143,6 +162,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--own-alloc") == 0)
         return own_alloc_main();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_installed_unless_sanitized),
         cmocka_unit_test(test_values_reuse_freed_blocks),
         cmocka_unit_test(test_odd_sizes_find_their_class),
         cmocka_unit_test(test_bounded),
