@@ -369,6 +369,18 @@ void pt_coro_release(pt_coro_t *co)
     }
 }
 
+void pt_coro_discard(pt_coro_t *co)
+{
+    if (co->state != PT_CORO_SUSPENDED) {
+        fprintf(stderr, "ponty: pt_coro_discard on a coroutine that is not suspended\n");
+        abort();
+    }
+    /* Its frames are abandoned as pt_coro_exit abandons them: the pool
+     * prepares the stack afresh (and resets the sanitizers' view of it). */
+    co->state = PT_CORO_DONE;
+    pt_coro_release(co);
+}
+
 pt_coro_t *pt_coro_self(void) { return pt_current; }
 void *pt_coro_data(const pt_coro_t *co) { return co->data; }
 void pt_coro_set_data(pt_coro_t *co, void *data) { co->data = data; }

@@ -30,6 +30,9 @@ pt_coro_t *pt_coro_new(pt_coro_pool_t *pool, pt_coro_fn fn, void *arg);
 bool       pt_coro_resume(pt_coro_t *co);
 /* Gives the finished coroutine and its stack back to its pool. */
 void       pt_coro_release(pt_coro_t *co);
+/* Gives a suspended coroutine back to its pool without resuming it: its
+ * frames are abandoned, as by pt_coro_exit. They must own nothing. */
+void       pt_coro_discard(pt_coro_t *co);
 
 /* Inside a coroutine: back to the resumer. Outside: no-op. */
 void       pt_coro_yield(void);

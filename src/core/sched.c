@@ -33,23 +33,47 @@ struct pt_sched {
     pt_task_t       *spawn_head, *spawn_tail;   /* under remote_lk */
     _Atomic unsigned spawning;                  /* spawned, not yet started */
     pt_free_hook_t  *free_hooks;  /* LIFO */
+    pt_coro_t       *warm;        /* parked coroutines, waiting for a task (LIFO) */
+    unsigned         nwarm;
 };
+
+/* Coroutines kept parked for the next task: enough for the tasks one loop
+ * turn starts back to back; more go back to the pool. */
+#define PT_SCHED_WARM 4
 
 static __thread pt_sched_t *pt_sched_current;
 
-static void pt_sched_finish(pt_sched_t *s, pt_coro_t *co)
+static void pt_sched_finish(pt_sched_t *s, pt_coro_t *co, pt_task_t *t)
 {
-    pt_task_t *t = pt_coro_data(co);
     s->live--;
     t->co = NULL;
     pt_coro_release(co);
     t->done(t);
 }
 
+/* The task of co returned and co parked itself (pt_task_loop): keep it for
+ * the next task, then finish the task. */
+static void pt_sched_park(pt_sched_t *s, pt_coro_t *co, pt_task_t *t)
+{
+    s->live--;
+    t->co = NULL;
+    if (s->nwarm < PT_SCHED_WARM) {
+        *pt_coro_link(co) = s->warm;
+        s->warm = co;
+        s->nwarm++;
+    } else {
+        pt_coro_discard(co);
+    }
+    t->done(t);
+}
+
 static void pt_sched_run(pt_sched_t *s, pt_coro_t *co)
 {
+    pt_task_t *t = pt_coro_data(co);
     if (!pt_coro_resume(co))
-        pt_sched_finish(s, co);
+        pt_sched_finish(s, co, t); /* left through pt_coro_exit */
+    else if (!pt_coro_data(co))
+        pt_sched_park(s, co, t);
 }
 
 static void pt_drain(pt_sched_t *s)
@@ -141,6 +165,12 @@ void pt_sched_free(pt_sched_t *s)
         h->fn(h->arg);
         free(h);
     }
+    while (s->warm) {
+        pt_coro_t *co = s->warm;
+        s->warm = *pt_coro_link(co);
+        pt_coro_discard(co);
+    }
+    s->nwarm = 0;
     uv_close((uv_handle_t *)&s->idle, NULL);
     uv_close((uv_handle_t *)&s->async, NULL);
     while (s->timers_free) {
@@ -193,17 +223,35 @@ void pt_sched_spawn(pt_sched_t *s, pt_task_t *t)
     uv_async_send(&s->async);
 }
 
-static void pt_task_entry(void *arg)
+/* The body of every task coroutine: run the task, then park (no data, so
+ * pt_sched_run knows it is done, not waiting) until the scheduler hands it
+ * the next task. A warm coroutine thus serves task after task on a stack
+ * that is already mapped and cached, without being prepared again. A task
+ * that leaves through pt_coro_exit ends the coroutine instead. */
+static void pt_task_loop(void *arg)
 {
-    pt_task_t *t = arg;
-    t->run(t);
+    (void)arg;
+    pt_coro_t *co = pt_coro_self();
+    for (;;) {
+        pt_task_t *t = pt_coro_data(co);
+        t->run(t);
+        pt_coro_set_data(co, NULL);
+        pt_coro_yield();
+    }
 }
 
 int pt_sched_start(pt_sched_t *s, pt_task_t *t)
 {
-    pt_coro_t *co = pt_coro_new(s->pool, pt_task_entry, t);
-    if (!co)
-        return -1;
+    pt_coro_t *co = s->warm;
+    if (co) {
+        s->warm = *pt_coro_link(co);
+        *pt_coro_link(co) = NULL;
+        s->nwarm--;
+    } else {
+        co = pt_coro_new(s->pool, pt_task_loop, NULL);
+        if (!co)
+            return -1;
+    }
     t->co = co;
     t->sched = s;
     pt_coro_set_data(co, t);

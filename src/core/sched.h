@@ -33,8 +33,10 @@ void        pt_sched_free(pt_sched_t *s);
 pt_sched_t *pt_sched_self(void);
 uv_loop_t  *pt_sched_loop(pt_sched_t *s);
 
-/* Starts t in a new coroutine and runs it until it suspends or finishes.
- * Returns -1 if no stack could be had (t->done is not called then). */
+/* Starts t in a coroutine and runs it until it suspends or finishes. The
+ * coroutine is one parked by a task that finished before (warm stack, no
+ * set-up), else a new one from the pool. Returns -1 if no stack could be
+ * had (t->done is not called then). */
 int         pt_sched_start(pt_sched_t *s, pt_task_t *t);
 /* Any thread: t starts in a new coroutine on s's loop at its next turn
  * (never inside the caller's own stack, so a coroutine may spawn). It counts
