@@ -26,6 +26,11 @@
 #   BENCH_CHECKS=...       replace the check table (same format as below)
 #   BENCH_PYTHON=/usr/bin/python3   interpreter for the aiohttp peer
 #   BENCH_NGINX=/usr/sbin/nginx     nginx binary
+#   BENCH_LWAN_SRC=dir     lwan's source: a checkout or a bare git directory
+#                          (default: a shallow clone of BENCH_LWAN_GIT)
+#   BENCH_LWAN_GIT=https://github.com/lpereira/lwan.git
+#   BENCH_LWAN_BUILD=build/bench/lwan   where lwan is built (outside git's view;
+#                          kept between runs, so it is built once)
 #   BENCH_OUT=build/bench/http.tsv  machine-readable results (one row a target)
 
 set -u
@@ -36,6 +41,9 @@ set -u
 # kind:    nginx   — our own nginx (temp prefix, 1 worker), `return 200` with
 #                    the same bytes as hello_world; command = nginx binary
 #          aiohttp — bench/http/aiohttp_hello.py on aiohttp, one process
+#          lwan    — lwan's "hello" sample (threads = 1), built from its public
+#                    source into BENCH_LWAN_BUILD on first use; command = the
+#                    sample's name. Skipped with a note when it cannot be built.
 #          exec    — a ponty binary (relative to the repo root) plus args; it
 #                    gets PORT=<port> and the env column in its environment
 # path:    request path (and query) wrk asks for
@@ -45,6 +53,7 @@ set -u
 TARGETS_DEFAULT='
 nginx          | nginx   | /usr/sbin/nginx              | /hello                | -
 aiohttp        | aiohttp | bench/http/aiohttp_hello.py  | /hello                | -
+lwan           | lwan    | hello                        | /                     | -
 ponty          | exec    | build/examples/hello_world   | /hello                | PONTY_WORKERS=1
 ponty-10routes | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10
 ponty-10k      | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10000
@@ -62,6 +71,7 @@ ponty-params   | exec    | build/bench/bench_routes  | /hello/world?a=1&b=2  | P
 CHECKS_DEFAULT='
 ponty          | rps | nginx          | >= | 0.9 | req/s >= 0.9x nginx
 ponty          | cpu | nginx          | <= | 1.0 | CPU/req <= nginx
+ponty          | cpu | lwan           | <= | 1.0 | CPU/req <= lwan (its hello sample, threads = 1)
 ponty          | rps | aiohttp        | >= | 15  | req/s >= 15x aiohttp
 ponty          | cpu | aiohttp        | <= | 0.0667 | CPU/req <= aiohttp/15 (15x per core)
 ponty          | p99 | -              | <  | 1.0 | p99 < 1 ms at 64 connections
@@ -72,6 +82,7 @@ ponty-params   | rps | ponty          | >= | 0.9 | route param + 2 query params:
 # Peers the ratio columns are taken against.
 REF_NGINX=nginx
 REF_AIOHTTP=aiohttp
+REF_LWAN=lwan
 
 SECS=${BENCH_SECS:-10}
 RUNS=${BENCH_RUNS:-3}
@@ -264,6 +275,54 @@ start_aiohttp() {  # name script port
     SERVER_PID=$!
 }
 
+# lwan: built from its public source (never part of this repository) into
+# BENCH_LWAN_BUILD, once; later runs reuse the binary. Needs git (for a bare
+# or remote source), cmake, a C compiler and zlib's headers; as root, a
+# missing zlib1g-dev is installed with apt-get.
+LWAN_BUILD=${BENCH_LWAN_BUILD:-$ROOT/build/bench/lwan}
+LWAN_ERR=""
+build_lwan() {  # sample -> sets LWAN_BIN or LWAN_ERR
+    local sample=$1 src=${BENCH_LWAN_SRC:-} log="$LWAN_BUILD/build.log"
+    LWAN_BIN="$LWAN_BUILD/out/src/samples/$sample/$sample"
+    [ -x "$LWAN_BIN" ] && return 0
+    [ -n "$LWAN_ERR" ] && return 1
+    mkdir -p "$LWAN_BUILD" || { LWAN_ERR="cannot create $LWAN_BUILD"; return 1; }
+    command -v cmake >/dev/null 2>&1 || { LWAN_ERR="cmake not installed"; return 1; }
+    if [ ! -f /usr/include/zlib.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        note "lwan: installing zlib1g-dev (its build needs zlib)"
+        apt-get install -y --no-install-recommends zlib1g-dev > "$LWAN_BUILD/apt.log" 2>&1
+    fi
+    [ -f /usr/include/zlib.h ] || { LWAN_ERR="zlib headers missing (apt-get install zlib1g-dev)"; return 1; }
+    rm -rf "$LWAN_BUILD/src"
+    if [ -z "$src" ]; then
+        command -v git >/dev/null 2>&1 || { LWAN_ERR="git not installed and BENCH_LWAN_SRC not set"; return 1; }
+        note "lwan: cloning ${BENCH_LWAN_GIT:-https://github.com/lpereira/lwan.git}"
+        timeout 120 git clone -q --depth 1 "${BENCH_LWAN_GIT:-https://github.com/lpereira/lwan.git}" "$LWAN_BUILD/src" \
+            > "$log" 2>&1 || { LWAN_ERR="git clone failed (set BENCH_LWAN_SRC to a checkout): $(tail -n 1 "$log")"; return 1; }
+    elif [ -f "$src/CMakeLists.txt" ]; then
+        cp -r "$src" "$LWAN_BUILD/src"
+    elif git --git-dir="$src" rev-parse --verify -q HEAD >/dev/null 2>&1; then
+        mkdir -p "$LWAN_BUILD/src" && git --git-dir="$src" archive HEAD | tar -x -C "$LWAN_BUILD/src" \
+            || { LWAN_ERR="cannot export $src"; return 1; }
+    else
+        LWAN_ERR="BENCH_LWAN_SRC=$src is neither a source tree nor a git directory"; return 1
+    fi
+    note "lwan: building its $sample sample in ${LWAN_BUILD#"$ROOT"/} (once)"
+    { cmake -S "$LWAN_BUILD/src" -B "$LWAN_BUILD/out" -DCMAKE_BUILD_TYPE=Release \
+        && cmake --build "$LWAN_BUILD/out" --target "$sample" -j "$(nproc 2>/dev/null || echo 1)"; } > "$log" 2>&1
+    [ -x "$LWAN_BIN" ] || { LWAN_ERR="build failed (see ${log#"$ROOT"/})"; return 1; }
+}
+
+start_lwan() {  # name sample port
+    local name=$1 sample=$2 port=$3 dir="$TMP/lwan-$1"
+    build_lwan "$sample" || { SKIP_REASON="lwan: $LWAN_ERR"; return 1; }
+    # The sample reads <its name>.conf from its working directory.
+    mkdir -p "$dir"
+    printf 'keep_alive_timeout = 60\nquiet = true\nthreads = 1\nlistener 127.0.0.1:%s\n' "$port" > "$dir/$sample.conf"
+    ( cd "$dir" && exec taskset -c "$SERVER_CPU" "$LWAN_BIN" ) > "$TMP/$name.log" 2>&1 &
+    SERVER_PID=$!
+}
+
 start_exec() {  # name "cmd args" port "env"
     local name=$1 cmd=$2 port=$3 envs=$4 bin
     # shellcheck disable=SC2086
@@ -295,6 +354,7 @@ run_target() {
     case $kind in
         nginx)   start_nginx "$name" "$cmd" "$port" ;;
         aiohttp) start_aiohttp "$name" "$cmd" "$port" ;;
+        lwan)    start_lwan "$name" "$cmd" "$port" ;;
         exec)    start_exec "$name" "$cmd" "$port" "$envs" ;;
         *)       SKIP_REASON="unknown kind '$kind'"; false ;;
     esac || { STATE[$name]="skipped: $SKIP_REASON"; note "$name: skipped ($SKIP_REASON)"; return; }
@@ -417,19 +477,20 @@ spread() {
         END { if (n < 2 || m + 0 == 0) print "-"; else printf "%.0f%%", (hi - lo) / m * 100 }' m="$2"
 }
 
-printf '%-16s %12s %9s %11s %10s %10s %12s %7s %7s\n' \
-    target req/s "p99 ms" "CPU µs/req" "rps/nginx" "cpu/nginx" "rps/aiohttp" errors spread
-printf '%-16s %12s %9s %10s %10s %10s %12s %7s %7s\n' \
-    ---------------- ------------ --------- ---------- ---------- ---------- ------------ ------- -------
+printf '%-16s %12s %9s %11s %10s %10s %9s %12s %7s %7s\n' \
+    target req/s "p99 ms" "CPU µs/req" "rps/nginx" "cpu/nginx" "cpu/lwan" "rps/aiohttp" errors spread
+printf '%-16s %12s %9s %10s %10s %10s %9s %12s %7s %7s\n' \
+    ---------------- ------------ --------- ---------- ---------- ---------- --------- ------------ ------- -------
 mkdir -p "$(dirname "$OUT")" 2>/dev/null
 printf 'target\treq_s\tp99_ms\tcpu_us_req\trequests\terrors\trounds\treq_s_rounds\tp99_ms_rounds\tcpu_us_req_rounds\tstate\n' \
     > "$OUT" 2>/dev/null || OUT=/dev/null
 for n in "${ORDER[@]}"; do
     if [ "${STATE[$n]}" = ok ]; then
-        printf '%-16s %12s %9s %10s %10s %10s %12s %7s %7s\n' "$n" \
+        printf '%-16s %12s %9s %10s %10s %10s %9s %12s %7s %7s\n' "$n" \
             "$(awk -v v="${RPS[$n]}" 'BEGIN { printf "%.0f", v }')" "${P99[$n]}" "${CPU[$n]}" \
             "$(ratio "${RPS[$n]}" "${RPS[$REF_NGINX]:-}")" \
             "$(ratio "${CPU[$n]}" "${CPU[$REF_NGINX]:-}")" \
+            "$(ratio "${CPU[$n]}" "${CPU[$REF_LWAN]:-}")" \
             "$(ratio "${RPS[$n]}" "${RPS[$REF_AIOHTTP]:-}")" "${ERRS[$n]}" \
             "$(spread "${R_RPS[$n]}" "${RPS[$n]}")"
     else
