@@ -26,25 +26,25 @@
  * about 70 KiB a thread. A value bigger than the cache overflows to free(). */
 #define PT_JA_CAP 64
 
-typedef struct pt_ja_cache {
+typedef struct pt__ja_cache {
     void    *head[PT_JA_CLASSES + 1]; /* index 0 unused */
     unsigned n[PT_JA_CLASSES + 1];
     bool     registered;  /* the thread-exit destructor is armed */
     bool     dead;        /* the destructor ran: no more caching */
-} pt_ja_cache_t;
+} pt__ja_cache_t;
 
-static __thread pt_ja_cache_t pt_ja;
-static pthread_once_t pt_ja_once = PTHREAD_ONCE_INIT;
-static bool pt_ja_installed;
+static __thread pt__ja_cache_t ja;
+static pthread_once_t ja_once = PTHREAD_ONCE_INIT;
+static bool ja_installed;
 
 #ifndef PT_JA_SANITIZED
-static pthread_key_t pt_ja_key;
+static pthread_key_t ja_key;
 
 /* At thread exit: every cached block goes back to malloc. Frees that come
  * later on this thread (other destructors) go straight to free(). */
-static void pt_ja_thread_exit(void *arg)
+static void ja_thread_exit(void *arg)
 {
-    pt_ja_cache_t *c = arg;
+    pt__ja_cache_t *c = arg;
     for (int k = 1; k <= PT_JA_CLASSES; k++) {
         void *p = c->head[k];
         while (p) {
@@ -58,14 +58,14 @@ static void pt_ja_thread_exit(void *arg)
     c->dead = true;
 }
 
-static void *pt_ja_malloc(size_t n)
+static void *ja_malloc(size_t n)
 {
     size_t k = (n + 15) >> 4;
     if (k - 1 < PT_JA_CLASSES) { /* 1..8; n == 0 wraps to a huge k */
-        void *p = pt_ja.head[k];
+        void *p = ja.head[k];
         if (p) {
-            pt_ja.head[k] = *(void **)p;
-            pt_ja.n[k]--;
+            ja.head[k] = *(void **)p;
+            ja.n[k]--;
             return p;
         }
         /* Ask for the whole class, so that the block comes back to it
@@ -76,21 +76,21 @@ static void *pt_ja_malloc(size_t n)
     return malloc(n);
 }
 
-static void pt_ja_free(void *p)
+static void ja_free(void *p)
 {
     if (!p)
         return;
     /* Every block is a malloc block (whoever allocated it): its usable size
      * says which requests it can serve. */
     size_t k = malloc_usable_size(p) >> 4;
-    pt_ja_cache_t *c = &pt_ja;
+    pt__ja_cache_t *c = &ja;
     if (k - 1 >= PT_JA_CLASSES || c->n[k] >= PT_JA_CAP || c->dead) {
         free(p);
         return;
     }
     if (!c->registered) {
         /* Arm the destructor (pthread_setspecific needs a non-NULL value). */
-        if (pthread_setspecific(pt_ja_key, c) != 0) {
+        if (pthread_setspecific(ja_key, c) != 0) {
             free(p);
             return;
         }
@@ -101,7 +101,7 @@ static void pt_ja_free(void *p)
     c->n[k]++;
 }
 
-static void pt_ja_install(void)
+static void ja_install(void)
 {
     json_malloc_t m;
     json_free_t f;
@@ -110,25 +110,25 @@ static void pt_ja_install(void)
      * itself are left alone. */
     if (m != malloc || f != free)
         return;
-    if (pthread_key_create(&pt_ja_key, pt_ja_thread_exit) != 0)
+    if (pthread_key_create(&ja_key, ja_thread_exit) != 0)
         return;
-    json_set_alloc_funcs(pt_ja_malloc, pt_ja_free);
-    pt_ja_installed = true;
+    json_set_alloc_funcs(ja_malloc, ja_free);
+    ja_installed = true;
 }
 #else
-static void pt_ja_install(void) {}
+static void ja_install(void) {}
 #endif
 
 bool pt__json_alloc_install(void)
 {
-    pthread_once(&pt_ja_once, pt_ja_install);
-    return pt_ja_installed;
+    pthread_once(&ja_once, ja_install);
+    return ja_installed;
 }
 
 unsigned pt__json_alloc_cached(void)
 {
     unsigned n = 0;
     for (int k = 1; k <= PT_JA_CLASSES; k++)
-        n += pt_ja.n[k];
+        n += ja.n[k];
     return n;
 }

@@ -16,7 +16,7 @@
  * most 64 blocks per thread (about 70 KiB); the rest go to free(). A
  * thread's cache is released when the thread exits.
  *
- * Installed once, by the first scheduler (pt_sched_new), and only while
+ * Installed once, by the first scheduler (pt__sched_new), and only while
  * jansson still uses its default malloc/free: an application that set its
  * own functions keeps them. Under ASan and TSan it is not installed, so that
  * a use after free of a JSON value is still caught. */
