@@ -18,5 +18,7 @@
 #include "ponty/resilience.h"
 #include "ponty/fields.h"
 #include "ponty/jsonschema.h"
+#include "ponty/hooks.h"
+#include "ponty/observe.h"
 
 #endif

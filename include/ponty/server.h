@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "ponty/observe.h"
 #include "ponty/offload.h"
 #include "ponty/route.h"
 
@@ -63,6 +64,12 @@ typedef struct pt_run_opts {
     int                         backlog;       /* listen backlog; default 1024 */
     int                         quiet;         /* 1: do not print the route table */
     pt_offload_opts_t           offload;       /* the blocking-call pool (ponty/offload.h) */
+    /* Observation (ponty/observe.h, ponty/hooks.h); all off by default. */
+    pt_access_log_t             access_log;    /* PT_ACCESS_LOG_COMMON or _JSON */
+    int                         access_log_fd; /* default 2 (stderr) */
+    const char                 *metrics_path;  /* e.g. "/metrics": Prometheus text format */
+    const char                 *health_path;   /* e.g. "/health" */
+    int                         request_ids;   /* 1: X-Request-Id kept or generated, echoed */
 } pt_run_opts_t;
 
 int pt_run_opts(const pt_run_opts_t *opts);

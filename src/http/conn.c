@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "http/observe_internal.h"
 #include "http/worker.h"
 
 static void pt_conn_flush(pt_conn_t *c);
@@ -188,6 +189,8 @@ static void pt_conn_free(pt_conn_t *c)
 {
     pt_worker_t *w = c->worker;
     pt_req_destroy(&c->req);
+    if (pt__observe_on)
+        pt__observe_conn(-1);
     pt_buf_free(&c->tok);
     pt_buf_free(&c->pending);
     pt_buf_free(&c->out);
@@ -274,6 +277,8 @@ static pt_conn_t *pt_conn_new(pt_worker_t *w)
     uv_tcp_init(&w->loop, &c->tcp);
     c->worker = w;
     w->nconns++;
+    if (pt__observe_on)
+        pt__observe_conn(1);
     return c;
 }
 
@@ -474,13 +479,18 @@ void pt_conn_request_done(pt_conn_t *c)
     if (c->closed) {
         /* The connection went away while the handler ran. Free it now if
          * libuv is done with the handle, else from its close callback. */
+        if (pt__observe_on)
+            pt__observe_end(r, 0);
         pt_req_reset(r);
         c->state = PT_CONN_IDLE;
         if (c->handle_closed)
             pt_conn_free(c);
         return;
     }
+    size_t out_before = c->out.len;
     pt_resp_write(c, r);
+    if (pt__observe_on)
+        pt__observe_end(r, c->out.len - out_before);
     c->answered_one = true;
     pt_req_reset(r);
     if (!keep) {

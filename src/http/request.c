@@ -10,6 +10,7 @@
 
 #include "ponty/error.h"
 #include "http/conn.h"
+#include "http/observe_internal.h"
 #include "http/worker.h"
 #include "request/fields_rt.h"
 
@@ -291,6 +292,11 @@ static void pt_req_run(pt_task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
     r->now_ms = pt_now_ms();
+    if (pt__hooks_any) {
+        pt__hooks_before(r, r->rt);
+        if (r->answered)
+            return;
+    }
     pt_fields_extract(r, r->rt);
     json_t *data = r->route->handler(r);
     if (r->answered) {
@@ -307,9 +313,53 @@ static void pt_req_run(pt_task_t *t)
     r->status = r->envelope_status ? r->envelope_status : 200;
 }
 
+/* A request no route matched, when global hooks exist: they see it (a CORS
+ * preflight is answered here) before the router's answer stands. */
+static void pt_req_run_unmatched(pt_task_t *t)
+{
+    pt_req_t *r = (pt_req_t *)t;
+    r->now_ms = pt_now_ms();
+    int status = r->status;
+    r->status = 0;
+    r->answered = false;
+    pt__hooks_before(r, NULL);
+    if (!r->answered) {
+        r->answered = true;
+        r->status = status;
+    }
+}
+
+static void pt_req_run_after(pt_task_t *t)
+{
+    pt__hooks_after((pt_req_t *)t);
+}
+
 static void pt_req_done(pt_task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
+    /* on_error and after hooks run in a coroutine of their own: the
+     * handler's may have ended in a raise, which leaves no frame to return
+     * to. A raise in them ends this second phase the same way. */
+    if (pt__hooks_any && r->phase == 0 && pt__hooks_after_wanted(r)) {
+        r->phase = 1;
+        r->task.run = pt_req_run_after;
+        if (pt_sched_start(t->sched, t) == 0)
+            return;
+    }
+    pt_conn_request_done(r->conn);
+}
+
+/* The router or the target refused the request (status and body set):
+ * with global hooks, they run around that answer in a coroutine. */
+static void pt_req_refuse(pt_req_t *r)
+{
+    pt_worker_t *w = r->conn->worker;
+    if (pt__hooks_global) {
+        r->task.run = pt_req_run_unmatched;
+        r->task.done = pt_req_done;
+        if (pt_sched_start(w->sched, &r->task) == 0)
+            return;
+    }
     pt_conn_request_done(r->conn);
 }
 
@@ -344,6 +394,8 @@ void pt_req_dispatch(pt_req_t *r)
     pt_conn_t *c = r->conn;
     pt_worker_t *w = c->worker;
     size_t plen = 0;
+    if (pt__observe_on)
+        pt__observe_begin(r);
     char *path = pt_decode_path(r, &plen);
     if (path && plen == 1 && path[0] == '*') {
         /* The asterisk-form ("OPTIONS * HTTP/1.1") names the server, not a
@@ -360,7 +412,8 @@ void pt_req_dispatch(pt_req_t *r)
                             : "400: Bad Request (malformed percent-encoding in path)";
         r->resp_len = strlen(r->resp_body);
         r->content_type = "text/plain; charset=utf-8";
-        pt_conn_request_done(c);
+        r->path = "";
+        pt_req_refuse(r);
         return;
     }
     r->path = path;
@@ -370,7 +423,7 @@ void pt_req_dispatch(pt_req_t *r)
         r->status = r->match.status;
         if (r->match.status == 405)
             pt_resp_header(r, "Allow", r->match.allow);
-        pt_conn_request_done(c);
+        pt_req_refuse(r);
         return;
     }
     r->rt = r->match.data;

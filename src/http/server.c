@@ -16,6 +16,7 @@
 #include "core/offload.h"
 #include "core/tasks.h"
 #include "http/listen.h"
+#include "http/observe_internal.h"
 #include "http/resource.h"
 #include "http/worker.h"
 #include "route/router.h"
@@ -81,6 +82,9 @@ static int pt_add_table(pt_router_t *router, const pt_route_table_t *t)
             fprintf(stderr, "ponty: cannot start: %s (handler %s)\n", err, e->def.name);
             return -1;
         }
+        rt->table = t;
+        rt->template_path = e->full_path;
+        rt->index = (unsigned)(rt - pt_rts);
     }
     return 0;
 }
@@ -123,6 +127,7 @@ typedef struct run {
     size_t        nprov;        /* providers to tear down */
     bool          tasks_begun;  /* background tasks and the offload pool set up */
     pt_sched_t  **scheds;       /* the workers' schedulers, for background tasks */
+    bool          observing;    /* access log, metrics, hooks frozen */
     pt_limits_t   limits;
 } run_t;
 
@@ -154,6 +159,9 @@ static int start_routes(run_t *r, const pt_run_opts_t *o)
     pt_caprts = pt_route_count(pt_route_table_default());
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
         pt_caprts += pt_route_count(*t);
+    pt_route_table_t *ops = pt__observe_table(o);
+    if (ops)
+        pt_caprts += pt_route_count(ops);
     pt_rts = calloc(pt_caprts + 1, sizeof *pt_rts);
     if (!r->router || !pt_rts) {
         fprintf(stderr, "ponty: cannot start: out of memory\n");
@@ -164,6 +172,8 @@ static int start_routes(run_t *r, const pt_run_opts_t *o)
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
         if (pt_add_table(r->router, *t) != 0)
             return 1;
+    if (ops && pt_add_table(r->router, ops) != 0)
+        return 1;
     return 0;
 }
 
@@ -186,6 +196,7 @@ static int start_listening(run_t *r, const pt_run_opts_t *o, const char *host, u
 static int start_providers(run_t *r, const pt_run_opts_t *o)
 {
     pt__offload_configure(&o->offload);
+    pt__health_serving(1);
     pt__tasks_begin();
     r->tasks_begun = true;
     for (const pt_provider_t *p = o->providers; p && (p->startup || p->teardown); p++) {
@@ -208,6 +219,14 @@ static int start_providers(run_t *r, const pt_run_opts_t *o)
         r->nprov++;
     }
     pt__resources_owner(PT_RES_NONE);
+    return 0;
+}
+
+static int start_observing(run_t *r, const pt_run_opts_t *o)
+{
+    if (pt__observe_start(o, pt_rts, pt_nrts) != 0)
+        return 1;
+    r->observing = true;
     return 0;
 }
 
@@ -272,6 +291,8 @@ static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
          * is a direct call); the pool goes after every worker stopped. */
         pt__offload_stop();
     }
+    /* After the workers: the log thread writes their last lines. */
+    pt__observe_stop();
     free(r->scheds);
     free(pt_workers);
     pt_workers = NULL;
@@ -311,6 +332,7 @@ int pt_run_opts(const pt_run_opts_t *o)
     if (rc == 0) rc = start_routes(&r, o);
     if (rc == 0) rc = start_listening(&r, o, host, nworkers, backlog);
     if (rc == 0) rc = start_providers(&r, o);
+    if (rc == 0) rc = start_observing(&r, o);
     if (rc == 0) rc = start_workers(&r, o, backlog);
     if (rc == 0) {
         if (!o->quiet) {

@@ -339,6 +339,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
         const pt_reqfield_t *f = &e->fields[i];
         const pt_field_rt_t *fr = &rt->fields[i];
         void *dst = in + f->offset;
+        r->err_field = f; /* where a failure came from (pt_req_error_origin) */
         const char *raw = NULL;
         size_t rawlen = 0;   /* route, query and cookie values may hold NUL */
         switch (f->src) {
@@ -378,6 +379,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
             pt_schema_error_t se = { 0 };
             if (pt_schema_validate(fr->schema, v, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
+                r->err_path = pt_arena_strdup(&r->arena, se.instance_path ? se.instance_path : "");
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);
             }
@@ -391,6 +393,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
             pt_schema_error_t se = { 0 };
             if (pt_struct_decode(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
+                r->err_path = pt_arena_strdup(&r->arena, se.instance_path ? se.instance_path : "");
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);
             }
@@ -413,4 +416,5 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
         pt_values_check(r, f, raw, rawlen);
         pt_store(r, f, raw, rawlen, dst);
     }
+    r->err_field = NULL;
 }
