@@ -83,7 +83,13 @@ static int pt_add_table(pt_router_t *router, const pt_route_table_t *t)
             return -1;
         }
         rt->table = t;
-        rt->template_path = e->full_path;
+        /* The path as declared ("/items/{id}", not the pattern-filled one
+         * the router serves): the label metrics and OpenAPI show. */
+        const char *pre = t->prefix ? t->prefix : "";
+        size_t plen = strlen(pre);
+        if (plen && pre[plen - 1] == '/' && e->def.path[0] == '/')
+            plen--;
+        rt->template_path = pt_arena_printf(&rt->arena, "%.*s%s", (int)plen, pre, e->def.path);
         rt->index = (unsigned)(rt - pt_rts);
     }
     return 0;

@@ -22,7 +22,7 @@ typedef struct pt_route_rt {
     /* Set by pt_run: where the route came from, for hooks, metrics and
      * OpenAPI. */
     const pt_route_table_t *table;
-    const char           *template_path; /* prefix + path as declared, owned by the table */
+    const char           *template_path; /* prefix + path as declared, in arena */
     unsigned              index;  /* position among the served routes */
 } pt_route_rt_t;
 
