@@ -20,5 +20,6 @@
 #include "ponty/jsonschema.h"
 #include "ponty/hooks.h"
 #include "ponty/observe.h"
+#include "ponty/openapi.h"
 
 #endif

@@ -34,6 +34,7 @@ typedef struct pt_route_def {
     const char   *name;     /* the handler's name, for messages */
     const struct pt_expect *expect; /* declared request fields (ponty/fields.h) */
     const char   *mimetype; /* expected media type: 415 when the request's differs */
+    const char   *summary;  /* one line for the OpenAPI document (ponty/openapi.h); kept as given */
 } pt_route_def_t;
 
 typedef struct pt_route_table pt_route_table_t;

@@ -70,6 +70,8 @@ typedef struct pt_run_opts {
     const char                 *metrics_path;  /* e.g. "/metrics": Prometheus text format */
     const char                 *health_path;   /* e.g. "/health" */
     int                         request_ids;   /* 1: X-Request-Id kept or generated, echoed */
+    const char                 *openapi_path;  /* e.g. "/openapi.json" (ponty/openapi.h) */
+    const char                 *openapi_title; /* info.title; default "ponty service" */
 } pt_run_opts_t;
 
 int pt_run_opts(const pt_run_opts_t *opts);

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <uv.h>
 
+#include "ponty/openapi.h"
 #include "http/observe_internal.h"
 
 bool pt__observe_on;
@@ -24,7 +25,8 @@ static _Thread_local uint64_t id_counter;
 static unsigned id_gen;
 
 static pt_route_table_t *ops_table;
-static char *metrics_path_copy, *health_path_copy;
+static char *openapi_text;   /* generated once at start-up */
+static size_t openapi_len;
 
 int pt__observe_start(const pt_run_opts_t *o, const pt_route_rt_t *rts, size_t nrts)
 {
@@ -70,9 +72,8 @@ void pt__observe_stop(void)
         pt_route_table_free(ops_table);
         ops_table = NULL;
     }
-    free(metrics_path_copy);
-    free(health_path_copy);
-    metrics_path_copy = health_path_copy = NULL;
+    free(openapi_text);
+    openapi_text = NULL;
 }
 
 /* An incoming id is kept when it is 1-128 characters of a conservative set:
@@ -156,20 +157,35 @@ static json_t *health_handler(pt_req_t *req)
     return NULL;
 }
 
+static json_t *openapi_handler(pt_req_t *req)
+{
+    pt_reply(req, 200, "application/json; charset=utf-8", openapi_text, openapi_len);
+    return NULL;
+}
+
 pt_route_table_t *pt__observe_table(const pt_run_opts_t *o)
 {
-    if (!o->metrics_path && !o->health_path)
+    if (!o->metrics_path && !o->health_path && !o->openapi_path)
         return NULL;
     ops_table = pt_route_table_new();
     if (o->metrics_path) {
-        metrics_path_copy = strdup(o->metrics_path);
-        pt_route_add(ops_table, &(const pt_route_def_t){ .method = "GET", .path = metrics_path_copy,
+        pt_route_add(ops_table, &(const pt_route_def_t){ .method = "GET", .path = o->metrics_path,
                                                           .handler = metrics_handler, .name = "metrics" });
     }
     if (o->health_path) {
-        health_path_copy = strdup(o->health_path);
-        pt_route_add(ops_table, &(const pt_route_def_t){ .method = "GET", .path = health_path_copy,
+        pt_route_add(ops_table, &(const pt_route_def_t){ .method = "GET", .path = o->health_path,
                                                           .handler = health_handler, .name = "health" });
+    }
+    if (o->openapi_path) {
+        /* Generated once: the routes do not change while serving. */
+        json_t *doc = pt_openapi(.title = o->openapi_title, .route_tables = o->route_tables);
+        openapi_text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(doc);
+        if (openapi_text) {
+            openapi_len = strlen(openapi_text);
+            pt_route_add(ops_table, &(const pt_route_def_t){ .method = "GET", .path = o->openapi_path,
+                                                              .handler = openapi_handler, .name = "openapi" });
+        }
     }
     return ops_table;
 }

@@ -418,3 +418,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
     }
     r->err_field = NULL;
 }
+
+/* The schema search path, for the OpenAPI generator (src/http/openapi.c). */
+const char *const *pt__fields_schema_dirs(void);
+const char *const *pt__fields_schema_dirs(void) { return pt_schema_dirs; }

@@ -20,7 +20,7 @@
 
 /* ---- default table ---- */
 
-PT_GET("/hello", hello)
+PT_GET("/hello", hello, .summary = "Says hello")
 {
     return json_pack("{s:s}", "greeting", "hello world");
 }
@@ -122,11 +122,13 @@ static int checks_start(void *arg)
     return pt_health_check_add("flag", sickness, NULL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     pt_route_add(ADMIN_TABLE, &(const pt_route_def_t){ .method = "GET", .path = "/stats",
                                                         .handler = admin_stats, .name = "admin_stats" });
     pt_route_table_prefix(ADMIN_TABLE, "/admin");
+    if (argc > 1 && strcmp(argv[1], "--openapi") == 0)
+        return pt_openapi_print(stdout, .title = "ops", .route_tables = PT_ROUTE_TABLES(ADMIN_TABLE));
     if (!getenv("PT_NO_HOOKS")) {
         pt_hooks_add(ADMIN_TABLE, &(pt_hooks_t){ .before = need_token, .after = admin_after });
         pt_hooks_add(NULL, &(pt_hooks_t){ .after = status_seen });
@@ -143,5 +145,6 @@ int main(void)
                   .route_tables = PT_ROUTE_TABLES(ADMIN_TABLE),
                   .providers = PT_PROVIDERS({ "checks", checks_start, NULL, NULL }),
                   .access_log = mode, .metrics_path = "/metrics", .health_path = "/health",
+                  .openapi_path = "/openapi.json", .openapi_title = "ops",
                   .request_ids = !getenv("PT_NO_IDS"));
 }
