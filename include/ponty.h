@@ -21,5 +21,6 @@
 #include "ponty/hooks.h"
 #include "ponty/observe.h"
 #include "ponty/openapi.h"
+#include "ponty/testclient.h"
 
 #endif

@@ -48,6 +48,10 @@ static void pt_limits_defaults(pt_limits_t *l)
     if (!l->shutdown_timeout_ms) l->shutdown_timeout_ms = 10000;
 }
 
+/* For the test client (testclient.c): the same defaults. */
+void pt__limits_defaults(pt_limits_t *l);
+void pt__limits_defaults(pt_limits_t *l) { pt_limits_defaults(l); }
+
 /* Tears providers n-1..0 down, each one's resources forgotten after it. */
 static void pt_teardown(const pt_provider_t *p, size_t n)
 {
