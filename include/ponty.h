@@ -22,5 +22,6 @@
 #include "ponty/observe.h"
 #include "ponty/openapi.h"
 #include "ponty/testclient.h"
+#include "ponty/version.h"
 
 #endif

@@ -13,6 +13,10 @@
 
 #include "ponty/arena.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct pt_req pt_req_t;
 
 /* The request being handled by the calling coroutine, or NULL. */
@@ -72,5 +76,9 @@ void pt_resp_status(pt_req_t *r, int status);
 void pt_reply(pt_req_t *r, int status, const char *content_type, const void *body, size_t len);
 /* Answers with a JSON value (stolen) as the whole body, no envelope. */
 void pt_reply_json(pt_req_t *r, int status, json_t *value);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -15,10 +15,17 @@
 #define PONTY_SERVER_H
 
 #include <stddef.h>
+#ifdef __cplusplus
+#include <initializer_list>
+#endif
 
 #include "ponty/observe.h"
 #include "ponty/offload.h"
 #include "ponty/route.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Startup/teardown pair, the analog of an async-generator provider.
  * startup returns 0 on success. A failure stops pt_run: it prints
@@ -75,10 +82,17 @@ typedef struct pt_run_opts {
 } pt_run_opts_t;
 
 int pt_run_opts(const pt_run_opts_t *opts);
-#define pt_run(...) pt_run_opts(&(const pt_run_opts_t){ __VA_ARGS__ })
+#define pt_run(...) pt_run_opts(PT__LIT(pt_run_opts_t, __VA_ARGS__))
 
+#ifdef __cplusplus
+/* The array behind an initializer list lives to the end of the full
+ * expression, like a compound literal in pt_run(...). */
+#define PT_PROVIDERS(...)    (std::initializer_list<pt_provider_t>({ __VA_ARGS__, pt_provider_t{} }).begin())
+#define PT_ROUTE_TABLES(...) (std::initializer_list<pt_route_table_t *>({ __VA_ARGS__, nullptr }).begin())
+#else
 #define PT_PROVIDERS(...)    ((const pt_provider_t[]){ __VA_ARGS__, { 0 } })
 #define PT_ROUTE_TABLES(...) ((pt_route_table_t *const[]){ __VA_ARGS__, NULL })
+#endif
 
 /* Named resources. A provider's startup publishes what it built (a database
  * handle, a client) and handlers look it up by name:
@@ -106,5 +120,9 @@ void *pt_resource(const char *name);
 
 /* Integer from the environment, or dflt when unset or not a number. */
 long pt_env_long(const char *name, long dflt);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
