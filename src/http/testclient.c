@@ -94,8 +94,9 @@ static int on_hfield(llhttp_t *p, const char *at, size_t n)
 static int on_hfield_complete(llhttp_t *p)
 {
     pt_test_client_t *c = p->data;
-    c->hname = c->tok;
-    c->tok = (pt_buf_t){ 0 };
+    c->hname.len = 0;
+    pt_buf_append(&c->hname, c->tok.data, c->tok.len);
+    c->tok.len = 0;
     return 0;
 }
 
