@@ -28,6 +28,7 @@
  *   ponty_requests_in_flight, ponty_connections_open
  *   ponty_cache_hits_total / _misses_total / _size {cache}   named caches
  *   ponty_offload_running / _queued / _threads
+ *   ponty_breaker_state{breaker}                breakers given to pt_metrics_breaker
  * Without .metrics_path nothing is counted.
  *
  * Health: with .health_path set, GET answers 200
@@ -40,6 +41,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct pt_breaker;
 
 typedef enum pt_access_log {
     PT_ACCESS_LOG_OFF = 0,
@@ -57,6 +60,12 @@ typedef const char *(*pt_health_fn)(void *arg);
  * dropped when it returns, with the providers. Returns 0, or -1 for an empty
  * name, a NULL fn, a duplicate name or a call while the workers serve. */
 int pt_health_check_add(const char *name, pt_health_fn fn, void *arg);
+
+/* Exposes a circuit breaker (ponty/resilience.h; an HTTP client's .breaker
+ * too) as ponty_breaker_state{breaker="<its name>"}: 0 closed, 1 half-open,
+ * 2 open. The breaker must outlive every pt_run. Returns 0, or -1 for NULL
+ * or a call while the workers serve. */
+int pt_metrics_breaker(struct pt_breaker *b);
 
 #ifdef __cplusplus
 }

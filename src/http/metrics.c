@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ponty/offload.h"
+#include "ponty/resilience.h"
 #include "http/observe_internal.h"
 
 #define NSTATUS 8   /* distinct statuses counted per route and thread */
@@ -61,8 +62,35 @@ static inline void bump_i(_Atomic int64_t *c, int64_t by)
 
 static inline uint64_t rd(ctr_t *c) { return atomic_load_explicit(c, memory_order_relaxed); }
 
+/* Breakers to export; written only while no worker serves. */
+static pt_breaker_t **breakers;
+static size_t nbreakers;
+static bool serving;
+
+int pt_metrics_breaker(pt_breaker_t *b)
+{
+    if (!b || serving) {
+        fprintf(stderr, "ponty: pt_metrics_breaker: %s\n", b ? "called while the server runs" : "NULL breaker");
+        return -1;
+    }
+    pt_breaker_t **grown = realloc(breakers, (nbreakers + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    breakers = grown;
+    breakers[nbreakers++] = b;
+    return 0;
+}
+
+__attribute__((destructor)) static void free_breakers(void)
+{
+    free(breakers);
+    breakers = NULL;
+    nbreakers = 0;
+}
+
 int pt__metrics_start(size_t n)
 {
+    serving = true;
     nroutes = n;
     generation++;
     for (int i = 0; i < NBUCKETS - 1; i++)
@@ -72,6 +100,7 @@ int pt__metrics_start(size_t n)
 
 void pt__metrics_stop(void)
 {
+    serving = false;
     pthread_mutex_lock(&blocks_lk);
     while (blocks) {
         block_t *b = blocks;
@@ -298,6 +327,12 @@ void pt__metrics_render(pt_buf_t *o)
     pt_buf_puts(o, "# TYPE ponty_cache_hits_total counter\n# TYPE ponty_cache_misses_total counter\n"
                    "# TYPE ponty_cache_size gauge\n");
     pt__memo_each_named(cache_line, o);
+    pt_buf_puts(o, "# HELP ponty_breaker_state 0 closed, 1 half-open, 2 open.\n# TYPE ponty_breaker_state gauge\n");
+    for (size_t i = 0; i < nbreakers; i++) {
+        pt_buf_puts(o, "ponty_breaker_state{breaker=\"");
+        label(o, pt_breaker_name(breakers[i]));
+        printf_buf(o, "\"} %d\n", (int)pt_breaker_state(breakers[i]));
+    }
     free(sum);
     free(sc);
     free(sc_route);

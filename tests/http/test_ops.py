@@ -230,6 +230,16 @@ def test_metrics_count_by_route_and_status(start_server):
     assert "ponty_offload_queued" in m
 
 
+def test_metrics_breaker_state(start_server):
+    s = start_server("pt_ops_server")
+    m = parse_metrics(s.get("/metrics")[2].decode())
+    assert m['ponty_breaker_state{breaker="upstream"}'] == 0
+    s.request("POST", "/fail_upstream")
+    s.request("POST", "/fail_upstream")
+    m = parse_metrics(s.get("/metrics")[2].decode())
+    assert m['ponty_breaker_state{breaker="upstream"}'] == 2
+
+
 def test_metrics_in_flight_and_connections(start_server):
     s = start_server("pt_ops_server", workers=2)
     done = []

@@ -99,6 +99,18 @@ static void status_seen(pt_req_t *req, void *arg)
     pt_resp_header(req, "X-Status-Seen", pt_strf("%d", pt_resp_get_status(req)));
 }
 
+/* ---- a breaker in the metrics ---- */
+
+PT_BREAKER(upstream, .name = "upstream", .max_fails = 2, .reset_ms = 600000);
+
+PT_POST("/fail_upstream", fail_upstream)
+{
+    pt_breaker_ticket_t t;
+    if (pt_breaker_enter(upstream, &t) == 0)
+        pt_breaker_leave(upstream, &t, PT_OUTCOME_FAILURE);
+    return json_string(pt_breaker_state_name(pt_breaker_state(upstream)));
+}
+
 /* ---- health ---- */
 
 static atomic_int sick;
@@ -138,6 +150,7 @@ int main(int argc, char **argv)
     if (getenv("PT_CORS"))
         pt_hooks_add(NULL, pt_cors(.origins = getenv("PT_CORS"), .expose = "X-Request-Id"));
     pt_health_check_add("static", always_ok, NULL);
+    pt_metrics_breaker(upstream);
     const char *log = getenv("PT_LOG");
     pt_access_log_t mode = !log ? PT_ACCESS_LOG_OFF
                          : strcmp(log, "json") == 0 ? PT_ACCESS_LOG_JSON : PT_ACCESS_LOG_COMMON;

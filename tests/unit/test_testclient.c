@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include <ponty.h>
@@ -61,12 +62,17 @@ static void tag(pt_req_t *req, void *arg) { pt_resp_header(req, "X-Tag", arg); }
 
 static pt_test_client_t *tc;
 
+static void add_suite_hooks(void)
+{
+    assert_int_equal(pt_hooks_add(admin(), &(pt_hooks_t){ .before = need_token }), 0);
+    assert_int_equal(pt_hooks_add(NULL, &(pt_hooks_t){ .after = tag, .arg = "global" }), 0);
+}
+
 static int setup(void **state)
 {
     pt_route_add(admin(), &(const pt_route_def_t){ .method = "GET", .path = "/admin/secret",
                                                     .handler = secret, .name = "secret" });
-    assert_int_equal(pt_hooks_add(admin(), &(pt_hooks_t){ .before = need_token }), 0);
-    assert_int_equal(pt_hooks_add(NULL, &(pt_hooks_t){ .after = tag, .arg = "global" }), 0);
+    add_suite_hooks();
     tc = pt_test_client_new(.route_tables = PT_ROUTE_TABLES(admin()));
     return tc ? 0 : -1;
 }
@@ -169,6 +175,87 @@ static void limits_apply(void **state)
     pt_test_client_free(small);
 }
 
+/* ---- hook order, and the JSON error format's origins ---- */
+
+static char trace[256];
+
+static void note(pt_req_t *req, void *arg)
+{
+    (void)req;
+    strncat(trace, arg, sizeof trace - strlen(trace) - 1);
+}
+
+static void note_status(pt_req_t *req, void *arg)
+{
+    note(req, arg);
+    char s[8];
+    snprintf(s, sizeof s, "%d;", pt_resp_get_status(req));
+    strncat(trace, s, sizeof trace - strlen(trace) - 1);
+}
+
+typedef struct { int64_t id; const char *tok; const char *sid; } origin_in;
+
+PT_FIELDS(origin_in,
+          PT_ROUTE_POSINT(id),
+          PT_HEADER(tok, .key = "X-Tok", .required = true),
+          PT_COOKIE(sid, .required = true));
+
+PT_GET_IN("/origin/{id}", origin, origin_in)
+{
+    return json_true();
+}
+
+static void hook_order(void **state)
+{
+    pt_hooks_clear();
+    pt_hooks_add(NULL, &(pt_hooks_t){ .before = note, .after = note_status, .on_error = note, .arg = "G1" });
+    pt_hooks_add(admin(), &(pt_hooks_t){ .before = note, .after = note_status, .on_error = note, .arg = "T" });
+    pt_hooks_add(NULL, &(pt_hooks_t){ .before = note, .after = note_status, .arg = "G2" });
+    pt_test_client_t *c = pt_test_client_new(.route_tables = PT_ROUTE_TABLES(admin()));
+    trace[0] = '\0';
+    pt_test_response_t *r = pt_test_request(c, "GET", "/admin/secret");
+    assert_int_equal(r->status, 200);
+    /* before: global sets, then the table's; after: the table's, then global. */
+    assert_string_equal(trace, "G1G2TT200;G1200;G2200;");
+    pt_test_response_free(r);
+    trace[0] = '\0';
+    r = pt_test_request(c, "GET", "/nowhere");
+    assert_int_equal(r->status, 404);
+    /* No route: only global sets; on_error before after. */
+    assert_string_equal(trace, "G1G2G1G1404;G2404;");
+    pt_test_response_free(r);
+    pt_test_client_free(c);
+    pt_hooks_clear();
+    add_suite_hooks();
+}
+
+static void json_error_origins(void **state)
+{
+    pt_hooks_clear();
+    pt_hooks_add(NULL, &pt_hooks_json_errors);
+    pt_test_client_t *c = pt_test_client_new();
+    pt_test_response_t *r = pt_test_request(c, "GET", "/origin/5");
+    assert_int_equal(r->status, 400);
+    assert_string_equal(pt_test_header(r, "Content-Type"), "application/json; charset=utf-8");
+    assert_string_equal(r->body, "{\"error\": {\"status\": 400, \"message\": \"required header 'X-Tok' is missing\", "
+                                 "\"field\": \"X-Tok\", \"in\": \"header\"}}");
+    pt_test_response_free(r);
+    r = pt_test_request(c, "GET", "/origin/5", .headers = PT_TEST_HEADERS("X-Tok", "t"));
+    assert_non_null(strstr(r->body, "\"field\": \"sid\", \"in\": \"cookie\""));
+    pt_test_response_free(r);
+    r = pt_test_request(c, "POST", "/things", .body = "{}");
+    assert_int_equal(r->status, 400);
+    assert_non_null(strstr(r->body, "\"in\": \"body\", \"path\": \"\""));
+    pt_test_response_free(r);
+    /* A handler's own raise names no field. */
+    r = pt_test_request(c, "GET", "/gone");
+    assert_string_equal(r->body, "{\"error\": {\"status\": 404, \"message\": \"gone away\"}}");
+    pt_test_response_free(r);
+    pt_test_client_free(c);
+    pt_hooks_clear();
+    add_suite_hooks();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +265,8 @@ int main(void)
         cmocka_unit_test(table_hooks),
         cmocka_unit_test(head_and_close),
         cmocka_unit_test(limits_apply),
+        cmocka_unit_test(hook_order),
+        cmocka_unit_test(json_error_origins),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
