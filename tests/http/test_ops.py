@@ -316,3 +316,24 @@ def test_access_log_off_by_default(ops):
     ops.get("/hello?quiet=1")
     time.sleep(0.3)
     assert "quiet=1" not in ops.stderr()
+
+
+# ---- pipelining through hooks ----
+
+def test_pipelined_requests_through_hooks_stay_in_order(ops_json):
+    with ops_json.raw() as c:
+        c.send(b"GET /boom HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /admin/stats HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"HEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        r1, r2, r3 = c.read_response(), c.read_response(), c.read_response()
+        r4, r5 = c.read_response(head=True), c.read_response()
+    assert [r.status for r in (r1, r2, r3, r4, r5)] == [404, 200, 401, 404, 200]
+    assert json.loads(r1.body)["error"]["message"] == "no such boom"
+    assert json.loads(r2.body)["data"] is True            # waited 300 ms in its handler
+    assert json.loads(r3.body)["error"]["message"] == "token required"
+    assert r4.body == b"" and int(r4.header("Content-Length")) > 0
+    assert [r.header("X-Status-Seen") for r in (r1, r2, r3, r4, r5)] == ["404", "200", "401", "404", "200"]
+    ids = [r.header("X-Request-Id") for r in (r1, r2, r3, r4, r5)]
+    assert len(set(ids)) == 5
