@@ -104,7 +104,8 @@ const char *pt_req_id(const pt_req_t *r);
 
 /* The client's address ("203.0.113.7", "::1") and, when port is not NULL,
  * its port; NULL (port 0) when it cannot be had (the socket went away).
- * Computed on first call (one getpeername), kept in the request arena. */
+ * Computed on first call (one getpeername; once per connection while
+ * pt_run's observation is on), kept in the request arena. */
 const char *pt_req_peer(pt_req_t *r, int *port);
 
 /* CORS, as an example of what hooks are for. Lists are comma-separated;

@@ -190,7 +190,7 @@ static void pt_conn_free(pt_conn_t *c)
     pt_worker_t *w = c->worker;
     pt_req_destroy(&c->req);
     if (pt__observe_on)
-        pt__observe_conn(-1);
+        pt__observe_conn(c, -1);
     pt_buf_free(&c->tok);
     pt_buf_free(&c->pending);
     pt_buf_free(&c->out);
@@ -278,7 +278,7 @@ static pt_conn_t *pt_conn_new(pt_worker_t *w)
     c->worker = w;
     w->nconns++;
     if (pt__observe_on)
-        pt__observe_conn(1);
+        pt__observe_conn(c, 1);
     return c;
 }
 

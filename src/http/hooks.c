@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,8 +293,43 @@ const pt_hooks_t *pt_cors_opts(const pt_cors_opts_t *o)
 
 const char *pt_req_id(const pt_req_t *r) { return r->request_id; }
 
+/* With observation on, every request's peer is logged: a small
+ * direct-mapped cache per worker thread keeps one getpeername per
+ * connection instead of one per request. An entry is forgotten when its
+ * connection is opened or freed (pt__observe_conn), so a reused address
+ * never shows the previous client. Off, nothing invalidates it, so it is
+ * not used. */
+#define PEER_SLOTS 64
+typedef struct peer_slot {
+    const pt_conn_t *conn;
+    int              port;
+    char             addr[INET6_ADDRSTRLEN];
+} peer_slot_t;
+static _Thread_local peer_slot_t peer_cache[PEER_SLOTS];
+
+static peer_slot_t *peer_slot(const pt_conn_t *c)
+{
+    return &peer_cache[((uintptr_t)c >> 6) % PEER_SLOTS];
+}
+
+void pt__peer_forget(const pt_conn_t *c)
+{
+    peer_slot_t *s = peer_slot(c);
+    if (s->conn == c)
+        s->conn = NULL;
+}
+
 const char *pt_req_peer(pt_req_t *r, int *port)
 {
+    if (!r->peer && r->conn && pt__observe_on) {
+        peer_slot_t *s = peer_slot(r->conn);
+        if (s->conn == r->conn) {
+            /* Copied: another connection may take the slot while this
+             * request waits. */
+            r->peer = pt_arena_strdup(&r->arena, s->addr);
+            r->peer_port = s->port;
+        }
+    }
     if (!r->peer && r->conn) {
         struct sockaddr_storage ss;
         int len = sizeof ss;
@@ -309,6 +345,12 @@ const char *pt_req_peer(pt_req_t *r, int *port)
                 inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
                 r->peer_port = ntohs(a->sin6_port);
                 r->peer = pt_arena_strdup(&r->arena, buf);
+            }
+            if (r->peer && pt__observe_on) {
+                peer_slot_t *s = peer_slot(r->conn);
+                s->conn = r->conn;
+                s->port = r->peer_port;
+                snprintf(s->addr, sizeof s->addr, "%s", r->peer);
             }
         }
     }

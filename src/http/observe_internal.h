@@ -52,14 +52,16 @@ pt_route_table_t *pt__observe_table(const pt_run_opts_t *o);
 void pt__observe_begin(pt_req_t *r);
 /* The answer is queued (bytes of it, 0 when the client went away). */
 void pt__observe_end(pt_req_t *r, size_t bytes);
-/* Connection opened (+1) or freed (-1). */
-void pt__observe_conn(int delta);
+/* Connection c opened (+1) or freed (-1). */
+void pt__observe_conn(const pt_conn_t *c, int delta);
+/* hooks.c: forgets what pt_req_peer cached for c. */
+void pt__peer_forget(const pt_conn_t *c);
 
 /* ---- access_log.c ---- */
 int  pt__access_log_start(int fd);
 void pt__access_log_stop(void);
 /* The worker's own buffer: fn appends one line under its lock. */
-void pt__access_log_line(const pt_req_t *r, int status, size_t bytes, double ms);
+void pt__access_log_line(const pt_req_t *r, int status, size_t bytes, uint64_t us);
 
 /* ---- metrics.c ---- */
 int  pt__metrics_start(size_t nroutes);
