@@ -9,7 +9,7 @@ ASAN_DIR  ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all setup build run test asan tsan ucontext clang aarch64-check bench clean
+.PHONY: all setup build run test asan tsan ucontext clang fuzz aarch64-check bench clean
 
 all: build
 
@@ -60,6 +60,19 @@ clang: setup
 	cmake --build build-clang -j $(JOBS)
 	cd build-clang && ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (tests/fuzz: HTTP framing/routing/fields, JSON parse +
+# schema compile/validate, the expiration grammar, key templates) under
+# ASan + UBSan, FUZZ_SECS seconds each, FUZZ_JOBS at a time, from the seed
+# corpora in tests/fuzz/corpus (new inputs go to build-fuzz/corpus). Any
+# report fails; its reproducer is left in build-fuzz/.
+FUZZ_SECS ?= 60
+FUZZ_JOBS ?= 2
+FUZZ_TARGETS ?= fuzz_http fuzz_json fuzz_expiry fuzz_key
+fuzz: setup
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPT_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build build-fuzz -j $(JOBS)
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
 # The aarch64 context switch, cross-compiled and run under qemu-user.
 aarch64-check:
 	@sh scripts/setup.sh cross
@@ -72,4 +85,4 @@ bench: build
 	sh bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_DIR) build-tsan build-ucontext build-clang build-cross
+	rm -rf $(BUILD) $(ASAN_DIR) build-tsan build-ucontext build-clang build-cross build-fuzz

@@ -7,6 +7,10 @@
 #   bench/offload/run.sh     pt_offload round trip vs uv_queue_work; /fast p99 under blocking load
 #   bench/client/run.sh      GET /proxy: ponty's pooled client vs nginx proxy_pass and Python ponty
 #   bench/resilience/run.sh  breaker and throttle overhead per call
+#   bench/reliability/run.sh memory per idle connection vs nginx, soak, overload; rewrites
+#                            the table in docs/reliability.md (SOAK_SECS, here 60 s)
+#   bench/jsonbody/run.sh    JSON bodies: ponty vs fastify over HTTP, parser
+#                            and writer MB/s vs jansson and V8
 #
 # Benchmarks print numbers and ratios against peers measured in the same run;
 # they are not tests. One suite failing to run does not stop the other; the
@@ -34,6 +38,8 @@ fi
 if [ -f bench/offload/run.sh ]; then
     echo
     sh bench/offload/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_OFFLOAD_SECS:-3}" || rc=1
+fi
+
 if [ -f bench/client/run.sh ]; then
     echo
     BENCH_BUILD_DIR="${BENCH_BUILD_DIR:-build}" bash bench/client/run.sh || rc=1
@@ -42,5 +48,15 @@ fi
 if [ -f bench/resilience/run.sh ]; then
     echo
     sh bench/resilience/run.sh "${BENCH_BUILD_DIR:-build}" "${BENCH_RES_SECS:-0.5}" || rc=1
+fi
+
+if [ -f bench/reliability/run.sh ]; then
+    echo
+    SOAK_SECS=${SOAK_SECS:-60} sh bench/reliability/run.sh || rc=1
+fi
+
+if [ -f bench/jsonbody/run.sh ]; then
+    echo
+    PT_BUILD_DIR="$PWD/${BENCH_BUILD_DIR:-build}" bash bench/jsonbody/run.sh || rc=1
 fi
 exit $rc

@@ -1,6 +1,6 @@
 /* GET /cachetest → {"key": "value"}, memoized with stampede control: the
- * seed's localcache example. The load takes a second. With maxwait 0 (the
- * default here, CACHE_MAXWAIT_MS to change it) the cache's lock is
+ * seed's localcache example. The load takes a second. With no wait (the
+ * default here, CACHE_MAXWAIT_MS=0; set it to wait that long) the cache's lock is
  * mandatory: of five simultaneous first requests one loads (200 after ~1 s)
  * and four get "409: Conflict" at once; then every request is a hit. With
  * CACHE_MAXWAIT_MS=2000 the four wait for the one load and all succeed.
@@ -35,8 +35,15 @@ static pt_lock_store_t *redis_locks(void)
     return url && *url ? pt_lock_store_redis_new(url, "cachetest:lock:") : NULL;
 }
 
-PT_LOCALCACHE(fetch_cache, .load = fetch, .single_key = true,
-              .maxwait_ms = pt_env_long("CACHE_MAXWAIT_MS", 0),
+/* CACHE_MAXWAIT_MS: 0 (default) is the mandatory lock, PT_MEMO_NOWAIT (a
+ * 0 in the options would mean the cache's default wait of 1000 ms). */
+static int64_t cache_maxwait(void)
+{
+    long ms = pt_env_long("CACHE_MAXWAIT_MS", 0);
+    return ms == 0 ? PT_MEMO_NOWAIT : ms;
+}
+
+PT_LOCALCACHE(fetch_cache, .load = fetch, .single_key = true, .maxwait_ms = cache_maxwait(),
               .store = redis_values(), .lock_store = redis_locks(), .own_stores = true);
 
 PT_GET("/cachetest", cachetest)

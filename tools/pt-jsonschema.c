@@ -6,8 +6,12 @@
  * the first error (the one a ponty 400 response reports) first. The
  * instance path is a JSON Pointer; the document itself is shown as
  * "(root)". Exit status: 0 valid, 1 invalid, 2 bad schema, bad file or bad
- * usage (the reason goes to stderr).
+ * usage (the reason goes to stderr). The instance is read as ponty reads
+ * request bodies (pt_json_parse): integers of any size, "\u0000" and lone
+ * surrogates in strings.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +32,8 @@ int main(int argc, char **argv)
     int nfiles = 0, rc = 2;
     pt_schema_error_t err = {0};
     pt_schema_t *schema = NULL;
-    json_t *inst = NULL;
+    pt_jdoc_t *inst = NULL;
+    char *text = NULL;
     if (!reg)
         return 2;
     opts.registry = reg;
@@ -66,16 +71,42 @@ int main(int argc, char **argv)
         fprintf(stderr, "pt-jsonschema: %s\n", err.message ? err.message : "cannot compile schema");
         goto out;
     }
-    json_error_t je;
-    inst = !strcmp(files[1], "-") ? json_loadf(stdin, JSON_DECODE_ANY, &je)
-                                  : json_load_file(files[1], JSON_DECODE_ANY, &je);
+    FILE *in = !strcmp(files[1], "-") ? stdin : fopen(files[1], "rb");
+    size_t len = 0, cap = 0;
+    if (!in) {
+        fprintf(stderr, "pt-jsonschema: cannot open instance '%s': %s\n", files[1], strerror(errno));
+        goto out;
+    }
+    for (;;) {
+        if (len == cap) {
+            char *t = realloc(text, cap = cap ? cap * 2 : 65536);
+            if (!t) {
+                fprintf(stderr, "pt-jsonschema: out of memory reading '%s'\n", files[1]);
+                if (in != stdin)
+                    fclose(in);
+                goto out;
+            }
+            text = t;
+        }
+        size_t n = fread(text + len, 1, cap - len, in);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    bool read_failed = ferror(in);
+    if (in != stdin)
+        fclose(in);
+    if (read_failed) {
+        fprintf(stderr, "pt-jsonschema: cannot read instance '%s'\n", files[1]);
+        goto out;
+    }
+    inst = pt_json_parse(text, len, NULL, &err);
     if (!inst) {
-        fprintf(stderr, "pt-jsonschema: cannot load instance '%s': %s (line %d, column %d)\n", files[1], je.text,
-                je.line, je.column);
+        fprintf(stderr, "pt-jsonschema: cannot load instance '%s': %s\n", files[1], err.message);
         goto out;
     }
     pt_schema_errors_t errs = {0};
-    int v = pt_schema_validate_all(schema, inst, &errs);
+    int v = pt_schema_validate_all_jv(schema, pt_jdoc_root(inst), &errs);
     if (v < 0) {
         fprintf(stderr, "pt-jsonschema: validation failed: out of memory\n");
     } else {
@@ -87,7 +118,8 @@ int main(int argc, char **argv)
     pt_schema_errors_clear(&errs);
 out:
     pt_schema_error_clear(&err);
-    json_decref(inst);
+    pt_jdoc_free(inst);
+    free(text);
     pt_schema_free(schema);
     pt_schema_registry_free(reg);
     return rc;

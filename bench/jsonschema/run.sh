@@ -6,7 +6,11 @@
 #   sh bench/jsonschema/run.sh [SECONDS]     (build first: cmake --build build)
 #
 # Each driver validates an already-parsed document in a loop for SECONDS
-# (default 2) and, when the document is invalid, produces the first error:
+# (default 2) and, when the document is invalid, produces the first error.
+# Ours validates the document as pt_json_parse holds it (the tree request
+# bodies are parsed into, json_bench's "tree"); the "json_t" row is the
+# public json_t API on a jansson document (converted to a tree per call).
+# The first error:
 # ajv's errors[0] (keyword, instancePath, schemaPath, static message), our
 # pt_schema_check record (keyword, instance path, schema path; the
 # Python-worded message on request) and, in a second row, our
@@ -35,13 +39,15 @@ for doc in valid invalid; do
     # ours twice: pt_schema_check (keyword + instance path + schema path, the
     # content of ajv's errors[0]; Python message rendered on request only) and
     # pt_schema_validate (also renders the Python-worded message every time)
-    ours=$("$bench" "$schema" "$data" "$secs" check)
-    msg=$("$bench" "$schema" "$data" "$secs" message)
+    ours=$("$bench" "$schema" "$data" "$secs" check tree)
+    msg=$("$bench" "$schema" "$data" "$secs" message tree)
+    jt=$("$bench" "$schema" "$data" "$secs" check json_t)
     py=$("$python" "$here/bench.py" "$schema" "$data" "$secs")
     ajv=$(NODE_PATH="$here/node_modules" node "$here/bench.js" "$schema" "$data" "$secs")
-    o=${ours%% *}; m=${msg%% *}; p=${py%% *}; a=${ajv%% *}
+    o=${ours%% *}; m=${msg%% *}; p=${py%% *}; a=${ajv%% *}; j=${jt%% *}
     row "$doc" "pt_jsonschema check" "$o" "1.00x" "${ours#* }"
     row "$doc" "pt_jsonschema +message" "$m" "$(ratio $o $m 2)" "${msg#* }"
+    row "$doc" "pt_jsonschema json_t" "$j" "$(ratio $o $j 2)" "${jt#* }"
     row "$doc" "python jsonschema" "$p" "$(ratio $o $p 1)" "${py#* }"
     row "$doc" "ajv (node)" "$a" "$(ratio $o $a 2)" "${ajv#* }"
     echo "$doc: with the message rendered: $(ratio $m $p 1) python, $(ratio $m $a 2) ajv"

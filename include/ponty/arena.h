@@ -22,6 +22,12 @@ typedef struct pt_arena {
     pt_arena_block_t   *head;      /* block being filled */
     pt_arena_cleanup_t *cleanups;  /* LIFO */
     size_t              block_size;
+    size_t              limit;     /* bytes of blocks the arena may hold; 0: no limit */
+    size_t              held;      /* bytes of blocks held now */
+    /* Called when an allocation would pass the limit or malloc fails; must
+     * not return (a request's arena answers 500). NULL: print and abort. */
+    void              (*on_fail)(void *ctx, size_t n);
+    void               *fail_ctx;
 } pt_arena_t;
 
 /* block_size 0 picks 4 KiB. No memory is taken until the first allocation. */
@@ -31,7 +37,8 @@ void  pt_arena_destroy(pt_arena_t *a);
 /* Runs cleanups and forgets every allocation, keeping one block for reuse. */
 void  pt_arena_reset(pt_arena_t *a);
 
-/* 16-byte aligned; aborts with a message on out-of-memory (as jansson does). */
+/* 16-byte aligned. Past the limit or out of memory it calls on_fail (by
+ * default: a message and abort, as jansson does). */
 void *pt_arena_alloc(pt_arena_t *a, size_t n);
 void *pt_arena_calloc(pt_arena_t *a, size_t n);
 char *pt_arena_strdup(pt_arena_t *a, const char *s);

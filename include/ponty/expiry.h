@@ -44,12 +44,19 @@ typedef enum pt_expiry_kind {
     PT_EXPIRY_NEVER,     /* never expires (aquiche: None, False) */
     PT_EXPIRY_ALWAYS,    /* already expired, refetch every time (aquiche: True) */
     PT_EXPIRY_DURATION,  /* refresh interval counted from the fetch (timedelta) */
-    PT_EXPIRY_AT,        /* a fixed instant (datetime, date, time of day) */
+    PT_EXPIRY_AT,        /* a fixed instant (datetime, date) */
     PT_EXPIRY_POINTER,   /* "$.a.b": read the expiration from the loaded value */
     PT_EXPIRY_CALLBACK,  /* ask a function, given the loaded value */
+    PT_EXPIRY_TIMEOFDAY, /* "12:00Z": a daily time, the next one after each fetch */
 } pt_expiry_kind_t;
 
 typedef struct pt_expiry pt_expiry_t;
+
+typedef struct pt_timeofday {
+    int64_t us;        /* since midnight, 0 .. 86399999999 */
+    int offset_min;    /* UTC offset in minutes, e.g. -330 for "-05:30" */
+    bool has_offset;   /* false when the string had none (taken as UTC) */
+} pt_timeofday_t;
 
 /* An expiration decided by the caller from the loaded value (aquiche's
  * function/coroutine expiration, given its CachedItem). value is the cached
@@ -64,7 +71,8 @@ struct pt_expiry {
     pt_expiry_kind_t kind;
     /* The absolute expiry, epoch ms: NEVER -> PT_EXPIRY_NEVER_MS, ALWAYS ->
      * PT_EXPIRY_ALWAYS_MS, DURATION -> now + ttl_ms (saturating), AT -> the
-     * instant. Unused (0) for POINTER and CALLBACK, which need the value. */
+     * instant, TIMEOFDAY -> the first occurrence of that time after now.
+     * Unused (0) for POINTER and CALLBACK, which need the value. */
     int64_t at_ms;
     /* DURATION: the interval, so a cache can re-arm it on every fetch. It
      * may be negative ("-5" seconds), which is simply already expired. */
@@ -76,18 +84,25 @@ struct pt_expiry {
     /* CALLBACK */
     pt_expiry_fn fn;
     void *ud;
+    /* TIMEOFDAY: the daily time; each fetch is cached until its next
+     * occurrence, so a long-lived cache re-arms it every day. */
+    pt_timeofday_t tod;
 };
 
 /* ---- the entry point --------------------------------------------------- */
 
 /* Parses an expiration string, as aquiche does for a str value. now_ms is the
- * time of evaluation: durations count from it and a time of day means today
- * (in the time's own offset, UTC when it has none) at that time.
+ * time of evaluation: durations count from it (at_ms) and a time of day is a
+ * PT_EXPIRY_TIMEOFDAY whose at_ms is its next occurrence after now_ms (in
+ * the time's own offset, UTC when it has none); resolving it against a
+ * fetch gives the next occurrence after that fetch.
  *
  * NULL means never (aquiche: None). Surrounding whitespace is ignored. Forms,
- * tried in this order: "$.path" data pointer; "never" / "always"; a plain
- * number (seconds, or a unix timestamp in s/ms/us/ns when above 1e8);
- * a duration; a date-time; a date (midnight UTC); a time of day. */
+ * tried in this order: "$.path" data pointer; "never" / "always"; "inf",
+ * "+inf", "infinity" (never: aquiche's datetime.max) and "-inf",
+ * "-infinity" (always: datetime.min), any case; a plain number (seconds, or
+ * a unix timestamp in s/ms/us/ns when above 1e8); a duration; a date-time;
+ * a date (midnight UTC); a time of day. */
 int pt_expiry_parse(const char *s, int64_t now_ms, pt_expiry_t *out, char *err, size_t errlen);
 
 /* Same, for a string that is not NUL-terminated. */
@@ -122,8 +137,8 @@ static inline bool pt_expiry_is_expired(int64_t at_ms, int64_t now_ms)
 /* aquiche's int|float rule: a number whose integer part is above 1e8 is a
  * unix timestamp (seconds; above 2e10 milliseconds, then microseconds,
  * nanoseconds; beyond 3e20 the end of year 9999), anything else is a
- * duration in seconds. Fractions are kept to the microsecond. NaN and
- * infinities are errors. */
+ * duration in seconds. Fractions are kept to the microsecond. +infinity is
+ * never and -infinity always (datetime.max and .min); NaN is an error. */
 int pt_expiry_from_number(double value, int64_t now_ms, pt_expiry_t *out, char *err, size_t errlen);
 /* The same rule for an integer (no rounding through double). */
 pt_expiry_t pt_expiry_from_int(int64_t value, int64_t now_ms);
@@ -155,20 +170,24 @@ int pt_datetime_parse_us(const char *s, int64_t *epoch_us, char *err, size_t err
  * result is that day's midnight UTC in epoch us. */
 int pt_date_parse_us(const char *s, int64_t *epoch_us, char *err, size_t errlen);
 
-typedef struct pt_timeofday {
-    int64_t us;        /* since midnight, 0 .. 86399999999 */
-    int offset_min;    /* UTC offset in minutes, e.g. -330 for "-05:30" */
-    bool has_offset;   /* false when the string had none (taken as UTC) */
-} pt_timeofday_t;
-
 /* Times of day (aquiche's parse_time): "H:M[:S[.f]][Z|+HH[[:]MM]]", or a
  * number of seconds since midnight below 86400. */
 int pt_timeofday_parse(const char *s, pt_timeofday_t *out, char *err, size_t errlen);
 
 /* The instant, in epoch ms, of that time of day on the calendar day that
  * contains now_ms in the time's own offset ("today at this time", which may
- * already have passed: aquiche then treats the value as expired). */
+ * already have passed). */
 int64_t pt_timeofday_today_ms(const pt_timeofday_t *t, int64_t now_ms);
+/* The first instant of that time of day strictly after after_ms. */
+int64_t pt_timeofday_next_ms(const pt_timeofday_t *t, int64_t after_ms);
+pt_expiry_t pt_expiry_timeofday(const pt_timeofday_t *t, int64_t now_ms);
+
+/* The forms accepted, for messages about a bad expiration (a cache's
+ * creation error ends with it). */
+#define PT_EXPIRY_EXPECTED                                                              \
+    "expected a duration such as \"10 minutes\", \"PT5M\", \"1h30m\" or \"90\" (seconds), " \
+    "a time of day \"12:00Z\", a date-time \"2030-01-31T12:00:00+02:00\", a date, "      \
+    "a unix timestamp, \"never\", \"always\", \"inf\", or \"$.pointer\""
 
 /* Any absolute time: a date-time, a date or a time of day (today), tried in
  * that order, in epoch ms (floored). */

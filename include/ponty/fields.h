@@ -33,6 +33,7 @@
  *   PT_QUERY / PT_ROUTE_CUSTOM (.cast)     whatever .cast writes, .size bytes
  *   PT_BODY_JSON, PT_BODY_SCHEMA           json_t * (released with the request)
  *   PT_BODY_STRUCT                         pointer to the described struct
+ *   PT_BODY_TREE                           const pt_jv_t * (the parsed body, arena)
  *   PT_RAW                                 pt_req_t *
  * Strings live in the request arena. */
 #ifndef PONTY_FIELDS_H
@@ -62,6 +63,7 @@ typedef enum pt_src {
     PT_SRC_BODY_JSON,
     PT_SRC_BODY_SCHEMA,
     PT_SRC_BODY_STRUCT,
+    PT_SRC_BODY_TREE,
     PT_SRC_RAW,
 } pt_src_t;
 
@@ -91,8 +93,8 @@ typedef struct pt_reqfield {
     const char        *pattern;    /* route fields: the placeholder's regex */
     pt_cast_fn         cast;       /* PT_V_CUSTOM */
     int                errorcode;  /* status when a required field is missing; default 400 */
-    const char        *schema_file;              /* PT_BODY_SCHEMA: path (cwd, then search path) */
-    const char        *schema_text;              /* PT_BODY_SCHEMA: schema as JSON text */
+    const char        *schema_file;              /* PT_BODY_SCHEMA, PT_BODY_TREE: path (cwd, then search path) */
+    const char        *schema_text;              /* PT_BODY_SCHEMA, PT_BODY_TREE: schema as JSON text */
     bool               check_format;             /* PT_BODY_SCHEMA / PT_BODY_STRUCT: "format" is
                                                     checked (email, date-time, ...); default false:
                                                     an annotation only */
@@ -210,6 +212,10 @@ typedef struct pt_expect {
 #define PT_BODY_JSON(M, ...)    PT__FT(M, json_t *, PT_SRC_BODY_JSON, PT_V_CUSTOM, .required = true, __VA_ARGS__)
 #define PT_BODY_SCHEMA(M, ...)  PT__FT(M, json_t *, PT_SRC_BODY_SCHEMA, PT_V_CUSTOM, .required = true, __VA_ARGS__)
 #define PT_BODY_STRUCT(M, DESC, ...) PT__F(M, PT_SRC_BODY_STRUCT, PT_V_CUSTOM, .required = true, .desc = &(DESC), __VA_ARGS__)
+/* The body as ponty parsed it (pt_jv_t, ponty/jsonschema.h), validated
+ * against .schema_file or .schema_text when one is given; no jansson values
+ * are built. pt_data_tree(req, in->body) echoes it. */
+#define PT_BODY_TREE(M, ...)    PT__FT(M, const pt_jv_t *, PT_SRC_BODY_TREE, PT_V_CUSTOM, .required = true, __VA_ARGS__)
 #define PT_RAW(M)               PT__FT(M, pt_req_t *, PT_SRC_RAW, PT_V_CUSTOM, .required = true)
 
 /* PT_FIELDS(struct x, ...) cannot name its table x_fields: this turns the

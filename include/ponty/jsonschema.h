@@ -52,6 +52,78 @@ typedef struct pt_schema_errors {
 
 void pt_schema_errors_clear(pt_schema_errors_t *errs);
 
+/* ------------------------------------------------------ parsed documents
+ *
+ * pt_json_parse reads JSON text into a compact read-only tree (pt_jv_t):
+ * one block of nodes per array or object, strings NUL-terminated next to
+ * them, all carved from a few large chunks, so a document costs no malloc
+ * per value. The validator and struct binding work on this tree directly;
+ * the json_t entry points convert their instance to it first.
+ *
+ * The accepted language is Python's json.loads: integers of any size (ones
+ * beyond int64 are PT_JV_BIGINT and keep their digits), "\u0000" inside
+ * strings, lone surrogates ("\ud800", stored as the three-byte sequence
+ * ED A0 80 so that counting and echoing them works), a repeated key keeps
+ * its first position and its last value. NaN/Infinity literals are not
+ * accepted; a real beyond double's range is an infinity, as Python's
+ * float() makes it. */
+typedef enum pt_jv_type {
+    PT_JV_NULL, PT_JV_FALSE, PT_JV_TRUE,
+    PT_JV_INT,    /* u.i */
+    PT_JV_BIGINT, /* u.s: decimal digits with an optional '-', len bytes */
+    PT_JV_REAL,   /* u.d */
+    PT_JV_STRING, /* u.s: len bytes, NUL-terminated, may hold NULs */
+    PT_JV_ARRAY,  /* u.items: len values */
+    PT_JV_OBJECT, /* u.members: len members, in document order */
+} pt_jv_type_t;
+
+typedef struct pt_jv pt_jv_t;
+typedef struct pt_jmember pt_jmember_t;
+struct pt_jv {
+    uint8_t type; /* pt_jv_type_t */
+    uint32_t len;
+    union {
+        int64_t i;
+        double d;
+        const char *s;
+        const pt_jv_t *items;
+        const pt_jmember_t *members;
+    } u;
+};
+struct pt_jmember {
+    const char *key; /* NUL-terminated, klen bytes */
+    size_t klen;
+    pt_jv_t v;
+};
+
+typedef struct pt_jdoc pt_jdoc_t;
+
+#define PT_JSON_DEFAULT_MAX_DEPTH 512
+
+typedef struct pt_json_parse_opts {
+    int max_depth;            /* levels of [ and {; deeper is an error. 0 = 512 */
+    void *(*alloc)(void *ctx, size_t n); /* where chunks come from; NULL = malloc */
+    void *alloc_ctx;          /* e.g. a pt_arena_t, with alloc = an arena callback */
+} pt_json_parse_opts_t;
+
+/* Parses text[0..len) (UTF-8; need not be NUL-terminated). Returns the
+ * document, or NULL with err filled: err->message reads
+ * "Expecting value: line 1 column 5 (char 4)" as Python words it, or
+ * "nested deeper than N levels". opts may be NULL. With opts->alloc the
+ * chunks belong to that allocator (pt_jdoc_free then frees nothing of
+ * them, only the document record, which comes from the allocator too:
+ * nothing at all to free). */
+pt_jdoc_t *pt_json_parse(const char *text, size_t len, const pt_json_parse_opts_t *opts, pt_schema_error_t *err);
+/* Frees a malloc-backed document; NULL is fine. */
+void pt_jdoc_free(pt_jdoc_t *doc);
+/* The root value (borrowed, lives as long as doc). */
+const pt_jv_t *pt_jdoc_root(const pt_jdoc_t *doc);
+/* A new jansson value for v: integers beyond int64 become reals (the
+ * nearest double; json_t has no wider integer), strings keep embedded NULs
+ * and surrogates byte for byte. NULL on out of memory, and for a real
+ * beyond double's range (1e400), which json_t cannot hold. */
+json_t *pt_jv_to_json(const pt_jv_t *v);
+
 /* -------------------------------------------------------------- registry */
 
 /* Documents that remote "$ref"s may point at. Nothing is ever fetched from
@@ -83,6 +155,9 @@ typedef struct pt_schema_opts {
     const char *const *search_path;       /* NULL-terminated directories for relative file paths */
     const char *base_uri;                 /* base URI of the root document when it has no $id */
     int max_depth;                        /* levels of document nesting validated; 0 = default (256) */
+    size_t max_stack;                     /* bytes of C stack one validation may use, for callers on a
+                                             small stack (a coroutine); past it the document is "nested
+                                             too deeply" (an error, never an overflow). 0 = unbounded */
 } pt_schema_opts_t;
 
 /* Compiles schema (a reference is taken). opts may be NULL. Returns NULL and
@@ -124,6 +199,7 @@ typedef struct pt_schema_fail {
     /* private */
     const pt_schema_t *schema_;
     const json_t *instance_;
+    const struct pt_jv *jv_;
     char *heap_;
     int rc_;
     char buf_[200];
@@ -142,6 +218,13 @@ int pt_schema_fail_error(const pt_schema_fail_t *fail, pt_schema_error_t *err);
 /* Releases what a check allocated (only long paths do); fail is then empty.
  * A zero-initialised record is empty; clearing an empty one is fine. */
 void pt_schema_fail_clear(pt_schema_fail_t *fail);
+
+/* The same checks on a parsed document's value (pt_jdoc_root), without
+ * converting anything: the fast path for request bodies. */
+bool pt_schema_is_valid_jv(const pt_schema_t *schema, const pt_jv_t *instance);
+int pt_schema_check_jv(const pt_schema_t *schema, const pt_jv_t *instance, pt_schema_fail_t *fail);
+int pt_schema_validate_all_jv(const pt_schema_t *schema, const pt_jv_t *instance, pt_schema_errors_t *errs);
+int pt_schema_validate_jv(const pt_schema_t *schema, const pt_jv_t *instance, pt_schema_error_t *first);
 
 /* Loads a JSON file with the search rules of pt_schema_compile_file.
  * Returns a new reference or NULL with err filled ("cannot open 'x.json': ..."). */
@@ -239,6 +322,9 @@ pt_schema_t *pt_struct_compile(const pt_struct_desc_t *desc, pt_schema_error_t *
  * *out left zeroed (anything already allocated with malloc is released). */
 int pt_struct_decode(const pt_struct_desc_t *desc, const pt_schema_t *schema, const json_t *in,
                      void *out, const pt_alloc_t *alloc, pt_schema_error_t *err);
+/* pt_struct_decode on a parsed document's value: nothing converted. */
+int pt_struct_decode_jv(const pt_struct_desc_t *desc, const pt_schema_t *schema, const pt_jv_t *in,
+                        void *out, const pt_alloc_t *alloc, pt_schema_error_t *err);
 /* Frees what a malloc-backed pt_struct_decode allocated inside obj. */
 void pt_struct_release(const pt_struct_desc_t *desc, void *obj);
 /* JSON object for obj, keys in field order. New reference, NULL on OOM. */

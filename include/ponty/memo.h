@@ -9,7 +9,7 @@
  *         pt_sleep_ms(1000);                     // some expensive operation
  *         return json_pack("{s:s}", "key", "value");
  *     }
- *     PT_LOCALCACHE(fetch_cache, .load = fetch, .maxwait_ms = 0);
+ *     PT_LOCALCACHE(fetch_cache, .load = fetch, .maxwait_ms = PT_MEMO_NOWAIT);
  *
  *     PT_GET("/cachetest", cachetest) {
  *         return pt_cache_get_or_raise(fetch_cache, NULL, NULL);  // 409 on a stampede
@@ -19,8 +19,8 @@
  *   - Concurrent misses for one key, from coroutines on any worker or from
  *     plain threads, run the loader once; the others park on the loading
  *     entry and are woken with its result (no polling in-process). A waiter
- *     whose maxwait passes gets PT_MEMO_STAMPEDE; with maxwait 0 the lock is
- *     mandatory and a concurrent miss fails at once.
+ *     whose maxwait passes gets PT_MEMO_STAMPEDE; with maxwait PT_MEMO_NOWAIT
+ *     the lock is mandatory and a concurrent miss fails at once.
  *   - Hits never wait for a load: one hash lookup in a lock-striped table
  *     under a few-instruction critical section, no allocation.
  *   - A failed load does not stay cached unless negative caching is on.
@@ -67,8 +67,11 @@ const char *pt_memo_strerror(pt_memo_err_t err);
 /* Details of the last failure on the calling thread ("" when none). */
 const char *pt_memo_last_error(void);
 
-/* Milliseconds: wait without a limit. */
+/* maxwait values besides a positive number of milliseconds: wait without a
+ * limit, or do not wait at all (a held key fails at once: a mandatory lock).
+ * A maxwait option of 0 means that option's documented default. */
 #define PT_MEMO_FOREVER (-1)
+#define PT_MEMO_NOWAIT  (-2)
 
 /* ---- stores (the seeds' CacheStore and SentinelStore) ------------------ */
 
@@ -177,22 +180,25 @@ typedef void *(*pt_cache_load_ptr_fn)(pt_cache_call_t *call);
 typedef void (*pt_cache_cleanup_fn)(void *value, void *ud);
 
 /* maxsize meaning "no limit" */
-#define PT_CACHE_UNBOUNDED 0
+#define PT_CACHE_UNBOUNDED SIZE_MAX
 
+/* Options follow the pt_run convention: name the ones you set, and a field
+ * left 0 (or NULL, false) means its documented default, applied inside
+ * pt_cache_new_opts. */
 typedef struct pt_cache_opts {
     const char           *name;        /* registers the cache (invalidation, lookup); unique */
     pt_cache_load_fn      load;        /* JSON values: exactly one of load, load_ptr */
     pt_cache_load_ptr_fn  load_ptr;    /* opaque values (in-process store only) */
     void                 *ud;          /* given to the loader, cleanup and expiry callbacks */
-    bool                  enabled;     /* default true; false calls the loader every time */
+    bool                  disabled;    /* true calls the loader every time, caches nothing */
 
     /* Expiration: the first given of expiry_fn, expiration, ttl_ms. */
-    int64_t               ttl_ms;      /* 0: never (default) */
-    const char           *expiration;  /* aquiche grammar: "10 minutes", "PT5M", "11:05Z", "$.token.exp" ... */
+    int64_t               ttl_ms;      /* 0: never (default); negative is an error */
+    const char           *expiration;  /* aquiche grammar: "10 minutes", "PT5M", "11:05Z" (daily), "$.token.exp" ... */
     pt_expiry_fn          expiry_fn;   /* decides from the loaded value */
 
-    size_t                maxsize;     /* default 128; PT_CACHE_UNBOUNDED: no limit; LRU eviction */
-    int64_t               maxwait_ms;  /* default 1000; 0: mandatory lock; PT_MEMO_FOREVER */
+    size_t                maxsize;     /* 0: 128 (default); PT_CACHE_UNBOUNDED: no limit; LRU eviction */
+    int64_t               maxwait_ms;  /* 0: 1000 (default); PT_MEMO_NOWAIT: mandatory lock; PT_MEMO_FOREVER */
     int64_t               pulse_ms;    /* default 50: how often a shared-store lock is polled */
 
     bool                  negative;             /* cache failures too */
@@ -211,40 +217,33 @@ typedef struct pt_cache_opts {
 
     pt_cache_store_t     *store;       /* NULL: in-process (default); borrowed */
     pt_lock_store_t      *lock_store;  /* cross-process single-flight for .store; borrowed */
-    int64_t               lock_lease_ms; /* default 60000: a crashed loader's store lock lapses */
+    int64_t               lock_lease_ms; /* 0: 60000 (default): a crashed loader's store lock lapses */
     bool                  own_stores;  /* pt_cache_free frees .store and .lock_store too */
 } pt_cache_opts_t;
 
-/* Creates a cache, or returns NULL (message in pt_memo_last_error): no
- * loader, a bad expiration string (quoted), a bad key template, a duplicate
- * name, load_ptr with a shared store. */
+/* Creates a cache, or returns NULL (message in pt_memo_last_error, naming
+ * the cache): no loader, a bad expiration string (quoted, with the forms
+ * accepted), a negative ttl_ms, pulse_ms or lock_lease_ms, a maxwait_ms
+ * below PT_MEMO_NOWAIT, a bad key template, a duplicate name, load_ptr with
+ * a shared store. */
 pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts);
 
-/* Named options over defaults (facil.io style). */
-#define PT__MEMO_OVERRIDE_BEGIN \
-    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
-#define PT__MEMO_OVERRIDE_END _Pragma("GCC diagnostic pop")
-#define PT_CACHE_DEFAULTS .enabled = true, .maxsize = 128, .maxwait_ms = 1000, .pulse_ms = 50, \
-                          .lock_lease_ms = 60000
-#define pt_cache_new(...) __extension__({                                        \
-    PT__MEMO_OVERRIDE_BEGIN                                                        \
-    pt_cache_t *pt__c = pt_cache_new_opts(&(const pt_cache_opts_t){                \
-        PT_CACHE_DEFAULTS, __VA_ARGS__ });                                         \
-    PT__MEMO_OVERRIDE_END                                                          \
-    pt__c; })
+/* Named options: pt_cache_new(.load = f, .ttl_ms = 60000). */
+#define pt_cache_new(...) pt_cache_new_opts(&(const pt_cache_opts_t){ __VA_ARGS__ })
 /* The seeds' localcache: the in-process store (same defaults). */
 #define pt_localcache(...) pt_cache_new(__VA_ARGS__)
 
 /* File-scope declaration, the decorator analog: declares
- * `static pt_cache_t *name`, created at load time (a bad option aborts with
- * the message) and freed at exit.
+ * `static pt_cache_t *name`, created at load time and freed at exit. A bad
+ * option is reported on stderr before main runs, naming the cache (.name,
+ * else the variable), and the process exits with status 1.
  *     PT_LOCALCACHE(users, .load = load_user, .ttl_ms = 60000, .name = "users"); */
 #define PT_LOCALCACHE(name_, ...)                                                  \
     static pt_cache_t *name_;                                                      \
     __attribute__((constructor)) static void pt__cache_init_##name_(void)          \
     {                                                                              \
-        name_ = pt_cache_new(__VA_ARGS__);                                         \
-        pt__memo_check_init(name_, #name_);                                        \
+        name_ = pt__cache_new_decl(&(const pt_cache_opts_t){ __VA_ARGS__ }, #name_); \
+        pt__memo_check_init(name_);                                                \
     }                                                                              \
     __attribute__((destructor)) static void pt__cache_fini_##name_(void)           \
     {                                                                              \
@@ -253,7 +252,10 @@ pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts);
     }                                                                              \
     struct pt__cache_decl_##name_
 #define PT_CACHE(name_, ...) PT_LOCALCACHE(name_, __VA_ARGS__)
-void pt__memo_check_init(const void *made, const char *what);
+/* For the declaration macros: label names the cache in messages when
+ * .name is not given; a NULL made prints pt_memo_last_error and exits(1). */
+pt_cache_t *pt__cache_new_decl(const pt_cache_opts_t *opts, const char *label);
+void pt__memo_check_init(const void *made);
 
 /* Unregisters, releases every value (cleanups run) and frees. No call may
  * be in progress. NULL is fine. */
@@ -289,21 +291,26 @@ char *pt_cache_key(pt_cache_t *c, const json_t *args, const json_t *kwargs);
 
 /* ---- stats, parameters, clearing ---------------------------------------- */
 
+/* Every get counts once: a hit, or a miss (it loaded, waited for a load, or
+ * the cache is disabled), so hits + misses is the number of gets that got
+ * as far as the cache (a key that cannot be built is not counted). */
 typedef struct pt_cache_info {
     uint64_t hits;
     uint64_t misses;
-    size_t   maxsize;                 /* PT_CACHE_UNBOUNDED = no limit */
+    size_t   maxsize;                 /* in effect; PT_CACHE_UNBOUNDED = no limit */
     size_t   current_size;            /* cached values (loads in flight excluded) */
     int64_t  last_expiration_check_ms; /* epoch ms of the last expired-items sweep, 0 if none */
 } pt_cache_info_t;
 
 pt_cache_info_t        pt_cache_info(pt_cache_t *c);
-/* The options the cache was made with (strings owned by the cache). */
+/* The options in effect: as given, with every default applied (maxsize
+ * 128, maxwait_ms 1000, ...); strings are owned by the cache. */
 const pt_cache_opts_t *pt_cache_parameters(const pt_cache_t *c);
 const char            *pt_cache_name(const pt_cache_t *c);
 
-/* Drops every cached value (loads in flight finish and are cached). With a
- * shared store that has .clear, clears it too. */
+/* Drops every cached value (loads in flight finish and are cached) and
+ * resets the hits and misses counters to 0. With a shared store that has
+ * .clear, clears it too. */
 pt_memo_err_t pt_cache_clear(pt_cache_t *c);
 /* pt_cache_clear on every live cache, named or not (aquiche's clear_all). */
 void          pt_cache_clear_all(void);
@@ -357,7 +364,7 @@ pt_memo_err_t pt_cache_invalidate_key(pt_cache_t *c, const char *key);
     PT__INVALIDATE_(rc_var, name, args, kwargs, PT__CAT(pt__inv_, n), PT__CAT(pt__inv_once_, n))
 #define PT__INVALIDATE_(rc_var, name, args, kwargs, g, once)                                   \
     for (pt_cache_invalidation_t g __attribute__((cleanup(pt_cache_invalidate_end))) = { 0 }, \
-                                 *once = &g;                                                   \
+                                 *once = ((rc_var) = PT_MEMO_OK, &g); /* rc set on every path */ \
          once && ((rc_var) = pt_invalidate_begin((name), (args), (kwargs), &g),                \
                   (rc_var) == PT_MEMO_OK);                                                     \
          once = NULL)
@@ -378,33 +385,33 @@ size_t pt_memo_cleanups_pending(void);
 
 typedef struct pt_lock pt_lock_t;
 
+/* Zero means the default, as for caches. */
 typedef struct pt_lock_opts {
-    int64_t                maxwait_ms;    /* default 0: fail at once when held; PT_MEMO_FOREVER */
-    int64_t                pulse_ms;      /* default 100: store polling period */
-    const pt_error_kind_t *timeout_error; /* raised by *_or_raise: PT_LOCKED or a kind derived from it */
+    int64_t                maxwait_ms;    /* 0 or PT_MEMO_NOWAIT (default): fail at once when held;
+                                           * a positive wait; PT_MEMO_FOREVER */
+    int64_t                pulse_ms;      /* 0: 100 (default): store polling period */
+    const pt_error_kind_t *timeout_error; /* raised by *_or_raise: PT_LOCKED (default) or a kind derived from it */
     pt_lock_store_t       *store;         /* NULL: in-process only; borrowed */
-    int64_t                lease_ms;      /* default 60000: store lock expiry */
+    int64_t                lease_ms;      /* 0: 60000 (default): store lock expiry */
 } pt_lock_opts_t;
 
-/* NULL on bad options (timeout_error not a kind of PT_LOCKED). */
+/* NULL on bad options (timeout_error not a kind of PT_LOCKED, a maxwait
+ * below PT_MEMO_NOWAIT, a negative pulse or lease), message in
+ * pt_memo_last_error. */
 pt_lock_t *pt_lock_new_opts(const pt_lock_opts_t *opts);
-#define PT_LOCK_DEFAULTS .pulse_ms = 100, .timeout_error = PT_LOCKED, .lease_ms = 60000
-#define pt_lock_new(...) __extension__({                                          \
-    PT__MEMO_OVERRIDE_BEGIN                                                        \
-    pt_lock_t *pt__l = pt_lock_new_opts(&(const pt_lock_opts_t){                   \
-        PT_LOCK_DEFAULTS, __VA_ARGS__ });                                          \
-    PT__MEMO_OVERRIDE_END                                                          \
-    pt__l; })
+#define pt_lock_new(...) pt_lock_new_opts(&(const pt_lock_opts_t){ __VA_ARGS__ })
 #define pt_locallock(...) pt_lock_new(__VA_ARGS__)
-/* File-scope `static pt_lock_t *name`, created at load time. */
+/* File-scope `static pt_lock_t *name`, created at load time; a bad option is
+ * reported before main, naming the variable, and exits with status 1. */
 #define PT_LOCALLOCK(name_, ...)                                                   \
     static pt_lock_t *name_;                                                       \
     __attribute__((constructor)) static void pt__lock_init_##name_(void)           \
     {                                                                              \
-        name_ = pt_lock_new(__VA_ARGS__);                                          \
-        pt__memo_check_init(name_, #name_);                                        \
+        name_ = pt__lock_new_decl(&(const pt_lock_opts_t){ __VA_ARGS__ }, #name_); \
+        pt__memo_check_init(name_);                                                \
     }                                                                              \
     struct pt__lock_decl_##name_
+pt_lock_t *pt__lock_new_decl(const pt_lock_opts_t *opts, const char *label);
 
 /* No lock may be held or waited for. */
 void pt_lock_free(pt_lock_t *l);
@@ -419,13 +426,14 @@ typedef struct pt_lock_guard {
     struct pt_lock_guard *armed; /* the request cleanup's copy, if any */
 } pt_lock_guard_t;
 
-/* Takes the lock on key, waiting up to maxwait (FIFO among this process's
+/* Takes the lock on key, waiting up to the lock's maxwait (FIFO among this process's
  * waiters, woken by the releaser; a store is polled every pulse).
  * OK, PT_MEMO_LOCKED on timeout, PT_MEMO_STORE_ERROR. Inside a request the
  * lock is also released when the request ends (after a pt_raise too): a
  * guard taken in a request must not outlive it. */
 pt_memo_err_t pt_lock_acquire(pt_lock_t *l, const char *key, pt_lock_guard_t *g);
-/* Same with this call's own maxwait. */
+/* Same with this call's own maxwait: milliseconds (0 tries once, as does
+ * PT_MEMO_NOWAIT) or PT_MEMO_FOREVER. */
 pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait_ms,
                                   pt_lock_guard_t *g);
 /* Releases (no-op if not held). */
@@ -449,7 +457,8 @@ const pt_error_kind_t *pt_lock_timeout_error(const pt_lock_t *l);
 #define PT__WITH_LOCK(rc_var, lock, key, n) \
     PT__WITH_LOCK_(rc_var, lock, key, PT__CAT(pt__lock_, n), PT__CAT(pt__lock_once_, n))
 #define PT__WITH_LOCK_(rc_var, lock, key, g, once)                                           \
-    for (pt_lock_guard_t g __attribute__((cleanup(pt_lock_release))) = { 0 }, *once = &g;    \
+    for (pt_lock_guard_t g __attribute__((cleanup(pt_lock_release))) = { 0 },               \
+                         *once = ((rc_var) = PT_MEMO_OK, &g); /* rc set on every path */        \
          once && ((rc_var) = pt_lock_acquire((lock), (key), &g), (rc_var) == PT_MEMO_OK);    \
          once = NULL)
 

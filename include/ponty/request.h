@@ -77,6 +77,21 @@ void pt_reply(pt_req_t *r, int status, const char *content_type, const void *bod
 /* Answers with a JSON value (stolen) as the whole body, no envelope. */
 void pt_reply_json(pt_req_t *r, int status, json_t *value);
 
+/* The envelope's data written straight to the response bytes, with no
+ * jansson values built: from a parsed body tree (PT_BODY_TREE), or from a
+ * struct its description (PT_BODY_STRUCT's pt_struct_desc_t) encodes, the
+ * same bytes pt_struct_encode's object would give. The handler returns
+ * what these return:
+ *
+ *     return pt_data_struct(req, &person_desc, in->person);
+ *
+ * v or obj must live until the request ends (the request's arena, or
+ * static). A handler that returns something else sends that instead. */
+struct pt_jv;
+struct pt_struct_desc;
+json_t *pt_data_tree(pt_req_t *r, const struct pt_jv *v);
+json_t *pt_data_struct(pt_req_t *r, const struct pt_struct_desc *desc, const void *obj);
+
 #ifdef __cplusplus
 }
 #endif

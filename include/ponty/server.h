@@ -52,8 +52,11 @@ typedef struct pt_limits {
                                       them: its pipelined requests are not parsed (and the socket
                                       not read) until the backlog drains; a client that takes no
                                       bytes for idle_timeout_ms is dropped */
-    unsigned max_json_depth;       /* 64 levels of [ and { in a JSON body → 400 (keeps parsing and
-                                      validation well inside a coroutine stack) */
+    size_t   max_request_memory;   /* 64 MiB of request arena (pt_strf, fields, pt_req_arena) per
+                                      request → 500, like an out-of-memory error (SIZE_MAX: none) */
+    unsigned max_json_depth;       /* 256 levels of [ and { in a JSON body → 400 (the parser does
+                                      not recurse; the limit keeps validation and handlers that
+                                      walk the body well inside a coroutine stack) */
     unsigned header_timeout_ms;    /* 10 s from a request's first byte to its last header → 408 */
     unsigned idle_timeout_ms;      /* 60 s keep-alive silence, a stalled body (408), or a response
                                       the client stopped reading → close */

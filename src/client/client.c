@@ -937,7 +937,7 @@ static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o
 
 pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_request_opts_t *o)
 {
-    int64_t t0 = pt_mono_ms();
+    int64_t t0 = pt_now_mono_ms();
     client_t *c = l ? l->c : NULL;
     resp_t *r = resp_new(c ? c->max_body : 0);
     const char *method = o->method && *o->method ? o->method : "GET";
@@ -952,7 +952,7 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
         char why[160];
         snprintf(why, sizeof why, "circuit '%s' is open", pt_breaker_name(c->breaker));
         resp_fail(r, PT_HTTP_ECIRCUIT, method, o->url, why);
-        r->pub.elapsed_ms = pt_mono_ms() - t0;
+        r->pub.elapsed_ms = pt_now_mono_ms() - t0;
         return &r->pub;
     }
     if (c->throttle)
@@ -965,7 +965,7 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
         if (c->throttle)
             pt_throttle_leave(c->throttle, out != PT_OUTCOME_FAILURE);
     }
-    r->pub.elapsed_ms = pt_mono_ms() - t0;
+    r->pub.elapsed_ms = pt_now_mono_ms() - t0;
     return &r->pub;
 }
 

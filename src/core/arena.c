@@ -21,8 +21,10 @@ struct pt_arena_cleanup {
 
 #define PT_ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
-static void pt_oom(size_t n)
+_Noreturn static void fail(pt_arena_t *a, size_t n)
 {
+    if (a->on_fail)
+        a->on_fail(a->fail_ctx, n);
     fprintf(stderr, "ponty: out of memory allocating %zu bytes\n", n);
     abort();
 }
@@ -57,6 +59,7 @@ void pt_arena_destroy(pt_arena_t *a)
     pt_run_cleanups(a);
     pt_free_chain(a->head);
     a->head = NULL;
+    a->held = 0;
 }
 
 void pt_arena_reset(pt_arena_t *a)
@@ -79,13 +82,17 @@ void pt_arena_reset(pt_arena_t *a)
         b = n;
     }
     a->head = keep;
+    a->held = keep ? keep->size : 0;
 }
 
-static pt_arena_block_t *pt_new_block(size_t size)
+static pt_arena_block_t *pt_new_block(pt_arena_t *a, size_t size)
 {
-    pt_arena_block_t *b = malloc(sizeof *b + size);
+    if (a->limit && (size > a->limit || a->held > a->limit - size))
+        fail(a, size);
+    pt_arena_block_t *b = size <= SIZE_MAX - sizeof *b ? malloc(sizeof *b + size) : NULL;
     if (!b)
-        pt_oom(size);
+        fail(a, size);
+    a->held += size;
     b->next = NULL;
     b->size = size;
     b->used = 0;
@@ -94,6 +101,8 @@ static pt_arena_block_t *pt_new_block(size_t size)
 
 void *pt_arena_alloc(pt_arena_t *a, size_t n)
 {
+    if (n > SIZE_MAX - 15) /* rounding up would wrap */
+        fail(a, n);
     n = PT_ALIGN16(n ? n : 1);
     pt_arena_block_t *b = a->head;
     if (b && b->size - b->used >= n) {
@@ -104,7 +113,7 @@ void *pt_arena_alloc(pt_arena_t *a, size_t n)
     /* Large requests get their own block, linked behind the current one so
      * the current block keeps filling. */
     if (n > a->block_size / 4) {
-        pt_arena_block_t *big = pt_new_block(n);
+        pt_arena_block_t *big = pt_new_block(a, n);
         big->used = n;
         if (b) {
             big->next = b->next;
@@ -114,7 +123,7 @@ void *pt_arena_alloc(pt_arena_t *a, size_t n)
         }
         return big->data;
     }
-    b = pt_new_block(a->block_size);
+    b = pt_new_block(a, a->block_size);
     b->next = a->head;
     a->head = b;
     b->used = n;

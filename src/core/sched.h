@@ -56,9 +56,6 @@ void        pt_sched_on_free(pt_sched_t *s, void (*fn)(void *), void *arg);
 /* Number of tasks spawned or started and not yet done. */
 unsigned    pt_sched_live(const pt_sched_t *s);
 
-/* The clocks are pt_now_mono_ms and pt_now_ms (ponty/sync.h).
- * Transitional: src/memo/cache.c and cache_admin.c still spell the
- * monotonic one pt_mono_ms; drop this alias once they call pt_now_mono_ms. */
-#define pt_mono_ms pt_now_mono_ms
+/* The clocks are pt_now_mono_ms and pt_now_ms (ponty/sync.h). */
 
 #endif

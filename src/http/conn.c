@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "http/conn.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,11 +31,47 @@ static int pt_fail(pt_conn_t *c, int status, const char *text)
 
 /* ---- llhttp callbacks ---- */
 
+/* The connection's request, allocated on first use (see conn.h). */
+static pt_req_t *pt_conn_req(pt_conn_t *c)
+{
+    if (!c->req) {
+        c->req = malloc(sizeof *c->req);
+        if (!c->req) {
+            fprintf(stderr, "ponty: out of memory (request)\n");
+            abort();
+        }
+        pt_req_init(c->req, c);
+    }
+    return c->req;
+}
+
+/* Idle with nothing waiting: give back the request and every buffer. A
+ * keep-alive connection may idle for a minute; its next request allocates
+ * them again. */
+static void pt_conn_trim(pt_conn_t *c)
+{
+    if (c->state != PT_CONN_IDLE || c->in_feed || c->pending.len || c->closed)
+        return;
+    if (c->req) {
+        pt_req_destroy(c->req);
+        free(c->req);
+        c->req = NULL;
+    }
+    pt_buf_free(&c->tok);
+    pt_buf_free(&c->pending);
+    if (!c->out.len)
+        pt_buf_free(&c->out);
+    if (!c->writing)
+        pt_buf_free(&c->wbuf);
+}
+
 static int pt_on_message_begin(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
+    pt_conn_req(c);
     c->state = PT_CONN_READING;
     c->header_bytes = 0;
+    c->nhost = 0;
     c->tok.len = 0;
     c->since = (int64_t)uv_now(&c->worker->loop);
     pt_conn_list_put(c->worker, c, PT_LIST_HEADERS);
@@ -53,7 +90,7 @@ static int pt_on_url(llhttp_t *p, const char *at, size_t len)
 static int pt_on_url_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    c->req.target = pt_arena_strndup(&c->req.arena, c->tok.data ? c->tok.data : "", c->tok.len);
+    c->req->target = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
     c->tok.len = 0;
     return 0;
 }
@@ -89,14 +126,18 @@ static bool pt_is_token(const char *s, size_t n)
     return true;
 }
 
+/* Fields after a chunked body are trailers (RFC 9110 6.5): once the head
+ * is complete, fields no longer go into the request's headers. */
+static bool pt_in_trailers(const pt_conn_t *c) { return c->state == PT_CONN_BODY; }
+
 static int pt_on_header_field_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    if (c->req.nheaders >= c->worker->limits->max_headers)
+    if (!pt_in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
         return pt_fail(c, 431, NULL);
     if (!pt_is_token(c->tok.data, c->tok.len))
         return pt_fail(c, 400, "400: Bad Request (invalid header name)");
-    c->cur_field = pt_arena_strndup(&c->req.arena, c->tok.data ? c->tok.data : "", c->tok.len);
+    c->cur_field = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
     c->cur_field_len = c->tok.len;
     c->tok.len = 0;
     return 0;
@@ -111,6 +152,37 @@ static int pt_on_header_value(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
+/* RFC 9112 3.2 / RFC 3986 3.2.2: uri-host [ ":" port ], where uri-host is
+ * an IP literal in brackets or a reg-name (unreserved, pct-encoded and
+ * sub-delims characters; an IPv4 address is one). Empty is allowed. */
+static bool pt_host_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n && s[0] == '[') {
+        for (i = 1; i < n && s[i] != ']'; i++)
+            if (!strchr("0123456789abcdefABCDEF:.vV", s[i]))
+                return false;
+        if (i == n)
+            return false;
+        i++;
+    } else {
+        for (; i < n && s[i] != ':'; i++) {
+            unsigned char ch = (unsigned char)s[i];
+            if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') && !(ch >= '0' && ch <= '9') &&
+                !strchr("-._~%!$&'()*+,;=", ch))
+                return false;
+        }
+    }
+    if (i == n)
+        return true;
+    if (s[i] != ':')
+        return false;
+    for (i++; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
 static int pt_on_header_value_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
@@ -118,18 +190,69 @@ static int pt_on_header_value_complete(llhttp_t *p)
     size_t n = c->tok.len;
     while (n && (c->tok.data[n - 1] == ' ' || c->tok.data[n - 1] == '\t'))
         n--;
-    const char *v = pt_arena_strndup(&c->req.arena, n ? c->tok.data : "", n);
-    pt_req_add_header(&c->req, c->cur_field, c->cur_field_len, v, n);
     c->tok.len = 0;
+    if (pt_in_trailers(c))
+        return 0; /* read and dropped: a trailer never stands in for a header */
+    if (c->cur_field_len == 4 && strncasecmp(c->cur_field, "host", 4) == 0) {
+        if (c->nhost++ || !pt_host_valid(c->tok.data, n))
+            return pt_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
+                                                : "400: Bad Request (invalid Host)");
+    }
+    const char *v = pt_arena_strndup(&c->req->arena, n ? c->tok.data : "", n);
+    pt_req_add_header(c->req, c->cur_field, c->cur_field_len, v, n);
     return 0;
+}
+
+/* Transfer-Encoding (RFC 9112 6.1): only "chunked" is implemented, and it
+ * must come once. Returns 0, or the status to refuse the request with. */
+static int pt_check_transfer_coding(pt_conn_t *c)
+{
+    const pt_req_t *r = c->req;
+    unsigned chunked = 0;
+    for (unsigned i = 0; i < r->nheaders; i++) {
+        const pt_header_t *h = &r->headers[i];
+        if (h->name_len != 17 || strncasecmp(h->name, "transfer-encoding", 17) != 0)
+            continue;
+        const char *v = h->value, *e = v + h->value_len;
+        while (v < e) {
+            while (v < e && (*v == ' ' || *v == '\t' || *v == ','))
+                v++;
+            const char *t = v;
+            while (v < e && *v != ',' && *v != ' ' && *v != '\t' && *v != ';')
+                v++;
+            if (v == t)
+                continue;
+            if ((size_t)(v - t) != 7 || strncasecmp(t, "chunked", 7) != 0)
+                return 501;
+            chunked++;
+            while (v < e && *v != ',')
+                v++; /* parameters of chunked: none are defined */
+        }
+    }
+    return chunked > 1 ? 400 : 0;
 }
 
 static int pt_on_headers_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
-    pt_req_t *r = &c->req;
+    pt_req_t *r = c->req;
     if (!r->target)
         r->target = "/";
+    if (llhttp_get_http_major(p) != 1)
+        return pt_fail(c, 505, NULL);
+    /* RFC 9112 3.2: exactly one Host in HTTP/1.1; at most one in 1.0. */
+    if (llhttp_get_http_minor(p) >= 1 && c->nhost == 0)
+        return pt_fail(c, 400, "400: Bad Request (missing Host)");
+    if (p->flags & F_TRANSFER_ENCODING) {
+        /* RFC 9112 6.1: HTTP/1.0 has no chunked framing; a 1.0 message with
+         * Transfer-Encoding cannot be delimited safely. */
+        if (llhttp_get_http_minor(p) == 0)
+            return pt_fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
+        int st = pt_check_transfer_coding(c);
+        if (st)
+            return pt_fail(c, st, st == 501 ? "501: Not Implemented (transfer coding other than chunked)"
+                                            : "400: Bad Request (chunked more than once)");
+    }
     r->method = llhttp_method_name(llhttp_get_method(p));
     r->http_minor = llhttp_get_http_major(p) == 1 ? llhttp_get_http_minor(p) : 1;
     r->is_head = llhttp_get_method(p) == HTTP_HEAD;
@@ -144,25 +267,64 @@ static int pt_on_headers_complete(llhttp_t *p)
     c->state = PT_CONN_BODY;
     c->since = (int64_t)uv_now(&c->worker->loop);
     pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+    if (p->flags & F_CHUNKED) {
+        c->chunk_line = true;
+        return HPE_PAUSED; /* the first chunk-size line is ours to read */
+    }
     return 0;
 }
 
 static int pt_on_body(llhttp_t *p, const char *at, size_t len)
 {
     pt_conn_t *c = pt_conn_of(p);
-    if (c->req.body.len + len > c->worker->limits->max_body)
+    if (c->req->body.len + len > c->worker->limits->max_body)
         return pt_fail(c, 413, NULL);
-    pt_buf_append(&c->req.body, at, len);
+    pt_buf_append(&c->req->body, at, len);
     c->since = (int64_t)uv_now(&c->worker->loop);
     pt_conn_list_put(c->worker, c, PT_LIST_IDLE); /* to the tail: still alive */
+    /* A chunk's data ends here: the CRLF after it is ours to check (llhttp
+     * outside its strict mode skips any two bytes there; its strict mode
+     * would also refuse raw UTF-8 in paths, which nginx and aiohttp take). */
+    if ((p->flags & F_CHUNKED) && p->content_length == 0) {
+        c->chunk_crlf = 1;
+        return HPE_PAUSED;
+    }
     return 0;
+}
+
+/* A chunk that would take the body past its limit is refused as soon as
+ * its size is read, as a Content-Length over the limit is. */
+static int pt_on_chunk_header(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (p->content_length > c->worker->limits->max_body - c->req->body.len)
+        return pt_fail(c, 413, NULL);
+    c->last_chunk = p->content_length == 0;
+    return 0;
+}
+
+/* After a chunk's data and CRLF comes the next chunk-size line (after the
+ * last chunk, its trailers were read and the message completes). */
+static int pt_on_chunk_complete(llhttp_t *p)
+{
+    pt_conn_t *c = pt_conn_of(p);
+    if (c->last_chunk)
+        return 0;
+    c->chunk_line = true;
+    return HPE_PAUSED;
 }
 
 static int pt_on_message_complete(llhttp_t *p)
 {
     pt_conn_t *c = pt_conn_of(p);
+    /* HTTP/0.9 (a request line without a version) has no head: llhttp
+     * completes it without on_headers_complete. */
+    if (llhttp_get_http_major(p) != 1)
+        return pt_fail(c, 505, NULL);
+    c->head_scan = true; /* the next bytes begin the next request's head */
+    c->head_lf = c->head_seen = false;
     /* No protocol switching (Upgrade, CONNECT): answer, then close. */
-    c->req.keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
+    c->req->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
     return HPE_PAUSED; /* one request at a time: see conn.h */
 }
 
@@ -180,6 +342,8 @@ __attribute__((constructor)) static void pt_settings_init(void)
     pt_settings.on_header_value_complete = pt_on_header_value_complete;
     pt_settings.on_headers_complete = pt_on_headers_complete;
     pt_settings.on_body = pt_on_body;
+    pt_settings.on_chunk_header = pt_on_chunk_header;
+    pt_settings.on_chunk_complete = pt_on_chunk_complete;
     pt_settings.on_message_complete = pt_on_message_complete;
 }
 
@@ -188,7 +352,10 @@ __attribute__((constructor)) static void pt_settings_init(void)
 static void pt_conn_free(pt_conn_t *c)
 {
     pt_worker_t *w = c->worker;
-    pt_req_destroy(&c->req);
+    if (c->req) {
+        pt_req_destroy(c->req);
+        free(c->req);
+    }
     if (pt__observe_on)
         pt__observe_conn(c, -1);
     pt_buf_free(&c->tok);
@@ -227,11 +394,25 @@ static void pt_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     buf->len = sizeof c->worker->readbuf;
 }
 
+/* Input that arrives while a handler runs waits, unparsed, behind it: one
+ * request is in flight per connection. */
+#define PT_PENDING_MAX (64u << 10)
+
+static void pt_conn_hold_input(pt_conn_t *c, const char *data, size_t len)
+{
+    pt_buf_append(&c->pending, data, len);
+    if (c->pending.len >= PT_PENDING_MAX)
+        pt_conn_read_stop(c);
+}
+
 static void pt_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     pt_conn_t *c = (pt_conn_t *)s;
     if (n > 0) {
-        pt_conn_feed(c, buf->base, (size_t)n);
+        if (c->state == PT_CONN_HANDLING)
+            pt_conn_hold_input(c, buf->base, (size_t)n);
+        else
+            pt_conn_feed(c, buf->base, (size_t)n);
         return;
     }
     if (n < 0) {
@@ -290,7 +471,7 @@ static void pt_conn_begin(pt_conn_t *c, bool refuse)
     uv_tcp_nodelay(&c->tcp, 1);
     llhttp_init(&c->parser, HTTP_REQUEST, &pt_settings);
     c->parser.data = c;
-    pt_req_init(&c->req, c);
+    c->head_scan = true;
     c->state = PT_CONN_IDLE;
     if (refuse || w->nconns > w->limits->max_connections) {
         pt_resp_simple(c, 503, NULL, true);
@@ -420,6 +601,7 @@ static void pt_on_write(uv_write_t *req, int status)
         pt_conn_resume_pending(c);
         return;
     }
+    pt_conn_trim(c);
     if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
@@ -472,7 +654,7 @@ static void pt_conn_flush(pt_conn_t *c)
  * next request, and go on with whatever input waits. */
 void pt_conn_request_done(pt_conn_t *c)
 {
-    pt_req_t *r = &c->req;
+    pt_req_t *r = c->req;
     if (c->worker->draining)
         r->keep_alive = false;
     bool keep = r->keep_alive;
@@ -512,6 +694,7 @@ void pt_conn_request_done(pt_conn_t *c)
         return;
     }
     pt_conn_flush(c);
+    pt_conn_trim(c);
     if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
@@ -523,10 +706,8 @@ static void pt_conn_resume_pending(pt_conn_t *c)
     pt_buf_t in = c->pending;
     c->pending = (pt_buf_t){ 0 };
     pt_conn_feed(c, in.data, in.len);
-    if (!c->pending.data)
-        c->pending = in, c->pending.len = 0; /* keep the memory for reuse */
-    else
-        pt_buf_free(&in);
+    pt_buf_free(&in);
+    pt_conn_trim(c);
     if (pt_conn_wants_input(c))
         pt_conn_read_start(c);
 }
@@ -535,7 +716,160 @@ static void pt_conn_resume_pending(pt_conn_t *c)
 static const char *pt_parse_error_text(pt_conn_t *c)
 {
     const char *why = llhttp_get_error_reason(&c->parser);
-    return why && *why ? pt_arena_printf(&c->req.arena, "400: Bad Request (%s)", why) : NULL;
+    return why && *why ? pt_arena_printf(&c->req->arena, "400: Bad Request (%s)", why) : NULL;
+}
+
+/* Scans a request head, from where the last scan stopped, for a line that
+ * starts with SP or HT: obsolete line folding (RFC 9112 5.2). llhttp folds
+ * it into the previous field's value; a proxy that reads the indented line
+ * as a field of its own frames the message differently, so it is refused,
+ * as nginx does. The scan stops at the empty line that ends the head and
+ * never reads into a body. Returns true on a fold. */
+static bool pt_head_folds(pt_conn_t *c, const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        char ch = *p;
+        if (ch == '\r')
+            continue;
+        if (c->head_lf && c->head_seen) {
+            if (ch == ' ' || ch == '\t')
+                return true;
+            if (ch == '\n') {
+                c->head_scan = false; /* end of the head */
+                return false;
+            }
+        }
+        c->head_lf = ch == '\n';
+        if (ch != '\n')
+            c->head_seen = true;
+    }
+    return false;
+}
+
+/* RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where
+ *   chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] )
+ * with name a token and value a token or a quoted-string. Extensions have
+ * no meaning here: they are checked and dropped. Copies "size\r\n" to out
+ * (at least len bytes) and returns its length, or -1 for a malformed line.
+ * line[0..len) ends with LF. */
+static long pt_chunk_line_strip(const char *line, size_t len, char *out)
+{
+    const char *s = line, *e = line + len - 1; /* e at the LF */
+    if (e > s && e[-1] == '\r')
+        e--;
+    else
+        return -1; /* strict: CRLF */
+    const char *h = s;
+    while (s < e && strchr("0123456789abcdefABCDEF", *s))
+        s++;
+    size_t hn = (size_t)(s - h);
+    if (!hn)
+        return -1;
+    while (s < e) {
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        if (s == e)
+            break; /* trailing whitespace: BWS before CRLF */
+        if (*s++ != ';')
+            return -1;
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        const char *n = s;
+        while (s < e && pt_is_token(s, 1))
+            s++;
+        if (s == n)
+            return -1;
+        const char *t = s;
+        while (t < e && (*t == ' ' || *t == '\t'))
+            t++;
+        if (t < e && *t == '=') {
+            s = t + 1;
+            while (s < e && (*s == ' ' || *s == '\t'))
+                s++;
+            if (s < e && *s == '"') {
+                for (s++; s < e && *s != '"'; s++)
+                    if (*s == '\\' && ++s == e)
+                        return -1;
+                if (s == e)
+                    return -1;
+                s++;
+            } else {
+                const char *v = s;
+                while (s < e && pt_is_token(s, 1))
+                    s++;
+                if (s == v)
+                    return -1;
+            }
+        }
+    }
+    memcpy(out, h, hn);
+    memcpy(out + hn, "\r\n", 2);
+    return (long)(hn + 2);
+}
+
+#define PT_CHUNK_LINE_MAX 4096
+
+/* Reads a chunk-size line from [*pp, end) (after what waits in tok) and
+ * hands llhttp its size alone. Returns HPE_OK with *pp past the line, or
+ * past the input when the line is not complete yet (kept in tok), or an
+ * error (parse_error set when it is ours). */
+static llhttp_errno_t pt_conn_chunk_line(pt_conn_t *c, const char **pp, const char *end)
+{
+    const char *p = *pp;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t have = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+    if (c->tok.len + have > PT_CHUNK_LINE_MAX) {
+        pt_fail(c, 400, "400: Bad Request (chunk-size line too long)");
+        return HPE_USER;
+    }
+    if (!nl) {
+        pt_buf_append(&c->tok, p, have);
+        *pp = end;
+        return HPE_OK;
+    }
+    const char *line = p;
+    size_t llen = have;
+    if (c->tok.len) {
+        pt_buf_append(&c->tok, p, have);
+        line = c->tok.data;
+        llen = c->tok.len;
+    }
+    *pp = nl + 1;
+    char norm[PT_CHUNK_LINE_MAX];
+    long n = pt_chunk_line_strip(line, llen, norm);
+    c->tok.len = 0;
+    c->chunk_line = false;
+    if (n < 0) {
+        pt_fail(c, 400, "400: Bad Request (invalid chunk-size line)");
+        return HPE_USER;
+    }
+    return llhttp_execute(&c->parser, norm, (size_t)n);
+}
+
+/* Checks the CRLF after a chunk's data in [*pp, end), across reads, and
+ * hands it to llhttp. */
+static llhttp_errno_t pt_conn_chunk_crlf(pt_conn_t *c, const char **pp, const char *end)
+{
+    const char *p = *pp;
+    while (p < end && c->chunk_crlf) {
+        char want = c->chunk_crlf == 1 ? '\r' : '\n';
+        if (*p++ != want) {
+            pt_fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
+            return HPE_USER;
+        }
+        c->chunk_crlf = c->chunk_crlf == 1 ? 2 : 0;
+    }
+    *pp = p;
+    if (c->chunk_crlf)
+        return HPE_OK; /* the rest comes with the next read */
+    llhttp_errno_t e = llhttp_execute(&c->parser, "\r\n", 2);
+    if (e == HPE_PAUSED && c->chunk_line) {
+        /* on_chunk_complete paused for the next chunk-size line, which
+         * starts at *pp in the caller's input. */
+        llhttp_resume(&c->parser);
+        return HPE_OK;
+    }
+    return e;
 }
 
 static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
@@ -543,7 +877,27 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
     const char *p = data, *end = data + len;
     c->in_feed = true;
     while (p < end && !c->closed && c->state != PT_CONN_CLOSING) {
-        llhttp_errno_t e = llhttp_execute(&c->parser, p, (size_t)(end - p));
+        llhttp_errno_t e;
+        if (c->chunk_crlf) {
+            e = pt_conn_chunk_crlf(c, &p, end);
+            if (e == HPE_OK)
+                continue;
+        } else if (c->chunk_line) {
+            e = pt_conn_chunk_line(c, &p, end);
+            if (e == HPE_OK)
+                continue;
+        } else if (c->head_scan && pt_head_folds(c, p, end)) {
+            pt_fail(c, 400, "400: Bad Request (obsolete line folding)");
+            e = HPE_USER;
+        } else {
+            e = llhttp_execute(&c->parser, p, (size_t)(end - p));
+        }
+        if (e == HPE_PAUSED && (c->chunk_line || c->chunk_crlf)) {
+            /* Paused where a chunk-size line or a chunk's CRLF begins. */
+            p = llhttp_get_error_pos(&c->parser);
+            llhttp_resume(&c->parser);
+            continue;
+        }
         if (e == HPE_OK)
             break;
         if (e == HPE_PAUSED_UPGRADE) {
@@ -556,12 +910,13 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
             llhttp_resume(&c->parser);
             c->state = PT_CONN_HANDLING;
             pt_conn_list_put(c->worker, c, PT_LIST_NONE);
-            pt_req_dispatch(&c->req);
+            pt_req_dispatch(c->req);
             if (c->state == PT_CONN_HANDLING) {
-                /* The handler is waiting: keep the rest for later and stop
-                 * reading until it is done. */
-                pt_buf_append(&c->pending, p, (size_t)(end - p));
-                pt_conn_read_stop(c);
+                /* The handler is waiting: keep the rest for when it is done.
+                 * Reading goes on (stopping and restarting it costs two
+                 * epoll_ctl per suspended request) until PT_PENDING_MAX
+                 * bytes wait. */
+                pt_conn_hold_input(c, p, (size_t)(end - p));
                 break;
             }
             if (p < end && c->state == PT_CONN_IDLE && pt_conn_backlogged(c)) {
@@ -577,7 +932,7 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
             continue;
         }
         int status = c->parse_error ? c->parse_error : 400;
-        pt_req_reset(&c->req);
+        pt_req_reset(pt_conn_req(c));
         const char *text = c->parse_error ? c->parse_error_text : pt_parse_error_text(c);
         pt_resp_simple(c, status, text, true);
         c->state = PT_CONN_CLOSING;
@@ -587,6 +942,7 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
     pt_conn_flush(c);
     if (pt_conn_backlogged(c))
         pt_conn_read_stop(c);
+    pt_conn_trim(c);
 }
 
 void pt_conn_expire(pt_conn_t *c)
@@ -606,7 +962,7 @@ void pt_conn_expire(pt_conn_t *c)
         return;
     }
     if (c->state == PT_CONN_READING || c->state == PT_CONN_BODY) {
-        pt_req_reset(&c->req);
+        pt_req_reset(c->req);
         pt_resp_simple(c, 408, NULL, true);
         c->state = PT_CONN_CLOSING;
         pt_conn_flush(c);

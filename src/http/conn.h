@@ -48,13 +48,19 @@ struct pt_req {
     pt_header_t        *headers;
     unsigned            nheaders, headers_cap;
     pt_buf_t            body;        /* owned by the connection, reused */
+    bool                body_decoded; /* body converted from its charset to UTF-8 */
     int                 http_minor;
     bool                keep_alive;
     bool                is_head;
     const pt_route_def_t *route;
     const struct pt_route_rt *rt;
     void               *input;       /* declared fields (ponty/fields.h) */
-    json_t             *body_json;   /* the body, parsed once */
+    json_t             *body_json;   /* the body as jansson values, built from body_jv when asked */
+    const struct pt_jv *data_tree;   /* pt_data_tree: the envelope's data */
+    const struct pt_struct_desc *data_desc; /* pt_data_struct: the envelope's data */
+    const void         *data_obj;
+    struct pt_bignum   *bigs;        /* body_json's big integers, arena (json_write.h) */
+    const struct pt_jv *body_jv;     /* the body, parsed once (tree in the arena) */
     pt_route_match_t    match;
 
     /* timing for the envelope */
@@ -93,7 +99,10 @@ struct pt_conn {
     int                 list;        /* which timeout list, 0 none */
     int64_t             since;       /* ms on the loop clock, for timeouts */
 
-    pt_req_t            req;
+    /* The request being read or handled; allocated at a message's first
+     * byte and freed, with every buffer, when the connection goes idle:
+     * an idle keep-alive connection holds only this struct. */
+    pt_req_t           *req;
     pt_buf_t            tok;         /* current URL / header field / value being assembled */
     const char         *cur_field;
     size_t              cur_field_len;
@@ -113,6 +122,19 @@ struct pt_conn {
     bool                answered_one; /* a response was queued: idle now means keep-alive idle */
     int                 parse_error; /* status to answer for a bad request, 0 none */
     const char         *parse_error_text;
+    /* Scanning a request head for obsolete line folding (a line that starts
+     * with SP or HT), which llhttp folds into the previous value. */
+    bool                head_scan;   /* inside a head not yet scanned to its end */
+    bool                head_lf;     /* the last byte scanned ended a line */
+    bool                head_seen;   /* a byte other than CR/LF was scanned */
+    unsigned char       nhost;       /* Host fields in this request */
+    /* Chunk-size lines are read by pt_conn_feed, not llhttp (whose version
+     * refuses valid chunk extensions): the parser pauses where one begins,
+     * the line is checked and handed to llhttp without its extensions. A
+     * line split across reads waits in `tok`. */
+    bool                chunk_line;  /* the next input is a chunk-size line */
+    unsigned char       chunk_crlf;  /* 1: a chunk's data ended, its CRLF is next (2: CR seen) */
+    bool                last_chunk;  /* the chunk being read has size 0 */
 };
 
 void pt_conn_accept(pt_worker_t *w, uv_stream_t *server);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "ponty/error.h"
+#include "ponty/jsonschema.h"
 #include "http/conn.h"
 #include "http/observe_internal.h"
 #include "http/worker.h"
@@ -16,11 +17,35 @@
 
 static void pt_req_done(pt_task_t *t);
 
+/* A request that allocates past max_request_memory (or when malloc fails)
+ * is answered 500, as an out-of-memory error would be. The limit is lifted
+ * for the rest of the request so the answer itself can be written; the
+ * next request has it again. */
+static void req_arena_fail(void *ctx, size_t n)
+{
+    pt_req_t *r = ctx;
+    if (pt_req_current() != r)
+        return; /* outside the handler's coroutine: the arena aborts */
+    r->arena.limit = 0;
+    fprintf(stderr, "ponty: %s %s: request memory limit (%zu bytes) reached allocating %zu bytes\n",
+            r->method ? r->method : "?", r->path ? r->path : "?", r->conn->worker->limits->max_request_memory, n);
+    pt_raise(PT_ERROR);
+}
+
+static void req_arena_arm(pt_req_t *r)
+{
+    /* Tests build requests without a connection: no limit then. */
+    r->arena.limit = r->conn ? r->conn->worker->limits->max_request_memory : 0;
+    r->arena.on_fail = req_arena_fail;
+    r->arena.fail_ctx = r;
+}
+
 void pt_req_init(pt_req_t *r, pt_conn_t *c)
 {
     memset(r, 0, sizeof *r);
     r->conn = c;
     pt_arena_init(&r->arena, 4096);
+    req_arena_arm(r);
     r->query = "";
 }
 
@@ -38,6 +63,11 @@ static void pt_req_release_values(pt_req_t *r)
 void pt_req_reset(pt_req_t *r)
 {
     pt_req_release_values(r);
+    /* in the arena */
+    r->body_jv = r->data_tree = NULL;
+    r->bigs = NULL;
+    r->data_desc = NULL;
+    r->data_obj = NULL;
     pt_arena_reset(&r->arena); /* runs the request's cleanups */
     pt_buf_t body = r->body;
     pt_conn_t *c = r->conn;
@@ -45,6 +75,7 @@ void pt_req_reset(pt_req_t *r)
     memset(r, 0, sizeof *r);
     r->conn = c;
     r->arena = arena;
+    req_arena_arm(r);
     r->query = "";
     /* A big upload should not pin its buffer on an idle keep-alive connection. */
     if (body.cap > 65536)
@@ -286,6 +317,21 @@ void pt_reply_json(pt_req_t *r, int status, json_t *value)
     r->json_body = value;
 }
 
+json_t *pt_data_tree(pt_req_t *r, const pt_jv_t *v)
+{
+    r->data_tree = v;
+    r->data_desc = NULL;
+    return json_null();
+}
+
+json_t *pt_data_struct(pt_req_t *r, const pt_struct_desc_t *desc, const void *obj)
+{
+    r->data_desc = desc;
+    r->data_obj = obj;
+    r->data_tree = NULL;
+    return json_null();
+}
+
 /* ---- running a request ---- */
 
 static void pt_req_run(pt_task_t *t)
@@ -363,15 +409,28 @@ static void pt_req_refuse(pt_req_t *r)
     pt_conn_request_done(r->conn);
 }
 
-static char *pt_decode_path(pt_req_t *r, size_t *plen)
+/* An encoded slash in a path: "%2F" or "%2f". */
+static bool pt_has_encoded_slash(const char *t, size_t n)
+{
+    for (const char *p = t; (p = memchr(p, '%', n - (size_t)(p - t))) && p + 2 < t + n; p++)
+        if (p[1] == '2' && (p[2] == 'F' || p[2] == 'f'))
+            return true;
+    return false;
+}
+
+/* The decoded path; NULL with *why set when the target cannot be routed. */
+static char *pt_decode_path(pt_req_t *r, size_t *plen, const char **why)
 {
     const char *t = r->target;
-    /* Absolute-form targets (GET http://host/path) keep only the path. */
+    /* Absolute-form targets (GET http://host/path?q): the authority ends at
+     * the first '/', '?' or '#' (RFC 3986 3.2); the path is what follows up
+     * to '?' or '#', "/" when empty. */
     if (t[0] != '/' && t[0] != '*') {
         const char *s = strstr(t, "://");
         if (s) {
-            s = strchr(s + 3, '/');
-            t = s ? s : "/";
+            s += 3;
+            s += strcspn(s, "/?#");
+            t = *s == '/' ? s : pt_arena_printf(&r->arena, "/%s", s);
         }
     }
     const char *qm = strchr(t, '?');
@@ -381,12 +440,32 @@ static char *pt_decode_path(pt_req_t *r, size_t *plen)
         const char *qe = strchr(qm + 1, '#');
         r->query = qe ? pt_arena_strndup(&r->arena, qm + 1, (size_t)(qe - qm - 1)) : qm + 1;
     }
+    /* "/a%2Fb" is refused rather than routed as "/a/b": a proxy in front
+     * that allows or denies by path prefix sees one segment where routing
+     * would see two. */
+    if (pt_has_encoded_slash(t, n)) {
+        *why = "400: Bad Request (encoded slash in path)";
+        return NULL;
+    }
     /* A decoded path may hold NUL (%00): it is matched by length, and a
      * placeholder value holding one is refused where it is handed over. */
-    if (memchr(t, '%', n))
-        return pt_url_decode(&r->arena, t, n, false, plen);
-    *plen = n;
-    return pt_arena_strndup(&r->arena, t, n);
+    char *p;
+    if (memchr(t, '%', n)) {
+        p = pt_url_decode(&r->arena, t, n, false, plen);
+    } else {
+        *plen = n;
+        p = pt_arena_strndup(&r->arena, t, n);
+    }
+    if (!p) {
+        *why = "400: Bad Request (malformed percent-encoding in path)";
+        return NULL;
+    }
+    /* The asterisk-form ("OPTIONS * HTTP/1.1") is handled by the caller. */
+    if (p[0] != '/' && !(*plen == 1 && p[0] == '*')) {
+        *why = "400: Bad Request (request target must be a path)";
+        return NULL;
+    }
+    return p;
 }
 
 void pt_req_dispatch(pt_req_t *r)
@@ -396,7 +475,8 @@ void pt_req_dispatch(pt_req_t *r)
     size_t plen = 0;
     if (pt__observe_on)
         pt__observe_begin(r);
-    char *path = pt_decode_path(r, &plen);
+    const char *why = NULL;
+    char *path = pt_decode_path(r, &plen, &why);
     if (path && plen == 1 && path[0] == '*') {
         /* The asterisk-form ("OPTIONS * HTTP/1.1") names the server, not a
          * resource: a valid request that no route matches. */
@@ -405,11 +485,13 @@ void pt_req_dispatch(pt_req_t *r)
         pt_conn_request_done(c);
         return;
     }
-    if (!path || path[0] != '/') {
+    if (!path) {
+        /* A target that cannot be routed is a bad request: answer and close,
+         * as for any other malformed request. */
         r->answered = true;
+        r->keep_alive = false;
         r->status = 400;
-        r->resp_body = path ? "400: Bad Request (request target must be a path)"
-                            : "400: Bad Request (malformed percent-encoding in path)";
+        r->resp_body = why;
         r->resp_len = strlen(r->resp_body);
         r->content_type = "text/plain; charset=utf-8";
         r->path = "";

@@ -149,7 +149,11 @@ void pt_resp_write(pt_conn_t *c, pt_req_t *r)
         pt_buf_append(s, "{\"now\": ", 8);
         pt_buf_int(s, r->now_ms);
         pt_buf_append(s, ", \"data\": ", 10);
-        if (pt_json_write(s, r->data) != 0) {
+        /* pt_data_tree / pt_data_struct: the handler returned their null */
+        int rc = r->data == json_null() && r->data_tree ? pt_json_write_jv(s, r->data_tree)
+               : r->data == json_null() && r->data_desc ? pt_json_write_struct(s, r->data_desc, r->data_obj)
+               : pt_json_write(s, r->data, r->bigs);
+        if (rc != 0) {
             fprintf(stderr, "ponty: %s %s: response value nested too deeply\n", r->method, r->path);
             status = 500;
             goto plain;
@@ -166,7 +170,7 @@ void pt_resp_write(pt_conn_t *c, pt_req_t *r)
     } else if (r->json_body) {
         pt_buf_t *s = &w->scratch;
         s->len = 0;
-        if (pt_json_write(s, r->json_body) != 0) {
+        if (pt_json_write(s, r->json_body, r->bigs) != 0) {
             status = 500;
             goto plain;
         }

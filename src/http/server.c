@@ -15,6 +15,7 @@
 
 #include "core/offload.h"
 #include "core/tasks.h"
+#include "core/coro.h"
 #include "http/listen.h"
 #include "http/observe_internal.h"
 #include "http/resource.h"
@@ -42,7 +43,9 @@ static void pt_limits_defaults(pt_limits_t *l)
     if (!l->max_body) l->max_body = 1u << 20;
     if (!l->max_connections) l->max_connections = 10000;
     if (!l->max_output_backlog) l->max_output_backlog = 1u << 20;
-    if (!l->max_json_depth) l->max_json_depth = 64;
+    if (!l->max_request_memory) l->max_request_memory = (size_t)64 << 20;
+    if (l->max_request_memory == SIZE_MAX) l->max_request_memory = 0; /* the arena's "no limit" */
+    if (!l->max_json_depth) l->max_json_depth = 256;
     if (!l->header_timeout_ms) l->header_timeout_ms = 10000;
     if (!l->idle_timeout_ms) l->idle_timeout_ms = 60000;
     if (!l->shutdown_timeout_ms) l->shutdown_timeout_ms = 10000;
@@ -166,6 +169,7 @@ static int start_signals(run_t *r)
 static int start_routes(run_t *r, const pt_run_opts_t *o)
 {
     r->router = pt_router_new();
+    pt__fields_stack_size(o->stack_size ? o->stack_size : PT_CORO_DEFAULT_STACK);
     pt_caprts = pt_route_count(pt_route_table_default());
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
         pt_caprts += pt_route_count(*t);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jdoc.h"
 #include "schema_internal.h"
 
 /* ------------------------------------------------------------- generation */
@@ -211,10 +212,10 @@ static int dfail(dctx_t *c, const dseg_t *path, const char *kw, sbuf_t *msg)
     return -1;
 }
 
-static int type_fail(dctx_t *c, const dseg_t *path, const json_t *v, const char *type)
+static int type_fail(dctx_t *c, const dseg_t *path, const pt_jv_t *v, const char *type)
 {
     sbuf_t b = {0};
-    pt__sb_repr(&b, v);
+    pt__sb_jrepr(&b, v);
     pt__sb_printf(&b, " is not of type '%s'", type);
     return dfail(c, path, "type", &b);
 }
@@ -242,7 +243,7 @@ static void *dalloc(dctx_t *c, size_t n)
     return p;
 }
 
-static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const json_t *in, void *out, const dseg_t *path);
+static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const pt_jv_t *in, void *out, const dseg_t *path);
 
 static int oom_fail(dctx_t *c, const dseg_t *path)
 {
@@ -252,34 +253,36 @@ static int oom_fail(dctx_t *c, const dseg_t *path)
 }
 
 /* Decodes v (of C type t, described by f) into dst. */
-static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t size, const json_t *v, void *dst,
+static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t size, const pt_jv_t *v, void *dst,
                         const dseg_t *path)
 {
     switch (t) {
     case PT_FT_STRING: {
-        if (!json_is_string(v))
+        if (!jv_is_string(v))
             return type_fail(c, path, v, "string");
-        size_t n = json_string_length(v);
+        size_t n = v->len;
         char *s = dalloc(c, n + 1);
         if (!s)
             return oom_fail(c, path);
-        memcpy(s, json_string_value(v), n);
+        memcpy(s, v->u.s, n);
         *(const char **)dst = s;
         return 0;
     }
     case PT_FT_INT: {
         long double x;
-        if (json_is_integer(v))
-            x = (long double)json_integer_value(v);
-        else if (json_is_real(v) && isfinite(json_real_value(v)) && floor(json_real_value(v)) == json_real_value(v))
-            x = json_real_value(v);
+        if (v->type == PT_JV_INT)
+            x = (long double)v->u.i;
+        else if (v->type == PT_JV_BIGINT)
+            x = INFINITY; /* beyond int64: out of range for every member */
+        else if (v->type == PT_JV_REAL && isfinite(v->u.d) && floor(v->u.d) == v->u.d)
+            x = v->u.d;
         else
             return type_fail(c, path, v, "integer");
         int bits = (int)(size * 8);
         long double lim = ldexpl(1.0L, bits - 1);
         if (size > 8 || x < -lim || x >= lim) {
             sbuf_t b = {0};
-            pt__sb_repr(&b, v);
+            pt__sb_jrepr(&b, v);
             pt__sb_printf(&b, " is out of range for a %d-bit integer", bits);
             return dfail(c, path, "maximum", &b);
         }
@@ -293,24 +296,24 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
         return 0;
     }
     case PT_FT_DOUBLE:
-        if (!json_is_number(v))
+        if (!jv_is_number(v))
             return type_fail(c, path, v, "number");
-        *(double *)dst = json_number_value(v);
+        *(double *)dst = jv_number(v);
         return 0;
     case PT_FT_BOOL:
-        if (!json_is_boolean(v))
+        if (!jv_is_bool(v))
             return type_fail(c, path, v, "boolean");
-        *(bool *)dst = json_is_true(v);
+        *(bool *)dst = v->type == PT_JV_TRUE;
         return 0;
     case PT_FT_ENUM: {
-        if (json_is_string(v))
+        if (jv_is_string(v))
             for (int i = 0; f->enum_values && f->enum_values[i]; i++)
-                if (!strcmp(f->enum_values[i], json_string_value(v))) {
+                if (strlen(f->enum_values[i]) == v->len && !memcmp(f->enum_values[i], v->u.s, v->len)) {
                     *(int *)dst = i;
                     return 0;
                 }
         sbuf_t b = {0};
-        pt__sb_repr(&b, v);
+        pt__sb_jrepr(&b, v);
         pt__sb_puts(&b, " is not one of [");
         for (int i = 0; f->enum_values && f->enum_values[i]; i++) {
             if (i)
@@ -323,10 +326,10 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
     case PT_FT_STRUCT:
         return decode_struct(c, f->sub, v, dst, path);
     case PT_FT_ARRAY: {
-        if (!json_is_array(v))
+        if (!jv_is_array(v))
             return type_fail(c, path, v, "array");
         pt_vec_t *vec = dst;
-        size_t n = json_array_size(v);
+        size_t n = v->len;
         if (n) {
             if (n > SIZE_MAX / f->item_size || !(vec->items = dalloc(c, n * f->item_size)))
                 return oom_fail(c, path);
@@ -334,8 +337,8 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
         vec->len = n;
         for (size_t i = 0; i < n; i++) {
             dseg_t is = {path, NULL, i};
-            const json_t *x = json_array_get(v, i);
-            if (json_is_null(x))
+            const pt_jv_t *x = jv_item(v, i);
+            if (jv_is_null(x))
                 return type_fail(c, &is, x, json_type_name(f->item_type));
             if (decode_value(c, f, f->item_type, f->item_size, x, (char *)vec->items + i * f->item_size, &is))
                 return -1;
@@ -348,33 +351,35 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
     return dfail(c, path, NULL, &b);
 }
 
-static bool is_field(const pt_struct_desc_t *d, const char *key)
+static bool is_field(const pt_struct_desc_t *d, const char *key, size_t len)
 {
     for (size_t i = 0; i < d->nfields; i++)
-        if (!strcmp(d->fields[i].name, key))
+        if (strlen(d->fields[i].name) == len && !memcmp(d->fields[i].name, key, len))
             return true;
     return false;
 }
 
 static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const json_t *in, void *out, const dseg_t *path)
+static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const pt_jv_t *in, void *out, const dseg_t *path)
 {
     if (!d)
         return oom_fail(c, path);
-    if (!json_is_object(in))
+    if (!jv_is_object(in))
         return type_fail(c, path, in, "object");
     /* unknown keys are a client mistake: 400 with Python's wording */
     size_t nx = 0;
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)in, key, v) nx += !is_field(d, key);
+    const pt_jmember_t *m = in->u.members, *mend = m + in->len;
+    for (const pt_jmember_t *k = m; k != mend; k++)
+        nx += !is_field(d, k->key, k->klen);
     if (nx) {
         const char **keys = malloc(nx * sizeof *keys);
         if (!keys)
             return oom_fail(c, path);
         size_t j = 0;
-        json_object_foreach((json_t *)in, key, v) if (!is_field(d, key)) keys[j++] = key;
+        for (const pt_jmember_t *k = m; k != mend; k++)
+            if (!is_field(d, k->key, k->klen))
+                keys[j++] = k->key;
         qsort(keys, nx, sizeof *keys, cmp_cstr);
         sbuf_t b = {0};
         pt__sb_puts(&b, "Additional properties are not allowed (");
@@ -391,14 +396,24 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const json_t *in,
         const pt_field_t *f = &d->fields[i];
         dseg_t fs = {path, f->name, 0};
         void *dst = (char *)out + f->offset;
-        json_t *val = json_object_get(in, f->name), *dflt = NULL;
+        const pt_jv_t *val;
+        size_t nlen = strlen(f->name);
+        /* members usually come in field order: try the same position first */
+        if (i < in->len && m[i].klen == nlen && !memcmp(m[i].key, f->name, nlen))
+            val = &m[i].v;
+        else
+            val = jv_get(in, f->name, nlen);
+        jalloc_t dmem = {0};
+        pt_jv_t dflt;
         if (!val && f->defval) {
-            json_error_t je;
-            if (!(dflt = val = json_loads(f->defval, JSON_DECODE_ANY, &je))) {
+            jperr_t je;
+            if (pt__jparse(&dmem, f->defval, strlen(f->defval), 0, &dflt, &je) != 0) {
                 sbuf_t b = {0};
-                pt__sb_printf(&b, "default of '%s' is not valid JSON: %s", f->name, je.text);
+                pt__sb_printf(&b, "default of '%s' is not valid JSON: %s", f->name, je.reason);
+                pt__jalloc_free(&dmem);
                 return dfail(c, &fs, "default", &b);
             }
+            val = &dflt;
         }
         if (!val) {
             sbuf_t b = {0};
@@ -407,21 +422,21 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const json_t *in,
             return dfail(c, path, "required", &b);
         }
         int rc = 0;
-        if (json_is_null(val) && f->nullable) {
+        if (jv_is_null(val) && f->nullable) {
             if (f->null_offset)
                 *((bool *)((char *)out + f->null_offset)) = true;
         } else {
             rc = decode_value(c, f, f->type, f->size, val, dst, &fs);
         }
-        json_decref(dflt);
+        pt__jalloc_free(&dmem);
         if (rc)
             return -1;
     }
     return 0;
 }
 
-int pt_struct_decode(const pt_struct_desc_t *desc, const pt_schema_t *schema, const json_t *in, void *out,
-                     const pt_alloc_t *alloc, pt_schema_error_t *err)
+int pt_struct_decode_jv(const pt_struct_desc_t *desc, const pt_schema_t *schema, const pt_jv_t *in, void *out,
+                        const pt_alloc_t *alloc, pt_schema_error_t *err)
 {
     if (err)
         pt_schema_error_clear(err);
@@ -434,7 +449,7 @@ int pt_struct_decode(const pt_struct_desc_t *desc, const pt_schema_t *schema, co
     if (!schema && !(schema = own = pt_struct_compile(desc, err)))
         return -1;
     pt_schema_error_t tmp = {0};
-    int v = pt_schema_validate(schema, in, err ? err : &tmp);
+    int v = pt_schema_validate_jv(schema, in, err ? err : &tmp);
     pt_schema_error_clear(&tmp);
     pt_schema_free(own);
     if (v)
@@ -447,6 +462,27 @@ int pt_struct_decode(const pt_struct_desc_t *desc, const pt_schema_t *schema, co
         return -1;
     }
     return 0;
+}
+
+int pt_struct_decode(const pt_struct_desc_t *desc, const pt_schema_t *schema, const json_t *in, void *out,
+                     const pt_alloc_t *alloc, pt_schema_error_t *err)
+{
+    if (!in)
+        return pt_struct_decode_jv(desc, schema, NULL, out, alloc, err);
+    /* the tree copy lives only for this call: decoded strings are copied */
+    jalloc_t a = {0};
+    pt_jv_t v;
+    int rc;
+    if (!pt__jv_from_json(&a, in, &v)) {
+        if (err)
+            pt_schema_error_clear(err);
+        pt__set_error(err, "", "out of memory");
+        rc = -1;
+    } else {
+        rc = pt_struct_decode_jv(desc, schema, &v, out, alloc, err);
+    }
+    pt__jalloc_free(&a);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- release */
@@ -483,8 +519,10 @@ static json_t *encode_value(const pt_field_t *f, pt_ftype_t t, size_t size, cons
 {
     switch (t) {
     case PT_FT_STRING: {
+        /* as decoded: may hold a lone surrogate (from "\ud800"), which the
+         * response writer escapes again; json_string would refuse it */
         const char *s = *(const char *const *)p;
-        return s ? json_string(s) : json_null();
+        return s ? json_stringn_nocheck(s, strlen(s)) : json_null();
     }
     case PT_FT_INT:
         switch (size) {

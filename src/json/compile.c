@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jdoc.h"
 #include "keywords.h"
 
 void pt__cfail(cctx_t *c, const char *path, const char *fmt, ...)
@@ -93,6 +94,22 @@ static bool compile_member(cctx_t *c, sch_t *n, const json_t *s, const char *key
     free(kp);
     if (!ok || c->failed)
         return false;
+    switch (k->kind) {
+    case KW_ENUM: case KW_CONST: case KW_MULTIPLE_OF:
+    case KW_MAXIMUM: case KW_EXCL_MAXIMUM: case KW_MINIMUM: case KW_EXCL_MINIMUM:
+        /* compared with instances: held as instances are */
+        if (!c->s->jmem && !(c->s->jmem = calloc(1, sizeof *c->s->jmem))) {
+            pt__cfail_oom(c);
+            return false;
+        }
+        if (!pt__jv_from_json(c->s->jmem, v, &k->jval)) {
+            pt__cfail_oom(c);
+            return false;
+        }
+        break;
+    default:
+        break;
+    }
     if (pt__kw_defs[k->kind].validate)
         n->nkw++;
     return true;
@@ -184,6 +201,9 @@ void pt_schema_free(pt_schema_t *s)
     free(s->docs);
     json_decref(s->doc);
     pt__pool_free(&s->pool);
+    if (s->jmem)
+        pt__jalloc_free(s->jmem);
+    free(s->jmem);
     free(s);
 }
 
@@ -205,10 +225,10 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
         pt__set_error(err, "", "out of memory");
         return NULL;
     }
-    pt__objiter_init();
     s->doc = json_incref(schema);
     s->formats = !opts->no_format;
     s->max_depth = opts->max_depth > 0 ? opts->max_depth : PT_SCHEMA_DEFAULT_MAX_DEPTH;
+    s->max_stack = opts->max_stack;
     cctx_t c = {.s = s, .err = err};
 
     /* The root's base: its own "$id" (applied by the indexer) over the
@@ -239,8 +259,8 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
     if (!c.failed && s->root) {
         pt__mark_simple(&c);
         pt__build_plans(&c);
-        if (s->root->flat && pt__objiter_layout.ok && s->max_depth > 0) {
-            s->fast_root = objiter_layout_usual() ? 1 : 2;
+        if (s->root->flat && s->max_depth > 0) {
+            s->fast_root = 1;
             s->fast_plan = s->root->plan;
             pt__locate_root_plan(&c);
         }

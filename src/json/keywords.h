@@ -26,7 +26,7 @@ typedef struct kw_site {
 typedef bool kw_compile_fn(cctx_t *c, kw_t *k, const kw_site_t *at);
 /* Whether x passes k, a keyword of node n; ip is x's instance path, sp the
  * node's schema path. Reports failures as c->mode asks. */
-typedef bool kw_validate_fn(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+typedef bool kw_validate_fn(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                             const seg_t *sp);
 
 typedef struct kw_def {
@@ -41,7 +41,7 @@ extern const kw_def_t pt__kw_defs[KW_COUNT];
  * draft 07 does not define (ignored, as the specification asks). */
 const kw_def_t *pt__kw_lookup(const char *name);
 
-static inline bool kw_validate(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+static inline bool kw_validate(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                const seg_t *sp)
 {
     return pt__kw_defs[k->kind].validate(c, n, k, x, ip, sp);

@@ -131,9 +131,9 @@ static void build_plan(cctx_t *c, sch_t *n)
         if (sub && !sub->simple)
             return;
         p->v[i].tmask = sub ? sub->tmask : T_ALL;
-        p->v[i].jmask = jansson_mask(p->v[i].tmask);
+        p->v[i].jmask = jv_mask(p->v[i].tmask);
     }
-    p->extra_jmask = jansson_mask(p->extra_tmask);
+    p->extra_jmask = jv_mask(p->extra_tmask);
     for (size_t i = 0; i < n->nkw; i++) {
         const kw_t *k = &n->kw[i];
         if (!k->fused && !(k->kind == KW_TYPE && (k->u.types & T_OBJECT)))

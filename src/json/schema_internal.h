@@ -60,12 +60,13 @@ void pt__sb_puts(sbuf_t *b, const char *s);
 void pt__sb_int(sbuf_t *b, long long v); /* decimal, without printf */
 void pt__sb_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pt__sb_repr(sbuf_t *b, const json_t *v); /* Python repr */
+void pt__sb_jrepr(sbuf_t *b, const pt_jv_t *v); /* Python repr */
 void pt__sb_pyfloat(sbuf_t *b, double d);      /* Python repr(float) */
 void pt__sb_pystr(sbuf_t *b, const char *s, size_t n);
 char *pt__sb_take(sbuf_t *b); /* returns the malloc'd string ("" if empty); NULL on OOM */
 
 /* Python's notion of equality for JSON values (1 == 1.0, True != 1). */
-bool pt__js_equal(const json_t *a, const json_t *b);
+bool pt__js_equal(const pt_jv_t *a, const pt_jv_t *b);
 
 /* UTF-8 code points in s[0..n). */
 size_t pt__utf8_len(const char *s, size_t n);
@@ -160,18 +161,18 @@ enum {
     T_INTEGER = 1 << 5,
     T_STRING = 1 << 6,
 };
-/* The jansson types (bits 1 << json_type) that satisfy type mask m outright;
- * a real may still satisfy "integer" when integral. */
-static inline unsigned jansson_mask(unsigned m)
+/* The value types (bits 1 << pt_jv_type_t) that satisfy type mask m
+ * outright; a real may still satisfy "integer" when integral. */
+static inline unsigned jv_mask(unsigned m)
 {
     unsigned j = 0;
-    if (m & T_OBJECT) j |= 1u << JSON_OBJECT;
-    if (m & T_ARRAY) j |= 1u << JSON_ARRAY;
-    if (m & T_STRING) j |= 1u << JSON_STRING;
-    if (m & (T_INTEGER | T_NUMBER)) j |= 1u << JSON_INTEGER;
-    if (m & T_NUMBER) j |= 1u << JSON_REAL;
-    if (m & T_BOOLEAN) j |= 1u << JSON_TRUE | 1u << JSON_FALSE;
-    if (m & T_NULL) j |= 1u << JSON_NULL;
+    if (m & T_OBJECT) j |= 1u << PT_JV_OBJECT;
+    if (m & T_ARRAY) j |= 1u << PT_JV_ARRAY;
+    if (m & T_STRING) j |= 1u << PT_JV_STRING;
+    if (m & (T_INTEGER | T_NUMBER)) j |= 1u << PT_JV_INT | 1u << PT_JV_BIGINT;
+    if (m & T_NUMBER) j |= 1u << PT_JV_REAL;
+    if (m & T_BOOLEAN) j |= 1u << PT_JV_TRUE | 1u << PT_JV_FALSE;
+    if (m & T_NULL) j |= 1u << PT_JV_NULL;
     return j;
 }
 #define T_ALL (T_NULL | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NUMBER | T_INTEGER | T_STRING)
@@ -202,6 +203,7 @@ typedef struct kw {
     kw_kind_t kind;
     const char *name;    /* keyword as spelled in the schema (schema paths) */
     const json_t *value; /* the keyword's value in the schema (reprs) */
+    pt_jv_t jval;        /* ENUM, CONST, MULTIPLE_OF, bounds: value as the instance is held */
     union {
         sch_t *sub;                         /* REF, ITEMS, ADDITIONAL_*, CONTAINS, PROPERTY_NAMES, NOT */
         unsigned types;                     /* TYPE */
@@ -240,7 +242,7 @@ typedef struct plan_entry {
      * schema's type mask (T_ALL when there is none) */
     uint64_t w0, w1;
     unsigned tmask;
-    unsigned jmask; /* tmask as bits (1 << json_type) jansson types pass outright */
+    unsigned jmask; /* tmask as bits (1 << pt_jv_type_t) of types that pass outright */
     /* the flat root's plan: where pt_schema_check reports a failure of this
      * entry's schema (fail_sp NULL: not known statically, walk instead) */
     const char *fail_kw, *fail_ip, *fail_sp;
@@ -292,9 +294,10 @@ struct pt_schema {
     uint32_t max_ovector; /* largest capture count + 1, for match data */
     bool formats;
     int max_depth;
-    /* root is flat and objects can be walked by offsets: 1 = the usual
-     * jansson member layout (constant offsets), 2 = another probed one */
+    size_t max_stack;
+    /* 1: root is flat (flat_run on objects) */
     unsigned char fast_root;
+    struct jalloc *jmem; /* the kw_t.jval trees */
     const objplan_t *fast_plan; /* root->plan, one load closer */
 };
 
@@ -385,77 +388,6 @@ static inline bool plan_key_eq(const plan_entry_t *e, const char *key, size_t le
     return ((a ^ e->w0) | (b ^ e->w1)) == 0;
 }
 
-
-/* Member iteration without a library call per member (objiter.c). Used as
- *   for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) ...
- * pt__objiter_init() must have run (pt_schema_compile does it). */
-typedef struct objiter_layout {
-    bool ok;
-    ptrdiff_t next, key, keylen, value; /* within a member record, from the iterator */
-    ptrdiff_t head;                      /* the member list's head, from the object */
-} objiter_layout_t;
-
-extern objiter_layout_t pt__objiter_layout;
-void pt__objiter_init(void);
-
-/* jansson 2.x (x86-64 and other LP64 targets): the offsets objiter.c
- * usually finds; flat_run compiles them in as constants. */
-#define OI_NEXT 8
-#define OI_VALUE 24
-#define OI_KEYLEN 32
-#define OI_KEY 40
-#define OI_HEAD 56
-static inline bool objiter_layout_usual(void)
-{
-    const objiter_layout_t *L = &pt__objiter_layout;
-    return L->ok && L->next == OI_NEXT && L->key == OI_KEY && L->keylen == OI_KEYLEN && L->value == OI_VALUE &&
-           L->head == OI_HEAD;
-}
-
-static inline void *oi_begin(const json_t *x)
-{
-    if (pt__objiter_layout.ok) {
-        void *first;
-        memcpy(&first, (const char *)x + pt__objiter_layout.head + pt__objiter_layout.next, sizeof first);
-        return first;
-    }
-    return json_object_iter((json_t *)x);
-}
-static inline void *oi_end(const json_t *x)
-{
-    return pt__objiter_layout.ok ? (char *)x + pt__objiter_layout.head : NULL;
-}
-static inline void *oi_next(const json_t *x, void *it)
-{
-    if (pt__objiter_layout.ok) {
-        void *n;
-        memcpy(&n, (char *)it + pt__objiter_layout.next, sizeof n);
-        return n;
-    }
-    return json_object_iter_next((json_t *)x, it);
-}
-static inline const char *oi_key(void *it)
-{
-    return pt__objiter_layout.ok ? (const char *)it + pt__objiter_layout.key : json_object_iter_key(it);
-}
-static inline size_t oi_keylen(void *it)
-{
-    if (pt__objiter_layout.ok) {
-        size_t n;
-        memcpy(&n, (char *)it + pt__objiter_layout.keylen, sizeof n);
-        return n;
-    }
-    return json_object_iter_key_len(it);
-}
-static inline json_t *oi_value(void *it)
-{
-    if (pt__objiter_layout.ok) {
-        json_t *v;
-        memcpy(&v, (char *)it + pt__objiter_layout.value, sizeof v);
-        return v;
-    }
-    return json_object_iter_value(it);
-}
 
 /* PCRE2 match data for this thread, big enough for every compiled pattern.
  * Created once per thread and reused, so matching allocates nothing. */

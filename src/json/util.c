@@ -1,5 +1,6 @@
 /* Small shared helpers: the compile-time pool, the error-path string
  * builder, Python-flavoured repr and equality, error records. */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "pyunicode.h"
+#include "jdoc.h"
 #include "schema_internal.h"
 
 /* ------------------------------------------------------------------ pool */
@@ -140,11 +142,16 @@ int pt_py_float_repr(double d, char *out, bool json_spelling)
         memcpy(out, special, n + 1);
         return (int)n;
     }
+    /* The shortest digits that round-trip. A decimal of 15 significant
+     * digits or fewer that reads back as d is what d rounds to at 15
+     * digits, trailing zeros aside (15-digit spacing is wider than a
+     * normal double's ulp), so one try settles every such value; 16 and 17
+     * digits are tried after, as correctly rounded strings. */
     char buf[40];
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
+    /* subnormals carry fewer digits: search from one */
+    for (int prec = fabs(d) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
-        if (strtod(buf, NULL) == d)
+        if (prec == 17 || strtod(buf, NULL) == d)
             break;
     }
     /* buf = [-]D[.DDD]e[+-]XX: split into sign, digits, exponent. */
@@ -245,7 +252,13 @@ void pt__sb_pystr(sbuf_t *b, const char *s, size_t n)
         size_t len = pt__utf8_decode(p, n - i, &cp);
         char tmp[12];
         const char *esc = NULL;
-        if (len == 0) {
+        if (len == 0 && p[0] == 0xed && n - i >= 3 && p[1] >= 0xa0 && p[1] <= 0xbf &&
+            (p[2] & 0xc0) == 0x80) {
+            /* a lone surrogate (parsed from "\ud800"): not printable */
+            snprintf(tmp, sizeof tmp, "\\u%04x", 0xd000u | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu));
+            esc = tmp;
+            len = 3;
+        } else if (len == 0) {
             snprintf(tmp, sizeof tmp, "\\x%02x", p[0]);
             esc = tmp;
             len = 1;
@@ -277,7 +290,7 @@ void pt__sb_pystr(sbuf_t *b, const char *s, size_t n)
     sb_putn(b, &q, 1);
 }
 
-static void repr_rec(sbuf_t *b, const json_t *v, size_t max, int depth)
+static void repr_rec(sbuf_t *b, const pt_jv_t *v, size_t max, int depth)
 {
     if (max && b->len > max)
         return;
@@ -285,50 +298,46 @@ static void repr_rec(sbuf_t *b, const json_t *v, size_t max, int depth)
         pt__sb_puts(b, "...");
         return;
     }
-    switch (json_typeof(v)) {
-    case JSON_NULL: pt__sb_puts(b, "None"); break;
-    case JSON_TRUE: pt__sb_puts(b, "True"); break;
-    case JSON_FALSE: pt__sb_puts(b, "False"); break;
-    case JSON_INTEGER: pt__sb_int(b, json_integer_value(v)); break;
-    case JSON_REAL: pt__sb_pyfloat(b, json_real_value(v)); break;
-    case JSON_STRING: pt__sb_pystr(b, json_string_value(v), json_string_length(v)); break;
-    case JSON_ARRAY: {
+    switch ((pt_jv_type_t)v->type) {
+    case PT_JV_NULL: pt__sb_puts(b, "None"); break;
+    case PT_JV_TRUE: pt__sb_puts(b, "True"); break;
+    case PT_JV_FALSE: pt__sb_puts(b, "False"); break;
+    case PT_JV_INT: pt__sb_int(b, v->u.i); break;
+    case PT_JV_BIGINT: sb_putn(b, v->u.s, v->len); break;
+    case PT_JV_REAL: pt__sb_pyfloat(b, v->u.d); break;
+    case PT_JV_STRING: pt__sb_pystr(b, v->u.s, v->len); break;
+    case PT_JV_ARRAY:
         sb_putn(b, "[", 1);
-        for (size_t i = 0; i < json_array_size(v); i++) {
+        for (size_t i = 0; i < v->len; i++) {
             if (i)
                 sb_putn(b, ", ", 2);
-            repr_rec(b, json_array_get(v, i), max, depth + 1);
+            repr_rec(b, &v->u.items[i], max, depth + 1);
             if (max && b->len > max)
                 return;
         }
         sb_putn(b, "]", 1);
         break;
-    }
-    case JSON_OBJECT: {
+    case PT_JV_OBJECT:
         sb_putn(b, "{", 1);
-        const char *k;
-        json_t *x;
-        bool first = true;
-        json_object_foreach((json_t *)v, k, x) {
-            if (!first)
+        for (size_t i = 0; i < v->len; i++) {
+            const pt_jmember_t *m = &v->u.members[i];
+            if (i)
                 sb_putn(b, ", ", 2);
-            first = false;
-            pt__sb_pystr(b, k, strlen(k));
+            pt__sb_pystr(b, m->key, m->klen);
             sb_putn(b, ": ", 2);
-            repr_rec(b, x, max, depth + 1);
+            repr_rec(b, &m->v, max, depth + 1);
             if (max && b->len > max)
                 return;
         }
         sb_putn(b, "}", 1);
         break;
     }
-    }
 }
 
 /* Messages quote the instance; a huge body must not make a huge message. */
 #define REPR_MAX 8192
 
-void pt__sb_repr(sbuf_t *b, const json_t *v)
+void pt__sb_jrepr(sbuf_t *b, const pt_jv_t *v)
 {
     size_t start = b->len;
     repr_rec(b, v, start + REPR_MAX, 0);
@@ -339,6 +348,18 @@ void pt__sb_repr(sbuf_t *b, const json_t *v)
     }
 }
 
+/* A jansson value's repr goes through its tree copy (error paths only). */
+void pt__sb_repr(sbuf_t *b, const json_t *v)
+{
+    jalloc_t a = {0};
+    pt_jv_t t;
+    if (pt__jv_from_json(&a, v, &t))
+        pt__sb_jrepr(b, &t);
+    else
+        b->oom = true;
+    pt__jalloc_free(&a);
+}
+
 char *pt_json_repr(const json_t *value, size_t max_len)
 {
     sbuf_t b = {0};
@@ -346,68 +367,20 @@ char *pt_json_repr(const json_t *value, size_t max_len)
         pt__sb_puts(&b, "None");
         return pt__sb_take(&b);
     }
-    repr_rec(&b, value, max_len, 0);
+    jalloc_t a = {0};
+    pt_jv_t t;
+    if (!pt__jv_from_json(&a, value, &t)) {
+        pt__jalloc_free(&a);
+        return NULL;
+    }
+    repr_rec(&b, &t, max_len, 0);
+    pt__jalloc_free(&a);
     if (max_len && b.len > max_len && !b.oom) {
         b.len = max_len;
         b.s[b.len] = 0;
         pt__sb_puts(&b, "...");
     }
     return pt__sb_take(&b);
-}
-
-/* -------------------------------------------------------------- equality */
-
-static bool is_num(const json_t *v) { return json_is_integer(v) || json_is_real(v); }
-
-/* Values nested deeper than this compare unequal, which bounds the
- * recursion on hostile input. */
-#define EQUAL_MAX_DEPTH 512
-
-static bool js_equal_d(const json_t *a, const json_t *b, int depth);
-
-bool pt__js_equal(const json_t *a, const json_t *b) { return js_equal_d(a, b, 0); }
-
-static bool js_equal_d(const json_t *a, const json_t *b, int depth)
-{
-    if (depth > EQUAL_MAX_DEPTH)
-        return false;
-    if (is_num(a) && is_num(b)) {
-        if (json_is_integer(a) && json_is_integer(b))
-            return json_integer_value(a) == json_integer_value(b);
-        long double x = json_is_integer(a) ? (long double)json_integer_value(a) : json_real_value(a);
-        long double y = json_is_integer(b) ? (long double)json_integer_value(b) : json_real_value(b);
-        return x == y;
-    }
-    if (json_typeof(a) != json_typeof(b))
-        return false;
-    switch (json_typeof(a)) {
-    case JSON_STRING:
-        return json_string_length(a) == json_string_length(b) &&
-               memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
-    case JSON_ARRAY: {
-        size_t n = json_array_size(a);
-        if (n != json_array_size(b))
-            return false;
-        for (size_t i = 0; i < n; i++)
-            if (!js_equal_d(json_array_get(a, i), json_array_get(b, i), depth + 1))
-                return false;
-        return true;
-    }
-    case JSON_OBJECT: {
-        if (json_object_size(a) != json_object_size(b))
-            return false;
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)a, k, x) {
-            json_t *y = json_object_get(b, k);
-            if (!y || !js_equal_d(x, y, depth + 1))
-                return false;
-        }
-        return true;
-    }
-    default:
-        return true; /* null, true, false: same type is equal */
-    }
 }
 
 size_t pt__utf8_len(const char *s, size_t n)

@@ -1,4 +1,5 @@
-/* The validator: walks a compiled node graph against a jansson instance.
+/* The validator: walks a compiled node graph against a parsed instance
+ * (pt_jv_t; json_t instances are converted first, at the end of this file).
  *
  * One walker, three modes. M_BOOL answers valid/invalid and stops at the
  * first failure without building anything; it is what pt_schema_is_valid
@@ -24,14 +25,20 @@
 #define SAME_VALUE_MAX 128
 
 typedef struct frame {
-    const json_t *cur;
+    const pt_jv_t *cur;
     int same;
 } frame_t;
 
-static inline bool enter(vctx_t *c, const json_t *x, frame_t *f)
+static inline bool enter(vctx_t *c, const pt_jv_t *x, frame_t *f)
 {
     f->cur = c->cur;
     f->same = c->same;
+    /* the stack grows down on every target ponty supports */
+    if (c->s->max_stack && c->stack_base &&
+        (size_t)(c->stack_base - (const char *)__builtin_frame_address(0)) > c->s->max_stack) {
+        c->out_of_stack = true;
+        return false;
+    }
     if (x != c->cur) {
         if (c->depth >= c->s->max_depth)
             return false;
@@ -46,7 +53,7 @@ static inline bool enter(vctx_t *c, const json_t *x, frame_t *f)
     return true;
 }
 
-static inline void leave(vctx_t *c, const json_t *x, const frame_t *f)
+static inline void leave(vctx_t *c, const pt_jv_t *x, const frame_t *f)
 {
     if (x != f->cur)
         c->depth--;
@@ -54,11 +61,14 @@ static inline void leave(vctx_t *c, const json_t *x, const frame_t *f)
     c->same = f->same;
 }
 
-static bool too_deep(vctx_t *c, const json_t *x, const seg_t *ip, const seg_t *sp)
+static bool too_deep(vctx_t *c, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
     if (!c->too_deep && c->mode != M_BOOL) {
         sbuf_t b = {0};
-        if (x != c->cur)
+        if (c->out_of_stack)
+            pt__sb_printf(&b, "document nested too deeply for this schema (more than %zu bytes of stack)",
+                          c->s->max_stack);
+        else if (x != c->cur)
             pt__sb_printf(&b, "document nested too deeply for this schema (more than %d levels)", c->s->max_depth);
         else
             pt__sb_printf(&b, "more than %d schemas applied in a chain to one value (a $ref loop?)", SAME_VALUE_MAX);
@@ -68,16 +78,16 @@ static bool too_deep(vctx_t *c, const json_t *x, const seg_t *ip, const seg_t *s
     return false;
 }
 
-bool pt__v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__v_node(vctx_t *c, const sch_t *n, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
     frame_t f;
     if (c->mode == M_BOOL) {
         if (n->simple)
             return type_ok(n->tmask, x);
-        if (n->flat && json_is_object(x) && pt__objiter_layout.ok &&
+        if (n->flat && jv_is_object(x) &&
             (x == c->cur ? c->same < SAME_VALUE_MAX : c->depth < c->s->max_depth))
             return flat_run(n->plan, x);
-        if (n->plan && json_is_object(x)) {
+        if (n->plan && jv_is_object(x)) {
             if (!enter(c, x, &f))
                 return too_deep(c, x, ip, sp);
             bool ok = pt__run_plan(c, n->plan, x);
@@ -98,7 +108,7 @@ bool pt__v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, con
         if (c->mode != M_BOOL) {
             sbuf_t b = {0};
             pt__sb_puts(&b, "False schema does not allow ");
-            pt__sb_repr(&b, x);
+            pt__sb_jrepr(&b, x);
             pt__v_emit(c, NULL, ip, sp, &b);
         }
         return false;
@@ -120,26 +130,24 @@ bool pt__v_node(vctx_t *c, const sch_t *n, const json_t *x, const seg_t *ip, con
 
 /* The fast verdict: true when x is valid. For a flat root on an object the
  * walk is inlined here, with no context to set up. */
-static inline __attribute__((always_inline)) bool fast_valid(const pt_schema_t *s, const json_t *x, bool *oom)
+static inline __attribute__((always_inline)) bool fast_valid(const pt_schema_t *s, const pt_jv_t *x, bool *oom)
 {
-    if (s->fast_root == 1 && json_typeof(x) == JSON_OBJECT)
-        return flat_walk(s->fast_plan, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD);
-    if (s->fast_root == 2 && json_typeof(x) == JSON_OBJECT)
-        return flat_run(s->root->plan, x);
-    vctx_t c = {.s = s, .mode = M_BOOL};
+    if (s->fast_root == 1 && x->type == PT_JV_OBJECT)
+        return flat_run(s->fast_plan, x);
+    vctx_t c = {.s = s, .mode = M_BOOL, .stack_base = __builtin_frame_address(0)};
     bool ok = pt__v_node(&c, s->root, x, NULL, NULL);
     *oom = c.oom;
     return ok && !c.oom;
 }
 
 /* pt_schema_validate once x is known to be invalid (or oom is set). */
-static __attribute__((noinline)) int validate_report(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first,
+static __attribute__((noinline)) int validate_report(const pt_schema_t *s, const pt_jv_t *x, pt_schema_error_t *first,
                                                      bool oom)
 {
     if (!first)
         return oom ? -1 : 1;
     /* walk again, this time describing the first failure */
-    vctx_t c = {.s = s, .mode = M_FIRST, .first = first};
+    vctx_t c = {.s = s, .mode = M_FIRST, .first = first, .stack_base = __builtin_frame_address(0)};
     pt__v_node(&c, s->root, x, NULL, NULL);
     if (c.oom || !first->message) {
         pt__set_error(first, "", "out of memory while reporting a validation error");
@@ -148,7 +156,7 @@ static __attribute__((noinline)) int validate_report(const pt_schema_t *s, const
     return 1;
 }
 
-bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
+bool pt_schema_is_valid_jv(const pt_schema_t *s, const pt_jv_t *x)
 {
     if (!s || !x)
         return false;
@@ -156,7 +164,7 @@ bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
     return fast_valid(s, x, &oom);
 }
 
-int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first)
+int pt_schema_validate_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_error_t *first)
 {
     if (first && first->message)
         pt_schema_error_clear(first);
@@ -164,9 +172,9 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
         pt__set_error(first, "", "no %s given (NULL)", s ? "instance" : "schema");
         return -1;
     }
-    if (s->fast_root == 1 && json_typeof(x) == JSON_OBJECT) {
+    if (s->fast_root == 1 && x->type == PT_JV_OBJECT) {
         const plan_entry_t *bad = NULL;
-        const json_t *badv = NULL;
+        const pt_jv_t *badv = NULL;
         uint64_t seen = 0;
         int r = flat_find(s->fast_plan, x, &bad, &badv, &seen);
         if (!r)
@@ -183,12 +191,12 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
 }
 
 /* pt_schema_check once x is known to be invalid (or oom is set). */
-static __attribute__((noinline)) int check_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f,
-                                                  bool oom)
+static __attribute__((noinline)) int check_locate(const pt_schema_t *s, const pt_jv_t *x, const json_t *jx,
+                                                  pt_schema_fail_t *f, bool oom)
 {
     if (!f)
         return oom ? -1 : 1;
-    vctx_t c = {.s = s, .mode = M_LOC, .fail = f};
+    vctx_t c = {.s = s, .mode = M_LOC, .fail = f, .stack_base = __builtin_frame_address(0)};
     pt__v_node(&c, s->root, x, NULL, NULL);
     if (c.oom || !f->rc_) {
         pt_schema_fail_clear(f);
@@ -196,22 +204,24 @@ static __attribute__((noinline)) int check_locate(const pt_schema_t *s, const js
         f->instance_path = f->schema_path = f->buf_;
         f->buf_[0] = 0;
         f->schema_ = s;
-        f->instance_ = x;
+        f->instance_ = jx;
+        f->jv_ = jx ? NULL : x;
         f->rc_ = -1;
         return -1;
     }
     f->schema_ = s;
-    f->instance_ = x;
+    f->instance_ = jx;
+    f->jv_ = jx ? NULL : x;
     return f->rc_; /* 1, as pt_schema_validate returns for a depth limit too */
 }
 
-int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
+static int check_jv(const pt_schema_t *s, const pt_jv_t *x, const json_t *jx, pt_schema_fail_t *f)
 {
     if (f && (f->heap_ || f->rc_))
         pt_schema_fail_clear(f);
-    if (s && x && s->fast_root == 1 && json_typeof(x) == JSON_OBJECT) {
+    if (s && x && s->fast_root == 1 && x->type == PT_JV_OBJECT) {
         const plan_entry_t *bad = NULL;
-        const json_t *badv = NULL;
+        const pt_jv_t *badv = NULL;
         uint64_t seen = 0;
         int r = flat_find(s->fast_plan, x, &bad, &badv, &seen);
         if (!r)
@@ -223,15 +233,92 @@ int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
             f->instance_path = r == 3 ? "" : bad->fail_ip;
             f->schema_path = r == 3 ? "/required" : bad->fail_sp;
             f->schema_ = s;
-            f->instance_ = x;
+            f->instance_ = jx;
+            f->jv_ = jx ? NULL : x;
             f->rc_ = 1;
             return 1;
         }
-        if (pt__flat_locate(s, x, f))
+        if (pt__flat_locate(s, x, jx, f))
             return 1;
-        return check_locate(s, x, f, false);
+        return check_locate(s, x, jx, f, false);
     }
     if (!s || !x) {
+        if (f) {
+            f->keyword = NULL;
+            f->instance_path = f->schema_path = f->buf_;
+            f->buf_[0] = 0;
+            f->schema_ = s;
+            f->instance_ = jx;
+            f->jv_ = jx ? NULL : x;
+            f->rc_ = -1;
+        }
+        return -1;
+    }
+    bool oom = false;
+    if (fast_valid(s, x, &oom))
+        return 0;
+    if (f && s->fast_root && x->type == PT_JV_OBJECT && pt__flat_locate(s, x, jx, f))
+        return 1;
+    return check_locate(s, x, jx, f, oom);
+}
+static int validate_all_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_errors_t *errs)
+{
+    if (!s || !x || !errs)
+        return -1;
+    vctx_t c = {.s = s, .mode = M_BOOL, .stack_base = __builtin_frame_address(0)};
+    if (pt__v_node(&c, s->root, x, NULL, NULL) && !c.oom)
+        return 0;
+    size_t before = errs->count;
+    c = (vctx_t){.s = s, .mode = M_ALL, .all = errs, .stack_base = __builtin_frame_address(0)};
+    pt__v_node(&c, s->root, x, NULL, NULL);
+    if (c.oom)
+        return -1;
+    return errs->count > before ? 1 : -1;
+}
+
+/* ------------------------------------------------- json_t instances
+ *
+ * The json_t entry points validate the tree copy of their instance, made
+ * in this thread's scratch document (reused, so warm calls allocate
+ * nothing). The walk never re-enters these entry points. */
+
+static const pt_jv_t *as_jv(const json_t *x, pt_jv_t *out)
+{
+    jalloc_t *a = pt__tls_jalloc();
+    if (!a)
+        return NULL;
+    pt__jalloc_reset(a);
+    return pt__jv_from_json(a, x, out) ? out : NULL;
+}
+
+bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
+{
+    pt_jv_t v;
+    return s && x && as_jv(x, &v) && pt_schema_is_valid_jv(s, &v);
+}
+
+int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first)
+{
+    pt_jv_t v;
+    if (!s || !x)
+        return pt_schema_validate_jv(s, NULL, first);
+    if (!as_jv(x, &v)) {
+        if (first && first->message)
+            pt_schema_error_clear(first);
+        pt__set_error(first, "", "out of memory while validating");
+        return -1;
+    }
+    return pt_schema_validate_jv(s, &v, first);
+}
+
+int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
+{
+    pt_jv_t v;
+    if (!s || !x)
+        return check_jv(s, NULL, x, f);
+    if (!as_jv(x, &v)) {
+        if (f && (f->heap_ || f->rc_))
+            pt_schema_fail_clear(f);
         if (f) {
             f->keyword = NULL;
             f->instance_path = f->schema_path = f->buf_;
@@ -242,24 +329,25 @@ int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
         }
         return -1;
     }
-    bool oom = false;
-    if (fast_valid(s, x, &oom))
-        return 0;
-    if (f && s->fast_root && json_typeof(x) == JSON_OBJECT && pt__flat_locate(s, x, f))
-        return 1;
-    return check_locate(s, x, f, oom);
+    return check_jv(s, &v, x, f);
 }
+
 int pt_schema_validate_all(const pt_schema_t *s, const json_t *x, pt_schema_errors_t *errs)
+{
+    pt_jv_t v;
+    if (!s || !x || !errs || !as_jv(x, &v))
+        return -1;
+    return validate_all_jv(s, &v, errs);
+}
+
+int pt_schema_check_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_fail_t *f)
+{
+    return check_jv(s, x, NULL, f);
+}
+
+int pt_schema_validate_all_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_errors_t *errs)
 {
     if (!s || !x || !errs)
         return -1;
-    vctx_t c = {.s = s, .mode = M_BOOL};
-    if (pt__v_node(&c, s->root, x, NULL, NULL) && !c.oom)
-        return 0;
-    size_t before = errs->count;
-    c = (vctx_t){.s = s, .mode = M_ALL, .all = errs};
-    pt__v_node(&c, s->root, x, NULL, NULL);
-    if (c.oom)
-        return -1;
-    return errs->count > before ? 1 : -1;
+    return validate_all_jv(s, x, errs);
 }

@@ -179,7 +179,8 @@ int pt_schema_fail_error(const pt_schema_fail_t *f, pt_schema_error_t *err)
         return 0;
     }
     /* the walk is deterministic: the first error it words is the one located */
-    return pt_schema_validate(f->schema_, f->instance_, err);
+    return f->instance_ ? pt_schema_validate(f->schema_, f->instance_, err)
+                        : pt_schema_validate_jv(f->schema_, f->jv_, err);
 }
 
 char *pt_schema_fail_message(const pt_schema_fail_t *f)
@@ -200,4 +201,5 @@ void pt_schema_fail_clear(pt_schema_fail_t *f)
     f->keyword = f->instance_path = f->schema_path = NULL;
     f->schema_ = NULL;
     f->instance_ = NULL;
+    f->jv_ = NULL;
 }

@@ -8,7 +8,7 @@
 #include "keywords.h"
 
 /* Python's is_valid: a branch check that never reports. */
-static bool sub_valid(vctx_t *c, const sch_t *n, const json_t *x)
+static bool sub_valid(vctx_t *c, const sch_t *n, const pt_jv_t *x)
 {
     int mode = c->mode;
     c->mode = M_BOOL;
@@ -32,27 +32,30 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 static int cmp_json_sortable(const void *a, const void *b)
 {
-    const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
-    if (json_is_string(x))
-        return strcmp(json_string_value(x), json_string_value(y));
+    const pt_jv_t *x = *(const pt_jv_t *const *)a, *y = *(const pt_jv_t *const *)b;
+    if (jv_is_string(x)) {
+        size_t n = x->len < y->len ? x->len : y->len;
+        int r = memcmp(x->u.s, y->u.s, n);
+        return r ? r : (x->len > y->len) - (x->len < y->len);
+    }
     return pt__num_cmp(x, y);
 }
 
 /* Python's extras_msg over instance[from:], sorted as Python would when
  * the values are all numbers or all strings. */
-static void extra_items_msg(sbuf_t *b, const json_t *arr, size_t from)
+static void extra_items_msg(sbuf_t *b, const pt_jv_t *arr, size_t from)
 {
-    size_t n = json_array_size(arr) - from;
-    const json_t **v = malloc(n * sizeof *v);
+    size_t n = arr->len - from;
+    const pt_jv_t **v = malloc(n * sizeof *v);
     if (!v) {
         b->oom = true;
         return;
     }
     bool all_num = true, all_str = true;
     for (size_t i = 0; i < n; i++) {
-        v[i] = json_array_get(arr, from + i);
-        all_num &= json_is_integer(v[i]) || json_is_real(v[i]);
-        all_str &= json_is_string(v[i]);
+        v[i] = jv_item(arr, from + i);
+        all_num &= jv_is_number(v[i]);
+        all_str &= jv_is_string(v[i]);
     }
     if (all_num || all_str)
         qsort(v, n, sizeof *v, cmp_json_sortable);
@@ -60,7 +63,7 @@ static void extra_items_msg(sbuf_t *b, const json_t *arr, size_t from)
     for (size_t i = 0; i < n; i++) {
         if (i)
             pt__sb_puts(b, ", ");
-        pt__sb_repr(b, v[i]);
+        pt__sb_jrepr(b, v[i]);
     }
     pt__sb_puts(b, n == 1 ? " was unexpected)" : " were unexpected)");
     free(v);
@@ -86,12 +89,12 @@ static bool report(vctx_t *c, const kw_t *k, const seg_t *ip, const seg_t *sp, s
 
 /* The usual failure, worded "<repr x><words>[<repr also>]". Returns false
  * (the keyword failed), for the caller to return. */
-static bool fail_repr(vctx_t *c, const kw_t *k, const seg_t *ip, const seg_t *sp, const json_t *x, const char *words,
+static bool fail_repr(vctx_t *c, const kw_t *k, const seg_t *ip, const seg_t *sp, const pt_jv_t *x, const char *words,
                       const json_t *also)
 {
     sbuf_t b = {0};
     if (wording(c)) {
-        pt__sb_repr(&b, x);
+        pt__sb_jrepr(&b, x);
         pt__sb_puts(&b, words);
         if (also)
             pt__sb_repr(&b, also);
@@ -103,7 +106,7 @@ static bool fail_repr(vctx_t *c, const kw_t *k, const seg_t *ip, const seg_t *sp
 /* Applies subschema sub to x. A failure clears *ok. Returns whether the
  * caller goes on: after a failure only M_ALL does, and never once the walk
  * is aborted (too deep, out of memory). */
-static inline bool descend(vctx_t *c, const sch_t *sub, const json_t *x, const seg_t *ip, const seg_t *sp, bool *ok)
+static inline bool descend(vctx_t *c, const sch_t *sub, const pt_jv_t *x, const seg_t *ip, const seg_t *sp, bool *ok)
 {
     if (pt__v_node(c, sub, x, ip, sp))
         return true;
@@ -111,7 +114,6 @@ static inline bool descend(vctx_t *c, const sch_t *sub, const json_t *x, const s
     return c->mode == M_ALL && !c->too_deep && !c->oom;
 }
 
-static inline bool is_number(json_type t) { return t == JSON_INTEGER || t == JSON_REAL; }
 
 /* Plans up to this size are gathered on the stack in error modes. */
 #define GATHER_MAX 16
@@ -119,16 +121,16 @@ static inline bool is_number(json_type t) { return t == JSON_INTEGER || t == JSO
 /* "properties" in error modes: declaration order, as Python reports. Kept
  * out of line so the gathered values only take stack space here. */
 static __attribute__((noinline)) bool properties_in_order(vctx_t *c, const sch_t *n, const kw_t *k,
-                                                           const json_t *x, const seg_t *ip, const seg_t *ks)
+                                                           const pt_jv_t *x, const seg_t *ip, const seg_t *ks)
 {
     bool ok = true;
-    const json_t *vals[GATHER_MAX];
+    const pt_jv_t *vals[GATHER_MAX];
     bool gathered = n->plan && n->plan->n <= GATHER_MAX;
     if (gathered)
         pt__plan_gather(n->plan, x, vals);
     for (size_t i = 0; i < k->u.props.n; i++) {
         const prop_t *p = &k->u.props.v[i];
-        const json_t *v = gathered ? vals[i] : json_object_getn(x, p->name, p->len);
+        const pt_jv_t *v = gathered ? vals[i] : jv_get(x, p->name, p->len);
         if (v && !(p->schema->simple && type_ok(p->schema->tmask, v))) { /* a simple pass reports nothing */
             seg_t is = {ip, p->name, 0}, ss = {ks, p->name, 0};
             if (!descend(c, p->schema, v, &is, &ss, &ok))
@@ -145,19 +147,19 @@ static __attribute__((noinline)) bool properties_in_order(vctx_t *c, const sch_t
  * ip its instance path and sp the node's schema path (the keyword's own
  * path is sp plus k->name). Each returns whether x passes. */
 
-bool pt__kw_validate_ref(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__kw_validate_ref(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
     const seg_t ks = {sp, k->name, 0};
     return pt__v_node(c, k->u.sub, x, ip, &ks);
 }
 
-bool pt__kw_validate_type(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__kw_validate_type(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
     if (type_ok(k->u.types, x))
         return true;
     sbuf_t b = {0};
     if (wording(c)) {
-        pt__sb_repr(&b, x);
+        pt__sb_jrepr(&b, x);
         pt__sb_puts(&b, " is not of type ");
         if (json_is_string(k->value)) {
             pt__sb_repr(&b, k->value);
@@ -173,131 +175,131 @@ bool pt__kw_validate_type(vctx_t *c, const sch_t *n, const kw_t *k, const json_t
     return false;
 }
 
-bool pt__kw_validate_enum(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__kw_validate_enum(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
-    for (size_t i = 0, m = json_array_size(k->value); i < m; i++)
-        if (pt__js_equal(x, json_array_get(k->value, i)))
+    for (size_t i = 0, m = k->jval.len; i < m; i++)
+        if (pt__js_equal(x, jv_item(&k->jval, i)))
             return true;
     return fail_repr(c, k, ip, sp, x, " is not one of ", k->value);
 }
 
-bool pt__kw_validate_const(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__kw_validate_const(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
-    if (pt__js_equal(x, k->value))
+    if (pt__js_equal(x, &k->jval))
         return true;
-    return fail_repr(c, k, ip, sp, k->value, " was expected", NULL);
+    return fail_repr(c, k, ip, sp, &k->jval, " was expected", NULL);
 }
 
-bool pt__kw_validate_multiple_of(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_multiple_of(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                  const seg_t *sp)
 {
-    if (!is_number(json_typeof(x)) || pt__multiple_of(x, k->value))
+    if (!jv_is_number(x) || pt__multiple_of(x, &k->jval))
         return true;
     return fail_repr(c, k, ip, sp, x, " is not a multiple of ", k->value);
 }
 
-bool pt__kw_validate_maximum(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_maximum(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                              const seg_t *sp)
 {
-    if (!is_number(json_typeof(x)) || pt__num_cmp(x, k->value) <= 0)
+    if (!jv_is_number(x) || pt__num_cmp(x, &k->jval) <= 0)
         return true;
     return fail_repr(c, k, ip, sp, x, " is greater than the maximum of ", k->value);
 }
 
-bool pt__kw_validate_excl_maximum(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_excl_maximum(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                   const seg_t *sp)
 {
-    if (!is_number(json_typeof(x)) || pt__num_cmp(x, k->value) < 0)
+    if (!jv_is_number(x) || pt__num_cmp(x, &k->jval) < 0)
         return true;
     return fail_repr(c, k, ip, sp, x, " is greater than or equal to the maximum of ", k->value);
 }
 
-bool pt__kw_validate_minimum(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_minimum(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                              const seg_t *sp)
 {
-    if (!is_number(json_typeof(x)) || pt__num_cmp(x, k->value) >= 0)
+    if (!jv_is_number(x) || pt__num_cmp(x, &k->jval) >= 0)
         return true;
     return fail_repr(c, k, ip, sp, x, " is less than the minimum of ", k->value);
 }
 
-bool pt__kw_validate_excl_minimum(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_excl_minimum(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                   const seg_t *sp)
 {
-    if (!is_number(json_typeof(x)) || pt__num_cmp(x, k->value) > 0)
+    if (!jv_is_number(x) || pt__num_cmp(x, &k->jval) > 0)
         return true;
     return fail_repr(c, k, ip, sp, x, " is less than or equal to the minimum of ", k->value);
 }
 
 /* Lengths count code points; the byte length bounds them from above, so
  * most strings are settled without counting. */
-bool pt__kw_validate_max_length(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_max_length(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                 const seg_t *sp)
 {
-    if (!json_is_string(x) || json_string_length(x) <= k->u.limit ||
-        pt__utf8_len(json_string_value(x), json_string_length(x)) <= k->u.limit)
+    if (!jv_is_string(x) || x->len <= k->u.limit ||
+        pt__utf8_len(x->u.s, x->len) <= k->u.limit)
         return true;
     return fail_repr(c, k, ip, sp, x, " is too long", NULL);
 }
 
-bool pt__kw_validate_min_length(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_min_length(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                 const seg_t *sp)
 {
-    if (!json_is_string(x) || (json_string_length(x) >= k->u.limit &&
-                               pt__utf8_len(json_string_value(x), json_string_length(x)) >= k->u.limit))
+    if (!jv_is_string(x) || (x->len >= k->u.limit &&
+                               pt__utf8_len(x->u.s, x->len) >= k->u.limit))
         return true;
     return fail_repr(c, k, ip, sp, x, " is too short", NULL);
 }
 
-bool pt__kw_validate_pattern(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_pattern(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                              const seg_t *sp)
 {
-    if (!json_is_string(x) || pt__re_search(k->u.re, json_string_value(x), json_string_length(x)))
+    if (!jv_is_string(x) || pt__re_search(k->u.re, x->u.s, x->len))
         return true;
     return fail_repr(c, k, ip, sp, x, " does not match ", k->value);
 }
 
-bool pt__kw_validate_format(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_format(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                             const seg_t *sp)
 {
-    if (!json_is_string(x) || pt__fmt_check(k->u.format, json_string_value(x), json_string_length(x)))
+    if (!jv_is_string(x) || pt__fmt_check(k->u.format, x->u.s, x->len))
         return true;
     return fail_repr(c, k, ip, sp, x, " is not a ", k->value);
 }
 
-bool pt__kw_validate_items(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__kw_validate_items(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
-    if (!json_is_array(x))
+    if (!jv_is_array(x))
         return true;
     const seg_t ks = {sp, k->name, 0};
     bool ok = true;
-    for (size_t i = 0, m = json_array_size(x); i < m; i++) {
+    for (size_t i = 0, m = x->len; i < m; i++) {
         seg_t is = {ip, NULL, i};
-        if (!descend(c, k->u.sub, json_array_get(x, i), &is, &ks, &ok))
+        if (!descend(c, k->u.sub, jv_item(x, i), &is, &ks, &ok))
             return false;
     }
     return ok;
 }
 
-bool pt__kw_validate_items_tuple(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_items_tuple(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                  const seg_t *sp)
 {
-    if (!json_is_array(x))
+    if (!jv_is_array(x))
         return true;
     const seg_t ks = {sp, k->name, 0};
     bool ok = true;
-    size_t m = json_array_size(x);
+    size_t m = x->len;
     for (size_t i = 0; i < m && i < k->u.list.n; i++) {
         seg_t is = {ip, NULL, i}, ss = {&ks, NULL, i};
-        if (!descend(c, k->u.list.v[i], json_array_get(x, i), &is, &ss, &ok))
+        if (!descend(c, k->u.list.v[i], jv_item(x, i), &is, &ss, &ok))
             return false;
     }
     return ok;
 }
 
-bool pt__kw_validate_additional_items(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_additional_items(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                       const seg_t *sp)
 {
-    if (!json_is_array(x) || k->tuple_len == SIZE_MAX || json_array_size(x) <= k->tuple_len)
+    if (!jv_is_array(x) || k->tuple_len == SIZE_MAX || x->len <= k->tuple_len)
         return true;
     if (k->u.sub->boolean == 2) {
         sbuf_t b = {0};
@@ -310,81 +312,81 @@ bool pt__kw_validate_additional_items(vctx_t *c, const sch_t *n, const kw_t *k, 
         return true;
     const seg_t ks = {sp, k->name, 0};
     bool ok = true;
-    for (size_t i = k->tuple_len, m = json_array_size(x); i < m; i++) {
+    for (size_t i = k->tuple_len, m = x->len; i < m; i++) {
         seg_t is = {ip, NULL, i};
-        if (!descend(c, k->u.sub, json_array_get(x, i), &is, &ks, &ok))
+        if (!descend(c, k->u.sub, jv_item(x, i), &is, &ks, &ok))
             return false;
     }
     return ok;
 }
 
-bool pt__kw_validate_max_items(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_max_items(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                const seg_t *sp)
 {
-    if (!json_is_array(x) || json_array_size(x) <= k->u.limit)
+    if (!jv_is_array(x) || x->len <= k->u.limit)
         return true;
     return fail_repr(c, k, ip, sp, x, " is too long", NULL);
 }
 
-bool pt__kw_validate_min_items(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_min_items(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                const seg_t *sp)
 {
-    if (!json_is_array(x) || json_array_size(x) >= k->u.limit)
+    if (!jv_is_array(x) || x->len >= k->u.limit)
         return true;
     return fail_repr(c, k, ip, sp, x, " is too short", NULL);
 }
 
-bool pt__kw_validate_unique_items(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_unique_items(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                   const seg_t *sp)
 {
-    if (!json_is_array(x) || pt__v_unique(c, x))
+    if (!jv_is_array(x) || pt__v_unique(c, x))
         return true;
     return fail_repr(c, k, ip, sp, x, " has non-unique elements", NULL);
 }
 
-bool pt__kw_validate_contains(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_contains(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                               const seg_t *sp)
 {
-    if (!json_is_array(x))
+    if (!jv_is_array(x))
         return true;
-    for (size_t i = 0, m = json_array_size(x); i < m; i++)
-        if (sub_valid(c, k->u.sub, json_array_get(x, i)))
+    for (size_t i = 0, m = x->len; i < m; i++)
+        if (sub_valid(c, k->u.sub, jv_item(x, i)))
             return true;
     sbuf_t b = {0};
     if (wording(c)) {
         pt__sb_puts(&b, "None of ");
-        pt__sb_repr(&b, x);
+        pt__sb_jrepr(&b, x);
         pt__sb_puts(&b, " are valid under the given schema");
     }
     report(c, k, ip, sp, &b);
     return false;
 }
 
-bool pt__kw_validate_max_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_max_properties(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                     const seg_t *sp)
 {
-    if (!json_is_object(x) || json_object_size(x) <= k->u.limit)
+    if (!jv_is_object(x) || x->len <= k->u.limit)
         return true;
     return fail_repr(c, k, ip, sp, x, " has too many properties", NULL);
 }
 
-bool pt__kw_validate_min_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_min_properties(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                     const seg_t *sp)
 {
-    if (!json_is_object(x) || json_object_size(x) >= k->u.limit)
+    if (!jv_is_object(x) || x->len >= k->u.limit)
         return true;
     return fail_repr(c, k, ip, sp, x, " does not have enough properties", NULL);
 }
 
-bool pt__kw_validate_required(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_required(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                               const seg_t *sp)
 {
-    if (!json_is_object(x))
+    if (!jv_is_object(x))
         return true;
     bool ok = true;
     uint64_t seen = n->plan ? pt__plan_gather(n->plan, x, NULL) : 0;
     for (size_t i = 0; i < k->u.names.n; i++) {
-        if (n->plan ? seen >> i & 1 : json_object_get(x, k->u.names.v[i]) != NULL)
+        if (n->plan ? seen >> i & 1 : jv_get(x, k->u.names.v[i], strlen(k->u.names.v[i])) != NULL)
             continue;
         sbuf_t b = {0};
         if (wording(c)) {
@@ -398,17 +400,16 @@ bool pt__kw_validate_required(vctx_t *c, const sch_t *n, const kw_t *k, const js
     return ok;
 }
 
-bool pt__kw_validate_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_properties(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                 const seg_t *sp)
 {
-    if (!json_is_object(x))
+    if (!jv_is_object(x))
         return true;
-    if (c->mode == M_BOOL && json_object_size(x) < k->u.props.n) {
+    if (c->mode == M_BOOL && x->len < k->u.props.n) {
         /* fewer instance keys than declared properties: walk the keys */
-        for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
-            const char *key = json_object_iter_key(it);
-            const prop_t *p = pt__props_find(k, key, json_object_iter_key_len(it));
-            if (p && !pt__v_node(c, p->schema, json_object_iter_value(it), NULL, NULL))
+        for (const pt_jmember_t *m = x->u.members, *end = m + x->len; m != end; m++) {
+            const prop_t *p = pt__props_find(k, m->key, m->klen);
+            if (p && !pt__v_node(c, p->schema, &m->v, NULL, NULL))
                 return false;
         }
         return true;
@@ -417,21 +418,20 @@ bool pt__kw_validate_properties(vctx_t *c, const sch_t *n, const kw_t *k, const 
     return properties_in_order(c, n, k, x, ip, &ks);
 }
 
-bool pt__kw_validate_pattern_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_pattern_properties(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                         const seg_t *sp)
 {
-    if (!json_is_object(x))
+    if (!jv_is_object(x))
         return true;
     const seg_t ks = {sp, k->name, 0};
     bool ok = true;
     for (size_t i = 0; i < k->u.pats.n; i++) {
         const pattern_prop_t *r = &k->u.pats.v[i];
-        for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
-            const char *key = json_object_iter_key(it);
-            if (!pt__re_search(r->code, key, json_object_iter_key_len(it)))
+        for (const pt_jmember_t *m = x->u.members, *end = m + x->len; m != end; m++) {
+            if (!pt__re_search(r->code, m->key, m->klen))
                 continue;
-            seg_t is = {ip, key, 0}, ss = {&ks, r->source, 0};
-            if (!descend(c, r->schema, json_object_iter_value(it), &is, &ss, &ok))
+            seg_t is = {ip, m->key, 0}, ss = {&ks, r->source, 0};
+            if (!descend(c, r->schema, &m->v, &is, &ss, &ok))
                 return false;
         }
     }
@@ -472,28 +472,27 @@ static void additional_msg(sbuf_t *b, const kw_t *k, const char **keys, size_t n
     free(pats);
 }
 
-bool pt__kw_validate_additional_properties(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x,
+bool pt__kw_validate_additional_properties(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x,
                                            const seg_t *ip, const seg_t *sp)
 {
-    if (!json_is_object(x) || k->u.sub->boolean == 1)
+    if (!jv_is_object(x) || k->u.sub->boolean == 1)
         return true;
     if (k->u.sub->boolean == 0) {
         const seg_t ks = {sp, k->name, 0};
         bool ok = true;
-        for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
-            const char *key = json_object_iter_key(it);
-            if (!prop_is_additional(k, key, json_object_iter_key_len(it)))
+        for (const pt_jmember_t *m = x->u.members, *end = m + x->len; m != end; m++) {
+            if (!prop_is_additional(k, m->key, m->klen))
                 continue;
-            seg_t is = {ip, key, 0};
-            if (!descend(c, k->u.sub, json_object_iter_value(it), &is, &ks, &ok))
+            seg_t is = {ip, m->key, 0};
+            if (!descend(c, k->u.sub, &m->v, &is, &ks, &ok))
                 return false;
         }
         return ok;
     }
     /* false: every additional key is an error, reported together */
     size_t nx = 0;
-    for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it))
-        if (prop_is_additional(k, json_object_iter_key(it), json_object_iter_key_len(it))) {
+    for (const pt_jmember_t *m = x->u.members, *end = m + x->len; m != end; m++)
+        if (prop_is_additional(k, m->key, m->klen)) {
             nx++;
             if (c->mode == M_BOOL)
                 return false;
@@ -510,9 +509,9 @@ bool pt__kw_validate_additional_properties(vctx_t *c, const sch_t *n, const kw_t
         return false;
     }
     size_t j = 0;
-    for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it))
-        if (prop_is_additional(k, json_object_iter_key(it), json_object_iter_key_len(it)))
-            keys[j++] = json_object_iter_key(it);
+    for (const pt_jmember_t *m = x->u.members, *end = m + x->len; m != end; m++)
+        if (prop_is_additional(k, m->key, m->klen))
+            keys[j++] = m->key;
     sbuf_t b = {0};
     additional_msg(&b, k, keys, nx);
     free(keys);
@@ -520,16 +519,16 @@ bool pt__kw_validate_additional_properties(vctx_t *c, const sch_t *n, const kw_t
     return false;
 }
 
-bool pt__kw_validate_dependencies(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_dependencies(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                   const seg_t *sp)
 {
-    if (!json_is_object(x))
+    if (!jv_is_object(x))
         return true;
     const seg_t ks = {sp, k->name, 0};
     bool ok = true;
     for (size_t i = 0; i < k->u.deps.n; i++) {
         const dep_t *d = &k->u.deps.v[i];
-        if (!json_object_get(x, d->name))
+        if (!jv_get(x, d->name, strlen(d->name)))
             continue;
         if (d->schema) {
             seg_t ss = {&ks, d->name, 0};
@@ -538,7 +537,7 @@ bool pt__kw_validate_dependencies(vctx_t *c, const sch_t *n, const kw_t *k, cons
             continue;
         }
         for (size_t j = 0; j < d->nrequired; j++) {
-            if (json_object_get(x, d->required[j]))
+            if (jv_get(x, d->required[j], strlen(d->required[j])))
                 continue;
             sbuf_t b = {0};
             if (wording(c)) {
@@ -554,23 +553,17 @@ bool pt__kw_validate_dependencies(vctx_t *c, const sch_t *n, const kw_t *k, cons
     return ok;
 }
 
-bool pt__kw_validate_property_names(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_property_names(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                                     const seg_t *sp)
 {
-    if (!json_is_object(x))
+    if (!jv_is_object(x))
         return true;
     const seg_t ks = {sp, k->name, 0};
     bool ok = true;
-    for (void *it = json_object_iter((json_t *)x); it; it = json_object_iter_next((json_t *)x, it)) {
+    for (const pt_jmember_t *m = x->u.members, *end = m + x->len; m != end; m++) {
         /* the name is validated as a string instance of its own */
-        json_t *name = json_stringn_nocheck(json_object_iter_key(it), json_object_iter_key_len(it));
-        if (!name) {
-            c->oom = true;
-            return false;
-        }
-        bool go_on = descend(c, k->u.sub, name, ip, &ks, &ok);
-        json_decref(name);
-        if (!go_on)
+        pt_jv_t name = {.type = PT_JV_STRING, .len = (uint32_t)m->klen, .u.s = m->key};
+        if (!descend(c, k->u.sub, &name, ip, &ks, &ok))
             return false;
     }
     return ok;
@@ -578,7 +571,7 @@ bool pt__kw_validate_property_names(vctx_t *c, const sch_t *n, const kw_t *k, co
 
 /* "then" and "else" are compiled into "if"; their schema paths hang off the
  * node, beside "if". */
-bool pt__kw_validate_if(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__kw_validate_if(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
     if (sub_valid(c, k->u.cond.if_, x)) {
         if (!k->u.cond.then_)
@@ -592,7 +585,7 @@ bool pt__kw_validate_if(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *
     return pt__v_node(c, k->u.cond.else_, x, ip, &ss);
 }
 
-bool pt__kw_validate_all_of(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_all_of(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                             const seg_t *sp)
 {
     const seg_t ks = {sp, k->name, 0};
@@ -605,7 +598,7 @@ bool pt__kw_validate_all_of(vctx_t *c, const sch_t *n, const kw_t *k, const json
     return ok;
 }
 
-bool pt__kw_validate_any_of(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_any_of(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                             const seg_t *sp)
 {
     for (size_t i = 0; i < k->u.list.n; i++)
@@ -614,7 +607,7 @@ bool pt__kw_validate_any_of(vctx_t *c, const sch_t *n, const kw_t *k, const json
     return fail_repr(c, k, ip, sp, x, " is not valid under any of the given schemas", NULL);
 }
 
-bool pt__kw_validate_one_of(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip,
+bool pt__kw_validate_one_of(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip,
                             const seg_t *sp)
 {
     size_t first, m = k->u.list.n;
@@ -631,7 +624,7 @@ bool pt__kw_validate_one_of(vctx_t *c, const sch_t *n, const kw_t *k, const json
     sbuf_t b = {0};
     if (wording(c)) {
         /* Python lists the other valid branches, then the first one */
-        pt__sb_repr(&b, x);
+        pt__sb_jrepr(&b, x);
         pt__sb_puts(&b, " is valid under each of ");
         bool any = false;
         for (size_t j = first + 1; j < m; j++) {
@@ -649,7 +642,7 @@ bool pt__kw_validate_one_of(vctx_t *c, const sch_t *n, const kw_t *k, const json
     return false;
 }
 
-bool pt__kw_validate_not(vctx_t *c, const sch_t *n, const kw_t *k, const json_t *x, const seg_t *ip, const seg_t *sp)
+bool pt__kw_validate_not(vctx_t *c, const sch_t *n, const kw_t *k, const pt_jv_t *x, const seg_t *ip, const seg_t *sp)
 {
     if (!sub_valid(c, k->u.sub, x))
         return true;

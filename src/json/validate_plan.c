@@ -35,37 +35,37 @@ static inline const plan_entry_t *plan_lookup(const objplan_t *p, const char *ke
     return NULL;
 }
 
-static inline bool sub_ok(vctx_t *c, const sch_t *n, const json_t *v)
+static inline bool sub_ok(vctx_t *c, const sch_t *n, const pt_jv_t *v)
 {
     return n->simple ? type_ok(n->tmask, v) : pt__v_node(c, n, v, NULL, NULL);
 }
 /* Error modes: the value of every plan entry (NULL when absent) and the
  * required bits seen, in one pass over the members. */
-uint64_t pt__plan_gather(const objplan_t *p, const json_t *x, const json_t **vals)
+uint64_t pt__plan_gather(const objplan_t *p, const pt_jv_t *x, const pt_jv_t **vals)
 {
     uint64_t seen = 0;
     size_t guess = 0;
     if (vals)
         memset(vals, 0, p->n * sizeof *vals);
-    for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) {
-        const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
+    for (const pt_jmember_t *m = x->u.members, *end = m + x->len; m != end; m++) {
+        const plan_entry_t *e = plan_lookup(p, m->key, m->klen, &guess);
         if (e) {
             seen |= e->bit;
             if (vals)
-                vals[e - p->v] = oi_value(it);
+                vals[e - p->v] = &m->v;
         }
     }
     return seen;
 }
 
 /* M_BOOL only: properties + required + additionalProperties in one pass. */
-bool pt__run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
+bool pt__run_plan(vctx_t *c, const objplan_t *p, const pt_jv_t *x)
 {
     uint64_t seen = 0;
     size_t guess = 0;
-    for (void *it = oi_begin(x), *end = oi_end(x); it != end; it = oi_next(x, it)) {
-        const json_t *v = oi_value(it);
-        const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
+    for (const pt_jmember_t *m = x->u.members, *end = m + x->len; m != end; m++) {
+        const pt_jv_t *v = &m->v;
+        const plan_entry_t *e = plan_lookup(p, m->key, m->klen, &guess);
         if (e) {
             seen |= e->bit;
             if (e->schema && !sub_ok(c, e->schema, v))
@@ -78,12 +78,13 @@ bool pt__run_plan(vctx_t *c, const objplan_t *p, const json_t *x)
 }
 /* flat_walk once members leave declaration order: the rest of the members
  * from it on, through the hash table. */
-__attribute__((noinline)) bool pt__flat_tail(const objplan_t *p, const json_t *x, void *it, uint64_t seen)
+__attribute__((noinline)) bool pt__flat_tail(const objplan_t *p, const pt_jmember_t *m, const pt_jmember_t *end,
+                                             uint64_t seen)
 {
     size_t guess = SIZE_MAX;
-    for (void *end = oi_end(x); it != end; it = oi_next(x, it)) {
-        const json_t *v = oi_value(it);
-        const plan_entry_t *e = plan_lookup(p, oi_key(it), oi_keylen(it), &guess);
+    for (; m != end; m++) {
+        const pt_jv_t *v = &m->v;
+        const plan_entry_t *e = plan_lookup(p, m->key, m->klen, &guess);
         if (e) {
             seen |= e->bit;
             if (!type_ok(e->tmask, v))
@@ -102,7 +103,7 @@ __attribute__((noinline)) bool pt__flat_tail(const objplan_t *p, const json_t *x
  * missing): the record is worded here, as the walker would word it, in
  * one allocation. 1 done, -1 out of memory, 0 not settled: walk. */
 __attribute__((noinline)) int pt__flat_report(const objplan_t *p, int r, const plan_entry_t *bad,
-                                           const json_t *badv, uint64_t seen, pt_schema_error_t *first)
+                                           const pt_jv_t *badv, uint64_t seen, pt_schema_error_t *first)
 {
     if (!p->located || (r != 1 && r != 3) || (r == 1 && !bad->fail_sp) || (r == 3 && !p->req_names))
         return 0;
@@ -121,13 +122,13 @@ __attribute__((noinline)) int pt__flat_report(const objplan_t *p, int r, const p
         sp = bad->fail_sp;
         if (!kw) {
             pt__sb_puts(&b, "False schema does not allow ");
-            pt__sb_repr(&b, badv);
+            pt__sb_jrepr(&b, badv);
         } else if (kw[0] == 'a') { /* "anyOf" (else "type": see locate_root_plan) */
-            pt__sb_repr(&b, badv);
+            pt__sb_jrepr(&b, badv);
             pt__sb_puts(&b, " is not valid under any of the given schemas");
         } else { /* type */
             const json_t *tv = bad->schema->kw[0].value;
-            pt__sb_repr(&b, badv);
+            pt__sb_jrepr(&b, badv);
             pt__sb_puts(&b, " is not of type ");
             if (json_is_string(tv)) {
                 pt__sb_repr(&b, tv);
@@ -156,10 +157,10 @@ __attribute__((noinline)) int pt__flat_report(const objplan_t *p, int r, const p
 /* pt_schema_check on a flat root found invalid: the first error in keyword
  * order from the locations computed at compile time (locate_root_plan),
  * without walking. false: not known statically, let the walker locate. */
-__attribute__((noinline)) bool pt__flat_locate(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
+__attribute__((noinline)) bool pt__flat_locate(const pt_schema_t *s, const pt_jv_t *x, const json_t *jx, pt_schema_fail_t *f)
 {
     const objplan_t *p = s->root->plan;
-    const json_t *vals[64];
+    const pt_jv_t *vals[64];
     if (!p->located || p->n > 64)
         return false;
     uint64_t missing = p->required & ~pt__plan_gather(p, x, vals);
@@ -181,7 +182,8 @@ __attribute__((noinline)) bool pt__flat_locate(const pt_schema_t *s, const json_
         return false; /* a $ref'd property schema, additionalProperties... */
     }
     f->schema_ = s;
-    f->instance_ = x;
+    f->instance_ = jx;
+    f->jv_ = jx ? NULL : x;
     f->rc_ = 1;
     return true;
 }

@@ -48,24 +48,61 @@ bool pt__re_search(pcre2_code *re, const char *s, size_t n)
 
 /* --------------------------------------------------------------- numbers */
 
-/* Exact comparison of two JSON numbers: <0, 0, >0. */
-int pt__num_cmp(const json_t *a, const json_t *b)
+/* Numbers as long double, for comparisons that involve a real. */
+static long double num_ld(const pt_jv_t *v)
 {
-    if (json_is_integer(a) && json_is_integer(b)) {
-        json_int_t x = json_integer_value(a), y = json_integer_value(b);
-        return (x > y) - (x < y);
-    }
-    long double x = json_is_integer(a) ? (long double)json_integer_value(a) : json_real_value(a);
-    long double y = json_is_integer(b) ? (long double)json_integer_value(b) : json_real_value(b);
+    if (v->type == PT_JV_INT)
+        return (long double)v->u.i;
+    if (v->type == PT_JV_REAL)
+        return v->u.d;
+    return strtold(v->u.s, NULL);
+}
+
+/* Two big integers (digits beyond int64, no leading zeros): exact order. */
+static int big_cmp(const pt_jv_t *a, const pt_jv_t *b)
+{
+    bool na = a->u.s[0] == '-', nb = b->u.s[0] == '-';
+    if (na != nb)
+        return na ? -1 : 1;
+    int r = a->len != b->len ? (a->len > b->len ? 1 : -1) : memcmp(a->u.s, b->u.s, a->len);
+    r = (r > 0) - (r < 0);
+    return na ? -r : r;
+}
+
+/* Exact comparison of two JSON numbers: <0, 0, >0 (a real against a big
+ * integer compares in long double precision). */
+int pt__num_cmp(const pt_jv_t *a, const pt_jv_t *b)
+{
+    if (a->type == PT_JV_INT && b->type == PT_JV_INT)
+        return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    if (a->type == PT_JV_BIGINT && b->type == PT_JV_BIGINT)
+        return big_cmp(a, b);
+    /* a big integer is beyond every int64: its sign decides */
+    if (a->type == PT_JV_BIGINT && b->type == PT_JV_INT)
+        return a->u.s[0] == '-' ? -1 : 1;
+    if (b->type == PT_JV_BIGINT && a->type == PT_JV_INT)
+        return b->u.s[0] == '-' ? 1 : -1;
+    long double x = num_ld(a), y = num_ld(b);
     return (x > y) - (x < y);
 }
 
-bool pt__multiple_of(const json_t *x, const json_t *d)
+/* Remainder of a big integer's magnitude by d (d > 0). */
+static uint64_t big_mod(const pt_jv_t *x, uint64_t d)
 {
-    if (json_is_integer(x) && json_is_integer(d))
-        return json_integer_value(x) % json_integer_value(d) == 0;
-    double xv = json_number_value(x), dv = json_number_value(d);
-    if (json_is_integer(d)) /* Python: float % int */
+    unsigned __int128 r = 0;
+    for (const char *p = x->u.s + (x->u.s[0] == '-'); *p; p++)
+        r = (r * 10 + (unsigned)(*p - '0')) % d;
+    return (uint64_t)r;
+}
+
+bool pt__multiple_of(const pt_jv_t *x, const pt_jv_t *d)
+{
+    if (d->type == PT_JV_INT && x->type == PT_JV_INT)
+        return d->u.i == -1 || x->u.i % d->u.i == 0;
+    if (d->type == PT_JV_INT && x->type == PT_JV_BIGINT) /* Python: exact int % int */
+        return big_mod(x, d->u.i < 0 ? 0 - (uint64_t)d->u.i : (uint64_t)d->u.i) == 0;
+    double xv = jv_number(x), dv = jv_number(d);
+    if (d->type != PT_JV_REAL) /* Python: float % int */
         return fmod(xv, dv) == 0;
     double q = xv / dv;
     if (!isfinite(q))
@@ -76,35 +113,37 @@ bool pt__multiple_of(const json_t *x, const json_t *d)
 /* ------------------------------------------------------------ uniqueness */
 
 /* Structural hash consistent with pt__js_equal (1 and 1.0 hash alike). */
-static uint64_t js_hash(const json_t *v, int depth)
+static uint64_t js_hash(const pt_jv_t *v, int depth)
 {
     if (depth > 32) /* only a filter: deeper parts need not contribute */
         return 0x6666;
-    switch (json_typeof(v)) {
-    case JSON_INTEGER:
-    case JSON_REAL: {
-        double d = json_number_value(v);
+    switch ((pt_jv_type_t)v->type) {
+    case PT_JV_INT:
+    case PT_JV_BIGINT:
+    case PT_JV_REAL: {
+        double d = jv_number(v);
         if (d == 0)
             d = 0; /* -0.0 */
         uint64_t u;
         memcpy(&u, &d, sizeof u);
         return u * 0x9e3779b97f4a7c15ULL;
     }
-    case JSON_STRING: return prop_hash(json_string_value(v), json_string_length(v)) * 31 + 7;
-    case JSON_TRUE: return 0x1111;
-    case JSON_FALSE: return 0x2222;
-    case JSON_NULL: return 0x3333;
-    case JSON_ARRAY: {
+    case PT_JV_STRING: return prop_hash(v->u.s, v->len) * 31 + 7;
+    case PT_JV_TRUE: return 0x1111;
+    case PT_JV_FALSE: return 0x2222;
+    case PT_JV_NULL: return 0x3333;
+    case PT_JV_ARRAY: {
         uint64_t h = 0x4444;
-        for (size_t i = 0; i < json_array_size(v); i++)
-            h = h * 1099511628211ULL ^ js_hash(json_array_get(v, i), depth + 1);
+        for (size_t i = 0; i < v->len; i++)
+            h = h * 1099511628211ULL ^ js_hash(jv_item(v, i), depth + 1);
         return h;
     }
-    case JSON_OBJECT: {
+    case PT_JV_OBJECT: {
         uint64_t h = 0x5555;
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)v, k, x) h += prop_hash(k, strlen(k)) * 0x100000001b3ULL ^ js_hash(x, depth + 1);
+        for (size_t i = 0; i < v->len; i++) {
+            const pt_jmember_t *m = &v->u.members[i];
+            h += prop_hash(m->key, m->klen) * 0x100000001b3ULL ^ js_hash(&m->v, depth + 1);
+        }
         return h;
     }
     }
@@ -121,13 +160,13 @@ static int hidx_cmp(const void *a, const void *b)
     const hidx_t *x = a, *y = b;
     return x->h < y->h ? -1 : x->h > y->h;
 }
-bool pt__v_unique(vctx_t *c, const json_t *arr)
+bool pt__v_unique(vctx_t *c, const pt_jv_t *arr)
 {
-    size_t n = json_array_size(arr);
+    size_t n = arr->len;
     if (n <= 32) {
         for (size_t i = 1; i < n; i++)
             for (size_t j = 0; j < i; j++)
-                if (pt__js_equal(json_array_get(arr, i), json_array_get(arr, j)))
+                if (pt__js_equal(jv_item(arr, i), jv_item(arr, j)))
                     return false;
         return true;
     }
@@ -138,13 +177,56 @@ bool pt__v_unique(vctx_t *c, const json_t *arr)
         return false;
     }
     for (size_t i = 0; i < n; i++)
-        h[i] = (hidx_t){js_hash(json_array_get(arr, i), 0), i};
+        h[i] = (hidx_t){js_hash(jv_item(arr, i), 0), i};
     qsort(h, n, sizeof *h, hidx_cmp);
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
         for (size_t j = i + 1; j < n && h[j].h == h[i].h && ok; j++)
-            if (pt__js_equal(json_array_get(arr, h[i].i), json_array_get(arr, h[j].i)))
+            if (pt__js_equal(jv_item(arr, h[i].i), jv_item(arr, h[j].i)))
                 ok = false;
     free(h);
     return ok;
 }
+
+/* ------------------------------------------------------------- equality */
+
+/* Values nested deeper than this compare unequal, which bounds the
+ * recursion on hostile input. */
+#define EQUAL_MAX_DEPTH 512
+
+static bool js_equal_d(const pt_jv_t *a, const pt_jv_t *b, int depth)
+{
+    if (depth > EQUAL_MAX_DEPTH)
+        return false;
+    if (jv_is_number(a) && jv_is_number(b))
+        return pt__num_cmp(a, b) == 0;
+    /* true and false are different types here; so are the rest */
+    if (a->type != b->type)
+        return false;
+    switch ((pt_jv_type_t)a->type) {
+    case PT_JV_STRING:
+        return a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+    case PT_JV_ARRAY:
+        if (a->len != b->len)
+            return false;
+        for (size_t i = 0; i < a->len; i++)
+            if (!js_equal_d(jv_item(a, i), jv_item(b, i), depth + 1))
+                return false;
+        return true;
+    case PT_JV_OBJECT:
+        if (a->len != b->len)
+            return false;
+        for (size_t i = 0; i < a->len; i++) {
+            const pt_jmember_t *m = &a->u.members[i];
+            const pt_jv_t *y = jv_get(b, m->key, m->klen);
+            if (!y || !js_equal_d(&m->v, y, depth + 1))
+                return false;
+        }
+        return true;
+    default:
+        return true; /* null, true, false: same type is equal */
+    }
+}
+
+/* Python's == on JSON values (1 == 1.0, True != 1). */
+bool pt__js_equal(const pt_jv_t *a, const pt_jv_t *b) { return js_equal_d(a, b, 0); }

@@ -1,6 +1,8 @@
 /* The cache: creation, the hit path, single-flight loads, retries,
  * expiration and the shared-store path. See include/ponty/memo.h. */
 #define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,23 +33,84 @@ static void cache_destroy(pt_cache_t *c)
     free(c);
 }
 
-pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts)
+/* "cache 'users'" or, for a cache with no name, "cache". */
+static void cache_fail(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cache_fail(const char *who, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (who)
+        pt_memo_set_error("cache '%s': %s", who, msg);
+    else
+        pt_memo_set_error("cache: %s", msg);
+}
+
+/* Parses one of the expiration options; on failure the message quotes the
+ * value, keeps the parser's reason when it has one ("duration out of
+ * range") and lists the accepted forms. */
+static int parse_expiration(const char *who, const char *option, const char *src, int64_t now,
+                            pt_expiry_t *out)
+{
+    char err[256];
+    if (pt_expiry_parse(src, now, out, err, sizeof err) == 0)
+        return 0;
+    size_t n = strlen(err);
+    const char *why = NULL;
+    if (n > 0 && err[n - 1] != '\'') {
+        /* "invalid expiration '<src>': <why>" */
+        for (const char *p = err; (p = strstr(p, "': ")); p++)
+            why = p + 3;
+    }
+    cache_fail(who, "bad %s '%.200s'%s: %s%s" PT_EXPIRY_EXPECTED, option, src,
+               strlen(src) > 200 ? "..." : "", why ? why : "", why ? "; " : "");
+    return -1;
+}
+
+/* Creates the cache; label names it in messages when .name is not given
+ * (the variable of a PT_LOCALCACHE declaration). */
+static pt_cache_t *cache_create(const pt_cache_opts_t *opts, const char *label)
 {
     char err[256];
     pt_cache_t *c = NULL;
-    if (!opts || (!opts->load == !opts->load_ptr)) {
-        pt_memo_set_error("cache: give exactly one of .load and .load_ptr");
+    const char *who = opts && opts->name && *opts->name ? opts->name : label;
+    if (!opts) {
+        cache_fail(who, "no options");
+        return NULL;
+    }
+    if (!opts->load == !opts->load_ptr) {
+        cache_fail(who, "give exactly one of .load and .load_ptr");
         goto fail;
     }
     if (opts->load_ptr && opts->store) {
-        pt_memo_set_error("cache: pointer values (.load_ptr) cannot go to a shared store");
+        cache_fail(who, "pointer values (.load_ptr) cannot go to a shared store");
         goto fail;
     }
-    c = calloc(1, sizeof *c);
+    if (opts->ttl_ms < 0) {
+        cache_fail(who, "bad ttl_ms %lld: expected milliseconds > 0, or 0 for never",
+                   (long long)opts->ttl_ms);
+        goto fail;
+    }
+    if (opts->maxwait_ms < PT_MEMO_NOWAIT) {
+        cache_fail(who, "bad maxwait_ms %lld: expected milliseconds > 0, 0 for the default "
+                        "(1000), PT_MEMO_NOWAIT or PT_MEMO_FOREVER", (long long)opts->maxwait_ms);
+        goto fail;
+    }
+    if (opts->pulse_ms < 0 || opts->lock_lease_ms < 0) {
+        cache_fail(who, "bad %s %lld: expected milliseconds > 0, or 0 for the default",
+                   opts->pulse_ms < 0 ? "pulse_ms" : "lock_lease_ms",
+                   (long long)(opts->pulse_ms < 0 ? opts->pulse_ms : opts->lock_lease_ms));
+        goto fail;
+    }
+    c = aligned_alloc(64, sizeof *c); /* sizeof is a multiple of 64 (the counters' line) */
     if (!c) {
-        pt_memo_set_error("cache: out of memory");
+        cache_fail(who, "out of memory");
         goto fail;
     }
+    memset(c, 0, sizeof *c);
+    /* Zero means the documented default: c->o holds the options in effect. */
     c->o = *opts;
     c->ptr_mode = opts->load_ptr != NULL;
     c->o.name = c->name = dup_or_null(opts->name && *opts->name ? opts->name : NULL);
@@ -55,9 +118,13 @@ pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts)
     c->o.negative_expiration = c->negative_expiration =
         strdup(opts->negative_expiration ? opts->negative_expiration : "10 seconds");
     c->o.key = c->key_src = dup_or_null(opts->key);
-    if (c->o.pulse_ms <= 0)
+    if (c->o.maxsize == 0)
+        c->o.maxsize = 128;
+    if (c->o.maxwait_ms == 0)
+        c->o.maxwait_ms = 1000;
+    if (c->o.pulse_ms == 0)
         c->o.pulse_ms = 50;
-    if (c->o.lock_lease_ms <= 0)
+    if (c->o.lock_lease_ms == 0)
         c->o.lock_lease_ms = 60000;
 
     int64_t now = pt_memo_now_ms();
@@ -65,46 +132,42 @@ pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts)
         c->expiry = pt_expiry_callback(opts->expiry_fn, opts->ud);
     } else if (c->expiration) {
         /* the pointer form borrows from c->expiration, which we keep */
-        if (pt_expiry_parse(c->expiration, now, &c->expiry, err, sizeof err) != 0) {
-            pt_memo_set_error("cache '%s': %s", c->name ? c->name : "", err);
+        if (parse_expiration(who, "expiration", c->expiration, now, &c->expiry) != 0)
             goto fail;
-        }
     } else if (opts->ttl_ms > 0) {
         c->expiry = pt_expiry_ttl_ms(opts->ttl_ms, now);
     } else {
         c->expiry = pt_expiry_never();
     }
-    if (pt_expiry_parse(c->negative_expiration, now, &c->neg_expiry, err, sizeof err) != 0) {
-        pt_memo_set_error("cache '%s': negative_expiration: %s", c->name ? c->name : "", err);
+    if (parse_expiration(who, "negative_expiration", c->negative_expiration, now,
+                         &c->neg_expiry) != 0)
         goto fail;
-    }
     if (c->key_src && !opts->single_key) {
         c->tmpl = pt_key_template_compile(c->key_src, err, sizeof err);
         if (!c->tmpl) {
-            pt_memo_set_error("cache '%s': %s", c->name ? c->name : "", err);
+            cache_fail(who, "%s", err);
             goto fail;
         }
     }
 
-    /* One shard keeps LRU exact for small caches; big ones spread out. */
+    /* Small caches get one shard; big ones spread out so that hits on
+     * different keys rarely share a lock (maxsize stays a global bound). */
+    c->bounded = c->o.maxsize != PT_CACHE_UNBOUNDED;
     unsigned n = 1;
-    if (opts->maxsize == PT_CACHE_UNBOUNDED)
-        n = 64;
-    else
-        while (n < 64 && (size_t)n * 2 * 512 <= opts->maxsize)
-            n *= 2;
+    while (n < 64 && (size_t)n * 2 * 512 <= c->o.maxsize)
+        n *= 2;
     c->nshards = n;
     c->mask = n - 1;
+    c->stamped = c->bounded && n > 1;
     c->shards = aligned_alloc(64, sizeof(shard_t) * n);
     if (!c->shards) {
-        pt_memo_set_error("cache: out of memory");
+        cache_fail(who, "out of memory");
         goto fail;
     }
     memset(c->shards, 0, sizeof(shard_t) * n);
-    size_t cap = opts->maxsize == PT_CACHE_UNBOUNDED ? 0 : (opts->maxsize + n - 1) / n;
     for (unsigned i = 0; i < n; i++)
-        if (pt_tab_init(&c->shards[i], cap) != 0) {
-            pt_memo_set_error("cache: out of memory");
+        if (pt_tab_init(&c->shards[i], c) != 0) {
+            cache_fail(who, "out of memory");
             goto fail;
         }
     c->seed = pt_memo_random();
@@ -116,13 +179,20 @@ pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts)
     }
     return c;
 fail:
-    if (opts && opts->own_stores) { /* ownership passed to us, even on failure */
+    if (opts->own_stores) { /* ownership passed to us, even on failure */
         pt_cache_store_free(opts->store);
         pt_lock_store_free(opts->lock_store);
     }
     if (c)
         cache_destroy(c);
     return NULL;
+}
+
+pt_cache_t *pt_cache_new_opts(const pt_cache_opts_t *opts) { return cache_create(opts, NULL); }
+
+pt_cache_t *pt__cache_new_decl(const pt_cache_opts_t *opts, const char *label)
+{
+    return cache_create(opts, label);
 }
 
 void pt_cache_free(pt_cache_t *c)
@@ -247,21 +317,12 @@ int pt_flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, resu
     flight_waiter_t fw;
     pt_waiter_init(&fw.w);
     fw.res = (result_t){ .rc = PT_MEMO_STAMPEDE };
-    pt_waitq_push(&e->waiters, &fw.w);
-    pthread_mutex_unlock(&s->lk);
-    if (!pt_waiter_park(&fw.w, deadline)) {
-        /* Deadline: withdraw, unless the loader signalled us meanwhile (it
-         * decides under the lock, and e is alive while we are queued). */
-        pthread_mutex_lock(&s->lk);
-        bool got = fw.w.signaled;
-        if (!got)
-            pt_waitq_remove(&e->waiters, &fw.w);
-        pthread_mutex_unlock(&s->lk);
-        if (!got) {
-            pt_memo_set_error("stampede: maxwait passed while another caller loads the key");
-            *out = (result_t){ .rc = PT_MEMO_STAMPEDE };
-            return PT_MEMO_STAMPEDE;
-        }
+    /* e stays alive while we are queued: the loader frees it only after
+     * waking its waiters. */
+    if (!pt__wait_on(&e->waiters, &s->lk, &fw.w, deadline)) {
+        pt_memo_set_error("stampede: maxwait passed while another caller loads the key");
+        *out = (result_t){ .rc = PT_MEMO_STAMPEDE };
+        return PT_MEMO_STAMPEDE;
     }
     *out = fw.res;
     return out->rc;
@@ -401,28 +462,20 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
     pthread_mutex_lock(&s->lk);
     pt_flight_wake_all(c, e, &r);
     if (keep) {
-        e->state = E_READY;
         e->box = box;
         if (r.box)
             pt_box_ref(box); /* the cache's hold; r keeps the caller's */
         e->expires_ms = at;
-        pt_lru_push(s, e);
-        s->ready++;
-        while (s->cap && s->ready > s->cap) {
-            entry_t *v = s->lru_tail;
-            pt_tab_unlink(s, v);
-            v->hnext = dead;
-            dead = v;
-        }
+        pt_ready_add(s, e);
     } else {
         pt_tab_unlink(s, e);
         e->hnext = dead;
         dead = e;
     }
     pthread_mutex_unlock(&s->lk);
-    if (keep && !r.box)
-        (void)0; /* r.json is the caller's reference, box holds its own */
     pt_entries_free(dead);
+    if (keep)
+        pt_cache_evict_over(c);
     *out = r;
     return r.rc;
 }
@@ -460,7 +513,7 @@ int pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *
             if (g == 1)
                 json_decref(it.value);
         }
-        int64_t now = pt_mono_ms();
+        int64_t now = pt_now_mono_ms();
         if (deadline >= 0 && now >= deadline) {
             pt_memo_set_error("stampede: key '%.200s' is locked in the shared store", key);
             return -PT_MEMO_STAMPEDE;
@@ -472,6 +525,17 @@ int pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *
     }
 }
 
+/* The absolute deadline (pt_now_mono_ms) of a wait of maxwait_ms: -1 for
+ * PT_MEMO_FOREVER; for PT_MEMO_NOWAIT already passed, so a wait tries once. */
+static int64_t wait_deadline(int64_t maxwait_ms)
+{
+    if (maxwait_ms == PT_MEMO_FOREVER)
+        return -1;
+    return pt_now_mono_ms() + (maxwait_ms > 0 ? maxwait_ms : 0);
+}
+
+int64_t pt__cache_wait_deadline(int64_t maxwait_ms) { return wait_deadline(maxwait_ms); }
+
 static int lead_shared(pt_cache_t *c, const call_ctx_t *x, result_t *r)
 {
     pt_cache_store_t *st = c->o.store;
@@ -480,7 +544,7 @@ static int lead_shared(pt_cache_t *c, const call_ctx_t *x, result_t *r)
     pt_cache_item_t it = { 0 };
     *r = (result_t){ 0 };
     if (c->o.lock_store) {
-        int64_t deadline = c->o.maxwait_ms < 0 ? -1 : pt_mono_ms() + c->o.maxwait_ms;
+        int64_t deadline = wait_deadline(c->o.maxwait_ms);
         pt_memo_token(token);
         int l = pt_cache_store_lock(c, x->key, x->len, token, deadline, &it);
         if (l < 0) {
@@ -542,6 +606,7 @@ static void maybe_sweep(pt_cache_t *c)
 static int get_disabled(pt_cache_t *c, const call_ctx_t *x, result_t *r)
 {
     int64_t fetched;
+    atomic_fetch_add_explicit(&c->shared_misses, 1, memory_order_relaxed);
     run_loader(c, x, r, &fetched);
     return r->rc;
 }
@@ -572,7 +637,7 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
         pthread_mutex_lock(&s->lk);
         entry_t *e = pt_tab_find(s, h, x->key, x->len);
         if (e) {
-            if (c->o.maxwait_ms == 0) {
+            if (c->o.maxwait_ms == PT_MEMO_NOWAIT) {
                 pthread_mutex_unlock(&s->lk);
                 pt_memo_set_error("stampede: key '%.200s' is being loaded", x->key);
                 *r = (result_t){ .rc = PT_MEMO_STAMPEDE };
@@ -605,32 +670,36 @@ static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r
 {
     shard_t *s = pt_shard_of(c, h);
     int64_t deadline = -2;
+    /* A get that waits and looks again (an invalidation ended) is still one
+     * get: it counts one miss, once. */
+    uint64_t miss = 1;
     for (;;) {
         pthread_mutex_lock(&s->lk);
         entry_t *e = pt_tab_find(s, h, x->key, x->len);
         if (e && e->state == E_READY) {
             /* The hit: no clock read for values that never expire. */
             if (e->expires_ms == PT_EXPIRY_NEVER_MS || pt_memo_now_ms() < e->expires_ms) {
-                s->hits++;
-                pt_lru_touch(s, e);
+                if (miss)
+                    s->hits++;
+                if (c->bounded)
+                    pt_lru_touch(s, e);
                 give_box(c, e->box, r);
                 pthread_mutex_unlock(&s->lk);
                 return r->rc;
             }
             /* Expired: this call reloads it; the stale value goes now. */
             pt_box_t *old = e->box;
-            pt_lru_remove(s, e);
-            s->ready--;
+            pt_ready_remove(s, e);
             e->box = NULL;
-            e->state = E_LOADING;
-            s->misses++;
+            s->misses += miss;
             pthread_mutex_unlock(&s->lk);
             pt_box_unref(old);
             return lead_local(c, s, e, x, r);
         }
         if (e) {
-            s->misses++;
-            if (c->o.maxwait_ms == 0) {
+            s->misses += miss;
+            miss = 0;
+            if (c->o.maxwait_ms == PT_MEMO_NOWAIT) {
                 pthread_mutex_unlock(&s->lk);
                 pt_memo_set_error("stampede: key '%.200s' is being loaded", x->key);
                 *r = (result_t){ .rc = PT_MEMO_STAMPEDE };
@@ -649,7 +718,7 @@ static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r
             *r = (result_t){ .rc = PT_MEMO_INVALID };
             return r->rc;
         }
-        s->misses++;
+        s->misses += miss;
         pthread_mutex_unlock(&s->lk);
         return lead_local(c, s, e, x, r);
     }
@@ -657,7 +726,7 @@ static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r
 
 static int get_any(pt_cache_t *c, const call_ctx_t *x, result_t *r)
 {
-    if (!c->o.enabled)
+    if (c->o.disabled)
         return get_disabled(c, x, r);
     if (c->o.remove_expired_every_ms > 0)
         maybe_sweep(c);

@@ -26,16 +26,23 @@ pt_cache_info_t pt_cache_info(pt_cache_t *c)
     return info;
 }
 
-/* Unlinks the READY entries for which keep() is false, shard by shard, and
- * frees them outside the lock (cleanups are user code). */
+/* Unlinks the READY entries that are expired (or all of them), shard by
+ * shard, and frees them outside the lock (cleanups are user code). Clearing
+ * also resets the hits and misses counters. */
 static size_t sweep(pt_cache_t *c, bool only_expired)
 {
+    if (!only_expired) {
+        atomic_store(&c->shared_hits, 0);
+        atomic_store(&c->shared_misses, 0);
+    }
     size_t n = 0;
     int64_t now = pt_memo_now_ms();
     for (unsigned i = 0; i < c->nshards; i++) {
         shard_t *s = &c->shards[i];
         entry_t *dead = NULL;
         pthread_mutex_lock(&s->lk);
+        if (!only_expired)
+            s->hits = s->misses = 0;
         for (entry_t *e = s->lru_head; e;) {
             entry_t *next = e->lnext;
             if (!only_expired || now >= e->expires_ms) {
@@ -94,16 +101,14 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
         if (e->state == E_READY) {
             /* Take the entry over: it becomes the key's lock, its value goes. */
             pt_box_t *old = e->box;
-            pt_lru_remove(s, e);
-            s->ready--;
+            pt_ready_remove(s, e);
             e->box = NULL;
-            e->state = E_LOADING;
             pthread_mutex_unlock(&s->lk);
             pt_box_unref(old);
             break;
         }
         /* A load or another invalidation holds the key: wait our turn. */
-        if (c->o.maxwait_ms == 0) {
+        if (c->o.maxwait_ms == PT_MEMO_NOWAIT) {
             pthread_mutex_unlock(&s->lk);
             pt_memo_set_error("stampede: key '%.200s' is held", key);
             return PT_MEMO_STAMPEDE;
@@ -124,7 +129,7 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
     if (c->o.store) {
         if (c->o.lock_store) {
             pt_memo_token(inv->token);
-            int64_t dl = c->o.maxwait_ms < 0 ? -1 : pt_mono_ms() + c->o.maxwait_ms;
+            int64_t dl = pt__cache_wait_deadline(c->o.maxwait_ms);
             int l = pt_cache_store_lock(c, key, len, inv->token, dl, NULL);
             if (l < 0) {
                 pt_cache_invalidate_end(inv);

@@ -34,6 +34,7 @@ typedef struct entry {
     struct entry *hnext;          /* bucket chain */
     struct entry *lprev, *lnext;  /* LRU, READY only; head = most recent */
     uint64_t      hash;
+    uint64_t      stamp;          /* READY, bounded multi-shard caches: last use */
     uint32_t      klen;
     uint8_t       state;
     bool          invalidating;   /* held by pt_cache_invalidate_begin */
@@ -48,10 +49,14 @@ typedef struct shard {
     entry_t       **buckets;
     size_t          nbuckets;     /* power of two */
     size_t          count;        /* entries, READY and LOADING */
-    size_t          ready;        /* READY entries (the cache's size) */
-    size_t          cap;          /* max READY entries, 0 = no limit */
+    size_t          ready;        /* READY entries in this shard */
     entry_t        *lru_head, *lru_tail;
     uint64_t        hits, misses;
+    struct pt_cache *cache;
+    /* The stamp of lru_tail (UINT64_MAX when empty), written under lk and
+     * read without it by eviction to find the least recently used entry of
+     * the whole cache. */
+    _Atomic uint64_t tail_stamp;
 } __attribute__((aligned(64))) shard_t;
 
 /* What a call ends with; handed from a loader to its waiters. */
@@ -77,6 +82,17 @@ struct pt_cache {
     uint64_t           seed;
     unsigned           nshards, mask;
     shard_t           *shards;
+    /* LRU bound over the whole cache (maxsize applies to the sum of the
+     * shards, not to each): a global count of READY entries, and with
+     * several shards a global use clock that stamps entries, so eviction
+     * takes the oldest shard tail, which is the cache's LRU entry. */
+    bool               bounded;     /* maxsize != PT_CACHE_UNBOUNDED */
+    bool               stamped;     /* bounded and nshards > 1 */
+    /* Written by loads (size) and every PT_LRU_PUBLISH stamps (clock): on
+     * their own cache line, away from the fields every hit reads. */
+    _Alignas(64) _Atomic size_t size; /* READY entries, all shards */
+    _Atomic uint64_t   clock;
+    char               pad_[64 - sizeof(size_t) - sizeof(uint64_t)];
     _Atomic uint64_t   shared_hits, shared_misses; /* store mode: hits do not take a shard lock */
     _Atomic int64_t    next_sweep_ms;
     _Atomic int64_t    last_check_ms;
@@ -86,17 +102,61 @@ struct pt_cache {
 entry_t *pt_tab_find(shard_t *s, uint64_t h, const char *key, size_t len);
 entry_t *pt_tab_insert(shard_t *s, uint64_t h, const char *key, size_t len); /* a LOADING entry */
 void     pt_tab_unlink(shard_t *s, entry_t *e);     /* from the hash (and the LRU if READY) */
-void     pt_lru_push(shard_t *s, entry_t *e);
+/* A LOADING entry becomes READY (most recent) / a READY one leaves the LRU
+ * and the count (it stays in the hash as LOADING, or is unlinked). */
+void     pt_ready_add(shard_t *s, entry_t *e);
+void     pt_ready_remove(shard_t *s, entry_t *e);
 void     pt_lru_remove(shard_t *s, entry_t *e);
+void     pt_lru_push(shard_t *s, entry_t *e);
+
+static inline void pt_tail_stamp_sync(shard_t *s)
+{
+    atomic_store_explicit(&s->tail_stamp, s->lru_tail ? s->lru_tail->stamp : UINT64_MAX,
+                          memory_order_relaxed);
+}
+
+/* Use stamps: a Lamport clock per thread, raised to the cache's published
+ * clock. One thread's stamps strictly increase, so its uses are ordered
+ * exactly; the cache's clock is written once every PT_LRU_PUBLISH stamps
+ * (not on every hit, which would make every hit on every thread write one
+ * shared cache line), so a thread's stamps run at most that far behind the
+ * busiest thread's, and eviction across threads is LRU within that window. */
+#define PT_LRU_PUBLISH 32
+/* initial-exec: libponty is a static library, so the hit path reads the
+ * clock at a fixed offset from the thread pointer (no __tls_get_addr). */
+extern _Thread_local uint64_t pt__lru_clock __attribute__((tls_model("initial-exec")));
+static inline uint64_t pt_lru_stamp(pt_cache_t *c)
+{
+    uint64_t g = atomic_load_explicit(&c->clock, memory_order_relaxed);
+    uint64_t t = (pt__lru_clock > g ? pt__lru_clock : g) + 1;
+    pt__lru_clock = t;
+    if (t >= g + PT_LRU_PUBLISH)
+        atomic_store_explicit(&c->clock, t, memory_order_relaxed);
+    return t;
+}
+
+/* A hit on a bounded cache: e becomes its shard's most recent entry and,
+ * with several shards, takes a new stamp. Unbounded caches keep no order
+ * (nothing is evicted), so their hits write nothing here. */
 static inline void pt_lru_touch(shard_t *s, entry_t *e)
 {
-    /* Already the most recent: the common case for a hot key costs a compare. */
-    if (s->lru_head != e) {
+    if (s->cache->stamped) {
+        e->stamp = pt_lru_stamp(s->cache);
+        if (s->lru_head != e) {
+            pt_lru_remove(s, e);
+            pt_lru_push(s, e);
+        }
+        pt_tail_stamp_sync(s);
+    } else if (s->lru_head != e) {
+        /* Already the most recent: the common case for a hot key costs a compare. */
         pt_lru_remove(s, e);
         pt_lru_push(s, e);
     }
 }
-int      pt_tab_init(shard_t *s, size_t cap);
+/* Evicts least recently used entries until the cache holds maxsize.
+ * Takes the shard locks one at a time: call with none held. */
+void     pt_cache_evict_over(pt_cache_t *c);
+int      pt_tab_init(shard_t *s, pt_cache_t *c);
 void     pt_tab_destroy(shard_t *s);
 
 /* Boxes. */
@@ -119,6 +179,10 @@ static inline shard_t *pt_shard_of(pt_cache_t *c, uint64_t h)
 {
     return &c->shards[(h >> 58) & c->mask]; /* top bits; low bits pick the bucket */
 }
+
+/* The pt_now_mono_ms deadline of a wait of maxwait_ms (-1: none; NOWAIT: now,
+ * so the wait tries once) (cache.c). */
+int64_t pt__cache_wait_deadline(int64_t maxwait_ms);
 
 /* The cross-process lock of a shared store (cache.c). */
 int  pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *token,

@@ -1,15 +1,21 @@
 /* The in-process store: a lock-striped chained hash table per cache, with
- * an exact LRU list per shard. Small maxsizes get one shard so LRU order is
- * global, as lru_cache users expect; large or unbounded caches spread over
- * up to 64 shards so hits on different keys rarely share a lock. */
+ * an LRU list per shard. Small maxsizes get one shard; large or unbounded
+ * caches spread over up to 64 shards so hits on different keys rarely share
+ * a lock. maxsize bounds the whole cache: eviction takes the shard tail with
+ * the oldest use stamp, which is the cache's least recently used entry, so
+ * a cache of maxsize N holds N entries however the keys hash. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "memo/cache_internal.h"
 
-int pt_tab_init(shard_t *s, size_t cap)
+_Thread_local uint64_t pt__lru_clock __attribute__((tls_model("initial-exec")));
+
+int pt_tab_init(shard_t *s, pt_cache_t *c)
 {
     memset(s, 0, sizeof *s);
+    s->cache = c;
+    atomic_init(&s->tail_stamp, UINT64_MAX);
     pthread_mutexattr_t a;
     pthread_mutexattr_init(&a);
     /* Critical sections are a few dozen instructions: spin a little before
@@ -19,7 +25,6 @@ int pt_tab_init(shard_t *s, size_t cap)
     pthread_mutexattr_destroy(&a);
     s->nbuckets = 16;
     s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
-    s->cap = cap;
     return s->buckets ? 0 : -1;
 }
 
@@ -101,6 +106,58 @@ void pt_lru_remove(shard_t *s, entry_t *e)
     e->lprev = e->lnext = NULL;
 }
 
+void pt_ready_add(shard_t *s, entry_t *e)
+{
+    pt_cache_t *c = s->cache;
+    e->state = E_READY;
+    if (c->stamped)
+        e->stamp = pt_lru_stamp(c);
+    pt_lru_push(s, e);
+    s->ready++;
+    atomic_fetch_add_explicit(&c->size, 1, memory_order_relaxed);
+    pt_tail_stamp_sync(s);
+}
+
+void pt_ready_remove(shard_t *s, entry_t *e)
+{
+    pt_lru_remove(s, e);
+    s->ready--;
+    atomic_fetch_sub_explicit(&s->cache->size, 1, memory_order_relaxed);
+    pt_tail_stamp_sync(s);
+    e->state = E_LOADING;
+}
+
+void pt_cache_evict_over(pt_cache_t *c)
+{
+    if (!c->bounded)
+        return;
+    entry_t *dead = NULL;
+    while (atomic_load_explicit(&c->size, memory_order_relaxed) > c->o.maxsize) {
+        /* The oldest tail, read without locks; then confirm it under its
+         * shard's lock (a hit may have moved it meanwhile: look again). */
+        shard_t *victim = NULL;
+        uint64_t best = UINT64_MAX;
+        for (unsigned i = 0; i < c->nshards; i++) {
+            uint64_t t = atomic_load_explicit(&c->shards[i].tail_stamp, memory_order_relaxed);
+            if (t < best) {
+                best = t;
+                victim = &c->shards[i];
+            }
+        }
+        if (!victim)
+            break; /* nothing READY: the excess is being removed by others */
+        pthread_mutex_lock(&victim->lk);
+        entry_t *v = victim->lru_tail;
+        if (v && v->stamp == best) {
+            pt_tab_unlink(victim, v);
+            v->hnext = dead;
+            dead = v;
+        }
+        pthread_mutex_unlock(&victim->lk);
+    }
+    pt_entries_free(dead); /* cleanups are user code: outside the locks */
+}
+
 void pt_tab_unlink(shard_t *s, entry_t *e)
 {
     entry_t **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
@@ -110,10 +167,8 @@ void pt_tab_unlink(shard_t *s, entry_t *e)
         *pp = e->hnext;
     e->hnext = NULL;
     s->count--;
-    if (e->state == E_READY) {
-        pt_lru_remove(s, e);
-        s->ready--;
-    }
+    if (e->state == E_READY)
+        pt_ready_remove(s, e);
 }
 
 void pt_entries_free(entry_t *e)

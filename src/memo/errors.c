@@ -36,14 +36,17 @@ void pt_memo_set_error(const char *fmt, ...)
     va_end(ap);
 }
 
-void pt__memo_check_init(const void *made, const char *what)
+void pt__memo_check_init(const void *made)
 {
     if (made)
         return;
     /* A file-scope declaration has nobody to return an error to: a bad
-     * option is a programming error, reported before main runs. */
-    fprintf(stderr, "ponty: %s: %s\n", what, last_error);
-    abort();
+     * option is reported before main runs (the message names the cache or
+     * lock) and the program stops with a plain failure status, not a
+     * signal: nothing crashed, the configuration is wrong. */
+    fprintf(stderr, "ponty: %s\n", last_error);
+    fflush(stderr);
+    exit(1);
 }
 
 uint64_t pt_memo_random(void)

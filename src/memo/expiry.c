@@ -89,6 +89,25 @@ pt_expiry_t pt_expiry_callback(pt_expiry_fn fn, void *ud)
     return (pt_expiry_t){ .kind = PT_EXPIRY_CALLBACK, .fn = fn, .ud = ud };
 }
 
+pt_expiry_t pt_expiry_timeofday(const pt_timeofday_t *t, int64_t now_ms)
+{
+    return (pt_expiry_t){ .kind = PT_EXPIRY_TIMEOFDAY, .tod = *t,
+                          .at_ms = pt_timeofday_next_ms(t, now_ms) };
+}
+
+/* Python's float("inf") spellings, which aquiche turns into datetime.max
+ * (+) or datetime.min (-): 1 for +infinity, -1 for -infinity, 0 otherwise. */
+static int infinity_sign(const char *s, size_t n)
+{
+    int sign = 1;
+    if (n > 0 && (s[0] == '+' || s[0] == '-')) {
+        sign = s[0] == '-' ? -1 : 1;
+        s++;
+        n--;
+    }
+    return equals_nocase(s, n, "inf") || equals_nocase(s, n, "infinity") ? sign : 0;
+}
+
 /* ---- the string entry point -------------------------------------------- */
 
 int pt_expiry_parsen(const char *s, size_t n, int64_t now_ms, pt_expiry_t *out,
@@ -124,6 +143,14 @@ int pt_expiry_parsen(const char *s, size_t n, int64_t now_ms, pt_expiry_t *out,
         return 0;
     }
 
+    /* Nothing expires after datetime.max or before datetime.min: never and
+     * always, without a year-9999 instant to carry around. */
+    int inf = infinity_sign(s, n);
+    if (inf) {
+        *out = pt_expiry_bool(inf < 0);
+        return 0;
+    }
+
     /* A plain number follows aquiche's rule for int|float values: seconds,
      * or a timestamp when large. (aquiche itself would read a numeric
      * *string* as a duration of that many seconds, even "1494012444"; the
@@ -153,7 +180,9 @@ int pt_expiry_parsen(const char *s, size_t n, int64_t now_ms, pt_expiry_t *out,
         return 0;
     }
     if (pt_exp_timeofday(s, n, &t) == 0) {
-        *out = pt_expiry_at_ms(pt_timeofday_today_ms(&t, now_ms));
+        /* A daily time: each fetch is fresh until the next occurrence, so a
+         * cache made today still caches tomorrow. */
+        *out = pt_expiry_timeofday(&t, now_ms);
         return 0;
     }
     return pt_exp_fail(err, errlen, "expiration", s, n, NULL);
@@ -293,6 +322,9 @@ static int resolve(const pt_expiry_t *e, const json_t *value, int64_t fetched_ms
     case PT_EXPIRY_DURATION:
         /* a refresh interval runs from the fetch, not from the check */
         *at_ms = pt_exp_add_sat(fetched_ms, e->ttl_ms);
+        return 0;
+    case PT_EXPIRY_TIMEOFDAY:
+        *at_ms = pt_timeofday_next_ms(&e->tod, fetched_ms);
         return 0;
     case PT_EXPIRY_POINTER:
         if (from_json_path(e->path, e->path_len, value, now_ms, depth, &next, err, errlen) < 0)

@@ -32,7 +32,9 @@ static int read_int(const char *s, size_t n, bool allow_sign, pt_i128 *out, bool
     for (; i < n; i++) {
         if (!is_digit(s[i]))
             return -1;
-        if (v < PT_BIG)
+        /* Saturates far past 64 bits yet low enough that multiplying by
+         * a day in microseconds cannot overflow 128 bits. */
+        if (v < ((pt_i128)1 << 80))
             v = v * 10 + (s[i] - '0');
     }
     *out = *neg ? -v : v;
@@ -252,6 +254,9 @@ static int sum_duration(const char *s, size_t n, int64_t *us)
             k++;
         int64_t unit = unit_seconds(s + j, k - j);
         if (unit == 0)
+            return -1;
+        /* Over the limit: fail before the product can overflow. */
+        if (v > PT_BIG / ((pt_i128)unit * PT_US_PER_S))
             return -1;
         total += v * unit * PT_US_PER_S;
         if (total > PT_BIG)

@@ -136,10 +136,12 @@ pt_expiry_t pt_expiry_from_int(int64_t value, int64_t now_ms)
 
 int pt_expiry_from_number(double value, int64_t now_ms, pt_expiry_t *out, char *err, size_t errlen)
 {
-    if (!isfinite(value)) {
-        /* spelled out: printf would say "-nan" for some NaNs */
-        const char *w = isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
-        return pt_exp_fail(err, errlen, "expiration", w, strlen(w), "not a finite number");
+    if (isnan(value)) /* spelled out: printf would say "-nan" for some NaNs */
+        return pt_exp_fail(err, errlen, "expiration", "nan", 3, "not a number");
+    if (isinf(value)) {
+        /* aquiche: datetime.max (never expires) and datetime.min (expired) */
+        *out = pt_expiry_bool(value < 0);
+        return 0;
     }
     if (trunc(value) > 1e8) {
         /* Mirror aquiche's float arithmetic for timestamps: the input is a

@@ -166,6 +166,13 @@ int64_t pt_timeofday_today_ms(const pt_timeofday_t *t, int64_t now_ms)
     return pt_exp_add_sat(pt_exp_add_sat(midnight, t->us / 1000), -off_ms);
 }
 
+int64_t pt_timeofday_next_ms(const pt_timeofday_t *t, int64_t after_ms)
+{
+    int64_t at = pt_timeofday_today_ms(t, after_ms);
+    /* Offsets are fixed, so every day in the time's offset is 86400 s. */
+    return at > after_ms ? at : pt_exp_add_sat(at, INT64_C(86400000));
+}
+
 /* ---- public parsers: the string forms plus aquiche's numeric forms ------ */
 
 int pt_datetime_parse_us(const char *s, int64_t *epoch_us, char *err, size_t errlen)

@@ -5,10 +5,12 @@
  * the store's, polled every pulse_ms as in the seeds. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memo/memo_internal.h"
+#include "memo/redis_conn.h"
 #include "core/sched.h"
 #include "core/wait.h"
 #include "ponty/request.h"
@@ -36,20 +38,43 @@ struct pt_lock {
     lshard_t       shards[NSHARDS];
 };
 
-pt_lock_t *pt_lock_new_opts(const pt_lock_opts_t *opts)
+/* label names the lock in messages (the variable of a PT_LOCALLOCK). */
+static pt_lock_t *lock_create(const pt_lock_opts_t *opts, const char *label)
 {
+    char who[160] = "lock";
+    if (label)
+        snprintf(who, sizeof who, "lock '%s'", label);
+    if (!opts) {
+        pt_memo_set_error("%s: no options", who);
+        return NULL;
+    }
     if (opts->timeout_error && !pt_error_kind_is(opts->timeout_error, PT_LOCKED)) {
-        pt_memo_set_error("lock: timeout_error '%s' is not a kind of Locked",
+        pt_memo_set_error("%s: timeout_error '%s' is not a kind of Locked", who,
                           opts->timeout_error->name ? opts->timeout_error->name : "?");
+        return NULL;
+    }
+    if (opts->maxwait_ms < PT_MEMO_NOWAIT) {
+        pt_memo_set_error("%s: bad maxwait_ms %lld: expected milliseconds > 0, 0 or "
+                          "PT_MEMO_NOWAIT (fail at once when held), or PT_MEMO_FOREVER",
+                          who, (long long)opts->maxwait_ms);
+        return NULL;
+    }
+    if (opts->pulse_ms < 0 || opts->lease_ms < 0) {
+        pt_memo_set_error("%s: bad %s %lld: expected milliseconds > 0, or 0 for the default",
+                          who, opts->pulse_ms < 0 ? "pulse_ms" : "lease_ms",
+                          (long long)(opts->pulse_ms < 0 ? opts->pulse_ms : opts->lease_ms));
         return NULL;
     }
     pt_lock_t *l = aligned_alloc(64, sizeof *l);
     if (!l) {
-        pt_memo_set_error("lock: out of memory");
+        pt_memo_set_error("%s: out of memory", who);
         return NULL;
     }
     memset(l, 0, sizeof *l);
+    /* Zero means the default: l->o holds the options in effect. */
     l->o = *opts;
+    if (l->o.maxwait_ms == 0)
+        l->o.maxwait_ms = PT_MEMO_NOWAIT;
     if (!l->o.timeout_error)
         l->o.timeout_error = PT_LOCKED;
     if (l->o.pulse_ms <= 0)
@@ -68,6 +93,13 @@ pt_lock_t *pt_lock_new_opts(const pt_lock_opts_t *opts)
         }
     }
     return l;
+}
+
+pt_lock_t *pt_lock_new_opts(const pt_lock_opts_t *opts) { return lock_create(opts, NULL); }
+
+pt_lock_t *pt__lock_new_decl(const pt_lock_opts_t *opts, const char *label)
+{
+    return lock_create(opts, label);
 }
 
 void pt_lock_free(pt_lock_t *l)
@@ -188,7 +220,9 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
     size_t len = strlen(key);
     uint64_t h = pt_key_hash(key, len, l->seed);
     lshard_t *s = lshard(l, h);
-    int64_t deadline = pt_deadline_after(maxwait_ms);
+    /* 0 and NOWAIT try once: the store too gets a single attempt. */
+    bool nowait = maxwait_ms == 0 || maxwait_ms == PT_MEMO_NOWAIT;
+    int64_t deadline = nowait ? pt_now_mono_ms() : pt_deadline_after(maxwait_ms);
 
     pthread_mutex_lock(&s->lk);
     lentry_t *e = lfind(s, h, key, len);
@@ -199,7 +233,7 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
             pt_memo_set_error("lock: out of memory");
             return PT_MEMO_INVALID;
         }
-    } else if (maxwait_ms == 0) {
+    } else if (nowait) {
         pthread_mutex_unlock(&s->lk);
         pt_memo_set_error("locked: '%.200s' is held", key);
         return PT_MEMO_LOCKED;
@@ -221,7 +255,11 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
         pt_lock_store_t *st = l->o.store;
         pt_memo_token(g->token);
         for (;;) {
+            /* A Redis store gives up on a hung server by the deadline, so
+             * maxwait holds when the store fails too. */
+            pt__redis_deadline = deadline;
             int r = st->ops->add(st, key, len, g->token, l->o.lease_ms);
+            pt__redis_deadline = -1;
             if (r == 1)
                 break;
             if (r < 0) {

@@ -9,7 +9,6 @@
 
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libuv.h>
 
 #include "memo/redis_conn.h"
 #include "memo/memo_internal.h"
@@ -18,6 +17,14 @@
 
 #define CMD_TIMEOUT_MS 5000
 #define CONNECT_TIMEOUT_MS 2000
+/* After a connection fails, commands fail at once for this long instead of
+ * each paying for a connection attempt; the first command after it tries
+ * again. */
+#define RETRY_AFTER_MS 500
+/* The least time a command is given when its caller's deadline is near. */
+#define MIN_CMD_MS 250
+
+__thread int64_t pt__redis_deadline = -1;
 
 struct pt_redis {
     _Atomic long refs;
@@ -155,6 +162,8 @@ typedef struct tconn {
     redisAsyncContext  *ac;    /* worker threads */
     uv_loop_t          *loop;
     redisContext       *sc;    /* plain threads */
+    int64_t             down_until; /* mono ms: fail fast until then */
+    char                down_err[200];
 } tconn_t;
 
 static __thread tconn_t *tconns;
@@ -227,6 +236,92 @@ static tconn_t *tconn_get(pt_redis_t *r)
     return t;
 }
 
+/* ---- the connection down: fail fast ------------------------------------------- */
+
+static void mark_down(tconn_t *t, const char *err)
+{
+    t->down_until = pt_now_mono_ms() + RETRY_AFTER_MS;
+    snprintf(t->down_err, sizeof t->down_err, "%s", err);
+}
+
+/* True (message set) while a recent failure stands for the connection. */
+static bool still_down(pt_redis_t *r, tconn_t *t)
+{
+    int64_t left = t->down_until - pt_now_mono_ms();
+    if (left <= 0)
+        return false;
+    pt_memo_set_error("%s (next attempt in %lld ms)", t->down_err, (long long)left);
+    (void)r;
+    return true;
+}
+
+/* ---- hiredis on libuv ------------------------------------------------------------
+ *
+ * hiredis 0.14's own libuv adapter returns from its poll callback when libuv
+ * reports an error on the socket: a refused connection is never noticed and
+ * every command on it waits for the full timeout. Here an error is handed
+ * to hiredis as readiness: its read or write then meets the error, fails
+ * the connection and, with it, the pending commands. */
+
+typedef struct uvev {
+    redisAsyncContext *ac;
+    uv_poll_t          poll;
+    int                events;
+} uvev_t;
+
+static void uvev_poll_cb(uv_poll_t *h, int status, int events)
+{
+    uvev_t *e = h->data;
+    if (status < 0)
+        events = e->events ? e->events : UV_WRITABLE;
+    if (e->ac && (events & UV_READABLE))
+        redisAsyncHandleRead(e->ac);
+    if (e->ac && (events & UV_WRITABLE))
+        redisAsyncHandleWrite(e->ac);
+}
+
+static void uvev_update(uvev_t *e, int add, int del)
+{
+    e->events = (e->events | add) & ~del;
+    if (e->events)
+        uv_poll_start(&e->poll, e->events, uvev_poll_cb);
+    else
+        uv_poll_stop(&e->poll);
+}
+
+static void uvev_add_read(void *p) { uvev_update(p, UV_READABLE, 0); }
+static void uvev_del_read(void *p) { uvev_update(p, 0, UV_READABLE); }
+static void uvev_add_write(void *p) { uvev_update(p, UV_WRITABLE, 0); }
+static void uvev_del_write(void *p) { uvev_update(p, 0, UV_WRITABLE); }
+static void uvev_closed(uv_handle_t *h) { free(h->data); }
+
+static void uvev_cleanup(void *p)
+{
+    uvev_t *e = p;
+    e->ac = NULL; /* hiredis is freeing the context */
+    uv_close((uv_handle_t *)&e->poll, uvev_closed);
+}
+
+static int uvev_attach(redisAsyncContext *ac, uv_loop_t *loop)
+{
+    uvev_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return -1;
+    if (uv_poll_init(loop, &e->poll, ac->c.fd) != 0) {
+        free(e);
+        return -1;
+    }
+    e->ac = ac;
+    e->poll.data = e;
+    ac->ev.data = e;
+    ac->ev.addRead = uvev_add_read;
+    ac->ev.delRead = uvev_del_read;
+    ac->ev.addWrite = uvev_add_write;
+    ac->ev.delWrite = uvev_del_write;
+    ac->ev.cleanup = uvev_cleanup;
+    return 0;
+}
+
 /* ---- asynchronous (coroutines) ------------------------------------------------- */
 
 typedef struct rop {
@@ -250,7 +345,8 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
         copy_reply(reply, &op->rep);
         op->ok = true;
     } else {
-        snprintf(op->err, sizeof op->err, "redis: %s", ac->errstr[0] ? ac->errstr : "connection lost");
+        snprintf(op->err, sizeof op->err, "redis %s:%d: %s", ac->c.tcp.host ? ac->c.tcp.host : "",
+                 ac->c.tcp.port, ac->errstr[0] ? ac->errstr : "connection lost");
     }
     op->w.signaled = true;
     pt_waiter_wake(&op->w);
@@ -279,14 +375,14 @@ static redisAsyncContext *async_connect(pt_redis_t *r, tconn_t *t, uv_loop_t *lo
         redisAsyncFree(ac);
         return NULL;
     }
-    if (redisLibuvAttach(ac, loop) != REDIS_OK) {
+    if (uvev_attach(ac, loop) != 0) {
         pt_memo_set_error("redis: cannot attach to the loop");
         redisAsyncFree(ac);
         return NULL;
     }
     /* The connection must not keep a worker's loop running at shutdown:
      * requests waiting on it keep the loop alive by themselves. */
-    uv_unref((uv_handle_t *)&((redisLibuvEvents *)ac->ev.data)->handle);
+    uv_unref((uv_handle_t *)&((uvev_t *)ac->ev.data)->poll);
     ac->data = t;
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
@@ -303,12 +399,22 @@ static redisAsyncContext *async_connect(pt_redis_t *r, tconn_t *t, uv_loop_t *lo
 static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out, int argc,
                          const char **argv, const size_t *lens)
 {
+    /* The caller's deadline bounds the wait (a lock's maxwait holds even
+     * when Redis hangs), though never below MIN_CMD_MS. */
+    int64_t now = pt_now_mono_ms(), until = now + CMD_TIMEOUT_MS;
+    if (pt__redis_deadline >= 0 && pt__redis_deadline < until)
+        until = pt__redis_deadline > now + MIN_CMD_MS ? pt__redis_deadline : now + MIN_CMD_MS;
+    pt__redis_deadline = -1;
     tconn_t *t = tconn_get(r);
     if (!t)
         return -1;
-    uv_loop_t *loop = pt_sched_loop(sched);
-    if (!t->ac && !async_connect(r, t, loop))
+    if (!t->ac && still_down(r, t))
         return -1;
+    uv_loop_t *loop = pt_sched_loop(sched);
+    if (!t->ac && !async_connect(r, t, loop)) {
+        mark_down(t, pt_memo_last_error());
+        return -1;
+    }
     rop_t *op = calloc(1, sizeof *op);
     if (!op)
         return -1;
@@ -318,11 +424,13 @@ static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out
         free(op);
         return -1;
     }
-    if (!pt_waiter_park(&op->w, pt_now_mono_ms() + CMD_TIMEOUT_MS)) {
+    if (!pt_waiter_park(&op->w, until)) {
         /* No reply in time: drop the connection (a later reply would be
          * out of step); its teardown fails the other pending commands. */
         op->abandoned = true;
-        pt_memo_set_error("redis %s:%d: no reply within %d ms", r->host, r->port, CMD_TIMEOUT_MS);
+        pt_memo_set_error("redis %s:%d: no reply within %lld ms", r->host, r->port,
+                          (long long)(until - now));
+        mark_down(t, pt_memo_last_error());
         redisAsyncContext *ac = t->ac;
         if (ac) {
             t->ac = NULL;
@@ -334,6 +442,7 @@ static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out
     int rc = 0;
     if (!op->ok) {
         pt_memo_set_error("%s", op->err);
+        mark_down(t, op->err);
         rc = -1;
     } else if (op->rep.type == REDIS_REPLY_ERROR) {
         pt_memo_set_error("redis: %s", op->rep.str ? op->rep.str : "error");
@@ -351,8 +460,11 @@ static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out
 static int command_sync(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
                         const size_t *lens)
 {
+    pt__redis_deadline = -1;
     tconn_t *t = tconn_get(r);
     if (!t)
+        return -1;
+    if (!t->sc && still_down(r, t))
         return -1;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!t->sc) {
@@ -364,6 +476,7 @@ static int command_sync(pt_redis_t *r, pt_redis_reply_t *out, int argc, const ch
                 if (t->sc)
                     redisFree(t->sc);
                 t->sc = NULL;
+                mark_down(t, pt_memo_last_error());
                 return -1;
             }
             struct timeval ct = { CMD_TIMEOUT_MS / 1000, 0 };

@@ -5,7 +5,9 @@
  * suspended until the reply; from a plain thread, over that thread's
  * synchronous connection. Connections are made on first use and remade
  * after a loss; the command that meets the loss fails (-1, message in
- * pt_memo_last_error) and the caller sees PT_MEMO_STORE_ERROR. */
+ * pt_memo_last_error) and the caller sees PT_MEMO_STORE_ERROR. A refused
+ * connection fails its command at once, and for 500 ms after a failure
+ * commands fail at once with the same reason, before the next attempt. */
 #ifndef PT_REDIS_CONN_H
 #define PT_REDIS_CONN_H
 
@@ -27,6 +29,12 @@ pt_redis_t *pt_redis_new(const char *url);
 /* Takes a reference: stores sharing one pt_redis_t free it with the last. */
 pt_redis_t *pt_redis_ref(pt_redis_t *r);
 void        pt_redis_unref(pt_redis_t *r);
+
+/* A deadline (pt_now_mono_ms clock, -1 none) for the next command this
+ * thread runs: the command gives up by then (but is given at least 250 ms).
+ * Read and cleared before the command first waits, so a coroutine sets it
+ * right before its call and no other coroutine can see it. */
+extern __thread int64_t pt__redis_deadline;
 
 /* Runs one command. 0 with *out filled (free with pt_redis_reply_free), or
  * -1 on a connection error, a timeout or an error reply. */

@@ -11,12 +11,18 @@
 
 #include "ponty/error.h"
 #include "http/conn.h"
+#include "http/json_write.h"
 #include "http/worker.h"
 #include "request/cast.h"
+#include "json/jdoc.h"
 
 static const char *const *pt_schema_dirs;
 
 void pt_fields_schema_path(const char *const *dirs) { pt_schema_dirs = dirs; }
+
+static size_t req_stack = 256 * 1024;
+
+void pt__fields_stack_size(size_t bytes) { req_stack = bytes; }
 
 void *pt_req_input(pt_req_t *r) { return r->input; }
 
@@ -157,15 +163,20 @@ int pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *f
                 return pt_fail(err, errlen, def, "default '%s' of field '%s' does not cast", d, f->name);
             fr->has_dflt = true;
         }
-        if (f->src == PT_SRC_BODY_SCHEMA || f->src == PT_SRC_BODY_STRUCT) {
+        if (f->src == PT_SRC_BODY_TREE && !f->schema_file && !f->schema_text)
+            continue; /* a tree without a schema: any JSON */
+        if (f->src == PT_SRC_BODY_SCHEMA || f->src == PT_SRC_BODY_STRUCT || f->src == PT_SRC_BODY_TREE) {
             pt_schema_error_t se = { 0 };
             pt_schema_opts_t opts = { 0 };
             opts.search_path = pt_schema_dirs;
             /* "format" is an annotation unless the field asks for checks. */
             opts.no_format = !f->check_format;
             /* Recursive schemas recurse per level too; bodies are already
-             * bounded to max_json_depth (64 by default). */
-            opts.max_depth = 128;
+             * bounded to max_json_depth by the parser. */
+            opts.max_depth = 1024;
+            /* Validation runs on the request's coroutine stack: leave room
+             * for what runs below it and for wording an error. */
+            opts.max_stack = req_stack > 128 * 1024 ? req_stack - 64 * 1024 : req_stack / 2;
             if (f->schema_file)
                 fr->schema = pt_schema_compile_file(f->schema_file, &opts, &se);
             else if (f->schema_text) {
@@ -220,51 +231,81 @@ _Noreturn static void pt_bad(pt_req_t *r, int status, const char *fmt, ...)
 }
 
 
-/* Deepest nesting of arrays and objects in JSON text (strings skipped). */
-unsigned pt_json_depth(const char *s, size_t n)
+static void *pt_arena_alloc_cb(void *ctx, size_t n) { return pt_arena_alloc(ctx, n); }
+
+/* The body parsed once per request into a tree in the request's arena:
+ * no allocation per value, and the nesting limit is checked by the parser
+ * as containers open (it does not recurse), so nothing that walks the tree
+ * afterwards can go deeper than max_json_depth levels. */
+/* A body in another charset is read as UTF-8 after decoding. */
+static void body_decode(pt_req_t *r)
 {
-    unsigned depth = 0, max = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max)
-                max = depth;
-        } else if ((c == ']' || c == '}') && depth) {
-            depth--;
-        }
-    }
-    return max;
+    const char *why;
+    int status = pt__req_body_decode(r, &why);
+    if (status)
+        pt_bad(r, status, "%s", why);
 }
 
+static const pt_jv_t *pt_body_jv(pt_req_t *r)
+{
+    if (r->body_jv)
+        return r->body_jv;
+    body_decode(r);
+    size_t len;
+    const char *body = pt_req_body(r, &len);
+    unsigned limit = r->conn->worker->limits->max_json_depth;
+    jalloc_t *a = pt_arena_calloc(&r->arena, sizeof *a);
+    a->alloc = pt_arena_alloc_cb;
+    a->ctx = &r->arena;
+    a->next_size = len + len / 2 + 64; /* most bodies take one chunk */
+    pt_jv_t *v = pt_arena_alloc(&r->arena, sizeof *v);
+    jperr_t pe;
+    if (pt__jparse(a, body, len, (int)limit, v, &pe) != 0) {
+        if (pe.too_deep)
+            pt_bad(r, 400, "JSON body nested deeper than %u levels", limit);
+        if (pe.oom)
+            pt_raise_status(500);
+        pt_bad(r, 400, "malformed JSON body: %s: line %zu column %zu (char %zu)", pe.reason, pe.line, pe.col,
+               pe.pos);
+    }
+    r->body_jv = v;
+    return v;
+}
+
+typedef struct big_ctx {
+    pt_req_t *r;
+    bool nonfinite;
+} big_ctx_t;
+
+static void pt_note_big(void *ctx, const json_t *real, const pt_jv_t *big)
+{
+    big_ctx_t *c = ctx;
+    if (!real) { /* the conversion fails; reported once it has unwound */
+        c->nonfinite = true;
+        return;
+    }
+    pt_bignum_t *g = pt_arena_alloc(&c->r->arena, sizeof *g);
+    *g = (pt_bignum_t){real, json_real_value(real), big->u.s, big->len, c->r->bigs};
+    c->r->bigs = g;
+}
+
+/* jansson values only for handlers that take them (PT_BODY_JSON,
+ * PT_BODY_SCHEMA), built from the parsed tree. A big integer becomes a
+ * real (json_t holds no wider integer); the response writer prints it with
+ * its digits again if it comes back unchanged in this request's response. */
 static json_t *pt_body_json(pt_req_t *r)
 {
     if (r->body_json)
         return r->body_json;
-    size_t len;
-    const char *body = pt_req_body(r, &len);
-    /* Parsing, validating and releasing JSON recurse per level: bound the
-     * depth before any of it runs on the request's coroutine stack. */
-    unsigned limit = r->conn->worker->limits->max_json_depth;
-    if (pt_json_depth(body, len) > limit)
-        pt_bad(r, 400, "JSON body nested deeper than %u levels", limit);
-    json_error_t je;
-    json_t *v = json_loadb(body, len, JSON_DECODE_ANY, &je);
+    big_ctx_t c = {r, false};
+    json_t *v = pt__jv_to_json_cb(pt_body_jv(r), pt_note_big, &c);
+    if (!v && c.nonfinite)
+        pt_bad(r, 400, "JSON body holds a number beyond the range of a double");
     if (!v)
-        pt_bad(r, 400, "malformed JSON body: %s at line %d, column %d (position %d)",
-               je.text, je.line, je.column, je.position);
+        pt_raise_status(500);
     r->body_json = v; /* released with the request (pt_req_reset) */
     return v;
 }
-
-static void *pt_arena_alloc_cb(void *ctx, size_t n) { return pt_arena_alloc(ctx, n); }
 
 bool pt_media_type_is(const char *ct, const char *want)
 {
@@ -363,6 +404,7 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
                 pt_bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", pt_key(f));
             break;
         case PT_SRC_BODY_TEXT: {
+            body_decode(r);
             size_t len;
             const char *b = pt_req_body(r, &len);
             /* NUL is valid text; the handler has the length from pt_req_body. */
@@ -375,29 +417,40 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt)
             *(json_t **)dst = pt_body_json(r);
             continue;
         case PT_SRC_BODY_SCHEMA: {
-            json_t *v = pt_body_json(r);
+            const pt_jv_t *v = pt_body_jv(r);
             pt_schema_error_t se = { 0 };
-            if (pt_schema_validate(fr->schema, v, &se) != 0) {
+            if (pt_schema_validate_jv(fr->schema, v, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
                 r->err_path = pt_arena_strdup(&r->arena, se.instance_path ? se.instance_path : "");
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);
             }
-            *(json_t **)dst = v;
+            *(json_t **)dst = pt_body_json(r);
             continue;
         }
         case PT_SRC_BODY_STRUCT: {
-            json_t *v = pt_body_json(r);
+            const pt_jv_t *v = pt_body_jv(r);
             void *obj = pt_arena_calloc(&r->arena, f->desc->size);
             pt_alloc_t alloc = { pt_arena_alloc_cb, &r->arena };
             pt_schema_error_t se = { 0 };
-            if (pt_struct_decode(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
+            if (pt_struct_decode_jv(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
                 r->err_path = pt_arena_strdup(&r->arena, se.instance_path ? se.instance_path : "");
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);
             }
             *(void **)dst = obj;
+            continue;
+        }
+        case PT_SRC_BODY_TREE: {
+            const pt_jv_t *v = pt_body_jv(r);
+            pt_schema_error_t se = { 0 };
+            if (fr->schema && pt_schema_validate_jv(fr->schema, v, &se) != 0) {
+                char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
+                pt_schema_error_clear(&se);
+                pt_raise_status(400, .text = msg);
+            }
+            *(const pt_jv_t **)dst = v;
             continue;
         }
         case PT_SRC_RAW:

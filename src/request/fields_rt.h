@@ -32,6 +32,10 @@ int  pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *
                       char *err, size_t errlen);
 void pt_route_rt_free(pt_route_rt_t *rt);
 
+/* The request coroutines' stack size, set before pt_route_rt_init: body
+ * schemas are compiled to validate within it (pt_schema_opts_t.max_stack). */
+void pt__fields_stack_size(size_t bytes);
+
 /* def->path with {name} placeholders given their declared fields' patterns
  * ("/hello/{name}" → "/hello/{name:\\w+}"), as *rendered (malloc'd, set even
  * on failure); -1 with a message naming the route when placeholders and
@@ -46,6 +50,9 @@ void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt);
 /* A cookie's value (arena copy, its length in *len) or NULL. */
 const char *pt_cookie_value(pt_req_t *r, const char *name, size_t *len);
 bool        pt_media_type_is(const char *content_type, const char *want);
-unsigned    pt_json_depth(const char *json, size_t len);
+/* Converts the request body to UTF-8 from the charset its Content-Type
+ * names (charset.c), once. 0, or a status (415 unknown charset, 400 bytes
+ * invalid in it) with the message in *why. */
+int         pt__req_body_decode(pt_req_t *r, const char **why);
 
 #endif

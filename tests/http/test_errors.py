@@ -143,7 +143,7 @@ def test_any_method_route(test_server, method, route):
 
 @pytest.mark.parametrize("raw,decoded", [("/hello/%79ou", "/hello/you"),
                                          ("/a%20b/%C3%A9", "/a b/\u00e9"),
-                                         ("/a+b", "/a+b"), ("/x%2Fy", "/x/y"),
+                                         ("/a+b", "/a+b"),
                                          ("/%7e%7E", "/~~")])
 def test_percent_decoding_of_path(test_server, raw, decoded):
     status, headers, body = test_server.get("/request" + raw + "?q=a%20b+c")

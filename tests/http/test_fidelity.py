@@ -177,3 +177,43 @@ def test_cookies_as_simplecookie(srv, cookie, session):
 def test_cookie_octal_nul_is_named(srv):
     r = raw(srv["pt_fields_server"], "GET", b"/cookie", [("Cookie", 'session="a\\000b"')])
     text_err(r, 400, b"cookie 'session' contains a NUL character, which a C string cannot hold")
+
+
+# ------------------------------------------------ charsets
+
+@pytest.mark.parametrize("ctype, body, text", [
+    ("text/plain; charset=latin-1", "café ÿ".encode("latin-1"), "café ÿ"),
+    ("text/plain; charset=ISO-8859-1", "naïve".encode("latin-1"), "naïve"),
+    ('text/plain; charset="utf-16"', "Ωmega €".encode("utf-16"), "Ωmega €"),   # with its BOM
+    ("text/plain; charset=utf_16", "le".encode("utf-16-le"), "le"),           # no BOM: little-endian
+    ("text/plain; charset=cp1252", "€uro".encode("cp1252"), "€uro"),
+    ("text/plain; charset=utf-8", "é".encode(), "é"),
+])
+def test_text_body_decoded_from_its_charset(srv, ctype, body, text):
+    """aiohttp's request.text() decodes with the Content-Type's charset."""
+    r = raw(srv["pt_fields_server"], "POST", b"/text", headers=[("Content-Type", ctype)], body=body)
+    assert data(r) == {"text": text, "bytes": len(text.encode())}
+
+
+@pytest.mark.parametrize("ctype, body", [
+    ("application/json; charset=latin-1", '{"name": "José"}'.encode("latin-1")),
+    ("application/json; charset=utf-16", '{"name": "José"}'.encode("utf-16")),
+])
+def test_json_body_decoded_from_its_charset(srv, ctype, body):
+    """request.json() reads request.text(): the charset applies to JSON too."""
+    r = raw(srv["pt_fields_server"], "POST", b"/json", headers=[("Content-Type", ctype)], body=body)
+    assert data(r) == {"kind": "object", "body": {"name": "José"}}
+
+
+def test_unknown_charset_is_415(srv):
+    """Python answers 500 (LookupError); a client's mistake is a 4xx here."""
+    r = raw(srv["pt_fields_server"], "POST", b"/text", headers=[("Content-Type", "text/plain; charset=klingon")],
+            body=b"x")
+    text_err(r, 415, b"unsupported charset 'klingon'")
+
+
+def test_bytes_invalid_in_the_charset_are_400(srv):
+    """An odd number of bytes is no UTF-16 text (Python: UnicodeDecodeError, 500)."""
+    r = raw(srv["pt_fields_server"], "POST", b"/text", headers=[("Content-Type", "text/plain; charset=utf-16le")],
+            body=b"abc")
+    text_err(r, 400, b"request body is not valid utf-16le text")

@@ -11,7 +11,7 @@ def five(server, path="/cachetest"):
 
 
 def test_mandatory_lock_then_hits(start_server):
-    s = start_server("cachetest")  # CACHE_MAXWAIT_MS unset: maxwait 0
+    s = start_server("cachetest")  # CACHE_MAXWAIT_MS unset (0): PT_MEMO_NOWAIT
     res = five(s)
     statuses = sorted(r[0] for r in res)
     assert statuses == [200, 409, 409, 409, 409]

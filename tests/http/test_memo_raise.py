@@ -12,7 +12,7 @@ def test_raising_loader_does_not_poison_the_key(start_server):
     s = start_server("pt_test_server")
     status, _, body = s.get("/cache_raise")
     assert (status, body) == (503, b"loader raised")
-    # With maxwait 0 a key left "loading" would answer 409 here.
+    # With PT_MEMO_NOWAIT a key left "loading" would answer 409 here.
     status, _, body = s.get("/cache_raise")
     assert status == 200 and data(body) == {"load": 1}
     status, _, body = s.get("/cache_raise")
@@ -38,7 +38,7 @@ def test_raise_inside_with_lock_releases_the_lock(start_server):
     s = start_server("pt_test_server")
     status, _, body = s.get("/with_lock_raise?raise=1")
     assert (status, body) == (500, b"raised holding the lock")
-    # maxwait 0: a lock left held would answer 409 from now on.
+    # PT_MEMO_NOWAIT: a lock left held would answer 409 from now on.
     for _ in range(3):
         status, _, body = s.get("/with_lock_raise")
         assert status == 200 and data(body) == {"held": False}, body
@@ -47,7 +47,7 @@ def test_raise_inside_with_lock_releases_the_lock(start_server):
 
 def test_with_lock_excludes_concurrent_requests(start_server):
     """The scoped lock really is held for the block: a second request while
-    the first sleeps inside it is refused (maxwait 0)."""
+    the first sleeps inside it is refused (PT_MEMO_NOWAIT)."""
     import threading
     s = start_server("pt_test_server", PT_HOLD_MS=600)
     out = {}
@@ -71,4 +71,20 @@ def test_raise_inside_invalidate_block_ends_it(start_server):
     assert (status, body) == (500, b"raised inside PT_INVALIDATE")
     status, _, body = s.get("/counting")
     assert status == 200 and data(body) == {"load": 1}
+    assert s.stop() == 0
+
+
+def test_lock_conflict_body_is_the_key(start_server):
+    """As in Python ponty, a lock's 409 carries the key as its body."""
+    import threading
+    import time
+    s = start_server("pt_test_server", PT_HOLD_MS=600)
+    t = threading.Thread(target=lambda: s.get("/hold/user_42"))
+    t.start()
+    time.sleep(0.25)
+    status, headers, body = s.get("/hold/user_42")
+    t.join()
+    assert (status, body) == (409, b"user_42")
+    assert headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert s.get("/hold/user_42")[0] == 200
     assert s.stop() == 0

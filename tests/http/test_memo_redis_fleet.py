@@ -1,5 +1,5 @@
 """Two cachetest processes sharing one Redis load the value once between
-them, and with maxwait 0 the Redis lock is as mandatory as the local one."""
+them, and with maxwait PT_MEMO_NOWAIT (CACHE_MAXWAIT_MS=0) the Redis lock is as mandatory as the local one."""
 import json
 import os
 import shutil

@@ -54,6 +54,15 @@ grep -q "nope.json" "$dir/err" || { echo "FAIL missing-schema reason"; fails=$((
 expect broken-instance 2 "$dir/empty" "$tool" "$dir/schema.json" "$dir/broken.json"
 grep -q "broken.json" "$dir/err" || { echo "FAIL broken-instance reason"; fails=$((fails + 1)); }
 expect usage 2 "$dir/empty" "$tool" "$dir/schema.json"
+# instances as Python's json.loads reads them: big integers, NUL, lone surrogates
+echo '{"maximum": 100, "type": "integer"}' >"$dir/max.json"
+echo '123456789012345678901234567890' >"$dir/big.json"
+echo "(root): 123456789012345678901234567890 is greater than the maximum of 100" >"$dir/want"
+expect big-integer 1 "$dir/want" "$tool" "$dir/max.json" "$dir/big.json"
+echo '{"maxLength": 2}' >"$dir/maxlen.json"
+printf '%s\n' '"\ud800\u0000x"' >"$dir/sur.json"
+printf '%s\n' "(root): '\\ud800\\x00x' is too long" >"$dir/want"
+expect surrogate 1 "$dir/want" "$tool" "$dir/maxlen.json" "$dir/sur.json"
 echo '{"format": "email"}' >"$dir/fmt.json"
 echo '"nope"' >"$dir/nope.json"
 expect format-on 1 - "$tool" "$dir/fmt.json" "$dir/nope.json"

@@ -176,6 +176,47 @@ PT_GET("/teapot", teapot)
     pt_raise_status(418, .text = "teapot", .content_type = "text/html");
 }
 
+typedef struct {
+    const pt_jv_t *body;
+} tree_in;
+
+PT_FIELDS(tree_in,
+          PT_BODY_TREE(body, .schema_text =
+              "{\"type\": \"array\", \"items\": {\"type\": \"object\","
+              " \"properties\": {\"n\": {\"type\": \"integer\", \"maximum\": 100}},"
+              " \"required\": [\"n\"]}}"));
+
+/* The parsed body, validated, echoed straight from the tree. */
+PT_POST_IN("/tree", tree, tree_in)
+{
+    return pt_data_tree(pt_req_current(), in->body);
+}
+
+typedef struct {
+    const pt_jv_t *body;
+} any_tree_in;
+
+PT_FIELDS(any_tree_in, PT_BODY_TREE(body));
+
+PT_POST_IN("/any_tree", any_tree, any_tree_in)
+{
+    return pt_data_tree(pt_req_current(), in->body);
+}
+
+typedef struct {
+    const pt_jv_t *body;
+} recursive_in;
+
+/* A schema that recurses once per level of the body: the deepest walk the
+ * validator makes, on the request's coroutine stack. */
+PT_FIELDS(recursive_in,
+          PT_BODY_TREE(body, .schema_text = "{\"type\": \"array\", \"items\": {\"allOf\": [{\"$ref\": \"#\"}]}}"));
+
+PT_POST_IN("/recursive", recursive, recursive_in)
+{
+    return pt_data_tree(pt_req_current(), in->body);
+}
+
 /* ---- the raw request ---- */
 
 typedef struct {

@@ -248,7 +248,7 @@ static json_t *raising_loader(pt_cache_call_t *call)
     return json_pack("{s:i}", "load", n);
 }
 
-PT_LOCALCACHE(raising_cache, .load = raising_loader, .maxwait_ms = 0, .single_key = true);
+PT_LOCALCACHE(raising_cache, .load = raising_loader, .maxwait_ms = PT_MEMO_NOWAIT, .single_key = true);
 
 PT_GET("/cache_raise", cache_raise)
 {
@@ -263,7 +263,7 @@ static json_t *counting_loader(pt_cache_call_t *call)
     return json_pack("{s:i}", "load", atomic_fetch_add(&counting_loads, 1));
 }
 
-PT_LOCALCACHE(counting_cache, .name = "counting_cache", .load = counting_loader, .maxwait_ms = 0,
+PT_LOCALCACHE(counting_cache, .name = "counting_cache", .load = counting_loader, .maxwait_ms = PT_MEMO_NOWAIT,
               .single_key = true);
 
 PT_GET("/counting", counting)
@@ -281,8 +281,8 @@ PT_GET("/invalidate_raise", invalidate_raise)
 }
 
 /* The scoped macros left by pt_raise: the key must be free for the next
- * request (maxwait 0 would answer 409 otherwise). */
-PT_LOCALLOCK(scoped_lock, .maxwait_ms = 0);
+ * request (PT_MEMO_NOWAIT would answer 409 otherwise). */
+PT_LOCALLOCK(scoped_lock, .maxwait_ms = PT_MEMO_NOWAIT);
 
 PT_GET("/with_lock_raise", with_lock_raise)
 {
@@ -305,4 +305,12 @@ PT_GET("/invalidate_block_raise", invalidate_block_raise)
         pt_raise_status(500, .text = "raised inside PT_INVALIDATE");
     }
     pt_raise(PT_LOCKED);
+}
+
+/* pt_lock_hold's 409 carries the key as its body. */
+PT_GET("/hold/{key}", hold_key)
+{
+    pt_lock_hold(scoped_lock, pt_req_param(req, "key"));
+    pt_sleep_ms(pt_env_long("PT_HOLD_MS", 0));
+    return json_pack("{s:b}", "held", 1);
 }

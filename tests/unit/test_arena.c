@@ -117,6 +117,42 @@ static void test_reset_reuses_a_block(void **state)
     pt_arena_destroy(&a);
 }
 
+/* Past the limit (or a size that cannot be rounded), on_fail runs instead
+ * of an allocation; it must not return, so the test jumps out of it. */
+static jmp_buf failed_jmp;
+static size_t failed_n;
+static void on_fail(void *ctx, size_t n)
+{
+    (void)ctx;
+    failed_n = n;
+    longjmp(failed_jmp, 1);
+}
+
+static void test_limit_calls_on_fail(void **state)
+{
+    (void)state;
+    pt_arena_t a;
+    pt_arena_init(&a, 1024);
+    a.limit = 8192;
+    a.on_fail = on_fail;
+    (void)pt_arena_alloc(&a, 4000);
+    (void)pt_arena_alloc(&a, 3000);
+    assert_true(a.held <= a.limit);
+    if (setjmp(failed_jmp) == 0) {
+        (void)pt_arena_alloc(&a, 5000);
+        fail_msg("allocated past the limit");
+    }
+    assert_int_equal(failed_n, 5008);
+    if (setjmp(failed_jmp) == 0) {
+        (void)pt_arena_alloc(&a, SIZE_MAX - 3); /* would wrap when rounded */
+        fail_msg("allocated SIZE_MAX");
+    }
+    /* A reset gives the room back. */
+    pt_arena_reset(&a);
+    (void)pt_arena_alloc(&a, 7000);
+    pt_arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_cleanups_lifo_on_reset_and_destroy),
         cmocka_unit_test(test_reset_reuses_a_block),
+        cmocka_unit_test(test_limit_calls_on_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

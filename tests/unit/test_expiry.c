@@ -280,14 +280,14 @@ static void test_readme_times(void **state)
     check_err(pt_timeofday_parse("24:00", &t, err, sizeof err), "invalid time '24:00'");
 }
 
-/* "11:05:00Z" expires the same day, at that time */
+/* "11:05:00Z" expires at the next 11:05Z */
 static void test_readme_time_expiration(void **state)
 {
     (void)state;
-    check_exp("11:05:00Z", PT_EXPIRY_AT, DAY0_MS + (11 * 3600 + 5 * 60) * MS);
+    check_exp("11:05:00Z", PT_EXPIRY_TIMEOFDAY, DAY0_MS + (11 * 3600 + 5 * 60) * MS);
     /* in its own offset: at 10:00Z it is 04:30 on the same day in -05:30 */
-    check_exp("11:05:00-05:30", PT_EXPIRY_AT, DAY0_MS + (16 * 3600 + 35 * 60) * MS);
-    check_exp("11:05-06", PT_EXPIRY_AT, DAY0_MS + (17 * 3600 + 5 * 60) * MS);
+    check_exp("11:05:00-05:30", PT_EXPIRY_TIMEOFDAY, DAY0_MS + (16 * 3600 + 35 * 60) * MS);
+    check_exp("11:05-06", PT_EXPIRY_TIMEOFDAY, DAY0_MS + (17 * 3600 + 5 * 60) * MS);
 
     /* the offset decides which calendar day is "today" */
     pt_expiry_t e;
@@ -295,8 +295,9 @@ static void test_readme_time_expiration(void **state)
     assert_int_equal(pt_expiry_parse("23:00-05:00", DAY0_MS + 2 * 3600 * MS, &e, err, sizeof err), 0);
     assert_int_equal(e.at_ms, DAY0_MS + 4 * 3600 * MS); /* 06-14T23:00-05 */
     assert_int_equal(pt_expiry_parse("01:00+06:00", DAY0_MS + 20 * 3600 * MS, &e, err, sizeof err), 0);
-    assert_int_equal(e.at_ms, DAY0_MS + 19 * 3600 * MS); /* 06-16T01:00+06: already past */
-    assert_true(pt_expiry_is_expired(e.at_ms, DAY0_MS + 20 * 3600 * MS));
+    /* 06-16T01:00+06 (19:00Z) has passed: the next one is 06-17T01:00+06 */
+    assert_int_equal(e.at_ms, DAY0_MS + 43 * 3600 * MS);
+    assert_false(pt_expiry_is_expired(e.at_ms, DAY0_MS + 20 * 3600 * MS));
 
     /* a "now" at the ends of int64 saturates instead of wrapping */
     pt_timeofday_t tod = { .us = 23 * 3600 * S_US, .offset_min = 600, .has_offset = true };
@@ -415,14 +416,23 @@ static void test_entry_errors(void **state)
     check_err(pt_expiry_parse("$.", NOW, &e, err, sizeof err),
               "invalid expiration '$.': empty data pointer");
     check_err(pt_expiry_parse("nan", NOW, &e, err, sizeof err), "invalid expiration 'nan'");
-    check_err(pt_expiry_parse("inf", NOW, &e, err, sizeof err), "invalid expiration 'inf'");
+    check_err(pt_expiry_parse("infinit", NOW, &e, err, sizeof err), "invalid expiration 'infinit'");
+    check_err(pt_expiry_parse("++inf", NOW, &e, err, sizeof err), "invalid expiration '++inf'");
     check_err(pt_expiry_parse("1_000", NOW, &e, err, sizeof err), "invalid expiration '1_000'");
     check_err(pt_expiry_parse("-1e30", NOW, &e, err, sizeof err),
               "invalid expiration '-1e30': duration out of range");
     check_err(pt_expiry_parse("99999999999999999999999999 days", NOW, &e, err, sizeof err),
               "invalid expiration '99999999999999999999999999 days'");
+    /* Found by tests/fuzz/fuzz_expiry: a number past 2^100 times a unit
+     * overflowed the 128-bit sum (UBSan). */
+    check_err(pt_expiry_parse("1444444444444444444444444444443h", NOW, &e, err, sizeof err),
+              "invalid expiration '1444444444444444444444444444443h'");
+    check_err(pt_expiry_parse("51676933545358888888888888888888888888888888:3", NOW, &e, err, sizeof err),
+              "invalid expiration '51676933545358888888888888888888888888888888:3'");
+    check_err(pt_expiry_parse("3333333333333333333333333333333333333333333 5", NOW, &e, err, sizeof err),
+              "invalid expiration '3333333333333333333333333333333333333333333 5'");
     check_err(pt_expiry_from_number(-NAN, NOW, &e, err, sizeof err),
-              "invalid expiration 'nan': not a finite number");
+              "invalid expiration 'nan': not a number");
 
     /* a long bad string is quoted, shortened */
     char big[1000];
@@ -632,8 +642,84 @@ static void test_number_boundaries(void **state)
     assert_int_equal(pt_expiry_from_number(-1e300, NOW, &e, err, sizeof err), 0);
     assert_int_equal(e.kind, PT_EXPIRY_DURATION);
     assert_int_equal(e.at_ms, NOW + INT64_MIN);
-    check_err(pt_expiry_from_number(INFINITY, NOW, &e, err, sizeof err),
-              "invalid expiration 'inf': not a finite number");
+    /* float infinities are datetime.max and .min in aquiche */
+    assert_int_equal(pt_expiry_from_number(INFINITY, NOW, &e, err, sizeof err), 0);
+    assert_int_equal(e.kind, PT_EXPIRY_NEVER);
+    assert_int_equal(pt_expiry_from_number(-INFINITY, NOW, &e, err, sizeof err), 0);
+    assert_int_equal(e.kind, PT_EXPIRY_ALWAYS);
+    assert_true(pt_expiry_is_expired(e.at_ms, INT64_MIN + 1));
+}
+
+/* "inf", "infinity" and "-inf" in any case, as strings, as JSON strings
+ * behind a pointer, and resolved for a cached value: aquiche reads them as
+ * datetime.max (never expires) and datetime.min (always expired). */
+static void test_infinity(void **state)
+{
+    (void)state;
+    static const char *const pos[] = { "inf", "INF", "Inf", "+inf", "infinity", "Infinity",
+                                       "+INFINITY", " inf " };
+    static const char *const neg[] = { "-inf", "-INF", "-infinity", "-Infinity" };
+    for (size_t i = 0; i < sizeof pos / sizeof *pos; i++)
+        check_exp(pos[i], PT_EXPIRY_NEVER, PT_EXPIRY_NEVER_MS);
+    for (size_t i = 0; i < sizeof neg / sizeof *neg; i++)
+        check_exp(neg[i], PT_EXPIRY_ALWAYS, PT_EXPIRY_ALWAYS_MS);
+
+    char err[256];
+    int64_t at;
+    pt_expiry_t p, e;
+    json_t *v = json_pack("{s:s, s:s}", "up", "Infinity", "down", "-inf");
+    assert_int_equal(pt_expiry_parse("$.up", NOW, &p, err, sizeof err), 0);
+    assert_int_equal(pt_expiry_resolve(&p, v, NOW, false, NOW, &at, err, sizeof err), 0);
+    assert_int_equal(at, PT_EXPIRY_NEVER_MS);
+    assert_int_equal(pt_expiry_from_json("$.down", v, NOW, &e, err, sizeof err), 0);
+    assert_int_equal(e.kind, PT_EXPIRY_ALWAYS);
+    assert_int_equal(pt_expiry_parse("$.down", NOW, &p, err, sizeof err), 0);
+    assert_int_equal(pt_expiry_resolve(&p, v, NOW, false, NOW, &at, err, sizeof err), 0);
+    assert_true(pt_expiry_is_expired(at, NOW));
+    json_decref(v);
+}
+
+/* A time of day is daily: each fetch is fresh until the next occurrence of
+ * that time after it, whenever the expiration was parsed. */
+static void test_timeofday_next_occurrence(void **state)
+{
+    (void)state;
+    char err[256];
+    pt_expiry_t e;
+    int64_t at;
+    const int64_t day = 86400 * MS;
+    /* parsed at NOW (10:00Z on DAY0) */
+    assert_int_equal(pt_expiry_parse("12:00Z", NOW, &e, err, sizeof err), 0);
+    assert_int_equal(e.kind, PT_EXPIRY_TIMEOFDAY);
+    assert_int_equal(e.at_ms, DAY0_MS + 12 * 3600 * MS);
+    /* fetched before noon: until noon the same day */
+    assert_int_equal(pt_expiry_resolve(&e, NULL, NOW, false, NOW, &at, err, sizeof err), 0);
+    assert_int_equal(at, DAY0_MS + 12 * 3600 * MS);
+    /* fetched after noon: until noon the next day (not already expired) */
+    int64_t f = DAY0_MS + 13 * 3600 * MS;
+    assert_int_equal(pt_expiry_resolve(&e, NULL, f, false, f, &at, err, sizeof err), 0);
+    assert_int_equal(at, DAY0_MS + day + 12 * 3600 * MS);
+    assert_false(pt_expiry_is_expired(at, f));
+    /* a week after the expiration was parsed, still daily */
+    f = DAY0_MS + 7 * day + 9 * 3600 * MS;
+    assert_int_equal(pt_expiry_resolve(&e, NULL, f, false, f, &at, err, sizeof err), 0);
+    assert_int_equal(at, DAY0_MS + 7 * day + 12 * 3600 * MS);
+    /* fetched exactly at noon: the next noon */
+    f = DAY0_MS + 12 * 3600 * MS;
+    assert_int_equal(pt_expiry_resolve(&e, NULL, f, false, f, &at, err, sizeof err), 0);
+    assert_int_equal(at, DAY0_MS + day + 12 * 3600 * MS);
+    /* in its own offset: 11:05-05:30 is 16:35Z */
+    assert_int_equal(pt_expiry_parse("11:05-05:30", NOW, &e, err, sizeof err), 0);
+    f = DAY0_MS + 17 * 3600 * MS;
+    assert_int_equal(pt_expiry_resolve(&e, NULL, f, false, f, &at, err, sizeof err), 0);
+    assert_int_equal(at, DAY0_MS + day + (16 * 3600 + 35 * 60) * MS);
+    /* behind a pointer, resolved against the fetch too */
+    json_t *v = json_pack("{s:s}", "exp", "12:00Z");
+    assert_int_equal(pt_expiry_parse("$.exp", NOW, &e, err, sizeof err), 0);
+    f = DAY0_MS + 3 * day + 15 * 3600 * MS;
+    assert_int_equal(pt_expiry_resolve(&e, v, f, false, f, &at, err, sizeof err), 0);
+    assert_int_equal(at, DAY0_MS + 4 * day + 12 * 3600 * MS);
+    json_decref(v);
 }
 
 /* ---- data pointers --------------------------------------------------------- */
@@ -679,7 +765,7 @@ static void test_pointer_readme(void **state)
     check_ptr("1494012444", PT_EXPIRY_AT, INT64_C(1494012444000));
     check_ptr("1494012444.883309", PT_EXPIRY_AT, INT64_C(1494012444883));
     check_ptr("1494012444000", PT_EXPIRY_AT, INT64_C(1494012444000));
-    check_ptr("\"11:05:00Z\"", PT_EXPIRY_AT, DAY0_MS + (11 * 3600 + 5 * 60) * MS);
+    check_ptr("\"11:05:00Z\"", PT_EXPIRY_TIMEOFDAY, DAY0_MS + (11 * 3600 + 5 * 60) * MS);
     check_ptr("\"$.list.0\"", PT_EXPIRY_DURATION, NOW + 5 * MS); /* pointer to a pointer */
     check_ptr("\"$.list.1\"", PT_EXPIRY_DURATION, NOW + 5 * MS); /* ... to a pointer */
 }
@@ -816,6 +902,8 @@ int main(void)
         cmocka_unit_test(test_readme_dates),
         cmocka_unit_test(test_readme_times),
         cmocka_unit_test(test_readme_time_expiration),
+        cmocka_unit_test(test_timeofday_next_occurrence),
+        cmocka_unit_test(test_infinity),
         cmocka_unit_test(test_readme_bad_date),
         cmocka_unit_test(test_entry_kinds),
         cmocka_unit_test(test_entry_errors),

@@ -131,21 +131,6 @@ static void test_media_types(void **state)
     assert_false(pt_media_type_is(NULL, "application/json"));
 }
 
-static void test_json_depth(void **state)
-{
-    (void)state;
-    const char *flat = "{\"a\": 1, \"b\": [1, 2]}";
-    assert_int_equal(pt_json_depth(flat, strlen(flat)), 2);
-    const char *str = "{\"a\": \"[[[[{{{{\\\"]]\"}";
-    assert_int_equal(pt_json_depth(str, strlen(str)), 1); /* brackets in strings do not count */
-    char deep[201];
-    memset(deep, '[', 100);
-    memset(deep + 100, ']', 100);
-    deep[200] = 0;
-    assert_int_equal(pt_json_depth(deep, 200), 100);
-    assert_int_equal(pt_json_depth("42", 2), 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,7 +139,6 @@ int main(void)
         cmocka_unit_test(test_route_params),
         cmocka_unit_test(test_cookies),
         cmocka_unit_test(test_media_types),
-        cmocka_unit_test(test_json_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,7 +74,9 @@ static void test_hit_miss_and_stats(void **state)
     const pt_cache_opts_t *p = pt_cache_parameters(c);
     assert_int_equal(p->maxwait_ms, 1000);
     assert_int_equal(p->pulse_ms, 50);
-    assert_true(p->enabled);
+    assert_false(p->disabled);
+    assert_int_equal(p->maxsize, 128);
+    assert_int_equal(p->lock_lease_ms, 60000);
     assert_string_equal(p->negative_expiration, "10 seconds");
     pt_cache_free(c);
 }
@@ -349,7 +351,7 @@ static void test_retries_with_backoff(void **state)
 static void test_disabled(void **state)
 {
     (void)state;
-    pt_cache_t *c = pt_cache_new(.load = echo_load, .enabled = false);
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .disabled = true);
     json_t *v;
     for (int i = 0; i < 3; i++) {
         assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
@@ -379,17 +381,267 @@ static void test_lru_eviction(void **state)
     assert_int_equal(load_no(v), 4);
     json_decref(v);
     pt_cache_free(c);
+}
 
-    /* a large maxsize spreads over shards but still holds the bound */
-    c = pt_cache_new(.load = echo_load, .maxsize = 5000);
+/* maxsize N holds exactly N entries and evicts the least recently used one,
+ * at every size: sharding (from 1024 up) splits the table, not the bound. */
+static void test_lru_exact_at_every_size(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = { 1, 100, 1023, 1024, 5000, 100000 };
     char k[32];
-    for (int i = 0; i < 20000; i++) {
-        snprintf(k, sizeof k, "k%d", i);
-        pt_cache_get_key(c, k, NULL, &v);
+    json_t *v;
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        pt_cache_t *c = pt_cache_new(.load = echo_load, .maxsize = n);
+        atomic_store(&loads, 0);
+        /* fill n distinct keys, then a cyclic scan over them twice more: the
+         * keys all stay, so neither repeat pass reloads anything */
+        for (int pass = 0; pass < 3; pass++)
+            for (size_t i = 0; i < n; i++) {
+                snprintf(k, sizeof k, "k%zu", i);
+                assert_int_equal(pt_cache_get_key(c, k, NULL, &v), PT_MEMO_OK);
+                json_decref(v);
+            }
+        if ((size_t)atomic_load(&loads) != n)
+            fail_msg("maxsize %zu: %d loads for %zu keys scanned 3 times", n, atomic_load(&loads), n);
+        assert_int_equal(pt_cache_info(c).current_size, n);
+        assert_int_equal(pt_cache_info(c).maxsize, n);
+        /* key n is one too many: exactly the LRU key (k0) goes */
+        snprintf(k, sizeof k, "k%zu", n);
+        assert_int_equal(pt_cache_get_key(c, k, NULL, &v), PT_MEMO_OK);
+        json_decref(v);
+        assert_int_equal(pt_cache_info(c).current_size, n);
+        for (size_t i = 1; i <= n; i++) { /* all still there: no load */
+            snprintf(k, sizeof k, "k%zu", i);
+            assert_int_equal(pt_cache_get_key(c, k, NULL, &v), PT_MEMO_OK);
+            json_decref(v);
+        }
+        if ((size_t)atomic_load(&loads) != n + 1)
+            fail_msg("maxsize %zu: key k%zu..k%zu reloaded (%d loads)", n, (size_t)1, n,
+                     atomic_load(&loads));
+        assert_int_equal(pt_cache_get_key(c, "k0", NULL, &v), PT_MEMO_OK); /* k0 was evicted */
+        json_decref(v);
+        assert_int_equal((size_t)atomic_load(&loads), n + 2);
+        assert_int_equal(pt_cache_info(c).current_size, n);
+        pt_cache_free(c);
+    }
+}
+
+/* Each get counts once, as a hit or a miss, even one that waits out an
+ * invalidation and looks again; clearing resets the counters. */
+static pt_cache_t *stat_cache;
+
+static void *stat_get(void *arg)
+{
+    (void)arg;
+    json_t *v;
+    assert_int_equal(pt_cache_get_key(stat_cache, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    return NULL;
+}
+
+static void test_stats_count_each_get_once(void **state)
+{
+    (void)state;
+    stat_cache = pt_cache_new(.load = echo_load, .maxwait_ms = PT_MEMO_FOREVER);
+    json_t *v;
+    for (int i = 0; i < 3; i++) { /* 1 miss, 2 hits */
+        assert_int_equal(pt_cache_get_key(stat_cache, "a", NULL, &v), PT_MEMO_OK);
         json_decref(v);
     }
-    assert_true(pt_cache_info(c).current_size <= 5000 + 64);
-    assert_true(pt_cache_info(c).current_size >= 4000);
+    pt_cache_invalidation_t inv;
+    assert_int_equal(pt_cache_invalidate_key_begin(stat_cache, "a", &inv), PT_MEMO_OK);
+    pthread_t th;
+    pthread_create(&th, NULL, stat_get, NULL);
+    /* the get is parked on the key once it has counted its miss */
+    while (pt_cache_info(stat_cache).misses < 2)
+        pt_sleep_ms(1);
+    pt_sleep_ms(20);
+    pt_cache_invalidate_end(&inv);
+    pthread_join(th, NULL);
+    assert_int_equal(atomic_load(&loads), 2);
+    pt_cache_info_t info = pt_cache_info(stat_cache);
+    assert_int_equal(info.hits, 2);
+    assert_int_equal(info.misses, 2);
+    assert_int_equal(info.hits + info.misses, 4); /* four gets */
+
+    assert_int_equal(pt_cache_clear(stat_cache), PT_MEMO_OK);
+    info = pt_cache_info(stat_cache);
+    assert_int_equal(info.hits, 0);
+    assert_int_equal(info.misses, 0);
+    assert_int_equal(info.current_size, 0);
+    assert_int_equal(pt_cache_get_key(stat_cache, "a", NULL, &v), PT_MEMO_OK);
+    json_decref(v);
+    assert_int_equal(pt_cache_info(stat_cache).misses, 1);
+    pt_cache_free(stat_cache);
+
+    /* a disabled cache: every get is a miss */
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .disabled = true);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+        json_decref(v);
+    }
+    assert_int_equal(pt_cache_info(c).misses, 3);
+    assert_int_equal(pt_cache_info(c).hits, 0);
+    pt_cache_free(c);
+}
+
+/* One convention: a zeroed options struct is the defaults, whether it
+ * comes through pt_cache_new or straight to pt_cache_new_opts. */
+static void test_zero_options_are_defaults(void **state)
+{
+    (void)state;
+    pt_cache_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.load = echo_load;
+    pt_cache_t *c = pt_cache_new_opts(&o);
+    assert_non_null(c);
+    const pt_cache_opts_t *p = pt_cache_parameters(c);
+    assert_false(p->disabled);
+    assert_int_equal(p->maxsize, 128);
+    assert_int_equal(p->maxwait_ms, 1000);
+    assert_int_equal(p->pulse_ms, 50);
+    assert_int_equal(p->lock_lease_ms, 60000);
+    assert_int_equal(pt_cache_info(c).maxsize, 128);
+    json_t *v;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+        assert_int_equal(load_no(v), 1); /* cached: enabled */
+        json_decref(v);
+    }
+    pt_cache_free(c);
+
+    /* explicit values stay as given */
+    c = pt_cache_new(.load = echo_load, .maxsize = PT_CACHE_UNBOUNDED, .maxwait_ms = PT_MEMO_NOWAIT);
+    assert_int_equal(pt_cache_parameters(c)->maxsize, SIZE_MAX);
+    assert_int_equal(pt_cache_info(c).maxsize, PT_CACHE_UNBOUNDED);
+    assert_int_equal(pt_cache_parameters(c)->maxwait_ms, PT_MEMO_NOWAIT);
+    pt_cache_free(c);
+    c = pt_cache_new(.load = echo_load, .maxwait_ms = PT_MEMO_FOREVER, .maxsize = 7);
+    assert_int_equal(pt_cache_parameters(c)->maxwait_ms, PT_MEMO_FOREVER);
+    assert_int_equal(pt_cache_parameters(c)->maxsize, 7);
+    pt_cache_free(c);
+
+    /* locks: zero is "fail at once when held" */
+    pt_lock_opts_t lo;
+    memset(&lo, 0, sizeof lo);
+    pt_lock_t *l = pt_lock_new_opts(&lo);
+    assert_non_null(l);
+    pt_lock_guard_t a, b;
+    assert_int_equal(pt_lock_acquire(l, "x", &a), PT_MEMO_OK);
+    assert_int_equal(pt_lock_acquire(l, "x", &b), PT_MEMO_LOCKED);
+    assert_int_equal(pt_lock_acquire_for(l, "x", PT_MEMO_NOWAIT, &b), PT_MEMO_LOCKED);
+    pt_lock_release(&a);
+    pt_lock_free(l);
+}
+
+/* Negative numbers are errors, named with the cache and the value. */
+static void test_bad_numbers_named(void **state)
+{
+    (void)state;
+    assert_null(pt_cache_new(.load = echo_load, .name = "neg", .ttl_ms = -5));
+    assert_string_equal(pt_memo_last_error(),
+                        "cache 'neg': bad ttl_ms -5: expected milliseconds > 0, or 0 for never");
+    assert_null(pt_cache_new(.load = echo_load, .ttl_ms = -1));
+    assert_non_null(strstr(pt_memo_last_error(), "bad ttl_ms -1"));
+    assert_null(pt_cache_new(.load = echo_load, .name = "w", .maxwait_ms = -3));
+    assert_non_null(strstr(pt_memo_last_error(), "cache 'w': bad maxwait_ms -3"));
+    assert_null(pt_cache_new(.load = echo_load, .pulse_ms = -1));
+    assert_non_null(strstr(pt_memo_last_error(), "bad pulse_ms -1"));
+    assert_null(pt_lock_new(.maxwait_ms = -7));
+    assert_non_null(strstr(pt_memo_last_error(), "bad maxwait_ms -7"));
+    assert_null(pt_cache_new(.load = echo_load, .name = "x", .expiration = "5 mins"));
+    assert_string_equal(pt_memo_last_error(), "cache 'x': bad expiration '5 mins': " PT_EXPIRY_EXPECTED);
+    assert_null(pt_cache_new(.load = echo_load, .negative = true, .negative_expiration = "-1e30"));
+    assert_string_equal(pt_memo_last_error(), "cache: bad negative_expiration '-1e30': duration "
+                                              "out of range; " PT_EXPIRY_EXPECTED);
+}
+
+/* A time of day is a daily expiry: each value is cached until the next
+ * occurrence of that time after its fetch, on any day. Times are picked
+ * relative to the real clock (the cache reads wall time). */
+static void tod_string(char *buf, size_t cap, int64_t epoch_ms)
+{
+    int64_t s = (epoch_ms / 1000) % 86400;
+    snprintf(buf, cap, "%02d:%02d:%02dZ", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+}
+
+static void test_timeofday_is_daily(void **state)
+{
+    (void)state;
+    struct timespec ts;
+    char tod[32];
+    json_t *v;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+
+    /* a time that passed a few seconds ago: cached until tomorrow */
+    tod_string(tod, sizeof tod, now - 5000);
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .expiration = tod);
+    assert_non_null(c);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+        assert_int_equal(load_no(v), 1);
+        json_decref(v);
+    }
+    pt_cache_free(c);
+
+    /* a time 2 s ahead: cached until then, then reloaded once and cached
+     * until the same time tomorrow */
+    atomic_store(&loads, 0);
+    int64_t at = (now / 1000 + 2) * 1000;
+    tod_string(tod, sizeof tod, at);
+    c = pt_cache_new(.load = echo_load, .negative = true, .negative_expiration = tod,
+                     .expiration = tod);
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+    assert_int_equal(load_no(v), 1);
+    json_decref(v);
+    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+    assert_int_equal(load_no(v), 1);
+    json_decref(v);
+    atomic_store(&fail_next, 1); /* the failure is cached by the same rule */
+    assert_int_equal(pt_cache_get_key(c, "b", NULL, &v), PT_MEMO_LOAD_FAILED);
+    json_decref(v);
+    do {
+        pt_sleep_ms(50);
+        clock_gettime(CLOCK_REALTIME, &ts);
+    } while ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 < at + 50);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+        assert_int_equal(load_no(v), 3);
+        json_decref(v);
+    }
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pt_cache_get_key(c, "b", NULL, &v), PT_MEMO_OK);
+        assert_int_equal(load_no(v), 4);
+        json_decref(v);
+    }
+    assert_int_equal(atomic_load(&loads), 4);
+    pt_cache_free(c);
+}
+
+/* "inf" caches for good, "-inf" never caches (datetime.max and .min). */
+static void test_infinite_expirations(void **state)
+{
+    (void)state;
+    json_t *v;
+    pt_cache_t *c = pt_cache_new(.load = echo_load, .expiration = "Infinity");
+    assert_non_null(c);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+        assert_int_equal(load_no(v), 1);
+        json_decref(v);
+    }
+    pt_cache_free(c);
+    c = pt_cache_new(.load = echo_load, .expiration = "-INF");
+    assert_non_null(c);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
+        assert_int_equal(load_no(v), 2 + i);
+        json_decref(v);
+    }
+    assert_int_equal(pt_cache_info(c).current_size, 0);
     pt_cache_free(c);
 }
 
@@ -588,7 +840,7 @@ static void test_invalidate_holds_the_key(void **state)
 
 
 /* Every way out of PT_INVALIDATE ends the invalidation. While it runs, a get
- * of the key (maxwait 0) is a stampede; after, it loads. */
+ * of the key (PT_MEMO_NOWAIT) is a stampede; after, it loads. */
 static pt_cache_t *scoped_cache;
 
 static bool key_free(json_t *args)
@@ -601,7 +853,7 @@ static bool key_free(json_t *args)
 
 static int invalidate_return(json_t *args)
 {
-    pt_memo_err_t rc;
+    pt_memo_err_t rc = PT_MEMO_OK; /* clang cannot see that the macro always sets it */
     PT_INVALIDATE(rc, "scoped", args, NULL) {
         assert_false(key_free(args));
         return 3;
@@ -612,7 +864,7 @@ static int invalidate_return(json_t *args)
 static void test_invalidate_every_exit_ends(void **state)
 {
     (void)state;
-    scoped_cache = pt_cache_new(.load = echo_load, .name = "scoped", .maxwait_ms = 0);
+    scoped_cache = pt_cache_new(.load = echo_load, .name = "scoped", .maxwait_ms = PT_MEMO_NOWAIT);
     json_t *args = json_pack("[i]", 9);
     pt_memo_err_t rc;
     int ran = 0;
@@ -697,7 +949,7 @@ static void test_mandatory_lock_maxwait_0(void **state)
     atomic_store(&sf_ok, 0);
     atomic_store(&sf_stampede, 0);
     slow_ms = 150;
-    sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = 0);
+    sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = PT_MEMO_NOWAIT);
     int64_t t0 = pt_now_mono_ms();
     run_everywhere(sf_get, 20, 4);
     assert_int_equal(atomic_load(&loads), 1);
@@ -866,6 +1118,12 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_retries_with_backoff, setup),
         cmocka_unit_test_setup(test_disabled, setup),
         cmocka_unit_test_setup(test_lru_eviction, setup),
+        cmocka_unit_test_setup(test_lru_exact_at_every_size, setup),
+        cmocka_unit_test_setup(test_stats_count_each_get_once, setup),
+        cmocka_unit_test_setup(test_zero_options_are_defaults, setup),
+        cmocka_unit_test_setup(test_bad_numbers_named, setup),
+        cmocka_unit_test_setup(test_timeofday_is_daily, setup),
+        cmocka_unit_test_setup(test_infinite_expirations, setup),
         cmocka_unit_test_setup(test_clear_and_clear_all, setup),
         cmocka_unit_test_setup(test_remove_expired, setup),
         cmocka_unit_test_setup(test_cleanup_on_evict_replace_clear, setup),

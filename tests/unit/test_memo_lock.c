@@ -21,7 +21,7 @@ static void test_acquire_release(void **state)
     pt_lock_guard_t a, b, c;
     assert_int_equal(pt_lock_acquire(l, "x", &a), PT_MEMO_OK);
     assert_true(pt_lock_is_held(l, "x"));
-    /* default maxwait 0: a mandatory lock */
+    /* default maxwait (PT_MEMO_NOWAIT): a mandatory lock */
     assert_int_equal(pt_lock_acquire(l, "x", &b), PT_MEMO_LOCKED);
     assert_false(b.held);
     /* other keys are independent */
@@ -180,6 +180,28 @@ static void test_locktest_transcript(void **state)
 
 /* ---- a polled store ---- */
 
+/* No wait (the default, 0, or PT_MEMO_NOWAIT, per lock or per call) tries
+ * the store once too: a key held in the store fails at once. */
+static void test_nowait_over_a_store_tries_once(void **state)
+{
+    (void)state;
+    pt_lock_store_t *st = pt_lock_store_local_new();
+    pt_lock_t *l = pt_lock_new(.store = st, .pulse_ms = 20);
+    assert_int_equal(st->ops->add(st, "k", 1, "other-process", 60000), 1);
+    pt_lock_guard_t g;
+    int64_t t0 = pt_now_mono_ms();
+    assert_int_equal(pt_lock_acquire(l, "k", &g), PT_MEMO_LOCKED);
+    assert_int_equal(pt_lock_acquire_for(l, "k", PT_MEMO_NOWAIT, &g), PT_MEMO_LOCKED);
+    assert_int_equal(pt_lock_acquire_for(l, "k", 0, &g), PT_MEMO_LOCKED);
+    assert_true(pt_now_mono_ms() - t0 < 1000);
+    assert_false(g.held);
+    assert_int_equal(st->ops->remove(st, "k", 1, "other-process"), 1);
+    assert_int_equal(pt_lock_acquire_for(l, "k", PT_MEMO_NOWAIT, &g), PT_MEMO_OK);
+    pt_lock_release(&g);
+    pt_lock_free(l);
+    pt_lock_store_free(st);
+}
+
 static void test_sentinel_store_polling(void **state)
 {
     (void)state;
@@ -300,8 +322,8 @@ static void test_user_store_single_load_across_caches(void **state)
     /* invalidation removes it from the store */
     assert_int_equal(pt_cache_invalidate_key(proc[0], "hot"), PT_MEMO_OK);
     assert_null(json_object_get(ms.map, "hot"));
-    /* maxwait 0 over the store: a held store lock is a stampede at once */
-    pt_cache_t *mand = pt_cache_new(.load = slow_load, .store = &ms.base, .lock_store = ls, .maxwait_ms = 0);
+    /* PT_MEMO_NOWAIT over the store: a held store lock is a stampede at once */
+    pt_cache_t *mand = pt_cache_new(.load = slow_load, .store = &ms.base, .lock_store = ls, .maxwait_ms = PT_MEMO_NOWAIT);
     assert_int_equal(ls->ops->add(ls, "cold", 4, "other", 10000), 1);
     json_t *v;
     assert_int_equal(pt_cache_get_key(mand, "cold", NULL, &v), PT_MEMO_STAMPEDE);
@@ -390,6 +412,7 @@ int main(int argc, char **argv)
         cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_acquire_release),
+        cmocka_unit_test(test_nowait_over_a_store_tries_once),
         cmocka_unit_test(test_with_lock_every_exit_releases),
         cmocka_unit_test(test_timeout_error_kinds),
         cmocka_unit_test(test_deadline_honoured),

@@ -1,0 +1,183 @@
+"""HTTP/1.1 framing held to nginx 1.22's strictness. Each malformed case is
+sent on a fresh connection followed by a normal request on the same
+connection: the server must answer the case with the expected status and
+close, so the request behind it is never executed (a request smuggled behind
+a framing disagreement would be)."""
+import json
+
+import pytest
+
+from conftest import HOST
+
+NORMAL = b"GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def refused(server, data, status, reason=None):
+    """Sends data then NORMAL; asserts one answer with status (or one of a
+    tuple) and a close."""
+    with server.raw() as c:
+        c.send(data + NORMAL)
+        r = c.read_response()
+        assert r.status in (status if isinstance(status, tuple) else (status,)), r
+        assert r.header("Connection") == "close", r
+        if reason:
+            assert reason in r.body.decode(), r
+        assert c.closed_by_peer(), "the connection stayed open behind a bad request"
+
+
+def served(server, data):
+    """Sends data then NORMAL; returns the first response, checks the second."""
+    with server.raw() as c:
+        c.send(data + NORMAL)
+        r = c.read_response()
+        r2 = c.read_response()
+        assert r2.status == 200 and "thread" in r2.json()["data"], r2
+        return r
+
+
+def test_obs_fold_refused(test_server):
+    # A proxy reading " Content-Length: 5" as a field of its own would see a
+    # body where this server would see a second request.
+    refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"X-Dummy: a\r\n Content-Length: 5\r\n\r\n", 400, "folding")
+    refused(test_server, b"GET /whoami HTTP/1.1\r\nHost: x\r\nX-Dummy:\r\n\tb\r\n\r\n", 400, "folding")
+
+
+def test_obs_fold_split_across_reads(test_server):
+    import time
+    with test_server.raw() as c:
+        c.send(b"GET /whoami HTTP/1.1\r\nHost: x\r\nX-A: a\r\n")
+        time.sleep(0.2)
+        c.send(b" b\r\n\r\n" + NORMAL)
+        r = c.read_response()
+        assert r.status == 400 and c.closed_by_peer()
+
+
+def test_body_with_indented_lines_is_not_a_fold(test_server):
+    body = b"a\r\n b\r\n\tc"
+    r = served(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+               b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    assert r.status == 200 and r.body == body
+
+
+def test_chunk_data_must_end_in_crlf(test_server):
+    refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n22\r\n" + b"x" * 34 + b"XX0\r\n\r\n", 400)
+
+
+def test_trailers_are_not_headers(test_server):
+    r = served(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Trail: 1\r\n\r\n")
+    assert r.status == 200 and r.body == b"hello"
+    # A Content-Type sent only as a trailer does not satisfy the route's media type.
+    with test_server.raw() as c:
+        c.send(b"GET /headers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"0\r\nContent-Type: application/json\r\nX-Trail: 1\r\n\r\n")
+        r = c.read_response()
+        assert r.status == 200, r
+        names = [k.lower() for k in r.json()["data"]]
+        assert "x-trail" not in names and "content-type" not in names, names
+
+
+def test_http10_with_transfer_encoding(test_server):
+    refused(test_server, b"POST /echo HTTP/1.0\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400)
+
+
+@pytest.mark.parametrize("hosts", [[], ["a", "b"], ["a b"], ["a/b"], ["x:y"], ["[::1"], ["a@b"]])
+def test_host_required_once_and_valid(test_server, hosts):
+    head = b"GET /whoami HTTP/1.1\r\n" + b"".join(b"Host: %s\r\n" % h.encode() for h in hosts)
+    refused(test_server, head + b"\r\n", 400, "Host")
+
+
+@pytest.mark.parametrize("host", ["x", "127.0.0.1:8080", "[::1]:80", "a-b.c_d~e", ""])
+def test_valid_hosts(test_server, host):
+    r = served(test_server, b"GET /whoami HTTP/1.1\r\nHost: %s\r\n\r\n" % host.encode())
+    assert r.status == 200
+
+
+def test_http10_without_host_is_served(test_server):
+    with test_server.raw() as c:
+        c.send(b"GET /whoami HTTP/1.0\r\n\r\n")
+        assert c.read_response().status == 200
+
+
+def test_versions_other_than_1x(test_server):
+    refused(test_server, b"GET /whoami HTTP/2.0\r\nHost: x\r\n\r\n", 505)
+    # HTTP/0.9: no version, no head. Refused, never answered as 1.1 would be.
+    refused(test_server, b"GET /whoami\r\n\r\n", 505)
+    refused(test_server, b"GET /whoami\r\n", (400, 505))
+
+
+def test_transfer_codings_other_than_chunked(test_server):
+    refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 501)
+    refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400)
+
+
+def test_chunk_over_the_body_limit_refused_at_once(test_server):
+    # The limit is 1 MiB; the chunk's data never comes, the answer must.
+    refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nhello", 413)
+    refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n80000\r\n" + b"x" * 0x80000 + b"\r\n80001\r\n", 413)
+
+
+def test_absolute_form_path_stops_at_query(test_server):
+    r = served(test_server, b"GET http://x?/request/fail HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert r.status == 404, r
+    r = served(test_server, b"GET http://x/request/a?b=c HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = r.json()["data"]
+    assert data["path"] == "/request/a" and data["query_string"] == "b=c", data
+
+
+def test_malformed_percent_encoding_closes(test_server):
+    refused(test_server, b"GET /request/a%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400, "percent-encoding")
+
+
+@pytest.mark.parametrize("path", [b"/request/a%2fb", b"/request/a%2Fb", b"/request%2F..%2fx"])
+def test_encoded_slash_refused(test_server, path):
+    refused(test_server, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400, "encoded slash")
+
+
+def test_encoded_slash_in_query_is_data(test_server):
+    r = served(test_server, b"GET /request/a?q=x%2Fy HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert r.json()["data"]["q"] == "x/y"
+
+
+CHUNKED_ECHO = (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n")
+
+
+@pytest.mark.parametrize("ext", [b";a=b;c=d", b" ;a=b", b";a", b";a=\"q;\\\"x\"", b"\t; a = b ;c",
+                                 b";a=b "])
+def test_valid_chunk_extensions_are_ignored(test_server, ext):
+    body = b"x" * 34
+    r = served(test_server, CHUNKED_ECHO + b"22" + ext + b"\r\n" + body + b"\r\n0" + ext + b"\r\n\r\n")
+    assert r.status == 200 and r.body == body, r
+
+
+@pytest.mark.parametrize("line", [b"5;\r\n", b"5;=b\r\n", b"5;a=\r\n", b"5;a=\"x\r\n", b"5 x\r\n",
+                                  b";a=b\r\n", b"5;a b\r\n", b"5\n"])
+def test_invalid_chunk_size_lines_refused(test_server, line):
+    refused(test_server, CHUNKED_ECHO + line + b"hello\r\n0\r\n\r\n", 400)
+
+
+def test_chunk_lines_split_across_reads(test_server):
+    import time
+    with test_server.raw() as c:
+        c.send(CHUNKED_ECHO + b"3;na")
+        time.sleep(0.1)
+        c.send(b"me=v\r")
+        time.sleep(0.1)
+        c.send(b"\nabc\r\n2\r\nde\r\n0\r")
+        time.sleep(0.1)
+        c.send(b"\n\r\n" + NORMAL)
+        r = c.read_response()
+        assert r.status == 200 and r.body == b"abcde", r
+        assert c.read_response().status == 200
+
+
+def test_chunk_size_line_length_bounded(test_server):
+    refused(test_server, CHUNKED_ECHO + b"5;a=" + b"b" * 5000 + b"\r\nhello\r\n0\r\n\r\n", 400)
