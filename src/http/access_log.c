@@ -24,7 +24,7 @@
 typedef struct logbuf {
     struct logbuf  *next;
     pthread_mutex_t lk;
-    pt_buf_t        buf;
+    pt__buf_t        buf;
     unsigned long   dropped;
     /* The time prefix changes once a second: formatted then. */
     time_t          stamp;
@@ -59,12 +59,12 @@ static void write_all(int fd, const char *p, size_t n)
 /* Swaps every buffer out and writes it. */
 static void drain(void)
 {
-    pt_buf_t out = { 0 };
+    pt__buf_t out = { 0 };
     pthread_mutex_lock(&lk);
     for (logbuf_t *b = bufs; b; b = b->next) {
         pthread_mutex_lock(&b->lk);
         if (b->buf.len) {
-            pt_buf_append(&out, b->buf.data, b->buf.len);
+            pt__buf_append(&out, b->buf.data, b->buf.len);
             b->buf.len = 0;
         }
         unsigned long dropped = b->dropped;
@@ -73,13 +73,13 @@ static void drain(void)
         if (dropped) {
             char msg[96];
             int n = snprintf(msg, sizeof msg, "ponty: access log: %lu lines dropped (log not draining)\n", dropped);
-            pt_buf_append(&out, msg, (size_t)n);
+            pt__buf_append(&out, msg, (size_t)n);
         }
     }
     pthread_mutex_unlock(&lk);
     if (out.len)
         write_all(log_fd, out.data, out.len);
-    pt_buf_free(&out);
+    pt__buf_free(&out);
 }
 
 static void *log_main(void *arg)
@@ -134,7 +134,7 @@ void pt__access_log_stop(void)
         logbuf_t *b = bufs;
         bufs = b->next;
         pthread_mutex_destroy(&b->lk);
-        pt_buf_free(&b->buf);
+        pt__buf_free(&b->buf);
         free(b);
     }
 }
@@ -159,47 +159,47 @@ static logbuf_t *my_buf(void)
 
 /* JSON string contents: quotes, backslashes and control bytes escaped;
  * other bytes as they are (targets are what the client sent). */
-static void json_str(pt_buf_t *o, const char *s)
+static void json_str(pt__buf_t *o, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch == '"' || ch == '\\') {
             char e[2] = { '\\', (char)ch };
-            pt_buf_append(o, e, 2);
+            pt__buf_append(o, e, 2);
         } else if (ch < 0x20 || ch == 0x7f) {
             char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
-            pt_buf_append(o, e, 6);
+            pt__buf_append(o, e, 6);
         } else {
-            pt_buf_append(o, s, 1);
+            pt__buf_append(o, s, 1);
         }
     }
 }
 
 /* The request line as logged: the target with control bytes and '"'
  * escaped, so one request is one line. */
-static void clf_str(pt_buf_t *o, const char *s)
+static void clf_str(pt__buf_t *o, const char *s)
 {
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\') {
             static const char hex[] = "0123456789abcdef";
             char e[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
-            pt_buf_append(o, e, 4);
+            pt__buf_append(o, e, 4);
         } else {
-            pt_buf_append(o, s, 1);
+            pt__buf_append(o, s, 1);
         }
     }
 }
 
 /* Microseconds as milliseconds with three decimals ("0.081"), without
  * going through printf's floating point. */
-static void put_ms(pt_buf_t *o, uint64_t us)
+static void put_ms(pt__buf_t *o, uint64_t us)
 {
     char frac[4] = { (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10), (char)('0' + us % 10), 0 };
-    pt_buf_int(o, (long long)(us / 1000));
-    pt_buf_puts(o, ".");
-    pt_buf_append(o, frac, 3);
+    pt__buf_int(o, (long long)(us / 1000));
+    pt__buf_puts(o, ".");
+    pt__buf_append(o, frac, 3);
 }
 
 void pt__access_log_line(const pt_req_t *r, int status, size_t bytes, uint64_t us)
@@ -225,47 +225,47 @@ void pt__access_log_line(const pt_req_t *r, int status, size_t bytes, uint64_t u
         strftime(b->iso_time, sizeof b->iso_time, "%Y-%m-%dT%H:%M:%SZ", &tm);
         b->stamp = now;
     }
-    pt_buf_t *o = &b->buf;
+    pt__buf_t *o = &b->buf;
     if (pt__obs.log == PT_ACCESS_LOG_JSON) {
-        pt_buf_puts(o, "{\"time\":\"");
-        pt_buf_puts(o, b->iso_time);
-        pt_buf_puts(o, "\",\"peer\":\"");
-        pt_buf_puts(o, peer ? peer : "");
-        pt_buf_puts(o, "\",\"method\":\"");
+        pt__buf_puts(o, "{\"time\":\"");
+        pt__buf_puts(o, b->iso_time);
+        pt__buf_puts(o, "\",\"peer\":\"");
+        pt__buf_puts(o, peer ? peer : "");
+        pt__buf_puts(o, "\",\"method\":\"");
         json_str(o, method);
-        pt_buf_puts(o, "\",\"target\":\"");
+        pt__buf_puts(o, "\",\"target\":\"");
         json_str(o, target);
-        pt_buf_puts(o, "\",\"status\":");
-        pt_buf_int(o, status);
-        pt_buf_puts(o, ",\"bytes\":");
-        pt_buf_int(o, (long long)bytes);
-        pt_buf_puts(o, ",\"duration_ms\":");
+        pt__buf_puts(o, "\",\"status\":");
+        pt__buf_int(o, status);
+        pt__buf_puts(o, ",\"bytes\":");
+        pt__buf_int(o, (long long)bytes);
+        pt__buf_puts(o, ",\"duration_ms\":");
         put_ms(o, us);
-        pt_buf_puts(o, ",\"request_id\":");
+        pt__buf_puts(o, ",\"request_id\":");
         if (r->request_id) {
-            pt_buf_puts(o, "\"");
-            pt_buf_puts(o, r->request_id);
-            pt_buf_puts(o, "\"}\n");
+            pt__buf_puts(o, "\"");
+            pt__buf_puts(o, r->request_id);
+            pt__buf_puts(o, "\"}\n");
         } else {
-            pt_buf_puts(o, "null}\n");
+            pt__buf_puts(o, "null}\n");
         }
     } else {
-        pt_buf_puts(o, peer ? peer : "-");
-        pt_buf_puts(o, " - - ");
-        pt_buf_puts(o, b->clf_time);
-        pt_buf_puts(o, " \"");
-        pt_buf_puts(o, method);
-        pt_buf_puts(o, " ");
+        pt__buf_puts(o, peer ? peer : "-");
+        pt__buf_puts(o, " - - ");
+        pt__buf_puts(o, b->clf_time);
+        pt__buf_puts(o, " \"");
+        pt__buf_puts(o, method);
+        pt__buf_puts(o, " ");
         clf_str(o, target);
-        pt_buf_puts(o, r->http_minor ? " HTTP/1.1\" " : " HTTP/1.0\" ");
-        pt_buf_int(o, status);
-        pt_buf_puts(o, " ");
-        pt_buf_int(o, (long long)bytes);
-        pt_buf_puts(o, " ");
+        pt__buf_puts(o, r->http_minor ? " HTTP/1.1\" " : " HTTP/1.0\" ");
+        pt__buf_int(o, status);
+        pt__buf_puts(o, " ");
+        pt__buf_int(o, (long long)bytes);
+        pt__buf_puts(o, " ");
         put_ms(o, us);
-        pt_buf_puts(o, " rid=");
-        pt_buf_puts(o, r->request_id ? r->request_id : "-");
-        pt_buf_puts(o, "\n");
+        pt__buf_puts(o, " rid=");
+        pt__buf_puts(o, r->request_id ? r->request_id : "-");
+        pt__buf_puts(o, "\n");
     }
     bool full = o->len > WAKE_BYTES;
     pthread_mutex_unlock(&b->lk);

@@ -69,12 +69,12 @@ void pt_hooks_clear(void)
     pt__hooks_any = pt__hooks_global = false;
 }
 
-static bool applies(const hook_entry_t *e, const pt_route_rt_t *rt)
+static bool applies(const hook_entry_t *e, const pt__route_rt_t *rt)
 {
     return !e->table || (rt && e->table == rt->table);
 }
 
-void pt__hooks_before(pt_req_t *r, const pt_route_rt_t *rt)
+void pt__hooks_before(pt_req_t *r, const pt__route_rt_t *rt)
 {
     /* Global sets first, then the table's: a global check (auth, CORS)
      * sees the request before anything specific to the route. */
@@ -301,18 +301,18 @@ const char *pt_req_id(const pt_req_t *r) { return r->request_id; }
  * not used. */
 #define PEER_SLOTS 64
 typedef struct peer_slot {
-    const pt_conn_t *conn;
+    const pt__conn_t *conn;
     int              port;
     char             addr[INET6_ADDRSTRLEN];
 } peer_slot_t;
 static _Thread_local peer_slot_t peer_cache[PEER_SLOTS];
 
-static peer_slot_t *peer_slot(const pt_conn_t *c)
+static peer_slot_t *peer_slot(const pt__conn_t *c)
 {
     return &peer_cache[((uintptr_t)c >> 6) % PEER_SLOTS];
 }
 
-void pt__peer_forget(const pt_conn_t *c)
+void pt__peer_forget(const pt__conn_t *c)
 {
     peer_slot_t *s = peer_slot(c);
     if (s->conn == c)

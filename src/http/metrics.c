@@ -173,34 +173,34 @@ void pt__metrics_count(const pt_req_t *r, int status, uint64_t ns)
 /* ---- rendering ---- */
 
 /* A label value with \, " and newline escaped. */
-static void label(pt_buf_t *o, const char *s)
+static void label(pt__buf_t *o, const char *s)
 {
     for (; *s; s++) {
         if (*s == '\\' || *s == '"')
-            pt_buf_append(o, "\\", 1), pt_buf_append(o, s, 1);
+            pt__buf_append(o, "\\", 1), pt__buf_append(o, s, 1);
         else if (*s == '\n')
-            pt_buf_append(o, "\\n", 2);
+            pt__buf_append(o, "\\n", 2);
         else
-            pt_buf_append(o, s, 1);
+            pt__buf_append(o, s, 1);
     }
 }
 
-static void route_labels(pt_buf_t *o, size_t i)
+static void route_labels(pt__buf_t *o, size_t i)
 {
     const char *method = "", *route = "(unmatched)";
     if (i < nroutes && i < pt__obs.nrts) {
         method = pt__obs.rts[i].def->method;
         route = pt__obs.rts[i].template_path ? pt__obs.rts[i].template_path : pt__obs.rts[i].path;
     }
-    pt_buf_puts(o, "method=\"");
+    pt__buf_puts(o, "method=\"");
     label(o, method);
-    pt_buf_puts(o, "\",route=\"");
+    pt__buf_puts(o, "\",route=\"");
     label(o, route);
-    pt_buf_puts(o, "\"");
+    pt__buf_puts(o, "\"");
 }
 
-static void printf_buf(pt_buf_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void printf_buf(pt_buf_t *o, const char *fmt, ...)
+static void printf_buf(pt__buf_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void printf_buf(pt__buf_t *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -208,26 +208,26 @@ static void printf_buf(pt_buf_t *o, const char *fmt, ...)
     int n = vasprintf(&s, fmt, ap);
     va_end(ap);
     if (n > 0)
-        pt_buf_append(o, s, (size_t)n);
+        pt__buf_append(o, s, (size_t)n);
     free(s);
 }
 
 static void cache_line(pt_cache_t *c, const char *name, void *arg)
 {
-    pt_buf_t *o = arg;
+    pt__buf_t *o = arg;
     pt_cache_info_t in = pt_cache_info(c);
-    pt_buf_puts(o, "ponty_cache_hits_total{cache=\"");
+    pt__buf_puts(o, "ponty_cache_hits_total{cache=\"");
     label(o, name);
     printf_buf(o, "\"} %llu\n", (unsigned long long)in.hits);
-    pt_buf_puts(o, "ponty_cache_misses_total{cache=\"");
+    pt__buf_puts(o, "ponty_cache_misses_total{cache=\"");
     label(o, name);
     printf_buf(o, "\"} %llu\n", (unsigned long long)in.misses);
-    pt_buf_puts(o, "ponty_cache_size{cache=\"");
+    pt__buf_puts(o, "ponty_cache_size{cache=\"");
     label(o, name);
     printf_buf(o, "\"} %zu\n", in.current_size);
 }
 
-void pt__metrics_render(pt_buf_t *o)
+void pt__metrics_render(pt__buf_t *o)
 {
     size_t n = nroutes + 1;
     route_ctr_t *sum = calloc(n, sizeof *sum);
@@ -275,20 +275,20 @@ void pt__metrics_render(pt_buf_t *o)
     }
     pthread_mutex_unlock(&blocks_lk);
 
-    pt_buf_puts(o, "# HELP ponty_requests_total Requests answered, by route template and status.\n"
+    pt__buf_puts(o, "# HELP ponty_requests_total Requests answered, by route template and status.\n"
                    "# TYPE ponty_requests_total counter\n");
     for (size_t j = 0; j < nsc; j++) {
-        pt_buf_puts(o, "ponty_requests_total{");
+        pt__buf_puts(o, "ponty_requests_total{");
         route_labels(o, sc_route[j]);
         printf_buf(o, ",status=\"%d\"} %llu\n", sc[j].code, (unsigned long long)sc[j].count);
     }
     for (size_t i = 0; i < n; i++)
         if (rd(&sum[i].other)) {
-            pt_buf_puts(o, "ponty_requests_total{");
+            pt__buf_puts(o, "ponty_requests_total{");
             route_labels(o, i);
             printf_buf(o, ",status=\"other\"} %llu\n", (unsigned long long)rd(&sum[i].other));
         }
-    pt_buf_puts(o, "# HELP ponty_request_duration_seconds From the complete request to its answer queued.\n"
+    pt__buf_puts(o, "# HELP ponty_request_duration_seconds From the complete request to its answer queued.\n"
                    "# TYPE ponty_request_duration_seconds histogram\n");
     for (size_t i = 0; i < n; i++) {
         uint64_t total = 0;
@@ -299,17 +299,17 @@ void pt__metrics_render(pt_buf_t *o)
         uint64_t cum = 0;
         for (int k = 0; k < NBUCKETS; k++) {
             cum += rd(&sum[i].bucket[k]);
-            pt_buf_puts(o, "ponty_request_duration_seconds_bucket{");
+            pt__buf_puts(o, "ponty_request_duration_seconds_bucket{");
             route_labels(o, i);
             if (k < NBUCKETS - 1)
                 printf_buf(o, ",le=\"%g\"} %llu\n", bucket_le[k], (unsigned long long)cum);
             else
                 printf_buf(o, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
         }
-        pt_buf_puts(o, "ponty_request_duration_seconds_sum{");
+        pt__buf_puts(o, "ponty_request_duration_seconds_sum{");
         route_labels(o, i);
         printf_buf(o, "} %.9f\n", (double)rd(&sum[i].sum_ns) / 1e9);
-        pt_buf_puts(o, "ponty_request_duration_seconds_count{");
+        pt__buf_puts(o, "ponty_request_duration_seconds_count{");
         route_labels(o, i);
         printf_buf(o, "} %llu\n", (unsigned long long)total);
     }
@@ -324,12 +324,12 @@ void pt__metrics_render(pt_buf_t *o)
                   "# TYPE ponty_offload_queued gauge\nponty_offload_queued %u\n"
                   "# TYPE ponty_offload_threads gauge\nponty_offload_threads %u\n",
                os.running, os.queued, os.threads);
-    pt_buf_puts(o, "# TYPE ponty_cache_hits_total counter\n# TYPE ponty_cache_misses_total counter\n"
+    pt__buf_puts(o, "# TYPE ponty_cache_hits_total counter\n# TYPE ponty_cache_misses_total counter\n"
                    "# TYPE ponty_cache_size gauge\n");
     pt__memo_each_named(cache_line, o);
-    pt_buf_puts(o, "# HELP ponty_breaker_state 0 closed, 1 half-open, 2 open.\n# TYPE ponty_breaker_state gauge\n");
+    pt__buf_puts(o, "# HELP ponty_breaker_state 0 closed, 1 half-open, 2 open.\n# TYPE ponty_breaker_state gauge\n");
     for (size_t i = 0; i < nbreakers; i++) {
-        pt_buf_puts(o, "ponty_breaker_state{breaker=\"");
+        pt__buf_puts(o, "ponty_breaker_state{breaker=\"");
         label(o, pt_breaker_name(breakers[i]));
         printf_buf(o, "\"} %d\n", (int)pt_breaker_state(breakers[i]));
     }

@@ -12,7 +12,7 @@
 #include "http/observe_internal.h"
 
 bool pt__observe_on;
-pt_observe_cfg_t pt__obs;
+pt__observe_cfg_t pt__obs;
 
 /* Request ids: a random 48-bit prefix per pt_run, a per-thread number and a
  * per-thread counter, so no two workers share a counter's cache line. */
@@ -27,9 +27,9 @@ static pt_route_table_t *ops_table;
 static char *openapi_text;   /* generated once at start-up */
 static size_t openapi_len;
 
-int pt__observe_start(const pt_run_opts_t *o, const pt_route_rt_t *rts, size_t nrts)
+int pt__observe_start(const pt_run_opts_t *o, const pt__route_rt_t *rts, size_t nrts)
 {
-    pt__obs = (pt_observe_cfg_t){
+    pt__obs = (pt__observe_cfg_t){
         .log = o->access_log,
         .log_fd = o->access_log_fd > 0 ? o->access_log_fd : 2,
         .metrics = o->metrics_path != NULL,
@@ -66,7 +66,7 @@ void pt__observe_stop(void)
         pt__access_log_stop();
     if (pt__obs.metrics)
         pt__metrics_stop();
-    pt__obs = (pt_observe_cfg_t){ 0 };
+    pt__obs = (pt__observe_cfg_t){ 0 };
     if (ops_table) {
         pt_route_table_free(ops_table);
         ops_table = NULL;
@@ -139,7 +139,7 @@ void pt__observe_end(pt_req_t *r, size_t bytes)
         pt__access_log_line(r, status, bytes, ns / 1000);
 }
 
-void pt__observe_conn(const pt_conn_t *c, int delta)
+void pt__observe_conn(const pt__conn_t *c, int delta)
 {
     pt__peer_forget(c);
     if (pt__obs.metrics)
@@ -150,10 +150,10 @@ void pt__observe_conn(const pt_conn_t *c, int delta)
 
 static json_t *metrics_handler(pt_req_t *req)
 {
-    pt_buf_t out = { 0 };
+    pt__buf_t out = { 0 };
     pt__metrics_render(&out);
     pt_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
-    pt_buf_free(&out);
+    pt__buf_free(&out);
     return NULL;
 }
 

@@ -21,7 +21,7 @@
 extern bool pt__hooks_any;     /* some hook set exists */
 extern bool pt__hooks_global;  /* a global hook set exists */
 /* Runs the before hooks that apply to r (rt NULL: no route matched). */
-void pt__hooks_before(pt_req_t *r, const pt_route_rt_t *rt);
+void pt__hooks_before(pt_req_t *r, const pt__route_rt_t *rt);
 /* Whether on_error/after hooks apply to r. */
 bool pt__hooks_after_wanted(const pt_req_t *r);
 /* on_error (status >= 400) then after hooks. */
@@ -31,18 +31,18 @@ void pt__hooks_serving(bool serving);
 
 /* ---- observe.c: per-request bookkeeping ---- */
 extern bool pt__observe_on;    /* access log, metrics or request ids on */
-typedef struct pt_observe_cfg {
+typedef struct pt__observe_cfg {
     pt_access_log_t log;
     int             log_fd;
     bool            metrics;
     bool            request_ids;
-    const pt_route_rt_t *rts;  /* the served routes, for labels */
+    const pt__route_rt_t *rts;  /* the served routes, for labels */
     size_t          nrts;
-} pt_observe_cfg_t;
-extern pt_observe_cfg_t pt__obs;
+} pt__observe_cfg_t;
+extern pt__observe_cfg_t pt__obs;
 
 /* Before pt_run's workers start / after they were joined. */
-int  pt__observe_start(const pt_run_opts_t *o, const pt_route_rt_t *rts, size_t nrts);
+int  pt__observe_start(const pt_run_opts_t *o, const pt__route_rt_t *rts, size_t nrts);
 void pt__observe_stop(void);
 /* A table holding the /metrics and /health routes, or NULL when neither is
  * on; freed by pt__observe_stop. */
@@ -53,9 +53,9 @@ void pt__observe_begin(pt_req_t *r);
 /* The answer is queued (bytes of it, 0 when the client went away). */
 void pt__observe_end(pt_req_t *r, size_t bytes);
 /* Connection c opened (+1) or freed (-1). */
-void pt__observe_conn(const pt_conn_t *c, int delta);
+void pt__observe_conn(const pt__conn_t *c, int delta);
 /* hooks.c: forgets what pt_req_peer cached for c. */
-void pt__peer_forget(const pt_conn_t *c);
+void pt__peer_forget(const pt__conn_t *c);
 
 /* ---- access_log.c ---- */
 int  pt__access_log_start(int fd);
@@ -69,7 +69,7 @@ void pt__metrics_stop(void);
 void pt__metrics_count(const pt_req_t *r, int status, uint64_t ns);
 void pt__metrics_inflight(int delta);
 void pt__metrics_conn(int delta);
-void pt__metrics_render(pt_buf_t *out);
+void pt__metrics_render(pt__buf_t *out);
 
 /* ---- health.c ---- */
 json_t *pt__health_run(int *status);

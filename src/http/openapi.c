@@ -195,7 +195,7 @@ static char *openapi_path(const char *full, const pt_expect_t *e, json_t *params
 static const char *const any_methods[] = { "get", "post", "put", "patch", "delete", NULL };
 
 static int add_route(json_t *paths, json_t *schemas, json_t *opids, const pt_route_table_t *t,
-                     const pt_route_entry_t *en)
+                     const pt__route_entry_t *en)
 {
     const pt_route_def_t *def = &en->def;
     const pt_expect_t *e = def->expect;

@@ -21,10 +21,10 @@
 void pt__limits_defaults(pt_limits_t *l); /* server.c */
 
 struct pt_test_client {
-    pt_worker_t  *w;
+    pt__worker_t  *w;
     pt_limits_t   limits;
-    pt_router_t  *router;
-    pt_route_rt_t *rts;
+    pt__router_t  *router;
+    pt__route_rt_t *rts;
     size_t        nrts, caprts;
     int           fd;         /* the client end, -1 when closed */
     uv_poll_t    *poll;       /* its own allocation: a closing one may linger */
@@ -35,7 +35,7 @@ struct pt_test_client {
     llhttp_t      parser;
     llhttp_settings_t settings;
     pt_test_response_t *res;
-    pt_buf_t      tok, hname;
+    pt__buf_t      tok, hname;
     bool          in_value;
     bool          complete, closed, head;
 };
@@ -44,14 +44,14 @@ static int add_table(pt_test_client_t *c, const pt_route_table_t *t)
 {
     char err[512];
     for (size_t i = 0; i < t->n; i++) {
-        pt_route_entry_t *e = &t->routes[i];
-        pt_route_rt_t *rt = &c->rts[c->nrts++];
+        pt__route_entry_t *e = &t->routes[i];
+        pt__route_rt_t *rt = &c->rts[c->nrts++];
         if (!e->def.handler) {
             fprintf(stderr, "ponty: test client: %s %s: route has no handler\n", e->def.method, e->full_path);
             return -1;
         }
-        if (pt_route_rt_init(rt, &e->def, e->full_path, err, sizeof err) != 0 ||
-            pt_router_add(c->router, e->def.method, rt->path, rt, err, sizeof err) != 0) {
+        if (pt__route_rt_init(rt, &e->def, e->full_path, err, sizeof err) != 0 ||
+            pt__router_add(c->router, e->def.method, rt->path, rt, err, sizeof err) != 0) {
             fprintf(stderr, "ponty: test client: %s (handler %s)\n", err, e->def.name);
             return -1;
         }
@@ -87,7 +87,7 @@ static int on_status_complete(llhttp_t *p)
 static int on_hfield(llhttp_t *p, const char *at, size_t n)
 {
     pt_test_client_t *c = p->data;
-    pt_buf_append(&c->tok, at, n);
+    pt__buf_append(&c->tok, at, n);
     return 0;
 }
 
@@ -95,12 +95,12 @@ static int on_hfield_complete(llhttp_t *p)
 {
     pt_test_client_t *c = p->data;
     c->hname.len = 0;
-    pt_buf_append(&c->hname, c->tok.data, c->tok.len);
+    pt__buf_append(&c->hname, c->tok.data, c->tok.len);
     c->tok.len = 0;
     return 0;
 }
 
-static char *buf_str(pt_buf_t *b)
+static char *buf_str(pt__buf_t *b)
 {
     char *s = malloc(b->len + 1);
     if (!s)
@@ -202,7 +202,7 @@ static int connect_pair(pt_test_client_t *c)
         fprintf(stderr, "ponty: test client: socketpair: %s\n", strerror(errno));
         return -1;
     }
-    if (pt_conn_adopt(c->w, sv[0]) != 0) {
+    if (pt__conn_adopt(c->w, sv[0]) != 0) {
         close(sv[0]);
         close(sv[1]);
         fprintf(stderr, "ponty: test client: cannot serve the connection\n");
@@ -223,7 +223,7 @@ static int connect_pair(pt_test_client_t *c)
 pt_test_client_t *pt_test_client_new_opts(const pt_test_client_opts_t *o)
 {
     pt_test_client_t *c = calloc(1, sizeof *c);
-    pt_worker_t *w = calloc(1, sizeof *w);
+    pt__worker_t *w = calloc(1, sizeof *w);
     if (!c || !w) {
         free(c);
         free(w);
@@ -233,7 +233,7 @@ pt_test_client_t *pt_test_client_new_opts(const pt_test_client_opts_t *o)
     c->w = w;
     c->limits = o->limits;
     pt__limits_defaults(&c->limits);
-    c->router = pt_router_new();
+    c->router = pt__router_new();
     size_t cap = pt_route_count(pt_route_table_default());
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
         cap += pt_route_count(*t);
@@ -251,8 +251,8 @@ pt_test_client_t *pt_test_client_new_opts(const pt_test_client_opts_t *o)
     w->router = c->router;
     w->limits = &c->limits;
     w->stack_size = o->stack_size;
-    w->sched = pt_sched_new(&w->loop, o->stack_size);
-    pt_router_thread_prepare(w->router);
+    w->sched = pt__sched_new(&w->loop, o->stack_size);
+    pt__router_thread_prepare(w->router);
     return c;
 }
 
@@ -261,25 +261,25 @@ void pt_test_client_free(pt_test_client_t *c)
     if (!c)
         return;
     if (c->w) {
-        pt_worker_t *w = c->w;
+        pt__worker_t *w = c->w;
         close_client_end(c);
         /* The server end sees EOF and closes; run until it is gone. */
         while (w->nconns)
             uv_run(&w->loop, UV_RUN_ONCE);
-        pt_sched_free(w->sched);
+        pt__sched_free(w->sched);
         uv_run(&w->loop, UV_RUN_DEFAULT);
-        pt_buf_free(&w->scratch);
+        pt__buf_free(&w->scratch);
         uv_loop_close(&w->loop);
         free(w);
     }
     for (size_t i = 0; i < c->nrts; i++)
-        pt_route_rt_free(&c->rts[i]);
+        pt__route_rt_free(&c->rts[i]);
     free(c->rts);
     if (c->router)
-        pt_router_free(c->router);
-    pt_router_thread_release();
-    pt_buf_free(&c->tok);
-    pt_buf_free(&c->hname);
+        pt__router_free(c->router);
+    pt__router_thread_release();
+    pt__buf_free(&c->tok);
+    pt__buf_free(&c->hname);
     free(c);
 }
 
@@ -291,24 +291,24 @@ pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method
     if (c->fd < 0 && connect_pair(c) != 0)
         return NULL;
     size_t blen = o->body ? (o->len ? o->len : strlen(o->body)) : 0;
-    pt_buf_t req = { 0 };
-    pt_buf_puts(&req, method);
-    pt_buf_puts(&req, " ");
-    pt_buf_puts(&req, target);
-    pt_buf_puts(&req, " HTTP/1.1\r\nHost: test\r\n");
+    pt__buf_t req = { 0 };
+    pt__buf_puts(&req, method);
+    pt__buf_puts(&req, " ");
+    pt__buf_puts(&req, target);
+    pt__buf_puts(&req, " HTTP/1.1\r\nHost: test\r\n");
     for (const char *const *h = o->headers; h && h[0] && h[1]; h += 2) {
-        pt_buf_puts(&req, h[0]);
-        pt_buf_puts(&req, ": ");
-        pt_buf_puts(&req, h[1]);
-        pt_buf_puts(&req, "\r\n");
+        pt__buf_puts(&req, h[0]);
+        pt__buf_puts(&req, ": ");
+        pt__buf_puts(&req, h[1]);
+        pt__buf_puts(&req, "\r\n");
     }
     if (o->body) {
         char cl[48];
         snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", blen);
-        pt_buf_puts(&req, cl);
+        pt__buf_puts(&req, cl);
     }
-    pt_buf_puts(&req, "\r\n");
-    pt_buf_append(&req, o->body, blen);
+    pt__buf_puts(&req, "\r\n");
+    pt__buf_append(&req, o->body, blen);
 
     pt_test_response_t *res = calloc(1, sizeof *res);
     if (!res)
@@ -343,7 +343,7 @@ pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method
     uv_close((uv_handle_t *)&timer, NULL);
     uv_poll_stop(c->poll);
     uv_run(&c->w->loop, UV_RUN_NOWAIT); /* the timer's close */
-    pt_buf_free(&req);
+    pt__buf_free(&req);
     c->out = NULL;
     c->res = NULL;
 
