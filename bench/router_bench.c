@@ -1,4 +1,4 @@
-/* Micro-benchmark for the route matcher: ns per pt_router_match with a
+/* Micro-benchmark for the route matcher: ns per pt__router_match with a
  * 10-route table and a 10,000-route table, for the same request paths.
  *
  * Not a test and not built by default. From the repository root:
@@ -41,9 +41,9 @@ static const probe_t probes[] = {
 };
 #define NPROBES (sizeof probes / sizeof probes[0])
 
-static pt_router_t *build(int nroutes)
+static pt__router_t *build(int nroutes)
 {
-    pt_router_t *r = pt_router_new();
+    pt__router_t *r = pt__router_new();
     char path[128], err[256];
     for (int i = 0; i < nroutes; i++) {
         int k = i / 4;
@@ -54,7 +54,7 @@ static pt_router_t *build(int nroutes)
         case 2: snprintf(path, sizeof path, "/api/v1/r%d/items/{slug}", k); method = "POST"; break;
         default: snprintf(path, sizeof path, "/api/v1/r%d/f/{name}.json", k); break;
         }
-        if (pt_router_add(r, method, path, (void *)(uintptr_t)(i + 1), err, sizeof err) != 0) {
+        if (pt__router_add(r, method, path, (void *)(uintptr_t)(i + 1), err, sizeof err) != 0) {
             fprintf(stderr, "%s\n", err);
             exit(1);
         }
@@ -70,14 +70,14 @@ static double now_ns(void)
 }
 
 /* One timed run of iters matches, in ns per match. */
-static double time_run(const pt_router_t *r, const probe_t *p, long iters)
+static double time_run(const pt__router_t *r, const probe_t *p, long iters)
 {
     size_t mlen = strlen(p->method), plen = strlen(p->path);
-    pt_route_match_t m;
+    pt__route_match_t m;
     unsigned sink = 0;
     double t0 = now_ns();
     for (long i = 0; i < iters; i++) {
-        pt_router_match(r, p->method, mlen, p->path, plen, &m);
+        pt__router_match(r, p->method, mlen, p->path, plen, &m);
         sink += (unsigned)m.status + m.ncaptures;
     }
     double dt = (now_ns() - t0) / (double)iters;
@@ -94,7 +94,7 @@ static double time_run(const pt_router_t *r, const probe_t *p, long iters)
  * both tables to the same disturbances. */
 #define PT_BENCH_RUNS 15
 
-static void ns_per_match(const pt_router_t *small, const pt_router_t *big, const probe_t *p,
+static void ns_per_match(const pt__router_t *small, const pt__router_t *big, const probe_t *p,
                          long iters, double *s, double *b)
 {
     *s = *b = 1e30;
@@ -110,9 +110,9 @@ static void ns_per_match(const pt_router_t *small, const pt_router_t *big, const
 int main(int argc, char **argv)
 {
     long iters = argc > 1 ? atol(argv[1]) : 300000;
-    pt_router_t *small = build(10), *big = build(10000);
-    pt_router_thread_prepare(small);
-    pt_router_thread_prepare(big);
+    pt__router_t *small = build(10), *big = build(10000);
+    pt__router_thread_prepare(small);
+    pt__router_thread_prepare(big);
 
     printf("%-14s %12s %12s %8s\n", "probe", "10 routes", "10k routes", "ratio");
     double sum_s = 0, sum_b = 0;
@@ -126,8 +126,8 @@ int main(int argc, char **argv)
     printf("%-14s %9.1f ns %9.1f ns %8.2f\n", "mean", sum_s / NPROBES, sum_b / NPROBES,
            sum_b / sum_s);
 
-    pt_router_free(small);
-    pt_router_free(big);
-    pt_router_thread_release();
+    pt__router_free(small);
+    pt__router_free(big);
+    pt__router_thread_release();
     return 0;
 }

@@ -34,7 +34,7 @@ static volatile size_t sink;
 
 typedef enum { J_PARSE, P_PARSE, J_RT, P_RT } stage_t;
 
-static void run(stage_t st, const char *text, size_t len, double secs, pt_arena_t *a, pt_buf_t *out)
+static void run(stage_t st, const char *text, size_t len, double secs, pt_arena_t *a, pt__buf_t *out)
 {
     long n = 0;
     double t0 = now(), t;
@@ -57,7 +57,7 @@ static void run(stage_t st, const char *text, size_t len, double secs, pt_arena_
             case J_RT: {
                 json_t *v = json_loadb(text, len, JSON_DECODE_ANY, NULL);
                 out->len = 0;
-                pt_buf_reserve(out, 2 * len);
+                pt__buf_reserve(out, 2 * len);
                 out->len = json_dumpb(v, out->data, out->cap, JSON_COMPACT | JSON_ENCODE_ANY);
                 sink += out->len;
                 json_decref(v);
@@ -69,7 +69,7 @@ static void run(stage_t st, const char *text, size_t len, double secs, pt_arena_
                 pt_jdoc_t *d = pt_json_parse(text, len, &o, NULL);
                 json_t *v = pt_jv_to_json(pt_jdoc_root(d));
                 out->len = 0;
-                pt_json_write(out, v, NULL);
+                pt__json_write(out, v, NULL);
                 sink += out->len;
                 json_decref(v);
                 break;
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     fclose(f);
     pt_arena_t a;
     pt_arena_init(&a, 64 * 1024);
-    pt_buf_t out = {0};
+    pt__buf_t out = {0};
     pt_schema_error_t err = {0};
     pt_jdoc_t *check = pt_json_parse(text, (size_t)len, NULL, &err);
     if (!check) {
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     pt_jdoc_free(check);
     for (stage_t st = J_PARSE; st <= P_RT; st++)
         run(st, text, (size_t)len, secs, &a, &out);
-    pt_buf_free(&out);
+    pt__buf_free(&out);
     pt_arena_destroy(&a);
     free(text);
     return 0;

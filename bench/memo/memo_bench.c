@@ -182,9 +182,9 @@ static void miss_one(void)
     json_decref(v);
 }
 
-typedef struct slot { pt_task_t task; atomic_int *done; } slot_t;
-static void slot_run(pt_task_t *t) { (void)t; miss_one(); }
-static void slot_done(pt_task_t *t) { atomic_fetch_add(((slot_t *)t)->done, 1); }
+typedef struct slot { pt__task_t task; atomic_int *done; } slot_t;
+static void slot_run(pt__task_t *t) { (void)t; miss_one(); }
+static void slot_done(pt__task_t *t) { atomic_fetch_add(((slot_t *)t)->done, 1); }
 static void noop_timer(uv_timer_t *t) { (void)t; }
 
 typedef struct sched_arg { pthread_t th; int n; atomic_int done; } sched_arg_t;
@@ -194,7 +194,7 @@ static void *sched_main(void *p)
     sched_arg_t *a = p;
     uv_loop_t loop;
     uv_loop_init(&loop);
-    pt_sched_t *s = pt_sched_new(&loop, 32 * 1024);
+    pt__sched_t *s = pt__sched_new(&loop, 32 * 1024);
     slot_t *slots = calloc((size_t)a->n, sizeof *slots);
     uv_timer_t keep;
     uv_timer_init(&loop, &keep);
@@ -204,14 +204,14 @@ static void *sched_main(void *p)
         slots[i].task.run = slot_run;
         slots[i].task.done = slot_done;
         slots[i].done = &a->done;
-        pt_sched_start(s, &slots[i].task);
+        pt__sched_start(s, &slots[i].task);
     }
     while (atomic_load(&a->done) < a->n) {
         uv_timer_start(&keep, noop_timer, 5, 0);
         uv_run(&loop, UV_RUN_ONCE);
     }
     uv_close((uv_handle_t *)&keep, NULL);
-    pt_sched_free(s);
+    pt__sched_free(s);
     uv_loop_close(&loop);
     free(slots);
     return NULL;

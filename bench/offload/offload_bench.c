@@ -30,13 +30,13 @@ static void noop(void *arg) { (void)arg; }
 /* ---- ponty: n coroutines, each calling until the time is up ---- */
 
 typedef struct caller {
-    pt_task_t task;
+    pt__task_t task;
     long      calls;
     double    end;
     int       done;
 } caller_t;
 
-static void caller_run(pt_task_t *t)
+static void caller_run(pt__task_t *t)
 {
     caller_t *c = (caller_t *)t;
     while (now_s() < c->end)
@@ -44,7 +44,7 @@ static void caller_run(pt_task_t *t)
             pt_offload(noop, NULL);
 }
 
-static void caller_done(pt_task_t *t) { ((caller_t *)t)->done = 1; }
+static void caller_done(pt__task_t *t) { ((caller_t *)t)->done = 1; }
 
 static void keep_turning(uv_timer_t *t) { (void)t; }
 
@@ -52,14 +52,14 @@ static double ponty_calls_per_s(int inflight)
 {
     uv_loop_t loop;
     uv_loop_init(&loop);
-    pt_sched_t *s = pt_sched_new(&loop, 64 * 1024);
+    pt__sched_t *s = pt__sched_new(&loop, 64 * 1024);
     caller_t *cs = calloc((size_t)inflight, sizeof *cs);
     double t0 = now_s();
     for (int i = 0; i < inflight; i++) {
         cs[i].task.run = caller_run;
         cs[i].task.done = caller_done;
         cs[i].end = t0 + secs;
-        pt_sched_start(s, &cs[i].task);
+        pt__sched_start(s, &cs[i].task);
     }
     /* The scheduler's async handle is unref'd: a timer keeps uv_run going. */
     uv_timer_t keep;
@@ -79,7 +79,7 @@ static double ponty_calls_per_s(int inflight)
         calls += cs[i].calls;
     uv_close((uv_handle_t *)&keep, NULL);
     free(cs);
-    pt_sched_free(s);
+    pt__sched_free(s);
     uv_loop_close(&loop);
     return calls / el;
 }

@@ -211,7 +211,7 @@ pt_http_lease_t *pt_http_lease(const char *name)
     if (!c)
         return NULL;
     pt_sem_wait(&c->sem);
-    pt_req_t *req = pt_coro_self() ? pt_req_current() : NULL;
+    pt_req_t *req = pt__coro_self() ? pt_req_current() : NULL;
     pt_http_lease_t *l;
     if (req) {
         l = pt_arena_calloc(pt_req_arena(req), sizeof *l);
@@ -283,7 +283,7 @@ static void resp_end_of_request(void *arg) { resp_release_parts(arg); }
 
 static resp_t *resp_new(size_t max_body)
 {
-    pt_req_t *req = pt_coro_self() ? pt_req_current() : NULL;
+    pt_req_t *req = pt__coro_self() ? pt_req_current() : NULL;
     resp_t *r;
     if (req) {
         r = pt_arena_calloc(pt_req_arena(req), sizeof *r);
@@ -489,7 +489,7 @@ static void resp_fail(resp_t *r, int error, const char *method, const char *url,
  * ------------------------------------------------------------------------- */
 
 typedef struct xfer {
-    pt_waiter_t        w;
+    pt__waiter_t        w;
     CURL              *easy;
     CURLcode           result;
     resp_t            *r;
@@ -710,7 +710,7 @@ static void engine_collect(engine_t *e)
         curl_multi_remove_handle(e->multi, easy); /* m is invalid from here */
         x->result = result;
         x->w.signaled = true;
-        pt_waiter_wake(&x->w);
+        pt__waiter_wake(&x->w);
     }
 }
 
@@ -887,7 +887,7 @@ static engine_t *engine_get(void)
 {
     if (tls_engine)
         return tls_engine;
-    pt_sched_t *s = pt_sched_self();
+    pt__sched_t *s = pt__sched_self();
     engine_t *e = xmalloc(sizeof *e);
     memset(e, 0, sizeof *e);
     e->multi = curl_multi_init();
@@ -895,7 +895,7 @@ static engine_t *engine_get(void)
         free(e);
         return NULL;
     }
-    e->loop = pt_sched_loop(s);
+    e->loop = pt__sched_loop(s);
     uv_timer_init(e->loop, &e->timer);
     e->timer.data = e;
     uv_unref((uv_handle_t *)&e->timer);
@@ -908,7 +908,7 @@ static engine_t *engine_get(void)
      * would then end with most connections closed. Keep as many as all the
      * clients together may use at once. */
     curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, total_limit());
-    pt_sched_on_free(s, engine_free, e);
+    pt__sched_on_free(s, engine_free, e);
     tls_engine = e;
     return e;
 }
@@ -991,7 +991,7 @@ static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o
     xfer_t x;
     memset(&x, 0, sizeof x);
     x.r = r;
-    bool in_coro = pt_coro_self() != NULL;
+    bool in_coro = pt__coro_self() != NULL;
     engine_t *e = in_coro ? engine_get() : NULL;
     if (in_coro && !e) {
         /* Never fall back to a blocking transfer on a worker thread. */
@@ -1006,12 +1006,12 @@ static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o
     }
     if (xfer_setup(&x, c, o) == 0) {
         if (e) {
-            pt_waiter_init(&x.w);
+            pt__waiter_init(&x.w);
             CURLMcode mc = curl_multi_add_handle(e->multi, x.easy);
             if (mc == CURLM_OK) {
                 /* No deadline of our own: curl enforces the timeout and
                  * always completes the transfer. */
-                pt_waiter_park(&x.w, -1);
+                pt__waiter_park(&x.w, -1);
             } else {
                 x.result = CURLE_FAILED_INIT;
                 snprintf(x.errbuf, sizeof x.errbuf, "%s", curl_multi_strerror(mc));

@@ -35,7 +35,7 @@ void pt_arena_init(pt_arena_t *a, size_t block_size)
     a->block_size = block_size ? block_size : 4096;
 }
 
-static void pt_run_cleanups(pt_arena_t *a)
+static void run_cleanups(pt_arena_t *a)
 {
     /* A cleanup may allocate or defer more; keep popping until none remain. */
     while (a->cleanups) {
@@ -45,7 +45,7 @@ static void pt_run_cleanups(pt_arena_t *a)
     }
 }
 
-static void pt_free_chain(pt_arena_block_t *b)
+static void free_chain(pt_arena_block_t *b)
 {
     while (b) {
         pt_arena_block_t *n = b->next;
@@ -56,15 +56,15 @@ static void pt_free_chain(pt_arena_block_t *b)
 
 void pt_arena_destroy(pt_arena_t *a)
 {
-    pt_run_cleanups(a);
-    pt_free_chain(a->head);
+    run_cleanups(a);
+    free_chain(a->head);
     a->head = NULL;
     a->held = 0;
 }
 
 void pt_arena_reset(pt_arena_t *a)
 {
-    pt_run_cleanups(a);
+    run_cleanups(a);
     if (!a->head)
         return;
     /* Keep the first standard-size block; oversize ones go back to malloc so
@@ -85,7 +85,7 @@ void pt_arena_reset(pt_arena_t *a)
     a->held = keep ? keep->size : 0;
 }
 
-static pt_arena_block_t *pt_new_block(pt_arena_t *a, size_t size)
+static pt_arena_block_t *new_block(pt_arena_t *a, size_t size)
 {
     if (a->limit && (size > a->limit || a->held > a->limit - size))
         fail(a, size);
@@ -113,7 +113,7 @@ void *pt_arena_alloc(pt_arena_t *a, size_t n)
     /* Large requests get their own block, linked behind the current one so
      * the current block keeps filling. */
     if (n > a->block_size / 4) {
-        pt_arena_block_t *big = pt_new_block(a, n);
+        pt_arena_block_t *big = new_block(a, n);
         big->used = n;
         if (b) {
             big->next = b->next;
@@ -123,7 +123,7 @@ void *pt_arena_alloc(pt_arena_t *a, size_t n)
         }
         return big->data;
     }
-    b = pt_new_block(a, a->block_size);
+    b = new_block(a, a->block_size);
     b->next = a->head;
     a->head = b;
     b->used = n;

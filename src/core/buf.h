@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct pt_buf {
+typedef struct pt__buf {
     char  *data;
     size_t len, cap;
-} pt_buf_t;
+} pt__buf_t;
 
-static inline void pt_buf_reserve(pt_buf_t *b, size_t extra)
+static inline void pt__buf_reserve(pt__buf_t *b, size_t extra)
 {
     if (b->len + extra <= b->cap)
         return;
@@ -27,18 +27,18 @@ static inline void pt_buf_reserve(pt_buf_t *b, size_t extra)
     b->cap = cap;
 }
 
-static inline void pt_buf_append(pt_buf_t *b, const void *p, size_t n)
+static inline void pt__buf_append(pt__buf_t *b, const void *p, size_t n)
 {
     if (!n)
         return; /* memcpy with a NULL buffer is undefined even for 0 bytes */
-    pt_buf_reserve(b, n);
+    pt__buf_reserve(b, n);
     memcpy(b->data + b->len, p, n);
     b->len += n;
 }
 
-static inline void pt_buf_puts(pt_buf_t *b, const char *s) { pt_buf_append(b, s, strlen(s)); }
+static inline void pt__buf_puts(pt__buf_t *b, const char *s) { pt__buf_append(b, s, strlen(s)); }
 
-static inline void pt_buf_free(pt_buf_t *b)
+static inline void pt__buf_free(pt__buf_t *b)
 {
     free(b->data);
     b->data = NULL;
@@ -46,7 +46,7 @@ static inline void pt_buf_free(pt_buf_t *b)
 }
 
 /* Appends the decimal form of v. */
-static inline void pt_buf_int(pt_buf_t *b, long long v)
+static inline void pt__buf_int(pt__buf_t *b, long long v)
 {
     char tmp[24];
     int i = sizeof tmp;
@@ -57,7 +57,7 @@ static inline void pt_buf_int(pt_buf_t *b, long long v)
     } while (u);
     if (v < 0)
         tmp[--i] = '-';
-    pt_buf_append(b, tmp + i, sizeof tmp - (size_t)i);
+    pt__buf_append(b, tmp + i, sizeof tmp - (size_t)i);
 }
 
 #endif

@@ -1,4 +1,4 @@
-/* void pt_ctx_switch(void **from_sp, void *to_sp)
+/* void pt__ctx_switch(void **from_sp, void *to_sp)
  *
  * AAPCS64 callee-saved state: x19-x28, fp (x29), lr (x30), d8-d15, and the
  * FPCR (rounding/flush modes a callee must preserve). Saved on the current
@@ -6,11 +6,11 @@
  * from to_sp and we return through the restored lr. */
 #if defined(__aarch64__) && !defined(PT_CORO_UCONTEXT)
     .text
-    .globl pt_ctx_switch
-    .hidden pt_ctx_switch
-    .type pt_ctx_switch, %function
+    .globl pt__ctx_switch
+    .hidden pt__ctx_switch
+    .type pt__ctx_switch, %function
     .p2align 4
-pt_ctx_switch:
+pt__ctx_switch:
     sub sp, sp, #176
     stp x19, x20, [sp, #0]
     stp x21, x22, [sp, #16]
@@ -41,18 +41,18 @@ pt_ctx_switch:
     ldp d14, d15, [sp, #144]
     add sp, sp, #176
     ret
-    .size pt_ctx_switch, .-pt_ctx_switch
+    .size pt__ctx_switch, .-pt__ctx_switch
 
 /* First frame of every coroutine: x19 = function, x20 = argument. */
-    .globl pt_ctx_entry
-    .hidden pt_ctx_entry
-    .type pt_ctx_entry, %function
+    .globl pt__ctx_entry
+    .hidden pt__ctx_entry
+    .type pt__ctx_entry, %function
     .p2align 4
-pt_ctx_entry:
+pt__ctx_entry:
     mov x29, xzr
     mov x0, x20
     blr x19
     brk #0
-    .size pt_ctx_entry, .-pt_ctx_entry
+    .size pt__ctx_entry, .-pt__ctx_entry
 #endif
     .section .note.GNU-stack,"",%progbits

@@ -1,4 +1,4 @@
-/* void pt_ctx_switch(void **from_sp, void *to_sp)
+/* void pt__ctx_switch(void **from_sp, void *to_sp)
  *
  * Saves the System V callee-saved registers (rbx, rbp, r12-r15), the MXCSR
  * control bits and the x87 control word on the current stack, stores the
@@ -6,11 +6,11 @@
  * return address already on the stack is the resume point. */
 #if defined(__x86_64__) && !defined(PT_CORO_UCONTEXT)
     .text
-    .globl pt_ctx_switch
-    .hidden pt_ctx_switch
-    .type pt_ctx_switch, @function
+    .globl pt__ctx_switch
+    .hidden pt__ctx_switch
+    .type pt__ctx_switch, @function
     .p2align 4
-pt_ctx_switch:
+pt__ctx_switch:
     .cfi_startproc
     pushq %rbp
     pushq %rbx
@@ -34,21 +34,21 @@ pt_ctx_switch:
     popq %rbp
     ret
     .cfi_endproc
-    .size pt_ctx_switch, .-pt_ctx_switch
+    .size pt__ctx_switch, .-pt__ctx_switch
 
-/* First frame of every coroutine: pt_ctx_switch "returns" here with r12 =
+/* First frame of every coroutine: pt__ctx_switch "returns" here with r12 =
  * argument, r13 = function. The function never returns. */
-    .globl pt_ctx_entry
-    .hidden pt_ctx_entry
-    .type pt_ctx_entry, @function
+    .globl pt__ctx_entry
+    .hidden pt__ctx_entry
+    .type pt__ctx_entry, @function
     .p2align 4
-pt_ctx_entry:
+pt__ctx_entry:
     .cfi_startproc
     .cfi_undefined rip
     movq %r12, %rdi
     callq *%r13
     ud2
     .cfi_endproc
-    .size pt_ctx_entry, .-pt_ctx_entry
+    .size pt__ctx_entry, .-pt__ctx_entry
 #endif
     .section .note.GNU-stack,"",@progbits

@@ -28,7 +28,7 @@ typedef struct job {
     struct job *next;
     void      (*fn)(void *arg);
     void       *arg;
-    pt_waiter_t w;
+    pt__waiter_t w;
 } job_t;
 
 static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
@@ -62,11 +62,11 @@ static void *pool_main(void *arg)
             qtail = NULL;
         queued--;
         running++;
-        pt_waiter_t *next = pt_waitq_pop(&room);
+        pt__waiter_t *next = pt__waitq_pop(&room);
         if (next) {
             queued++;
             next->signaled = true;
-            pt_waiter_wake(next);
+            pt__waiter_wake(next);
         }
         pthread_mutex_unlock(&lk);
         j->fn(j->arg);
@@ -76,7 +76,7 @@ static void *pool_main(void *arg)
         pthread_mutex_lock(&lk);
         running--;
         j->w.signaled = true;
-        pt_waiter_wake(&j->w);   /* last touch of j */
+        pt__waiter_wake(&j->w);   /* last touch of j */
     }
     pthread_mutex_unlock(&lk);
     return NULL;
@@ -109,12 +109,12 @@ int pt_offload_timed(void (*fn)(void *arg), void *arg, int64_t queue_timeout_ms)
 {
     if (!fn)
         return PT_EINVAL;
-    if (!pt_coro_self() || !pt_sched_self()) {
+    if (!pt__coro_self() || !pt__sched_self()) {
         fn(arg);
         return 0;
     }
     job_t j = { .fn = fn, .arg = arg };
-    pt_waiter_init(&j.w);
+    pt__waiter_init(&j.w);
     pthread_mutex_lock(&lk);
     if (start_locked() != 0) {
         pthread_mutex_unlock(&lk);
@@ -122,19 +122,19 @@ int pt_offload_timed(void (*fn)(void *arg), void *arg, int64_t queue_timeout_ms)
         return PT_EBUSY;
     }
     /* Waiters first: a newcomer does not pass callers already waiting. */
-    if (queued >= opts.queue || !pt_waitq_empty(&room)) {
+    if (queued >= opts.queue || !pt__waitq_empty(&room)) {
         if (queue_timeout_ms == 0) {
             pthread_mutex_unlock(&lk);
             return PT_EBUSY;
         }
-        pt_waiter_t w;
-        pt_waiter_init(&w);
-        pt_waitq_push(&room, &w);
+        pt__waiter_t w;
+        pt__waiter_init(&w);
+        pt__waitq_push(&room, &w);
         pthread_mutex_unlock(&lk);
-        pt_waiter_park(&w, pt_deadline_after(queue_timeout_ms));
+        pt__waiter_park(&w, pt__deadline_after(queue_timeout_ms));
         pthread_mutex_lock(&lk);
         if (!w.signaled) {
-            pt_waitq_remove(&room, &w);
+            pt__waitq_remove(&room, &w);
             pthread_mutex_unlock(&lk);
             return PT_EBUSY;
         }
@@ -150,7 +150,7 @@ int pt_offload_timed(void (*fn)(void *arg), void *arg, int64_t queue_timeout_ms)
     if (idle)
         pthread_cond_signal(&work);
     pthread_mutex_unlock(&lk);
-    pt_waiter_park(&j.w, -1);
+    pt__waiter_park(&j.w, -1);
     return 0;
 }
 

@@ -7,59 +7,59 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-typedef struct pt_timer_slot {
+typedef struct pt__timer_slot {
     uv_timer_t             timer;
-    struct pt_timer_slot  *next;
-} pt_timer_slot_t;
+    struct pt__timer_slot  *next;
+} pt__timer_slot_t;
 
-typedef struct pt_free_hook {
+typedef struct pt__free_hook {
     void                (*fn)(void *);
     void                 *arg;
-    struct pt_free_hook  *next;
-} pt_free_hook_t;
+    struct pt__free_hook  *next;
+} pt__free_hook_t;
 
-struct pt_sched {
+struct pt__sched {
     uv_loop_t       *loop;
-    pt_coro_pool_t  *pool;
+    pt__coro_pool_t  *pool;
     uv_idle_t        idle;       /* active while the local ready queue is non-empty */
     uv_async_t       async;      /* other threads kick us through this */
     pthread_mutex_t  remote_lk;
-    pt_coro_t       *remote_head, *remote_tail;
-    pt_coro_t       *ready_head, *ready_tail;
-    pt_timer_slot_t *timers_free;
+    pt__coro_t       *remote_head, *remote_tail;
+    pt__coro_t       *ready_head, *ready_tail;
+    pt__timer_slot_t *timers_free;
     unsigned         live;
-    pt_task_t       *spawn_head, *spawn_tail;   /* under remote_lk */
+    pt__task_t       *spawn_head, *spawn_tail;   /* under remote_lk */
     _Atomic unsigned spawning;                  /* spawned, not yet started */
-    pt_free_hook_t  *free_hooks;  /* LIFO */
+    pt__free_hook_t  *free_hooks;  /* LIFO */
 };
 
-static __thread pt_sched_t *pt_sched_current;
+static __thread pt__sched_t *sched_current;
 
-static void pt_sched_finish(pt_sched_t *s, pt_coro_t *co)
+static void sched_finish(pt__sched_t *s, pt__coro_t *co)
 {
-    pt_task_t *t = pt_coro_data(co);
+    pt__task_t *t = pt__coro_data(co);
     s->live--;
     t->co = NULL;
-    pt_coro_release(co);
+    pt__coro_release(co);
     t->done(t);
 }
 
-static void pt_sched_run(pt_sched_t *s, pt_coro_t *co)
+static void sched_run(pt__sched_t *s, pt__coro_t *co)
 {
-    if (!pt_coro_resume(co))
-        pt_sched_finish(s, co);
+    if (!pt__coro_resume(co))
+        sched_finish(s, co);
 }
 
-static void pt_drain(pt_sched_t *s)
+static void pt__drain(pt__sched_t *s)
 {
     /* Only what is queued now: coroutines woken while we drain wait for the
      * next turn, so I/O is not starved by ping-ponging coroutines. */
-    pt_coro_t *co = s->ready_head, *last = s->ready_tail;
+    pt__coro_t *co = s->ready_head, *last = s->ready_tail;
     s->ready_head = s->ready_tail = NULL;
     while (co) {
-        pt_coro_t *next = *pt_coro_link(co);
-        *pt_coro_link(co) = NULL;
-        pt_sched_run(s, co);
+        pt__coro_t *next = *pt__coro_link(co);
+        *pt__coro_link(co) = NULL;
+        sched_run(s, co);
         if (co == last)
             break;
         co = next;
@@ -68,13 +68,13 @@ static void pt_drain(pt_sched_t *s)
         uv_idle_stop(&s->idle);
 }
 
-static void pt_start_spawned(pt_sched_t *s, pt_task_t *t)
+static void start_spawned(pt__sched_t *s, pt__task_t *t)
 {
     while (t) {
-        pt_task_t *next = t->spawn_next;
+        pt__task_t *next = t->spawn_next;
         t->spawn_next = NULL;
         atomic_fetch_sub(&s->spawning, 1);
-        if (pt_sched_start(s, t) != 0) {
+        if (pt__sched_start(s, t) != 0) {
             fprintf(stderr, "ponty: no coroutine stack for a spawned task\n");
             t->co = NULL;
             t->sched = s;
@@ -84,55 +84,55 @@ static void pt_start_spawned(pt_sched_t *s, pt_task_t *t)
     }
 }
 
-static void pt_on_idle(uv_idle_t *h) { pt_drain(h->data); }
+static void on_idle(uv_idle_t *h) { pt__drain(h->data); }
 
-static void pt_on_async(uv_async_t *h)
+static void on_async(uv_async_t *h)
 {
-    pt_sched_t *s = h->data;
+    pt__sched_t *s = h->data;
     pthread_mutex_lock(&s->remote_lk);
-    pt_coro_t *head = s->remote_head, *tail = s->remote_tail;
+    pt__coro_t *head = s->remote_head, *tail = s->remote_tail;
     s->remote_head = s->remote_tail = NULL;
-    pt_task_t *spawned = s->spawn_head;
+    pt__task_t *spawned = s->spawn_head;
     s->spawn_head = s->spawn_tail = NULL;
     pthread_mutex_unlock(&s->remote_lk);
-    pt_start_spawned(s, spawned);
+    start_spawned(s, spawned);
     if (head) {
         if (s->ready_tail)
-            *pt_coro_link(s->ready_tail) = head;
+            *pt__coro_link(s->ready_tail) = head;
         else
             s->ready_head = head;
         s->ready_tail = tail;
     }
     if (s->ready_head)
-        pt_drain(s);
+        pt__drain(s);
 }
 
-pt_sched_t *pt_sched_new(uv_loop_t *loop, size_t stack_size)
+pt__sched_t *pt__sched_new(uv_loop_t *loop, size_t stack_size)
 {
-    pt_sched_t *s = calloc(1, sizeof *s);
+    pt__sched_t *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->loop = loop;
-    s->pool = pt_coro_pool_new(stack_size, 1024);
+    s->pool = pt__coro_pool_new(stack_size, 1024);
     pthread_mutex_init(&s->remote_lk, NULL);
     uv_idle_init(loop, &s->idle);
     s->idle.data = s;
-    uv_async_init(loop, &s->async, pt_on_async);
+    uv_async_init(loop, &s->async, on_async);
     s->async.data = s;
     /* The async handle must not keep the loop alive on its own. */
     uv_unref((uv_handle_t *)&s->async);
-    pt_sched_current = s;
+    sched_current = s;
     return s;
 }
 
-static void pt_free_slot(uv_handle_t *h) { free(h->data); }
+static void free_slot(uv_handle_t *h) { free(h->data); }
 
-void pt_sched_free(pt_sched_t *s)
+void pt__sched_free(pt__sched_t *s)
 {
     if (!s)
         return;
     while (s->free_hooks) {
-        pt_free_hook_t *h = s->free_hooks;
+        pt__free_hook_t *h = s->free_hooks;
         s->free_hooks = h->next;
         h->fn(h->arg);
         free(h);
@@ -140,22 +140,22 @@ void pt_sched_free(pt_sched_t *s)
     uv_close((uv_handle_t *)&s->idle, NULL);
     uv_close((uv_handle_t *)&s->async, NULL);
     while (s->timers_free) {
-        pt_timer_slot_t *t = s->timers_free;
+        pt__timer_slot_t *t = s->timers_free;
         s->timers_free = t->next;
         t->timer.data = t;
-        uv_close((uv_handle_t *)&t->timer, pt_free_slot);
+        uv_close((uv_handle_t *)&t->timer, free_slot);
     }
     uv_run(s->loop, UV_RUN_DEFAULT);
-    pt_coro_pool_free(s->pool);
+    pt__coro_pool_free(s->pool);
     pthread_mutex_destroy(&s->remote_lk);
-    if (pt_sched_current == s)
-        pt_sched_current = NULL;
+    if (sched_current == s)
+        sched_current = NULL;
     free(s);
 }
 
-void pt_sched_on_free(pt_sched_t *s, void (*fn)(void *), void *arg)
+void pt__sched_on_free(pt__sched_t *s, void (*fn)(void *), void *arg)
 {
-    pt_free_hook_t *h = malloc(sizeof *h);
+    pt__free_hook_t *h = malloc(sizeof *h);
     if (!h) {
         fprintf(stderr, "ponty: out of memory for a scheduler hook\n");
         abort();
@@ -166,14 +166,14 @@ void pt_sched_on_free(pt_sched_t *s, void (*fn)(void *), void *arg)
     s->free_hooks = h;
 }
 
-pt_sched_t *pt_sched_self(void) { return pt_sched_current; }
-uv_loop_t *pt_sched_loop(pt_sched_t *s) { return s->loop; }
-unsigned pt_sched_live(const pt_sched_t *s)
+pt__sched_t *pt__sched_self(void) { return sched_current; }
+uv_loop_t *pt__sched_loop(pt__sched_t *s) { return s->loop; }
+unsigned pt__sched_live(const pt__sched_t *s)
 {
-    return s->live + atomic_load(&((pt_sched_t *)s)->spawning);
+    return s->live + atomic_load(&((pt__sched_t *)s)->spawning);
 }
 
-void pt_sched_spawn(pt_sched_t *s, pt_task_t *t)
+void pt__sched_spawn(pt__sched_t *s, pt__task_t *t)
 {
     /* Always through the async handle, even from s's own thread: the task
      * must not start on the spawner's stack, and the loop's turn is cheap. */
@@ -189,41 +189,41 @@ void pt_sched_spawn(pt_sched_t *s, pt_task_t *t)
     uv_async_send(&s->async);
 }
 
-static void pt_task_entry(void *arg)
+static void task_entry(void *arg)
 {
-    pt_task_t *t = arg;
+    pt__task_t *t = arg;
     t->run(t);
 }
 
-int pt_sched_start(pt_sched_t *s, pt_task_t *t)
+int pt__sched_start(pt__sched_t *s, pt__task_t *t)
 {
-    pt_coro_t *co = pt_coro_new(s->pool, pt_task_entry, t);
+    pt__coro_t *co = pt__coro_new(s->pool, task_entry, t);
     if (!co)
         return -1;
     t->co = co;
     t->sched = s;
-    pt_coro_set_data(co, t);
+    pt__coro_set_data(co, t);
     s->live++;
-    pt_sched_run(s, co);
+    sched_run(s, co);
     return 0;
 }
 
-void pt_sched_ready(pt_sched_t *s, pt_coro_t *co)
+void pt__sched_ready(pt__sched_t *s, pt__coro_t *co)
 {
-    *pt_coro_link(co) = NULL;
-    if (s == pt_sched_current) {
+    *pt__coro_link(co) = NULL;
+    if (s == sched_current) {
         if (s->ready_tail)
-            *pt_coro_link(s->ready_tail) = co;
+            *pt__coro_link(s->ready_tail) = co;
         else
             s->ready_head = co;
         s->ready_tail = co;
         if (!uv_is_active((uv_handle_t *)&s->idle))
-            uv_idle_start(&s->idle, pt_on_idle);
+            uv_idle_start(&s->idle, on_idle);
         return;
     }
     pthread_mutex_lock(&s->remote_lk);
     if (s->remote_tail)
-        *pt_coro_link(s->remote_tail) = co;
+        *pt__coro_link(s->remote_tail) = co;
     else
         s->remote_head = co;
     s->remote_tail = co;
@@ -231,9 +231,9 @@ void pt_sched_ready(pt_sched_t *s, pt_coro_t *co)
     uv_async_send(&s->async);
 }
 
-uv_timer_t *pt_sched_timer_get(pt_sched_t *s)
+uv_timer_t *pt__sched_timer_get(pt__sched_t *s)
 {
-    pt_timer_slot_t *t = s->timers_free;
+    pt__timer_slot_t *t = s->timers_free;
     if (t) {
         s->timers_free = t->next;
         return &t->timer;
@@ -247,9 +247,9 @@ uv_timer_t *pt_sched_timer_get(pt_sched_t *s)
     return &t->timer;
 }
 
-void pt_sched_timer_put(pt_sched_t *s, uv_timer_t *timer)
+void pt__sched_timer_put(pt__sched_t *s, uv_timer_t *timer)
 {
-    pt_timer_slot_t *t = (pt_timer_slot_t *)timer; /* timer is the first member */
+    pt__timer_slot_t *t = (pt__timer_slot_t *)timer; /* timer is the first member */
     uv_timer_stop(timer);
     t->next = s->timers_free;
     s->timers_free = t;

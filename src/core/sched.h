@@ -1,9 +1,9 @@
 /* Internal: one scheduler per worker thread, on that thread's libuv loop.
  *
- * A task is a unit of work run in its own coroutine. pt_sched_start runs it at
+ * A task is a unit of work run in its own coroutine. pt__sched_start runs it at
  * once until it first suspends, so a handler that never waits costs no queue
  * round trip. Suspended coroutines come back through the ready queue, which
- * any thread may feed (pt_sched_ready); a cross-thread wake costs one
+ * any thread may feed (pt__sched_ready); a cross-thread wake costs one
  * uv_async_send. */
 #ifndef PT_SCHED_H
 #define PT_SCHED_H
@@ -14,47 +14,47 @@
 #include "core/coro.h"
 #include "ponty/sync.h"
 
-typedef struct pt_sched pt_sched_t;
-typedef struct pt_task pt_task_t;
+typedef struct pt__sched pt__sched_t;
+typedef struct pt__task pt__task_t;
 
-struct pt_task {
-    void (*run)(pt_task_t *t);   /* runs in the coroutine */
-    void (*done)(pt_task_t *t);  /* runs on the loop's stack once run returned or the coroutine exited */
-    pt_coro_t  *co;
-    pt_sched_t *sched;
-    pt_task_t  *spawn_next;      /* pt_sched_spawn's inbox */
+struct pt__task {
+    void (*run)(pt__task_t *t);   /* runs in the coroutine */
+    void (*done)(pt__task_t *t);  /* runs on the loop's stack once run returned or the coroutine exited */
+    pt__coro_t  *co;
+    pt__sched_t *sched;
+    pt__task_t  *spawn_next;      /* pt__sched_spawn's inbox */
 };
 
 /* Binds a scheduler to loop and to the calling thread. */
-pt_sched_t *pt_sched_new(uv_loop_t *loop, size_t stack_size);
+pt__sched_t *pt__sched_new(uv_loop_t *loop, size_t stack_size);
 /* Closes the scheduler's handles (runs the loop until they are closed). */
-void        pt_sched_free(pt_sched_t *s);
+void        pt__sched_free(pt__sched_t *s);
 /* The scheduler of the calling thread, or NULL on a plain thread. */
-pt_sched_t *pt_sched_self(void);
-uv_loop_t  *pt_sched_loop(pt_sched_t *s);
+pt__sched_t *pt__sched_self(void);
+uv_loop_t  *pt__sched_loop(pt__sched_t *s);
 
 /* Starts t in a new coroutine and runs it until it suspends or finishes.
  * Returns -1 if no stack could be had (t->done is not called then). */
-int         pt_sched_start(pt_sched_t *s, pt_task_t *t);
+int         pt__sched_start(pt__sched_t *s, pt__task_t *t);
 /* Any thread: t starts in a new coroutine on s's loop at its next turn
  * (never inside the caller's own stack, so a coroutine may spawn). It counts
- * in pt_sched_live from this call on. If no stack can be had when its turn
+ * in pt__sched_live from this call on. If no stack can be had when its turn
  * comes, t->done runs without t->run and t->co stays NULL. */
-void        pt_sched_spawn(pt_sched_t *s, pt_task_t *t);
+void        pt__sched_spawn(pt__sched_t *s, pt__task_t *t);
 /* Puts a suspended coroutine of s back to run. Any thread. */
-void        pt_sched_ready(pt_sched_t *s, pt_coro_t *co);
+void        pt__sched_ready(pt__sched_t *s, pt__coro_t *co);
 
 /* Timers for waits with a deadline, pooled per scheduler. */
-uv_timer_t *pt_sched_timer_get(pt_sched_t *s);
-void        pt_sched_timer_put(pt_sched_t *s, uv_timer_t *t);
+uv_timer_t *pt__sched_timer_get(pt__sched_t *s);
+void        pt__sched_timer_put(pt__sched_t *s, uv_timer_t *t);
 
 /* fn(arg) runs on s's thread when s is freed, before its handles are
  * closed, last registered first: per-worker state built on the loop (the
  * HTTP client's curl multi handle and its uv handles) is released there. */
-void        pt_sched_on_free(pt_sched_t *s, void (*fn)(void *), void *arg);
+void        pt__sched_on_free(pt__sched_t *s, void (*fn)(void *), void *arg);
 
 /* Number of tasks spawned or started and not yet done. */
-unsigned    pt_sched_live(const pt_sched_t *s);
+unsigned    pt__sched_live(const pt__sched_t *s);
 
 /* The clocks are pt_now_mono_ms and pt_now_ms (ponty/sync.h). */
 

@@ -29,10 +29,10 @@ void pt_sleep_ms(int64_t ms)
 {
     if (ms < 0)
         ms = 0;
-    if (pt_coro_self()) {
-        pt_waiter_t w;
-        pt_waiter_init(&w);
-        pt_waiter_park(&w, pt_now_mono_ms() + ms);
+    if (pt__coro_self()) {
+        pt__waiter_t w;
+        pt__waiter_init(&w);
+        pt__waiter_park(&w, pt_now_mono_ms() + ms);
         return;
     }
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -63,9 +63,9 @@ int pt_mutex_timedlock(pt_mutex_t *m, int64_t timeout_ms)
         pthread_mutex_unlock(&m->lk);
         return PT_ETIMEDOUT;
     }
-    pt_waiter_t w;
-    pt_waiter_init(&w);
-    return pt__wait_on(Q(m->q), &m->lk, &w, pt_deadline_after(timeout_ms)) ? 0 : PT_ETIMEDOUT;
+    pt__waiter_t w;
+    pt__waiter_init(&w);
+    return pt__wait_on(Q(m->q), &m->lk, &w, pt__deadline_after(timeout_ms)) ? 0 : PT_ETIMEDOUT;
 }
 
 void pt_mutex_lock(pt_mutex_t *m) { (void)pt_mutex_timedlock(m, -1); }
@@ -74,11 +74,11 @@ bool pt_mutex_trylock(pt_mutex_t *m) { return pt_mutex_timedlock(m, 0) == 0; }
 void pt_mutex_unlock(pt_mutex_t *m)
 {
     pthread_mutex_lock(&m->lk);
-    pt_waiter_t *w = pt_waitq_pop(Q(m->q));
+    pt__waiter_t *w = pt__waitq_pop(Q(m->q));
     if (w) {
         /* Hand-off: the mutex stays locked and now belongs to w (FIFO). */
         w->signaled = true;
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
     } else {
         m->locked = false;
     }
@@ -100,7 +100,7 @@ int pt_sem_timedwait(pt_sem_t *s, int64_t timeout_ms)
 {
     pthread_mutex_lock(&s->lk);
     /* Queued waiters go first, so a newcomer cannot overtake them. */
-    if (s->count > 0 && pt_waitq_empty(Q(s->q))) {
+    if (s->count > 0 && pt__waitq_empty(Q(s->q))) {
         s->count--;
         pthread_mutex_unlock(&s->lk);
         return 0;
@@ -109,9 +109,9 @@ int pt_sem_timedwait(pt_sem_t *s, int64_t timeout_ms)
         pthread_mutex_unlock(&s->lk);
         return PT_ETIMEDOUT;
     }
-    pt_waiter_t w;
-    pt_waiter_init(&w);
-    return pt__wait_on(Q(s->q), &s->lk, &w, pt_deadline_after(timeout_ms)) ? 0 : PT_ETIMEDOUT;
+    pt__waiter_t w;
+    pt__waiter_init(&w);
+    return pt__wait_on(Q(s->q), &s->lk, &w, pt__deadline_after(timeout_ms)) ? 0 : PT_ETIMEDOUT;
 }
 
 void pt_sem_wait(pt_sem_t *s) { (void)pt_sem_timedwait(s, -1); }
@@ -120,10 +120,10 @@ bool pt_sem_trywait(pt_sem_t *s) { return pt_sem_timedwait(s, 0) == 0; }
 void pt_sem_post(pt_sem_t *s)
 {
     pthread_mutex_lock(&s->lk);
-    pt_waiter_t *w = pt_waitq_pop(Q(s->q));
+    pt__waiter_t *w = pt__waitq_pop(Q(s->q));
     if (w) {
         w->signaled = true; /* the unit goes straight to the waiter */
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
     } else {
         s->count++;
     }
@@ -142,9 +142,9 @@ void pt_cond_destroy(pt_cond_t *c) { pthread_mutex_destroy(&c->lk); }
 
 int pt_cond_timedwait(pt_cond_t *c, pt_mutex_t *m, int64_t timeout_ms)
 {
-    int64_t deadline = pt_deadline_after(timeout_ms);
-    pt_waiter_t w;
-    pt_waiter_init(&w);
+    int64_t deadline = pt__deadline_after(timeout_ms);
+    pt__waiter_t w;
+    pt__waiter_init(&w);
     /* m is released while c->lk is held, and pt__wait_on queues w before it
      * releases c->lk: a signal sent right after our unlock of m finds w
      * queued. (Nothing takes c->lk while holding m's internal lock, so the
@@ -161,10 +161,10 @@ void pt_cond_wait(pt_cond_t *c, pt_mutex_t *m) { (void)pt_cond_timedwait(c, m, -
 void pt_cond_signal(pt_cond_t *c)
 {
     pthread_mutex_lock(&c->lk);
-    pt_waiter_t *w = pt_waitq_pop(Q(c->q));
+    pt__waiter_t *w = pt__waitq_pop(Q(c->q));
     if (w) {
         w->signaled = true;
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
     }
     pthread_mutex_unlock(&c->lk);
 }
@@ -172,10 +172,10 @@ void pt_cond_signal(pt_cond_t *c)
 void pt_cond_broadcast(pt_cond_t *c)
 {
     pthread_mutex_lock(&c->lk);
-    pt_waiter_t *w;
-    while ((w = pt_waitq_pop(Q(c->q)))) {
+    pt__waiter_t *w;
+    while ((w = pt__waitq_pop(Q(c->q)))) {
         w->signaled = true;
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
     }
     pthread_mutex_unlock(&c->lk);
 }

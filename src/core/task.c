@@ -1,6 +1,6 @@
 /* Background tasks: see include/ponty/task.h.
  *
- * A task is a pt_task_t handed to a scheduler with pt_sched_spawn, so it
+ * A task is a pt__task_t handed to a scheduler with pt__sched_spawn, so it
  * counts in that scheduler's live tasks and a worker's drain waits for it
  * like for a request. Which scheduler is decided here from the server's
  * state, which pt_run drives through core/tasks.h. */
@@ -15,7 +15,7 @@
 #include "core/wait.h"
 
 typedef struct bg_task {
-    pt_task_t task;        /* first: the scheduler hands us back this */
+    pt__task_t task;        /* first: the scheduler hands us back this */
     void    (*fn)(void *arg);
     void     *arg;
     int64_t   every_ms;    /* 0: run once */
@@ -27,11 +27,11 @@ static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
 static int state = ST_IDLE;
 static bool stopping;
 static pt_waitq_t stop_waiters;
-static pt_sched_t *const *workers;
+static pt__sched_t *const *workers;
 static unsigned nworkers, next_worker;
-static pt_task_t *pending_head, *pending_tail;  /* spawned before the workers run */
+static pt__task_t *pending_head, *pending_tail;  /* spawned before the workers run */
 
-static void bg_run(pt_task_t *t)
+static void bg_run(pt__task_t *t)
 {
     bg_task_t *b = (bg_task_t *)t;
     if (!b->every_ms) {
@@ -45,7 +45,7 @@ static void bg_run(pt_task_t *t)
     }
 }
 
-static void bg_done(pt_task_t *t) { free(t); }
+static void bg_done(pt__task_t *t) { free(t); }
 
 static int dispatch(int64_t every_ms, void (*fn)(void *), void *arg)
 {
@@ -60,7 +60,7 @@ static int dispatch(int64_t every_ms, void (*fn)(void *), void *arg)
     b->arg = arg;
     b->every_ms = every_ms;
 
-    pt_sched_t *target = pt_sched_self();
+    pt__sched_t *target = pt__sched_self();
     pthread_mutex_lock(&lk);
     if (state == ST_STOPPING || (!target && state == ST_IDLE)) {
         pthread_mutex_unlock(&lk);
@@ -80,7 +80,7 @@ static int dispatch(int64_t every_ms, void (*fn)(void *), void *arg)
     if (!target)
         target = workers[next_worker++ % nworkers];
     pthread_mutex_unlock(&lk);
-    pt_sched_spawn(target, &b->task);
+    pt__sched_spawn(target, &b->task);
     return 0;
 }
 
@@ -109,14 +109,14 @@ bool pt_wait_stop_ms(int64_t ms)
         pthread_mutex_unlock(&lk);
         return s;
     }
-    pt_waiter_t w;
-    pt_waiter_init(&w);
-    pt_waitq_push(&stop_waiters, &w);
+    pt__waiter_t w;
+    pt__waiter_init(&w);
+    pt__waitq_push(&stop_waiters, &w);
     pthread_mutex_unlock(&lk);
-    pt_waiter_park(&w, pt_deadline_after(ms));
+    pt__waiter_park(&w, pt__deadline_after(ms));
     pthread_mutex_lock(&lk);
     if (!w.signaled)
-        pt_waitq_remove(&stop_waiters, &w);
+        pt__waitq_remove(&stop_waiters, &w);
     bool s = stopping;
     pthread_mutex_unlock(&lk);
     return s;
@@ -130,18 +130,18 @@ void pt__tasks_begin(void)
     pthread_mutex_unlock(&lk);
 }
 
-void pt__tasks_serve(pt_sched_t *const *scheds, unsigned n)
+void pt__tasks_serve(pt__sched_t *const *scheds, unsigned n)
 {
     pthread_mutex_lock(&lk);
     workers = scheds;
     nworkers = n;
     next_worker = 0;
     state = ST_SERVING;
-    pt_task_t *t = pending_head;
+    pt__task_t *t = pending_head;
     pending_head = pending_tail = NULL;
     while (t) {
-        pt_task_t *next = t->spawn_next;
-        pt_sched_spawn(workers[next_worker++ % nworkers], t);
+        pt__task_t *next = t->spawn_next;
+        pt__sched_spawn(workers[next_worker++ % nworkers], t);
         t = next;
     }
     pthread_mutex_unlock(&lk);
@@ -152,10 +152,10 @@ void pt__tasks_stop(void)
     pthread_mutex_lock(&lk);
     state = ST_STOPPING;
     stopping = true;
-    pt_waiter_t *w;
-    while ((w = pt_waitq_pop(&stop_waiters))) {
+    pt__waiter_t *w;
+    while ((w = pt__waitq_pop(&stop_waiters))) {
         w->signaled = true;
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
     }
     pthread_mutex_unlock(&lk);
 }
@@ -163,14 +163,14 @@ void pt__tasks_stop(void)
 void pt__tasks_end(void)
 {
     pthread_mutex_lock(&lk);
-    pt_task_t *t = pending_head;
+    pt__task_t *t = pending_head;
     pending_head = pending_tail = NULL;
     workers = NULL;
     nworkers = 0;
     state = ST_IDLE;
     pthread_mutex_unlock(&lk);
     while (t) {
-        pt_task_t *next = t->spawn_next;
+        pt__task_t *next = t->spawn_next;
         free(t);
         t = next;
     }

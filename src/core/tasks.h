@@ -8,7 +8,7 @@
 /* Before the providers start: tasks spawned now wait for the workers. */
 void pt__tasks_begin(void);
 /* Every worker's scheduler runs: the waiting tasks go out round-robin. */
-void pt__tasks_serve(pt_sched_t *const *scheds, unsigned n);
+void pt__tasks_serve(pt__sched_t *const *scheds, unsigned n);
 /* Shutdown began: pt_stopping() turns true, pt_wait_stop_ms returns. */
 void pt__tasks_stop(void);
 /* pt_run is returning: tasks still waiting for workers are dropped. */

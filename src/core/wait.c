@@ -12,16 +12,16 @@
 
 enum { PT_W_PARKED = 0, PT_W_WOKEN = 1, PT_W_EXPIRED = 2 };
 
-int64_t pt_deadline_after(int64_t timeout_ms)
+int64_t pt__deadline_after(int64_t timeout_ms)
 {
     return timeout_ms < 0 ? -1 : pt_now_mono_ms() + timeout_ms;
 }
 
-void pt_waiter_init(pt_waiter_t *w)
+void pt__waiter_init(pt__waiter_t *w)
 {
     w->next = w->prev = NULL;
-    w->co = pt_coro_self();
-    w->sched = w->co ? pt_sched_self() : NULL;
+    w->co = pt__coro_self();
+    w->sched = w->co ? pt__sched_self() : NULL;
     if (w->co && !w->sched) {
         fprintf(stderr, "ponty: a coroutine waited outside a scheduler\n");
         abort();
@@ -33,10 +33,10 @@ void pt_waiter_init(pt_waiter_t *w)
 
 static void on_deadline(uv_timer_t *t)
 {
-    pt_waiter_t *w = t->data;
+    pt__waiter_t *w = t->data;
     uint32_t expect = PT_W_PARKED;
     if (atomic_compare_exchange_strong(&w->state, &expect, PT_W_EXPIRED))
-        pt_sched_ready(w->sched, w->co);
+        pt__sched_ready(w->sched, w->co);
 }
 
 static long futex_op(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
@@ -44,15 +44,15 @@ static long futex_op(_Atomic uint32_t *addr, int op, uint32_t val, const struct 
     return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
 }
 
-bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
+bool pt__waiter_park(pt__waiter_t *w, int64_t deadline_ms)
 {
     if (w->co) {
         uv_timer_t *timer = NULL;
         if (deadline_ms >= 0) {
             int64_t left = deadline_ms - pt_now_mono_ms();
-            timer = pt_sched_timer_get(w->sched);
+            timer = pt__sched_timer_get(w->sched);
             timer->data = w;
-            uv_update_time(pt_sched_loop(w->sched));
+            uv_update_time(pt__sched_loop(w->sched));
             /* Loop time is whole milliseconds rounded down, so a timer can
              * fire up to 1 ms before its due time: add that 1 ms, so that a
              * sleep or a deadline never ends early. */
@@ -60,9 +60,9 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
         }
         /* Even if a wake already happened, its resume is queued: yield and
          * let the queue bring us back, exactly once. */
-        pt_coro_yield();
+        pt__coro_yield();
         if (timer)
-            pt_sched_timer_put(w->sched, timer);
+            pt__sched_timer_put(w->sched, timer);
         return atomic_load(&w->state) == PT_W_WOKEN;
     }
     for (;;) {
@@ -86,29 +86,29 @@ bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms)
     }
 }
 
-void pt_waiter_wake(pt_waiter_t *w)
+void pt__waiter_wake(pt__waiter_t *w)
 {
     /* Read w before the exchange: once the state says woken, a waiting
      * thread may see it without sleeping, return, and reuse the stack w
      * lives on (a coroutine cannot: it runs again only once made ready). The
      * futex wake on a stale address is harmless: a futex waiter re-checks
      * its state and waits again. */
-    pt_coro_t *co = w->co;
-    pt_sched_t *sched = w->sched;
+    pt__coro_t *co = w->co;
+    pt__sched_t *sched = w->sched;
     uint32_t expect = PT_W_PARKED;
     if (!atomic_compare_exchange_strong(&w->state, &expect, PT_W_WOKEN))
         return;
     if (co)
-        pt_sched_ready(sched, co);
+        pt__sched_ready(sched, co);
     else
         futex_op(&w->state, FUTEX_WAKE, 1, NULL);
 }
 
-bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt_waiter_t *w, int64_t deadline_ms)
+bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt__waiter_t *w, int64_t deadline_ms)
 {
-    pt_waitq_push(q, w);
+    pt__waitq_push(q, w);
     pthread_mutex_unlock(lk);
-    if (pt_waiter_park(w, deadline_ms))
+    if (pt__waiter_park(w, deadline_ms))
         return true;
     /* The deadline won the race for w->state, but a waker may still have
      * popped and signalled w under lk just before: then w is no longer
@@ -116,12 +116,12 @@ bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt_waiter_t *w, int64_t dea
     pthread_mutex_lock(lk);
     bool got = w->signaled;
     if (!got)
-        pt_waitq_remove(q, w);
+        pt__waitq_remove(q, w);
     pthread_mutex_unlock(lk);
     return got;
 }
 
-void pt_waitq_push(pt_waitq_t *q, pt_waiter_t *w)
+void pt__waitq_push(pt_waitq_t *q, pt__waiter_t *w)
 {
     w->next = NULL;
     w->prev = q->tail;
@@ -132,15 +132,15 @@ void pt_waitq_push(pt_waitq_t *q, pt_waiter_t *w)
     q->tail = w;
 }
 
-pt_waiter_t *pt_waitq_pop(pt_waitq_t *q)
+pt__waiter_t *pt__waitq_pop(pt_waitq_t *q)
 {
-    pt_waiter_t *w = q->head;
+    pt__waiter_t *w = q->head;
     if (w)
-        pt_waitq_remove(q, w);
+        pt__waitq_remove(q, w);
     return w;
 }
 
-void pt_waitq_remove(pt_waitq_t *q, pt_waiter_t *w)
+void pt__waitq_remove(pt_waitq_t *q, pt__waiter_t *w)
 {
     if (w->prev)
         w->prev->next = w->next;

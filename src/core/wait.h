@@ -4,7 +4,7 @@
  * plain thread (which blocks on a futex). A primitive (mutex, semaphore,
  * cache entry, barrier...) queues the waiter under its own lock, drops the
  * lock, and parks. Whoever satisfies the wait sets `signaled` under the
- * primitive's lock and calls pt_waiter_wake. A wake and a deadline can race;
+ * primitive's lock and calls pt__waiter_wake. A wake and a deadline can race;
  * an atomic state makes sure the coroutine is resumed exactly once, and the
  * primitive decides the outcome from `signaled` (under its lock), so a wake
  * that lands just after the deadline still hands over what it carried. */
@@ -22,41 +22,41 @@
 
 typedef struct pt_waiter {
     struct pt_waiter *next, *prev;  /* the primitive's queue */
-    pt_coro_t        *co;           /* NULL: a plain thread */
-    pt_sched_t       *sched;
+    pt__coro_t        *co;           /* NULL: a plain thread */
+    pt__sched_t       *sched;
     _Atomic uint32_t  state;        /* 0 parked, 1 woken, 2 deadline passed */
     bool              signaled;     /* written under the primitive's lock */
     void             *payload;      /* what the waker hands over, if anything */
-} pt_waiter_t;
+} pt__waiter_t;
 
 /* pt_waitq_t, the queue, is declared in ponty/sync.h (embedded in
  * pt_mutex_t and friends). */
 
 /* Binds w to the caller. */
-void pt_waiter_init(pt_waiter_t *w);
+void pt__waiter_init(pt__waiter_t *w);
 /* Suspends or blocks until woken or until deadline (pt_now_mono_ms scale;
- * < 0 waits forever). Returns true if woken by pt_waiter_wake. */
-bool pt_waiter_park(pt_waiter_t *w, int64_t deadline_ms);
+ * < 0 waits forever). Returns true if woken by pt__waiter_wake. */
+bool pt__waiter_park(pt__waiter_t *w, int64_t deadline_ms);
 /* Any thread; at most one effective wake per park. */
-void pt_waiter_wake(pt_waiter_t *w);
+void pt__waiter_wake(pt__waiter_t *w);
 
 /* FIFO queue helpers; the caller holds the primitive's lock. */
-void         pt_waitq_push(pt_waitq_t *q, pt_waiter_t *w);
-pt_waiter_t *pt_waitq_pop(pt_waitq_t *q);
-void         pt_waitq_remove(pt_waitq_t *q, pt_waiter_t *w);
-static inline bool pt_waitq_empty(const pt_waitq_t *q) { return q->head == 0; }
+void         pt__waitq_push(pt_waitq_t *q, pt__waiter_t *w);
+pt__waiter_t *pt__waitq_pop(pt_waitq_t *q);
+void         pt__waitq_remove(pt_waitq_t *q, pt__waiter_t *w);
+static inline bool pt__waitq_empty(const pt_waitq_t *q) { return q->head == 0; }
 
 /* The waiting half of every primitive, written once. Call with lk (the
- * primitive's lock) held and w initialised (pt_waiter_init, plus whatever
+ * primitive's lock) held and w initialised (pt__waiter_init, plus whatever
  * the waker fills in). Queues w on q, releases lk and parks until a waker
  * pops w, sets w->signaled and wakes it, or until deadline passes. On a
  * missed deadline it relocks lk and withdraws w from q unless a waker
  * signalled it first (the waker decides under lk, so what it handed over is
  * kept). Returns with lk released: true if signalled, false if the deadline
  * passed first. */
-bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt_waiter_t *w, int64_t deadline_ms);
+bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt__waiter_t *w, int64_t deadline_ms);
 
 /* Deadline helper: timeout_ms < 0 means none. */
-int64_t pt_deadline_after(int64_t timeout_ms);
+int64_t pt__deadline_after(int64_t timeout_ms);
 
 #endif

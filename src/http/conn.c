@@ -11,17 +11,17 @@
 
 #include "http/worker.h"
 
-static void pt_conn_flush(pt_conn_t *c);
-static void pt_conn_resume_pending(pt_conn_t *c);
-static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len);
-static void pt_conn_read_start(pt_conn_t *c);
-static void pt_conn_read_stop(pt_conn_t *c);
+static void conn_flush(pt__conn_t *c);
+static void conn_resume_pending(pt__conn_t *c);
+static void pt__conn_feed(pt__conn_t *c, const char *data, size_t len);
+static void conn_read_start(pt__conn_t *c);
+static void conn_read_stop(pt__conn_t *c);
 
-static inline pt_conn_t *pt_conn_of(llhttp_t *p) { return p->data; }
+static inline pt__conn_t *conn_of(llhttp_t *p) { return p->data; }
 
 /* A callback failing with a status: the request is answered with it and the
  * connection closed. */
-static int pt_fail(pt_conn_t *c, int status, const char *text)
+static int pt__fail(pt__conn_t *c, int status, const char *text)
 {
     c->parse_error = status;
     c->parse_error_text = text;
@@ -31,7 +31,7 @@ static int pt_fail(pt_conn_t *c, int status, const char *text)
 /* ---- llhttp callbacks ---- */
 
 /* The connection's request, allocated on first use (see conn.h). */
-static pt_req_t *pt_conn_req(pt_conn_t *c)
+static pt_req_t *conn_req(pt__conn_t *c)
 {
     if (!c->req) {
         c->req = malloc(sizeof *c->req);
@@ -39,7 +39,7 @@ static pt_req_t *pt_conn_req(pt_conn_t *c)
             fprintf(stderr, "ponty: out of memory (request)\n");
             abort();
         }
-        pt_req_init(c->req, c);
+        pt__req_init(c->req, c);
     }
     return c->req;
 }
@@ -47,73 +47,73 @@ static pt_req_t *pt_conn_req(pt_conn_t *c)
 /* Idle with nothing waiting: give back the request and every buffer. A
  * keep-alive connection may idle for a minute; its next request allocates
  * them again. */
-static void pt_conn_trim(pt_conn_t *c)
+static void conn_trim(pt__conn_t *c)
 {
     if (c->state != PT_CONN_IDLE || c->in_feed || c->pending.len || c->closed)
         return;
     if (c->req) {
-        pt_req_destroy(c->req);
+        pt__req_destroy(c->req);
         free(c->req);
         c->req = NULL;
     }
-    pt_buf_free(&c->tok);
-    pt_buf_free(&c->pending);
+    pt__buf_free(&c->tok);
+    pt__buf_free(&c->pending);
     if (!c->out.len)
-        pt_buf_free(&c->out);
+        pt__buf_free(&c->out);
     if (!c->writing)
-        pt_buf_free(&c->wbuf);
+        pt__buf_free(&c->wbuf);
 }
 
-static int pt_on_message_begin(llhttp_t *p)
+static int pt__on_message_begin(llhttp_t *p)
 {
-    pt_conn_t *c = pt_conn_of(p);
-    pt_conn_req(c);
+    pt__conn_t *c = conn_of(p);
+    conn_req(c);
     c->state = PT_CONN_READING;
     c->header_bytes = 0;
     c->nhost = 0;
     c->tok.len = 0;
     c->since = (int64_t)uv_now(&c->worker->loop);
-    pt_conn_list_put(c->worker, c, PT_LIST_HEADERS);
+    pt__conn_list_put(c->worker, c, PT_LIST_HEADERS);
     return 0;
 }
 
-static int pt_on_url(llhttp_t *p, const char *at, size_t len)
+static int pt__on_url(llhttp_t *p, const char *at, size_t len)
 {
-    pt_conn_t *c = pt_conn_of(p);
+    pt__conn_t *c = conn_of(p);
     if (c->tok.len + len > c->worker->limits->max_uri)
-        return pt_fail(c, 414, NULL);
-    pt_buf_append(&c->tok, at, len);
+        return pt__fail(c, 414, NULL);
+    pt__buf_append(&c->tok, at, len);
     return 0;
 }
 
-static int pt_on_url_complete(llhttp_t *p)
+static int pt__on_url_complete(llhttp_t *p)
 {
-    pt_conn_t *c = pt_conn_of(p);
+    pt__conn_t *c = conn_of(p);
     c->req->target = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
     c->tok.len = 0;
     return 0;
 }
 
-static int pt_header_bytes(pt_conn_t *c, size_t len)
+static int pt__header_bytes(pt__conn_t *c, size_t len)
 {
     c->header_bytes += len;
     if (c->header_bytes > c->worker->limits->max_header_bytes)
-        return pt_fail(c, 431, NULL);
+        return pt__fail(c, 431, NULL);
     return 0;
 }
 
-static int pt_on_header_field(llhttp_t *p, const char *at, size_t len)
+static int pt__on_header_field(llhttp_t *p, const char *at, size_t len)
 {
-    pt_conn_t *c = pt_conn_of(p);
-    if (pt_header_bytes(c, len))
+    pt__conn_t *c = conn_of(p);
+    if (pt__header_bytes(c, len))
         return -1;
-    pt_buf_append(&c->tok, at, len);
+    pt__buf_append(&c->tok, at, len);
     return 0;
 }
 
 /* RFC 9110 5.1: a field name is a token. llhttp lets some bytes through
  * (spaces before the colon); a name with them is refused. */
-static bool pt_is_token(const char *s, size_t n)
+static bool is_token(const char *s, size_t n)
 {
     if (!n)
         return false;
@@ -127,34 +127,34 @@ static bool pt_is_token(const char *s, size_t n)
 
 /* Fields after a chunked body are trailers (RFC 9110 6.5): once the head
  * is complete, fields no longer go into the request's headers. */
-static bool pt_in_trailers(const pt_conn_t *c) { return c->state == PT_CONN_BODY; }
+static bool in_trailers(const pt__conn_t *c) { return c->state == PT_CONN_BODY; }
 
-static int pt_on_header_field_complete(llhttp_t *p)
+static int pt__on_header_field_complete(llhttp_t *p)
 {
-    pt_conn_t *c = pt_conn_of(p);
-    if (!pt_in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
-        return pt_fail(c, 431, NULL);
-    if (!pt_is_token(c->tok.data, c->tok.len))
-        return pt_fail(c, 400, "400: Bad Request (invalid header name)");
+    pt__conn_t *c = conn_of(p);
+    if (!in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
+        return pt__fail(c, 431, NULL);
+    if (!is_token(c->tok.data, c->tok.len))
+        return pt__fail(c, 400, "400: Bad Request (invalid header name)");
     c->cur_field = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
     c->cur_field_len = c->tok.len;
     c->tok.len = 0;
     return 0;
 }
 
-static int pt_on_header_value(llhttp_t *p, const char *at, size_t len)
+static int pt__on_header_value(llhttp_t *p, const char *at, size_t len)
 {
-    pt_conn_t *c = pt_conn_of(p);
-    if (pt_header_bytes(c, len))
+    pt__conn_t *c = conn_of(p);
+    if (pt__header_bytes(c, len))
         return -1;
-    pt_buf_append(&c->tok, at, len);
+    pt__buf_append(&c->tok, at, len);
     return 0;
 }
 
 /* RFC 9112 3.2 / RFC 3986 3.2.2: uri-host [ ":" port ], where uri-host is
  * an IP literal in brackets or a reg-name (unreserved, pct-encoded and
  * sub-delims characters; an IPv4 address is one). Empty is allowed. */
-static bool pt_host_valid(const char *s, size_t n)
+static bool host_valid(const char *s, size_t n)
 {
     size_t i = 0;
     if (n && s[0] == '[') {
@@ -182,34 +182,34 @@ static bool pt_host_valid(const char *s, size_t n)
     return true;
 }
 
-static int pt_on_header_value_complete(llhttp_t *p)
+static int pt__on_header_value_complete(llhttp_t *p)
 {
-    pt_conn_t *c = pt_conn_of(p);
+    pt__conn_t *c = conn_of(p);
     /* llhttp leaves trailing whitespace in values: trim it (RFC 9110 5.5). */
     size_t n = c->tok.len;
     while (n && (c->tok.data[n - 1] == ' ' || c->tok.data[n - 1] == '\t'))
         n--;
     c->tok.len = 0;
-    if (pt_in_trailers(c))
+    if (in_trailers(c))
         return 0; /* read and dropped: a trailer never stands in for a header */
     if (c->cur_field_len == 4 && strncasecmp(c->cur_field, "host", 4) == 0) {
-        if (c->nhost++ || !pt_host_valid(c->tok.data, n))
-            return pt_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
+        if (c->nhost++ || !host_valid(c->tok.data, n))
+            return pt__fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
     const char *v = pt_arena_strndup(&c->req->arena, n ? c->tok.data : "", n);
-    pt_req_add_header(c->req, c->cur_field, c->cur_field_len, v, n);
+    pt__req_add_header(c->req, c->cur_field, c->cur_field_len, v, n);
     return 0;
 }
 
 /* Transfer-Encoding (RFC 9112 6.1): only "chunked" is implemented, and it
  * must come once. Returns 0, or the status to refuse the request with. */
-static int pt_check_transfer_coding(pt_conn_t *c)
+static int check_transfer_coding(pt__conn_t *c)
 {
     const pt_req_t *r = c->req;
     unsigned chunked = 0;
     for (unsigned i = 0; i < r->nheaders; i++) {
-        const pt_header_t *h = &r->headers[i];
+        const pt__header_t *h = &r->headers[i];
         if (h->name_len != 17 || strncasecmp(h->name, "transfer-encoding", 17) != 0)
             continue;
         const char *v = h->value, *e = v + h->value_len;
@@ -231,41 +231,41 @@ static int pt_check_transfer_coding(pt_conn_t *c)
     return chunked > 1 ? 400 : 0;
 }
 
-static int pt_on_headers_complete(llhttp_t *p)
+static int pt__on_headers_complete(llhttp_t *p)
 {
-    pt_conn_t *c = pt_conn_of(p);
+    pt__conn_t *c = conn_of(p);
     pt_req_t *r = c->req;
     if (!r->target)
         r->target = "/";
     if (llhttp_get_http_major(p) != 1)
-        return pt_fail(c, 505, NULL);
+        return pt__fail(c, 505, NULL);
     /* RFC 9112 3.2: exactly one Host in HTTP/1.1; at most one in 1.0. */
     if (llhttp_get_http_minor(p) >= 1 && c->nhost == 0)
-        return pt_fail(c, 400, "400: Bad Request (missing Host)");
+        return pt__fail(c, 400, "400: Bad Request (missing Host)");
     if (p->flags & F_TRANSFER_ENCODING) {
         /* RFC 9112 6.1: HTTP/1.0 has no chunked framing; a 1.0 message with
          * Transfer-Encoding cannot be delimited safely. */
         if (llhttp_get_http_minor(p) == 0)
-            return pt_fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
-        int st = pt_check_transfer_coding(c);
+            return pt__fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
+        int st = check_transfer_coding(c);
         if (st)
-            return pt_fail(c, st, st == 501 ? "501: Not Implemented (transfer coding other than chunked)"
+            return pt__fail(c, st, st == 501 ? "501: Not Implemented (transfer coding other than chunked)"
                                             : "400: Bad Request (chunked more than once)");
     }
     r->method = llhttp_method_name(llhttp_get_method(p));
     r->http_minor = llhttp_get_http_major(p) == 1 ? llhttp_get_http_minor(p) : 1;
     r->is_head = llhttp_get_method(p) == HTTP_HEAD;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->worker->limits->max_body)
-        return pt_fail(c, 413, NULL);
+        return pt__fail(c, 413, NULL);
     /* Answer Expect: 100-continue now, or clients such as curl stall. */
     if (r->http_minor == 1 && (p->flags & (F_CONTENT_LENGTH | F_CHUNKED))) {
         const char *ex = pt_req_header(r, "Expect");
         if (ex && strcasecmp(ex, "100-continue") == 0)
-            pt_buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+            pt__buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
     }
     c->state = PT_CONN_BODY;
     c->since = (int64_t)uv_now(&c->worker->loop);
-    pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+    pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
     if (p->flags & F_CHUNKED) {
         c->chunk_line = true;
         return HPE_PAUSED; /* the first chunk-size line is ours to read */
@@ -273,14 +273,14 @@ static int pt_on_headers_complete(llhttp_t *p)
     return 0;
 }
 
-static int pt_on_body(llhttp_t *p, const char *at, size_t len)
+static int pt__on_body(llhttp_t *p, const char *at, size_t len)
 {
-    pt_conn_t *c = pt_conn_of(p);
+    pt__conn_t *c = conn_of(p);
     if (c->req->body.len + len > c->worker->limits->max_body)
-        return pt_fail(c, 413, NULL);
-    pt_buf_append(&c->req->body, at, len);
+        return pt__fail(c, 413, NULL);
+    pt__buf_append(&c->req->body, at, len);
     c->since = (int64_t)uv_now(&c->worker->loop);
-    pt_conn_list_put(c->worker, c, PT_LIST_IDLE); /* to the tail: still alive */
+    pt__conn_list_put(c->worker, c, PT_LIST_IDLE); /* to the tail: still alive */
     /* A chunk's data ends here: the CRLF after it is ours to check (llhttp
      * outside its strict mode skips any two bytes there; its strict mode
      * would also refuse raw UTF-8 in paths, which nginx and aiohttp take). */
@@ -293,33 +293,33 @@ static int pt_on_body(llhttp_t *p, const char *at, size_t len)
 
 /* A chunk that would take the body past its limit is refused as soon as
  * its size is read, as a Content-Length over the limit is. */
-static int pt_on_chunk_header(llhttp_t *p)
+static int pt__on_chunk_header(llhttp_t *p)
 {
-    pt_conn_t *c = pt_conn_of(p);
+    pt__conn_t *c = conn_of(p);
     if (p->content_length > c->worker->limits->max_body - c->req->body.len)
-        return pt_fail(c, 413, NULL);
+        return pt__fail(c, 413, NULL);
     c->last_chunk = p->content_length == 0;
     return 0;
 }
 
 /* After a chunk's data and CRLF comes the next chunk-size line (after the
  * last chunk, its trailers were read and the message completes). */
-static int pt_on_chunk_complete(llhttp_t *p)
+static int pt__on_chunk_complete(llhttp_t *p)
 {
-    pt_conn_t *c = pt_conn_of(p);
+    pt__conn_t *c = conn_of(p);
     if (c->last_chunk)
         return 0;
     c->chunk_line = true;
     return HPE_PAUSED;
 }
 
-static int pt_on_message_complete(llhttp_t *p)
+static int pt__on_message_complete(llhttp_t *p)
 {
-    pt_conn_t *c = pt_conn_of(p);
+    pt__conn_t *c = conn_of(p);
     /* HTTP/0.9 (a request line without a version) has no head: llhttp
      * completes it without on_headers_complete. */
     if (llhttp_get_http_major(p) != 1)
-        return pt_fail(c, 505, NULL);
+        return pt__fail(c, 505, NULL);
     c->head_scan = true; /* the next bytes begin the next request's head */
     c->head_lf = c->head_seen = false;
     /* No protocol switching (Upgrade, CONNECT): answer, then close. */
@@ -327,64 +327,64 @@ static int pt_on_message_complete(llhttp_t *p)
     return HPE_PAUSED; /* one request at a time: see conn.h */
 }
 
-static llhttp_settings_t pt_settings;
+static llhttp_settings_t settings;
 
-__attribute__((constructor)) static void pt_settings_init(void)
+__attribute__((constructor)) static void pt__settings_init(void)
 {
-    llhttp_settings_init(&pt_settings);
-    pt_settings.on_message_begin = pt_on_message_begin;
-    pt_settings.on_url = pt_on_url;
-    pt_settings.on_url_complete = pt_on_url_complete;
-    pt_settings.on_header_field = pt_on_header_field;
-    pt_settings.on_header_field_complete = pt_on_header_field_complete;
-    pt_settings.on_header_value = pt_on_header_value;
-    pt_settings.on_header_value_complete = pt_on_header_value_complete;
-    pt_settings.on_headers_complete = pt_on_headers_complete;
-    pt_settings.on_body = pt_on_body;
-    pt_settings.on_chunk_header = pt_on_chunk_header;
-    pt_settings.on_chunk_complete = pt_on_chunk_complete;
-    pt_settings.on_message_complete = pt_on_message_complete;
+    llhttp_settings_init(&settings);
+    settings.on_message_begin = pt__on_message_begin;
+    settings.on_url = pt__on_url;
+    settings.on_url_complete = pt__on_url_complete;
+    settings.on_header_field = pt__on_header_field;
+    settings.on_header_field_complete = pt__on_header_field_complete;
+    settings.on_header_value = pt__on_header_value;
+    settings.on_header_value_complete = pt__on_header_value_complete;
+    settings.on_headers_complete = pt__on_headers_complete;
+    settings.on_body = pt__on_body;
+    settings.on_chunk_header = pt__on_chunk_header;
+    settings.on_chunk_complete = pt__on_chunk_complete;
+    settings.on_message_complete = pt__on_message_complete;
 }
 
 /* ---- lifecycle ---- */
 
-static void pt_conn_free(pt_conn_t *c)
+static void conn_free(pt__conn_t *c)
 {
-    pt_worker_t *w = c->worker;
+    pt__worker_t *w = c->worker;
     if (c->req) {
-        pt_req_destroy(c->req);
+        pt__req_destroy(c->req);
         free(c->req);
     }
-    pt_buf_free(&c->tok);
-    pt_buf_free(&c->pending);
-    pt_buf_free(&c->out);
-    pt_buf_free(&c->wbuf);
+    pt__buf_free(&c->tok);
+    pt__buf_free(&c->pending);
+    pt__buf_free(&c->out);
+    pt__buf_free(&c->wbuf);
     w->nconns--;
     free(c);
 }
 
-static void pt_on_close(uv_handle_t *h)
+static void on_close(uv_handle_t *h)
 {
-    pt_conn_t *c = (pt_conn_t *)h;
+    pt__conn_t *c = (pt__conn_t *)h;
     c->handle_closed = true;
     /* A handler may still run for this connection; it frees it when done. */
     if (c->state == PT_CONN_HANDLING)
         return;
-    pt_conn_free(c);
+    conn_free(c);
 }
 
-void pt_conn_close(pt_conn_t *c)
+void pt__conn_close(pt__conn_t *c)
 {
     if (c->closed)
         return;
     c->closed = true;
-    pt_conn_list_put(c->worker, c, PT_LIST_NONE);
-    uv_close((uv_handle_t *)&c->tcp, pt_on_close);
+    pt__conn_list_put(c->worker, c, PT_LIST_NONE);
+    uv_close((uv_handle_t *)&c->tcp, on_close);
 }
 
-static void pt_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-    pt_conn_t *c = (pt_conn_t *)h;
+    pt__conn_t *c = (pt__conn_t *)h;
     /* Input is copied into the request as it is parsed, so one buffer per
      * worker serves every connection. */
     buf->base = c->worker->readbuf;
@@ -395,50 +395,50 @@ static void pt_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
  * request is in flight per connection. */
 #define PT_PENDING_MAX (64u << 10)
 
-static void pt_conn_hold_input(pt_conn_t *c, const char *data, size_t len)
+static void conn_hold_input(pt__conn_t *c, const char *data, size_t len)
 {
-    pt_buf_append(&c->pending, data, len);
+    pt__buf_append(&c->pending, data, len);
     if (c->pending.len >= PT_PENDING_MAX)
-        pt_conn_read_stop(c);
+        conn_read_stop(c);
 }
 
-static void pt_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-    pt_conn_t *c = (pt_conn_t *)s;
+    pt__conn_t *c = (pt__conn_t *)s;
     if (n > 0) {
         if (c->state == PT_CONN_HANDLING)
-            pt_conn_hold_input(c, buf->base, (size_t)n);
+            conn_hold_input(c, buf->base, (size_t)n);
         else
-            pt_conn_feed(c, buf->base, (size_t)n);
+            pt__conn_feed(c, buf->base, (size_t)n);
         return;
     }
     if (n < 0) {
         /* EOF or error: nothing more will come; a half-read request is
          * dropped. A client that half-closed after its request still gets
          * the responses already queued: close once they are written. */
-        pt_conn_read_stop(c);
+        conn_read_stop(c);
         if (c->state == PT_CONN_HANDLING)
             return;
         if (n == UV_EOF && (c->writing || c->out.len)) {
             c->state = PT_CONN_CLOSING;
             c->close_after_write = true;
             c->since = (int64_t)uv_now(&c->worker->loop);
-            pt_conn_list_put(c->worker, c, PT_LIST_IDLE); /* bounded by the idle timeout */
+            pt__conn_list_put(c->worker, c, PT_LIST_IDLE); /* bounded by the idle timeout */
             return;
         }
-        pt_conn_close(c);
+        pt__conn_close(c);
     }
 }
 
-static void pt_conn_read_start(pt_conn_t *c)
+static void conn_read_start(pt__conn_t *c)
 {
     if (c->reading || c->closed)
         return;
     c->reading = true;
-    uv_read_start((uv_stream_t *)&c->tcp, pt_alloc_cb, pt_on_read);
+    uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
 }
 
-static void pt_conn_read_stop(pt_conn_t *c)
+static void conn_read_stop(pt__conn_t *c)
 {
     if (!c->reading)
         return;
@@ -447,9 +447,9 @@ static void pt_conn_read_stop(pt_conn_t *c)
 }
 
 /* A new connection on the worker's loop, not yet bound to a socket. */
-static pt_conn_t *pt_conn_new(pt_worker_t *w)
+static pt__conn_t *conn_new(pt__worker_t *w)
 {
-    pt_conn_t *c = calloc(1, sizeof *c);
+    pt__conn_t *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     uv_tcp_init(&w->loop, &c->tcp);
@@ -460,53 +460,53 @@ static pt_conn_t *pt_conn_new(pt_worker_t *w)
 
 /* The socket is open: set up parsing and start reading, or answer 503 when
  * over the connection limit. */
-static void pt_conn_begin(pt_conn_t *c, bool refuse)
+static void conn_begin(pt__conn_t *c, bool refuse)
 {
-    pt_worker_t *w = c->worker;
+    pt__worker_t *w = c->worker;
     uv_tcp_nodelay(&c->tcp, 1);
-    llhttp_init(&c->parser, HTTP_REQUEST, &pt_settings);
+    llhttp_init(&c->parser, HTTP_REQUEST, &settings);
     c->parser.data = c;
     c->head_scan = true;
     c->state = PT_CONN_IDLE;
     if (refuse || w->nconns > w->limits->max_connections) {
-        pt_resp_simple(c, 503, NULL, true);
-        pt_conn_flush(c);
+        pt__resp_simple(c, 503, NULL, true);
+        conn_flush(c);
         return;
     }
     c->since = (int64_t)uv_now(&w->loop);
-    pt_conn_list_put(w, c, PT_LIST_IDLE);
-    pt_conn_read_start(c);
+    pt__conn_list_put(w, c, PT_LIST_IDLE);
+    conn_read_start(c);
 }
 
-void pt_conn_accept(pt_worker_t *w, uv_stream_t *server)
+void pt__conn_accept(pt__worker_t *w, uv_stream_t *server)
 {
-    pt_conn_t *c = pt_conn_new(w);
+    pt__conn_t *c = conn_new(w);
     if (!c)
         return;
     if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
         c->closed = true;
-        uv_close((uv_handle_t *)&c->tcp, pt_on_close);
+        uv_close((uv_handle_t *)&c->tcp, on_close);
         return;
     }
-    pt_conn_begin(c, w->draining);
+    conn_begin(c, w->draining);
 }
 
-int pt_conn_adopt(pt_worker_t *w, int fd)
+int pt__conn_adopt(pt__worker_t *w, int fd)
 {
-    pt_conn_t *c = pt_conn_new(w);
+    pt__conn_t *c = conn_new(w);
     if (!c)
         return -1;
     if (uv_tcp_open(&c->tcp, fd) != 0) {
         c->closed = true;
-        uv_close((uv_handle_t *)&c->tcp, pt_on_close);
+        uv_close((uv_handle_t *)&c->tcp, on_close);
         return -1;
     }
     /* Served like any connection; draining makes its answer close it. */
-    pt_conn_begin(c, false);
+    conn_begin(c, false);
     return 0;
 }
 
-void pt_conn_abandon(pt_conn_t *c)
+void pt__conn_abandon(pt__conn_t *c)
 {
     if (c->closed)
         return;
@@ -514,48 +514,48 @@ void pt_conn_abandon(pt_conn_t *c)
      * before it, unless a write in flight would be overtaken. The loop stops
      * right after, so the write is attempted once, synchronously. */
     if (c->state == PT_CONN_HANDLING && !c->writing) {
-        pt_resp_simple(c, 503, NULL, true);
+        pt__resp_simple(c, 503, NULL, true);
         uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
         uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
         uv_os_fd_t fd;
         if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
             shutdown(fd, SHUT_WR);
     }
-    pt_conn_close(c);
+    pt__conn_close(c);
 }
 
 /* ---- writing ---- */
 
-static void pt_on_shutdown(uv_shutdown_t *req, int status)
+static void on_shutdown(uv_shutdown_t *req, int status)
 {
-    pt_conn_t *c = req->data;
+    pt__conn_t *c = req->data;
     free(req);
-    pt_conn_close(c);
+    pt__conn_close(c);
 }
 
 /* Half-close after the last response so the client reads it before the
  * connection goes, instead of a reset racing the data. */
-static void pt_conn_finish(pt_conn_t *c)
+static void conn_finish(pt__conn_t *c)
 {
     if (c->closed)
         return;
-    pt_conn_read_stop(c);
+    conn_read_stop(c);
     uv_shutdown_t *req = malloc(sizeof *req);
-    if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, pt_on_shutdown) != 0) {
+    if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
         free(req);
-        pt_conn_close(c);
+        pt__conn_close(c);
         return;
     }
     req->data = c;
     /* The shutdown waits for queued writes: a client that stops reading must
      * not hold the connection forever, so the idle timeout still applies. */
     c->since = (int64_t)uv_now(&c->worker->loop);
-    pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+    pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
 }
 
 /* Every byte of response this connection holds for its client: what waits
  * behind the write in flight and the write itself. */
-static size_t pt_conn_backlog(const pt_conn_t *c)
+static size_t conn_backlog(const pt__conn_t *c)
 {
     return c->out.len + (c->writing ? c->wbuf.len : 0);
 }
@@ -564,44 +564,44 @@ static size_t pt_conn_backlog(const pt_conn_t *c)
  * pipelined requests would only grow the backlog, so input waits until it
  * drains. Without this, a client that sends and never reads grows the
  * server without bound. */
-static bool pt_conn_backlogged(const pt_conn_t *c)
+static bool conn_backlogged(const pt__conn_t *c)
 {
-    return pt_conn_backlog(c) > c->worker->limits->max_output_backlog;
+    return conn_backlog(c) > c->worker->limits->max_output_backlog;
 }
 
 /* Between requests, or inside one whose bytes are still arriving, with no
  * unparsed input waiting and no output backlog: time to read. */
-static bool pt_conn_wants_input(const pt_conn_t *c)
+static bool conn_wants_input(const pt__conn_t *c)
 {
     return !c->closed && !c->pending.len &&
            (c->state == PT_CONN_IDLE || c->state == PT_CONN_READING || c->state == PT_CONN_BODY) &&
-           !pt_conn_backlogged(c);
+           !conn_backlogged(c);
 }
 
-static void pt_on_write(uv_write_t *req, int status)
+static void on_write(uv_write_t *req, int status)
 {
-    pt_conn_t *c = req->data;
+    pt__conn_t *c = req->data;
     c->writing = false;
     c->wbuf.len = 0;
     if (status < 0) {
         if (c->state != PT_CONN_HANDLING)
-            pt_conn_close(c);
+            pt__conn_close(c);
         else
             c->close_after_write = true;
         return;
     }
-    pt_conn_flush(c);
+    conn_flush(c);
     /* Pipelined requests held back while the client was behind. */
-    if (c->state == PT_CONN_IDLE && c->pending.len && !pt_conn_backlogged(c)) {
-        pt_conn_resume_pending(c);
+    if (c->state == PT_CONN_IDLE && c->pending.len && !conn_backlogged(c)) {
+        conn_resume_pending(c);
         return;
     }
-    pt_conn_trim(c);
-    if (pt_conn_wants_input(c))
-        pt_conn_read_start(c);
+    conn_trim(c);
+    if (conn_wants_input(c))
+        conn_read_start(c);
 }
 
-static void pt_conn_flush(pt_conn_t *c)
+static void conn_flush(pt__conn_t *c)
 {
     if (c->closed || c->writing)
         return;
@@ -611,14 +611,14 @@ static void pt_conn_flush(pt_conn_t *c)
         if (n < 0 && n != UV_EAGAIN) {
             c->out.len = 0;
             if (c->state != PT_CONN_HANDLING)
-                pt_conn_close(c);
+                pt__conn_close(c);
             return;
         }
         size_t done = n > 0 ? (size_t)n : 0;
         if (done < c->out.len) {
             /* The kernel is full: hand the rest to libuv and keep `out` free
              * for the next responses. */
-            pt_buf_t tmp = c->wbuf;
+            pt__buf_t tmp = c->wbuf;
             c->wbuf = c->out;
             c->out = tmp;
             c->out.len = 0;
@@ -628,26 +628,26 @@ static void pt_conn_flush(pt_conn_t *c)
             c->wreq.data = c;
             c->writing = true;
             c->queued_at_check = SIZE_MAX;
-            if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, pt_on_write) != 0) {
+            if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
                 c->writing = false;
-                pt_conn_close(c);
+                pt__conn_close(c);
                 return;
             }
-            if (pt_conn_backlogged(c))
-                pt_conn_read_stop(c);
+            if (conn_backlogged(c))
+                conn_read_stop(c);
             return;
         }
         c->out.len = 0;
     }
     if (c->close_after_write && c->state != PT_CONN_HANDLING)
-        pt_conn_finish(c);
+        conn_finish(c);
 }
 
 /* ---- the request cycle ---- */
 
 /* Called when a request's response has been decided: queue it, reset for the
  * next request, and go on with whatever input waits. */
-void pt_conn_request_done(pt_conn_t *c)
+void pt__conn_request_done(pt__conn_t *c)
 {
     pt_req_t *r = c->req;
     if (c->worker->draining)
@@ -656,54 +656,54 @@ void pt_conn_request_done(pt_conn_t *c)
     if (c->closed) {
         /* The connection went away while the handler ran. Free it now if
          * libuv is done with the handle, else from its close callback. */
-        pt_req_reset(r);
+        pt__req_reset(r);
         c->state = PT_CONN_IDLE;
         if (c->handle_closed)
-            pt_conn_free(c);
+            conn_free(c);
         return;
     }
-    pt_resp_write(c, r);
+    pt__resp_write(c, r);
     c->answered_one = true;
-    pt_req_reset(r);
+    pt__req_reset(r);
     if (!keep) {
         c->state = PT_CONN_CLOSING;
         c->close_after_write = true;
         c->pending.len = 0;
         /* Until its last bytes are written, the idle timeout guards it. */
         c->since = (int64_t)uv_now(&c->worker->loop);
-        pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+        pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
     } else {
         c->state = PT_CONN_IDLE;
         c->since = (int64_t)uv_now(&c->worker->loop);
-        pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+        pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
     }
     if (c->in_feed)
-        return; /* pt_conn_feed goes on with the rest of its input */
+        return; /* pt__conn_feed goes on with the rest of its input */
     if (keep && c->pending.len) {
-        pt_conn_resume_pending(c);
+        conn_resume_pending(c);
         return;
     }
-    pt_conn_flush(c);
-    pt_conn_trim(c);
-    if (pt_conn_wants_input(c))
-        pt_conn_read_start(c);
+    conn_flush(c);
+    conn_trim(c);
+    if (conn_wants_input(c))
+        conn_read_start(c);
 }
 
 /* Parses the input held in `pending` (behind a suspended handler or a
  * backlogged client), then reads again if nothing holds it back. */
-static void pt_conn_resume_pending(pt_conn_t *c)
+static void conn_resume_pending(pt__conn_t *c)
 {
-    pt_buf_t in = c->pending;
-    c->pending = (pt_buf_t){ 0 };
-    pt_conn_feed(c, in.data, in.len);
-    pt_buf_free(&in);
-    pt_conn_trim(c);
-    if (pt_conn_wants_input(c))
-        pt_conn_read_start(c);
+    pt__buf_t in = c->pending;
+    c->pending = (pt__buf_t){ 0 };
+    pt__conn_feed(c, in.data, in.len);
+    pt__buf_free(&in);
+    conn_trim(c);
+    if (conn_wants_input(c))
+        conn_read_start(c);
 }
 
 /* "400: Bad Request (<llhttp's reason>)", in the request arena. */
-static const char *pt_parse_error_text(pt_conn_t *c)
+static const char *pt__parse_error_text(pt__conn_t *c)
 {
     const char *why = llhttp_get_error_reason(&c->parser);
     return why && *why ? pt_arena_printf(&c->req->arena, "400: Bad Request (%s)", why) : NULL;
@@ -715,7 +715,7 @@ static const char *pt_parse_error_text(pt_conn_t *c)
  * as a field of its own frames the message differently, so it is refused,
  * as nginx does. The scan stops at the empty line that ends the head and
  * never reads into a body. Returns true on a fold. */
-static bool pt_head_folds(pt_conn_t *c, const char *p, const char *end)
+static bool head_folds(pt__conn_t *c, const char *p, const char *end)
 {
     for (; p < end; p++) {
         char ch = *p;
@@ -742,7 +742,7 @@ static bool pt_head_folds(pt_conn_t *c, const char *p, const char *end)
  * no meaning here: they are checked and dropped. Copies "size\r\n" to out
  * (at least len bytes) and returns its length, or -1 for a malformed line.
  * line[0..len) ends with LF. */
-static long pt_chunk_line_strip(const char *line, size_t len, char *out)
+static long chunk_line_strip(const char *line, size_t len, char *out)
 {
     const char *s = line, *e = line + len - 1; /* e at the LF */
     if (e > s && e[-1] == '\r')
@@ -765,7 +765,7 @@ static long pt_chunk_line_strip(const char *line, size_t len, char *out)
         while (s < e && (*s == ' ' || *s == '\t'))
             s++;
         const char *n = s;
-        while (s < e && pt_is_token(s, 1))
+        while (s < e && is_token(s, 1))
             s++;
         if (s == n)
             return -1;
@@ -785,7 +785,7 @@ static long pt_chunk_line_strip(const char *line, size_t len, char *out)
                 s++;
             } else {
                 const char *v = s;
-                while (s < e && pt_is_token(s, 1))
+                while (s < e && is_token(s, 1))
                     s++;
                 if (s == v)
                     return -1;
@@ -803,34 +803,34 @@ static long pt_chunk_line_strip(const char *line, size_t len, char *out)
  * hands llhttp its size alone. Returns HPE_OK with *pp past the line, or
  * past the input when the line is not complete yet (kept in tok), or an
  * error (parse_error set when it is ours). */
-static llhttp_errno_t pt_conn_chunk_line(pt_conn_t *c, const char **pp, const char *end)
+static llhttp_errno_t conn_chunk_line(pt__conn_t *c, const char **pp, const char *end)
 {
     const char *p = *pp;
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t have = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
     if (c->tok.len + have > PT_CHUNK_LINE_MAX) {
-        pt_fail(c, 400, "400: Bad Request (chunk-size line too long)");
+        pt__fail(c, 400, "400: Bad Request (chunk-size line too long)");
         return HPE_USER;
     }
     if (!nl) {
-        pt_buf_append(&c->tok, p, have);
+        pt__buf_append(&c->tok, p, have);
         *pp = end;
         return HPE_OK;
     }
     const char *line = p;
     size_t llen = have;
     if (c->tok.len) {
-        pt_buf_append(&c->tok, p, have);
+        pt__buf_append(&c->tok, p, have);
         line = c->tok.data;
         llen = c->tok.len;
     }
     *pp = nl + 1;
     char norm[PT_CHUNK_LINE_MAX];
-    long n = pt_chunk_line_strip(line, llen, norm);
+    long n = chunk_line_strip(line, llen, norm);
     c->tok.len = 0;
     c->chunk_line = false;
     if (n < 0) {
-        pt_fail(c, 400, "400: Bad Request (invalid chunk-size line)");
+        pt__fail(c, 400, "400: Bad Request (invalid chunk-size line)");
         return HPE_USER;
     }
     return llhttp_execute(&c->parser, norm, (size_t)n);
@@ -838,13 +838,13 @@ static llhttp_errno_t pt_conn_chunk_line(pt_conn_t *c, const char **pp, const ch
 
 /* Checks the CRLF after a chunk's data in [*pp, end), across reads, and
  * hands it to llhttp. */
-static llhttp_errno_t pt_conn_chunk_crlf(pt_conn_t *c, const char **pp, const char *end)
+static llhttp_errno_t conn_chunk_crlf(pt__conn_t *c, const char **pp, const char *end)
 {
     const char *p = *pp;
     while (p < end && c->chunk_crlf) {
         char want = c->chunk_crlf == 1 ? '\r' : '\n';
         if (*p++ != want) {
-            pt_fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
+            pt__fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
             return HPE_USER;
         }
         c->chunk_crlf = c->chunk_crlf == 1 ? 2 : 0;
@@ -862,22 +862,22 @@ static llhttp_errno_t pt_conn_chunk_crlf(pt_conn_t *c, const char **pp, const ch
     return e;
 }
 
-static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
+static void pt__conn_feed(pt__conn_t *c, const char *data, size_t len)
 {
     const char *p = data, *end = data + len;
     c->in_feed = true;
     while (p < end && !c->closed && c->state != PT_CONN_CLOSING) {
         llhttp_errno_t e;
         if (c->chunk_crlf) {
-            e = pt_conn_chunk_crlf(c, &p, end);
+            e = conn_chunk_crlf(c, &p, end);
             if (e == HPE_OK)
                 continue;
         } else if (c->chunk_line) {
-            e = pt_conn_chunk_line(c, &p, end);
+            e = conn_chunk_line(c, &p, end);
             if (e == HPE_OK)
                 continue;
-        } else if (c->head_scan && pt_head_folds(c, p, end)) {
-            pt_fail(c, 400, "400: Bad Request (obsolete line folding)");
+        } else if (c->head_scan && head_folds(c, p, end)) {
+            pt__fail(c, 400, "400: Bad Request (obsolete line folding)");
             e = HPE_USER;
         } else {
             e = llhttp_execute(&c->parser, p, (size_t)(end - p));
@@ -899,43 +899,43 @@ static void pt_conn_feed(pt_conn_t *c, const char *data, size_t len)
             p = llhttp_get_error_pos(&c->parser);
             llhttp_resume(&c->parser);
             c->state = PT_CONN_HANDLING;
-            pt_conn_list_put(c->worker, c, PT_LIST_NONE);
-            pt_req_dispatch(c->req);
+            pt__conn_list_put(c->worker, c, PT_LIST_NONE);
+            pt__req_dispatch(c->req);
             if (c->state == PT_CONN_HANDLING) {
                 /* The handler is waiting: keep the rest for when it is done.
                  * Reading goes on (stopping and restarting it costs two
                  * epoll_ctl per suspended request) until PT_PENDING_MAX
                  * bytes wait. */
-                pt_conn_hold_input(c, p, (size_t)(end - p));
+                conn_hold_input(c, p, (size_t)(end - p));
                 break;
             }
-            if (p < end && c->state == PT_CONN_IDLE && pt_conn_backlogged(c)) {
+            if (p < end && c->state == PT_CONN_IDLE && conn_backlogged(c)) {
                 /* Try to hand the backlog to the kernel; if the client is
                  * still behind, the rest of its pipeline waits for it. */
-                pt_conn_flush(c);
-                if (pt_conn_backlogged(c)) {
-                    pt_buf_append(&c->pending, p, (size_t)(end - p));
-                    pt_conn_read_stop(c);
+                conn_flush(c);
+                if (conn_backlogged(c)) {
+                    pt__buf_append(&c->pending, p, (size_t)(end - p));
+                    conn_read_stop(c);
                     break;
                 }
             }
             continue;
         }
         int status = c->parse_error ? c->parse_error : 400;
-        pt_req_reset(pt_conn_req(c));
-        const char *text = c->parse_error ? c->parse_error_text : pt_parse_error_text(c);
-        pt_resp_simple(c, status, text, true);
+        pt__req_reset(conn_req(c));
+        const char *text = c->parse_error ? c->parse_error_text : pt__parse_error_text(c);
+        pt__resp_simple(c, status, text, true);
         c->state = PT_CONN_CLOSING;
         break;
     }
     c->in_feed = false;
-    pt_conn_flush(c);
-    if (pt_conn_backlogged(c))
-        pt_conn_read_stop(c);
-    pt_conn_trim(c);
+    conn_flush(c);
+    if (conn_backlogged(c))
+        conn_read_stop(c);
+    conn_trim(c);
 }
 
-void pt_conn_expire(pt_conn_t *c)
+void pt__conn_expire(pt__conn_t *c)
 {
     /* A response still being written is given more time as long as the
      * client keeps taking bytes (like nginx's send_timeout): only a client
@@ -945,18 +945,18 @@ void pt_conn_expire(pt_conn_t *c)
         if (queued < c->queued_at_check) {
             c->queued_at_check = queued;
             c->since = (int64_t)uv_now(&c->worker->loop);
-            pt_conn_list_put(c->worker, c, PT_LIST_IDLE);
+            pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
             return;
         }
-        pt_conn_close(c);
+        pt__conn_close(c);
         return;
     }
     if (c->state == PT_CONN_READING || c->state == PT_CONN_BODY) {
-        pt_req_reset(c->req);
-        pt_resp_simple(c, 408, NULL, true);
+        pt__req_reset(c->req);
+        pt__resp_simple(c, 408, NULL, true);
         c->state = PT_CONN_CLOSING;
-        pt_conn_flush(c);
+        conn_flush(c);
     } else {
-        pt_conn_close(c);
+        pt__conn_close(c);
     }
 }

@@ -19,15 +19,15 @@
 #include "core/sched.h"
 #include "route/router.h"
 
-typedef struct pt_worker pt_worker_t;
-typedef struct pt_conn pt_conn_t;
+typedef struct pt__worker pt__worker_t;
+typedef struct pt__conn pt__conn_t;
 
-typedef struct pt_header {
+typedef struct pt__header {
     const char *name, *value;
     size_t      name_len, value_len;
-} pt_header_t;
+} pt__header_t;
 
-enum pt_conn_state {
+enum pt__conn_state {
     PT_CONN_IDLE,       /* waiting for the first byte of a request */
     PT_CONN_READING,    /* inside a request, before its headers ended */
     PT_CONN_BODY,       /* headers done, body arriving */
@@ -36,8 +36,8 @@ enum pt_conn_state {
 };
 
 struct pt_req {
-    pt_task_t           task;        /* first: a task pointer is a request pointer */
-    pt_conn_t          *conn;
+    pt__task_t           task;        /* first: a task pointer is a request pointer */
+    pt__conn_t          *conn;
     pt_arena_t          arena;
 
     /* parsed request */
@@ -45,23 +45,23 @@ struct pt_req {
     const char         *target;
     const char         *path;
     const char         *query;       /* raw, "" if none */
-    pt_header_t        *headers;
+    pt__header_t        *headers;
     unsigned            nheaders, headers_cap;
-    pt_buf_t            body;        /* owned by the connection, reused */
+    pt__buf_t            body;        /* owned by the connection, reused */
     bool                body_decoded; /* body converted from its charset to UTF-8 */
     int                 http_minor;
     bool                keep_alive;
     bool                is_head;
     const pt_route_def_t *route;
-    const struct pt_route_rt *rt;
+    const struct pt__route_rt *rt;
     void               *input;       /* declared fields (ponty/fields.h) */
     json_t             *body_json;   /* the body as jansson values, built from body_jv when asked */
     const struct pt_jv *data_tree;   /* pt_data_tree: the envelope's data */
     const struct pt_struct_desc *data_desc; /* pt_data_struct: the envelope's data */
     const void         *data_obj;
-    struct pt_bignum   *bigs;        /* body_json's big integers, arena (json_write.h) */
+    struct pt__bignum   *bigs;        /* body_json's big integers, arena (json_write.h) */
     const struct pt_jv *body_jv;     /* the body, parsed once (tree in the arena) */
-    pt_route_match_t    match;
+    pt__route_match_t    match;
 
     /* timing for the envelope */
     int64_t             now_ms;
@@ -74,18 +74,18 @@ struct pt_req {
     size_t              resp_len;
     json_t             *data;        /* envelope payload */
     json_t             *json_body;   /* error or pt_reply_json body */
-    pt_header_t        *resp_headers;
+    pt__header_t        *resp_headers;
     unsigned            nresp_headers, resp_headers_cap;
     bool                answered;    /* pt_reply, pt_raise or framework error */
     bool                envelope;
 };
 
-struct pt_conn {
+struct pt__conn {
     uv_tcp_t            tcp;         /* first: handle pointer is conn pointer */
-    pt_worker_t        *worker;
+    pt__worker_t        *worker;
     llhttp_t            parser;
-    enum pt_conn_state  state;
-    pt_conn_t          *prev, *next; /* timeout list membership */
+    enum pt__conn_state  state;
+    pt__conn_t          *prev, *next; /* timeout list membership */
     int                 list;        /* which timeout list, 0 none */
     int64_t             since;       /* ms on the loop clock, for timeouts */
 
@@ -93,14 +93,14 @@ struct pt_conn {
      * byte and freed, with every buffer, when the connection goes idle:
      * an idle keep-alive connection holds only this struct. */
     pt_req_t           *req;
-    pt_buf_t            tok;         /* current URL / header field / value being assembled */
+    pt__buf_t            tok;         /* current URL / header field / value being assembled */
     const char         *cur_field;
     size_t              cur_field_len;
     size_t              header_bytes;
 
-    pt_buf_t            pending;     /* unparsed input behind a paused message */
-    pt_buf_t            out;         /* responses not yet handed to the kernel */
-    pt_buf_t            wbuf;        /* bytes of the write in flight */
+    pt__buf_t            pending;     /* unparsed input behind a paused message */
+    pt__buf_t            out;         /* responses not yet handed to the kernel */
+    pt__buf_t            wbuf;        /* bytes of the write in flight */
     uv_write_t          wreq;
     bool                writing;
     size_t              queued_at_check; /* write queue size at the last timeout check */
@@ -108,7 +108,7 @@ struct pt_conn {
     bool                close_after_write;
     bool                closed;
     bool                handle_closed; /* libuv's close callback ran */
-    bool                in_feed;     /* inside pt_conn_feed: flush at its end */
+    bool                in_feed;     /* inside pt__conn_feed: flush at its end */
     bool                answered_one; /* a response was queued: idle now means keep-alive idle */
     int                 parse_error; /* status to answer for a bad request, 0 none */
     const char         *parse_error_text;
@@ -118,7 +118,7 @@ struct pt_conn {
     bool                head_lf;     /* the last byte scanned ended a line */
     bool                head_seen;   /* a byte other than CR/LF was scanned */
     unsigned char       nhost;       /* Host fields in this request */
-    /* Chunk-size lines are read by pt_conn_feed, not llhttp (whose version
+    /* Chunk-size lines are read by pt__conn_feed, not llhttp (whose version
      * refuses valid chunk extensions): the parser pauses where one begins,
      * the line is checked and handed to llhttp without its extensions. A
      * line split across reads waits in `tok`. */
@@ -127,33 +127,33 @@ struct pt_conn {
     bool                last_chunk;  /* the chunk being read has size 0 */
 };
 
-void pt_conn_accept(pt_worker_t *w, uv_stream_t *server);
+void pt__conn_accept(pt__worker_t *w, uv_stream_t *server);
 /* Serves a socket accepted by hand (the listener's queue drained at
  * shutdown). Returns -1 (fd left to the caller) if it cannot. */
-int  pt_conn_adopt(pt_worker_t *w, int fd);
+int  pt__conn_adopt(pt__worker_t *w, int fd);
 /* At the shutdown deadline: a connection whose handler still runs gets a
  * 503 with Connection: close (best effort), then is closed. */
-void pt_conn_abandon(pt_conn_t *c);
+void pt__conn_abandon(pt__conn_t *c);
 /* A request's answer is decided: queue it and go on with the connection. */
-void pt_conn_request_done(pt_conn_t *c);
+void pt__conn_request_done(pt__conn_t *c);
 /* Timeout sweep and shutdown helpers. */
-void pt_conn_expire(pt_conn_t *c);
-void pt_conn_close(pt_conn_t *c);
+void pt__conn_expire(pt__conn_t *c);
+void pt__conn_close(pt__conn_t *c);
 
 /* Response assembly (response.c). */
-void pt_resp_write(pt_conn_t *c, pt_req_t *r);
-void pt_resp_simple(pt_conn_t *c, int status, const char *text, bool close);
-void pt_resp_date_refresh(pt_worker_t *w);
+void pt__resp_write(pt__conn_t *c, pt_req_t *r);
+void pt__resp_simple(pt__conn_t *c, int status, const char *text, bool close);
+void pt__resp_date_refresh(pt__worker_t *w);
 
 /* Requests (request.c). */
-void pt_req_reset(pt_req_t *r);
-void pt_req_init(pt_req_t *r, pt_conn_t *c);
-void pt_req_destroy(pt_req_t *r);
-void pt_req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen);
-void pt_req_dispatch(pt_req_t *r);
+void pt__req_reset(pt_req_t *r);
+void pt__req_init(pt_req_t *r, pt__conn_t *c);
+void pt__req_destroy(pt_req_t *r);
+void pt__req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen);
+void pt__req_dispatch(pt_req_t *r);
 /* First value of a query key: 1 found (*value, NUL-terminated, and its
  * length *len, which counts any %00 inside), 0 absent, -1 malformed escape. */
-int  pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value, size_t *len);
+int  pt__req_query_lookup(const pt_req_t *r, const char *key, const char **value, size_t *len);
 /* A route placeholder's value and its length (which counts any %00 inside),
  * or NULL. */
 const char *pt__req_param_n(const pt_req_t *r, const char *name, size_t *len);

@@ -1,5 +1,5 @@
 /* Raising HTTP errors: record the answer on the request, then leave the
- * request's coroutine for good (core/coro.h pt_coro_exit). */
+ * request's coroutine for good (core/coro.h pt__coro_exit). */
 #include "ponty/error.h"
 
 #include <stdio.h>
@@ -69,7 +69,7 @@ _Noreturn void pt_raise_status_opts(int status, const pt_raise_opts_t *o)
     if (o->headers)
         for (const char *const *h = o->headers; h[0] && h[1]; h += 2)
             pt_resp_header(r, h[0], h[1]);
-    pt_coro_exit();
+    pt__coro_exit();
 }
 
 _Noreturn void pt_raise_kind_opts(const pt_error_kind_t *kind, const pt_raise_opts_t *o)

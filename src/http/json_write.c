@@ -7,11 +7,11 @@
 
 #include "ponty/jsonschema.h"
 
-static const char pt_hex[] = "0123456789abcdef";
+static const char hex[] = "0123456789abcdef";
 
 /* Whether none of 8 bytes needs escaping: all within ' '..'~' and none
  * is '"' or '\\' (each test is exact for presence). */
-static inline bool pt_plain8(uint64_t w)
+static inline bool plain8(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
@@ -20,11 +20,11 @@ static inline bool pt_plain8(uint64_t w)
     return bad == 0;
 }
 
-static inline bool pt_plain1(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+static inline bool plain1(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
-static void pt_write_string(pt_buf_t *b, const char *s, size_t n)
+static void write_string(pt__buf_t *b, const char *s, size_t n)
 {
-    pt_buf_reserve(b, n + 2);
+    pt__buf_reserve(b, n + 2);
     char *o = b->data + b->len;
     *o++ = '"';
     /* the usual string needs no escape: copy it a word at a time */
@@ -32,12 +32,12 @@ static void pt_write_string(pt_buf_t *b, const char *s, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        if (!pt_plain8(w))
+        if (!plain8(w))
             break;
         memcpy(o, &w, 8);
         o += 8;
     }
-    while (i < n && pt_plain1((unsigned char)s[i]))
+    while (i < n && plain1((unsigned char)s[i]))
         *o++ = s[i++];
     if (i == n) {
         *o++ = '"';
@@ -53,7 +53,7 @@ static void pt_write_string(pt_buf_t *b, const char *s, size_t n)
             continue;
         }
         if (run)
-            pt_buf_append(b, s + i - run, run);
+            pt__buf_append(b, s + i - run, run);
         run = 0;
         char esc[12];
         size_t k = 0;
@@ -86,211 +86,211 @@ static void pt_write_string(pt_buf_t *b, const char *s, size_t n)
             }
             for (int u = 0; u < nu; u++) {
                 esc[k++] = '\\'; esc[k++] = 'u';
-                esc[k++] = pt_hex[(units[u] >> 12) & 15];
-                esc[k++] = pt_hex[(units[u] >> 8) & 15];
-                esc[k++] = pt_hex[(units[u] >> 4) & 15];
-                esc[k++] = pt_hex[units[u] & 15];
+                esc[k++] = hex[(units[u] >> 12) & 15];
+                esc[k++] = hex[(units[u] >> 8) & 15];
+                esc[k++] = hex[(units[u] >> 4) & 15];
+                esc[k++] = hex[units[u] & 15];
             }
         }
         }
-        pt_buf_append(b, esc, k);
+        pt__buf_append(b, esc, k);
     }
     if (run)
-        pt_buf_append(b, s + n - run, run);
-    pt_buf_append(b, "\"", 1);
+        pt__buf_append(b, s + n - run, run);
+    pt__buf_append(b, "\"", 1);
 }
 
-static int pt_write_value(pt_buf_t *b, const json_t *v, const pt_bignum_t *bigs, int depth)
+static int write_value(pt__buf_t *b, const json_t *v, const pt__bignum_t *bigs, int depth)
 {
     if (depth > 1000)
         return -1;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        pt_buf_append(b, "{", 1);
+        pt__buf_append(b, "{", 1);
         int first = 1;
         /* keys by length: a key may hold "\u0000" */
         for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
             if (!first)
-                pt_buf_append(b, ", ", 2);
+                pt__buf_append(b, ", ", 2);
             first = 0;
-            pt_write_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
-            pt_buf_append(b, ": ", 2);
-            if (pt_write_value(b, json_object_iter_value(it), bigs, depth + 1))
+            write_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+            pt__buf_append(b, ": ", 2);
+            if (write_value(b, json_object_iter_value(it), bigs, depth + 1))
                 return -1;
         }
-        pt_buf_append(b, "}", 1);
+        pt__buf_append(b, "}", 1);
         return 0;
     }
     case JSON_ARRAY: {
-        pt_buf_append(b, "[", 1);
+        pt__buf_append(b, "[", 1);
         size_t n = json_array_size(v);
         for (size_t i = 0; i < n; i++) {
             if (i)
-                pt_buf_append(b, ", ", 2);
-            if (pt_write_value(b, json_array_get(v, i), bigs, depth + 1))
+                pt__buf_append(b, ", ", 2);
+            if (write_value(b, json_array_get(v, i), bigs, depth + 1))
                 return -1;
         }
-        pt_buf_append(b, "]", 1);
+        pt__buf_append(b, "]", 1);
         return 0;
     }
     case JSON_STRING:
-        pt_write_string(b, json_string_value(v), json_string_length(v));
+        write_string(b, json_string_value(v), json_string_length(v));
         return 0;
     case JSON_INTEGER:
-        pt_buf_int(b, (long long)json_integer_value(v));
+        pt__buf_int(b, (long long)json_integer_value(v));
         return 0;
     case JSON_REAL: {
-        for (const pt_bignum_t *g = bigs; g; g = g->next)
+        for (const pt__bignum_t *g = bigs; g; g = g->next)
             if (g->real == v && g->value == json_real_value(v)) {
-                pt_buf_append(b, g->digits, g->len);
+                pt__buf_append(b, g->digits, g->len);
                 return 0;
             }
         char tmp[32];
         int n = pt_py_float_repr(json_real_value(v), tmp, true);
-        pt_buf_append(b, tmp, (size_t)n);
+        pt__buf_append(b, tmp, (size_t)n);
         return 0;
     }
-    case JSON_TRUE: pt_buf_append(b, "true", 4); return 0;
-    case JSON_FALSE: pt_buf_append(b, "false", 5); return 0;
-    case JSON_NULL: pt_buf_append(b, "null", 4); return 0;
+    case JSON_TRUE: pt__buf_append(b, "true", 4); return 0;
+    case JSON_FALSE: pt__buf_append(b, "false", 5); return 0;
+    case JSON_NULL: pt__buf_append(b, "null", 4); return 0;
     }
     return -1;
 }
 
-int pt_json_write(pt_buf_t *b, const json_t *v, const pt_bignum_t *bigs)
+int pt__json_write(pt__buf_t *b, const json_t *v, const pt__bignum_t *bigs)
 {
-    return pt_write_value(b, v, bigs, 0);
+    return write_value(b, v, bigs, 0);
 }
 
 /* ------------------------------------------------------------ trees */
 
-static void pt_write_real(pt_buf_t *b, double d)
+static void write_real(pt__buf_t *b, double d)
 {
     char tmp[32];
     int n = pt_py_float_repr(d, tmp, true);
-    pt_buf_append(b, tmp, (size_t)n);
+    pt__buf_append(b, tmp, (size_t)n);
 }
 
-static int pt_write_jv(pt_buf_t *b, const pt_jv_t *v, int depth)
+static int write_jv(pt__buf_t *b, const pt_jv_t *v, int depth)
 {
     if (depth > 1000)
         return -1;
     switch ((pt_jv_type_t)v->type) {
-    case PT_JV_NULL: pt_buf_append(b, "null", 4); return 0;
-    case PT_JV_FALSE: pt_buf_append(b, "false", 5); return 0;
-    case PT_JV_TRUE: pt_buf_append(b, "true", 4); return 0;
-    case PT_JV_INT: pt_buf_int(b, (long long)v->u.i); return 0;
-    case PT_JV_BIGINT: pt_buf_append(b, v->u.s, v->len); return 0;
-    case PT_JV_REAL: pt_write_real(b, v->u.d); return 0;
-    case PT_JV_STRING: pt_write_string(b, v->u.s, v->len); return 0;
+    case PT_JV_NULL: pt__buf_append(b, "null", 4); return 0;
+    case PT_JV_FALSE: pt__buf_append(b, "false", 5); return 0;
+    case PT_JV_TRUE: pt__buf_append(b, "true", 4); return 0;
+    case PT_JV_INT: pt__buf_int(b, (long long)v->u.i); return 0;
+    case PT_JV_BIGINT: pt__buf_append(b, v->u.s, v->len); return 0;
+    case PT_JV_REAL: write_real(b, v->u.d); return 0;
+    case PT_JV_STRING: write_string(b, v->u.s, v->len); return 0;
     case PT_JV_ARRAY:
-        pt_buf_append(b, "[", 1);
+        pt__buf_append(b, "[", 1);
         for (size_t i = 0; i < v->len; i++) {
             if (i)
-                pt_buf_append(b, ", ", 2);
-            if (pt_write_jv(b, &v->u.items[i], depth + 1))
+                pt__buf_append(b, ", ", 2);
+            if (write_jv(b, &v->u.items[i], depth + 1))
                 return -1;
         }
-        pt_buf_append(b, "]", 1);
+        pt__buf_append(b, "]", 1);
         return 0;
     case PT_JV_OBJECT:
-        pt_buf_append(b, "{", 1);
+        pt__buf_append(b, "{", 1);
         for (size_t i = 0; i < v->len; i++) {
             const pt_jmember_t *m = &v->u.members[i];
             if (i)
-                pt_buf_append(b, ", ", 2);
-            pt_write_string(b, m->key, m->klen);
-            pt_buf_append(b, ": ", 2);
-            if (pt_write_jv(b, &m->v, depth + 1))
+                pt__buf_append(b, ", ", 2);
+            write_string(b, m->key, m->klen);
+            pt__buf_append(b, ": ", 2);
+            if (write_jv(b, &m->v, depth + 1))
                 return -1;
         }
-        pt_buf_append(b, "}", 1);
+        pt__buf_append(b, "}", 1);
         return 0;
     }
     return -1;
 }
 
-int pt_json_write_jv(pt_buf_t *b, const pt_jv_t *v) { return pt_write_jv(b, v, 0); }
+int pt__json_write_jv(pt__buf_t *b, const pt_jv_t *v) { return write_jv(b, v, 0); }
 
 /* ---------------------------------------------------------- structs */
 
-static int pt_write_struct(pt_buf_t *b, const pt_struct_desc_t *d, const void *obj, int depth);
+static int write_struct(pt__buf_t *b, const pt_struct_desc_t *d, const void *obj, int depth);
 
-static int pt_write_field(pt_buf_t *b, const pt_field_t *f, pt_ftype_t t, size_t size, const void *p, int depth)
+static int write_field(pt__buf_t *b, const pt_field_t *f, pt_ftype_t t, size_t size, const void *p, int depth)
 {
     switch (t) {
     case PT_FT_STRING: {
         const char *s = *(const char *const *)p;
         if (s)
-            pt_write_string(b, s, strlen(s));
+            write_string(b, s, strlen(s));
         else
-            pt_buf_append(b, "null", 4);
+            pt__buf_append(b, "null", 4);
         return 0;
     }
     case PT_FT_INT:
         switch (size) {
-        case 1: pt_buf_int(b, *(const int8_t *)p); break;
-        case 2: pt_buf_int(b, *(const int16_t *)p); break;
-        case 4: pt_buf_int(b, *(const int32_t *)p); break;
-        default: pt_buf_int(b, (long long)*(const int64_t *)p); break;
+        case 1: pt__buf_int(b, *(const int8_t *)p); break;
+        case 2: pt__buf_int(b, *(const int16_t *)p); break;
+        case 4: pt__buf_int(b, *(const int32_t *)p); break;
+        default: pt__buf_int(b, (long long)*(const int64_t *)p); break;
         }
         return 0;
-    case PT_FT_DOUBLE: pt_write_real(b, *(const double *)p); return 0;
+    case PT_FT_DOUBLE: write_real(b, *(const double *)p); return 0;
     case PT_FT_BOOL:
         if (*(const bool *)p)
-            pt_buf_append(b, "true", 4);
+            pt__buf_append(b, "true", 4);
         else
-            pt_buf_append(b, "false", 5);
+            pt__buf_append(b, "false", 5);
         return 0;
     case PT_FT_ENUM: {
         int i = *(const int *)p, n = 0;
         while (f->enum_values && f->enum_values[n])
             n++;
         if (i >= 0 && i < n)
-            pt_write_string(b, f->enum_values[i], strlen(f->enum_values[i]));
+            write_string(b, f->enum_values[i], strlen(f->enum_values[i]));
         else
-            pt_buf_append(b, "null", 4);
+            pt__buf_append(b, "null", 4);
         return 0;
     }
-    case PT_FT_STRUCT: return pt_write_struct(b, f->sub, p, depth + 1);
+    case PT_FT_STRUCT: return write_struct(b, f->sub, p, depth + 1);
     case PT_FT_ARRAY: {
         const pt_vec_t *vec = p;
-        pt_buf_append(b, "[", 1);
+        pt__buf_append(b, "[", 1);
         for (size_t i = 0; i < vec->len; i++) {
             if (i)
-                pt_buf_append(b, ", ", 2);
-            if (pt_write_field(b, f, f->item_type, f->item_size, (const char *)vec->items + i * f->item_size,
+                pt__buf_append(b, ", ", 2);
+            if (write_field(b, f, f->item_type, f->item_size, (const char *)vec->items + i * f->item_size,
                                depth + 1))
                 return -1;
         }
-        pt_buf_append(b, "]", 1);
+        pt__buf_append(b, "]", 1);
         return 0;
     }
     }
     return -1;
 }
 
-static int pt_write_struct(pt_buf_t *b, const pt_struct_desc_t *d, const void *obj, int depth)
+static int write_struct(pt__buf_t *b, const pt_struct_desc_t *d, const void *obj, int depth)
 {
     if (!d || depth > 1000)
         return -1;
-    pt_buf_append(b, "{", 1);
+    pt__buf_append(b, "{", 1);
     for (size_t i = 0; i < d->nfields; i++) {
         const pt_field_t *f = &d->fields[i];
         if (i)
-            pt_buf_append(b, ", ", 2);
-        pt_write_string(b, f->name, strlen(f->name));
-        pt_buf_append(b, ": ", 2);
+            pt__buf_append(b, ", ", 2);
+        write_string(b, f->name, strlen(f->name));
+        pt__buf_append(b, ": ", 2);
         if (f->nullable && f->null_offset && *(const bool *)((const char *)obj + f->null_offset))
-            pt_buf_append(b, "null", 4);
-        else if (pt_write_field(b, f, f->type, f->size, (const char *)obj + f->offset, depth))
+            pt__buf_append(b, "null", 4);
+        else if (write_field(b, f, f->type, f->size, (const char *)obj + f->offset, depth))
             return -1;
     }
-    pt_buf_append(b, "}", 1);
+    pt__buf_append(b, "}", 1);
     return 0;
 }
 
-int pt_json_write_struct(pt_buf_t *b, const pt_struct_desc_t *desc, const void *obj)
+int pt__json_write_struct(pt__buf_t *b, const pt_struct_desc_t *desc, const void *obj)
 {
-    return obj ? pt_write_struct(b, desc, obj, 0) : -1;
+    return obj ? write_struct(b, desc, obj, 0) : -1;
 }

@@ -16,24 +16,24 @@
 /* A real that stands for an integer too big for json_t (a request body's
  * big integer, converted for a handler): written as its digits while it
  * still holds the double it was made with. */
-typedef struct pt_bignum {
+typedef struct pt__bignum {
     const json_t *real;
     double value;
     const char *digits;
     size_t len;
-    struct pt_bignum *next;
-} pt_bignum_t;
+    struct pt__bignum *next;
+} pt__bignum_t;
 
 /* Appends v; returns 0, or -1 if nesting exceeds 1000 levels. bigs may be
  * NULL. */
-int pt_json_write(pt_buf_t *b, const json_t *v, const pt_bignum_t *bigs);
+int pt__json_write(pt__buf_t *b, const json_t *v, const pt__bignum_t *bigs);
 
 /* The same bytes for a parsed tree (big integers as their digits) and for
  * a described struct (as pt_struct_encode would build it), written without
  * building jansson values. 0, or -1 past 1000 levels or for a struct value
  * that cannot be JSON (a non-finite double is written as json.dumps
  * writes it, NaN/Infinity). */
-int pt_json_write_jv(pt_buf_t *b, const pt_jv_t *v);
-int pt_json_write_struct(pt_buf_t *b, const pt_struct_desc_t *desc, const void *obj);
+int pt__json_write_jv(pt__buf_t *b, const pt_jv_t *v);
+int pt__json_write_struct(pt__buf_t *b, const pt_struct_desc_t *desc, const void *obj);
 
 #endif

@@ -14,7 +14,7 @@
 #include "http/worker.h"
 #include "request/fields_rt.h"
 
-static void pt_req_done(pt_task_t *t);
+static void req_done(pt__task_t *t);
 
 /* A request that allocates past max_request_memory (or when malloc fails)
  * is answered 500, as an out-of-memory error would be. The limit is lifted
@@ -39,7 +39,7 @@ static void req_arena_arm(pt_req_t *r)
     r->arena.fail_ctx = r;
 }
 
-void pt_req_init(pt_req_t *r, pt_conn_t *c)
+void pt__req_init(pt_req_t *r, pt__conn_t *c)
 {
     memset(r, 0, sizeof *r);
     r->conn = c;
@@ -48,7 +48,7 @@ void pt_req_init(pt_req_t *r, pt_conn_t *c)
     r->query = "";
 }
 
-static void pt_req_release_values(pt_req_t *r)
+static void req_release_values(pt_req_t *r)
 {
     if (r->data)
         json_decref(r->data);
@@ -59,17 +59,17 @@ static void pt_req_release_values(pt_req_t *r)
     r->data = r->json_body = r->body_json = NULL;
 }
 
-void pt_req_reset(pt_req_t *r)
+void pt__req_reset(pt_req_t *r)
 {
-    pt_req_release_values(r);
+    req_release_values(r);
     /* in the arena */
     r->body_jv = r->data_tree = NULL;
     r->bigs = NULL;
     r->data_desc = NULL;
     r->data_obj = NULL;
     pt_arena_reset(&r->arena); /* runs the request's cleanups */
-    pt_buf_t body = r->body;
-    pt_conn_t *c = r->conn;
+    pt__buf_t body = r->body;
+    pt__conn_t *c = r->conn;
     pt_arena_t arena = r->arena;
     memset(r, 0, sizeof *r);
     r->conn = c;
@@ -78,24 +78,24 @@ void pt_req_reset(pt_req_t *r)
     r->query = "";
     /* A big upload should not pin its buffer on an idle keep-alive connection. */
     if (body.cap > 65536)
-        pt_buf_free(&body);
+        pt__buf_free(&body);
     body.len = 0;
     r->body = body;
 }
 
-void pt_req_destroy(pt_req_t *r)
+void pt__req_destroy(pt_req_t *r)
 {
-    pt_req_release_values(r);
+    req_release_values(r);
     pt_arena_destroy(&r->arena);
-    pt_buf_free(&r->body);
+    pt__buf_free(&r->body);
 }
 
 /* Appends to an arena-backed header array, doubling it when full. */
-static void pt_headers_push(pt_arena_t *a, pt_header_t **arr, unsigned *n, unsigned *cap, pt_header_t h)
+static void headers_push(pt_arena_t *a, pt__header_t **arr, unsigned *n, unsigned *cap, pt__header_t h)
 {
     if (*n == *cap) {
         unsigned ncap = *cap ? *cap * 2 : 16;
-        pt_header_t *grown = pt_arena_alloc(a, ncap * sizeof *grown);
+        pt__header_t *grown = pt_arena_alloc(a, ncap * sizeof *grown);
         if (*n)
             memcpy(grown, *arr, *n * sizeof *grown);
         *arr = grown;
@@ -104,22 +104,22 @@ static void pt_headers_push(pt_arena_t *a, pt_header_t **arr, unsigned *n, unsig
     (*arr)[(*n)++] = h;
 }
 
-void pt_req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen)
+void pt__req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen)
 {
-    pt_headers_push(&r->arena, &r->headers, &r->nheaders, &r->headers_cap,
-                    (pt_header_t){ name, value, nlen, vlen });
+    headers_push(&r->arena, &r->headers, &r->nheaders, &r->headers_cap,
+                    (pt__header_t){ name, value, nlen, vlen });
 }
 
 /* ---- accessors ---- */
 
 pt_req_t *pt_req_current(void)
 {
-    pt_coro_t *co = pt_coro_self();
+    pt__coro_t *co = pt__coro_self();
     if (!co)
         return NULL;
-    pt_task_t *t = pt_coro_data(co);
-    /* Only request tasks finish through pt_req_done. */
-    return t && t->done == pt_req_done ? (pt_req_t *)t : NULL;
+    pt__task_t *t = pt__coro_data(co);
+    /* Only request tasks finish through req_done. */
+    return t && t->done == req_done ? (pt_req_t *)t : NULL;
 }
 
 const char *pt_req_method(const pt_req_t *r) { return r->method; }
@@ -155,8 +155,8 @@ const char *pt_req_body(const pt_req_t *r, size_t *len)
     if (!r->body.len)
         return "";
     /* Hand out a C string: terminate after the last byte (not counted). */
-    pt_buf_t *b = (pt_buf_t *)&r->body;
-    pt_buf_reserve(b, 1);
+    pt__buf_t *b = (pt__buf_t *)&r->body;
+    pt__buf_reserve(b, 1);
     b->data[b->len] = '\0';
     return b->data;
 }
@@ -164,7 +164,7 @@ const char *pt_req_body(const pt_req_t *r, size_t *len)
 const char *pt__req_param_n(const pt_req_t *r, const char *name, size_t *len)
 {
     for (unsigned i = 0; i < r->match.ncaptures; i++) {
-        const pt_route_capture_t *cap = &r->match.captures[i];
+        const pt__route_capture_t *cap = &r->match.captures[i];
         if (strcmp(cap->name, name) == 0) {
             char *v = pt_arena_alloc((pt_arena_t *)&r->arena, cap->len + 1);
             memcpy(v, cap->value, cap->len);
@@ -182,7 +182,7 @@ const char *pt_req_param(const pt_req_t *r, const char *name)
     return pt__req_param_n(r, name, &len);
 }
 
-static int pt_hexval(int c)
+static int hexval(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -194,7 +194,7 @@ static int pt_hexval(int c)
  * *outlen. plus_space: '+' means ' ' (query strings). %00 is a byte like any
  * other, so the result may hold NULs before its end. Returns NULL on a
  * malformed escape. */
-static char *pt_url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_space, size_t *outlen)
+static char *url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_space, size_t *outlen)
 {
     char *out = pt_arena_alloc(a, n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
@@ -202,7 +202,7 @@ static char *pt_url_decode(pt_arena_t *a, const char *s, size_t n, bool plus_spa
         if (ch == '%') {
             if (i + 2 >= n)
                 return NULL;
-            int h = pt_hexval((unsigned char)s[i + 1]), l = pt_hexval((unsigned char)s[i + 2]);
+            int h = hexval((unsigned char)s[i + 1]), l = hexval((unsigned char)s[i + 2]);
             if (h < 0 || l < 0)
                 return NULL;
             *o++ = (char)(h * 16 + l);
@@ -222,10 +222,10 @@ const char *pt_req_query(const pt_req_t *r, const char *key)
 {
     const char *v = NULL;
     size_t len;
-    return pt_req_query_lookup(r, key, &v, &len) > 0 ? v : NULL;
+    return pt__req_query_lookup(r, key, &v, &len) > 0 ? v : NULL;
 }
 
-int pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value, size_t *len)
+int pt__req_query_lookup(const pt_req_t *r, const char *key, const char **value, size_t *len)
 {
     size_t klen = strlen(key);
     const char *q = r->query;
@@ -237,7 +237,7 @@ int pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value, 
         /* Most keys have nothing to decode: compare them in place. */
         bool plain = !memchr(q, '%', nlen) && !memchr(q, '+', nlen);
         size_t dlen = 0;
-        const char *name = plain ? NULL : pt_url_decode((pt_arena_t *)&r->arena, q, nlen, true, &dlen);
+        const char *name = plain ? NULL : url_decode((pt_arena_t *)&r->arena, q, nlen, true, &dlen);
         bool same = plain ? nlen == klen && memcmp(q, key, klen) == 0
                           : name && dlen == klen && memcmp(name, key, klen) == 0;
         if (same) {
@@ -246,7 +246,7 @@ int pt_req_query_lookup(const pt_req_t *r, const char *key, const char **value, 
                 *len = 0;
                 return 1;
             }
-            *value = pt_url_decode((pt_arena_t *)&r->arena, eq + 1, plen - nlen - 1, true, len);
+            *value = url_decode((pt_arena_t *)&r->arena, eq + 1, plen - nlen - 1, true, len);
             return *value ? 1 : -1;
         }
         q += plen;
@@ -281,8 +281,8 @@ void pt_resp_header(pt_req_t *r, const char *name, const char *value)
         fprintf(stderr, "ponty: response header '%s' dropped: contains CR, LF or ':'\n", name);
         return;
     }
-    pt_headers_push(&r->arena, &r->resp_headers, &r->nresp_headers, &r->resp_headers_cap,
-                    (pt_header_t){ pt_arena_strdup(&r->arena, name), pt_arena_strdup(&r->arena, value),
+    headers_push(&r->arena, &r->resp_headers, &r->nresp_headers, &r->resp_headers_cap,
+                    (pt__header_t){ pt_arena_strdup(&r->arena, name), pt_arena_strdup(&r->arena, value),
                                    strlen(name), strlen(value) });
 }
 
@@ -295,7 +295,7 @@ void pt_resp_status(pt_req_t *r, int status)
 
 void pt_reply(pt_req_t *r, int status, const char *content_type, const void *body, size_t len)
 {
-    pt_req_release_values(r);
+    req_release_values(r);
     r->answered = true;
     r->envelope = false;
     r->status = status;
@@ -307,7 +307,7 @@ void pt_reply(pt_req_t *r, int status, const char *content_type, const void *bod
 
 void pt_reply_json(pt_req_t *r, int status, json_t *value)
 {
-    pt_req_release_values(r);
+    req_release_values(r);
     r->answered = true;
     r->envelope = false;
     r->status = status;
@@ -333,11 +333,11 @@ json_t *pt_data_struct(pt_req_t *r, const pt_struct_desc_t *desc, const void *ob
 
 /* ---- running a request ---- */
 
-static void pt_req_run(pt_task_t *t)
+static void req_run(pt__task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
     r->now_ms = pt_now_ms();
-    pt_fields_extract(r, r->rt);
+    pt__fields_extract(r, r->rt);
     json_t *data = r->route->handler(r);
     if (r->answered) {
         if (data)
@@ -353,14 +353,14 @@ static void pt_req_run(pt_task_t *t)
     r->status = r->envelope_status ? r->envelope_status : 200;
 }
 
-static void pt_req_done(pt_task_t *t)
+static void req_done(pt__task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
-    pt_conn_request_done(r->conn);
+    pt__conn_request_done(r->conn);
 }
 
 /* An encoded slash in a path: "%2F" or "%2f". */
-static bool pt_has_encoded_slash(const char *t, size_t n)
+static bool has_encoded_slash(const char *t, size_t n)
 {
     for (const char *p = t; (p = memchr(p, '%', n - (size_t)(p - t))) && p + 2 < t + n; p++)
         if (p[1] == '2' && (p[2] == 'F' || p[2] == 'f'))
@@ -369,7 +369,7 @@ static bool pt_has_encoded_slash(const char *t, size_t n)
 }
 
 /* The decoded path; NULL with *why set when the target cannot be routed. */
-static char *pt_decode_path(pt_req_t *r, size_t *plen, const char **why)
+static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
 {
     const char *t = r->target;
     /* Absolute-form targets (GET http://host/path?q): the authority ends at
@@ -393,7 +393,7 @@ static char *pt_decode_path(pt_req_t *r, size_t *plen, const char **why)
     /* "/a%2Fb" is refused rather than routed as "/a/b": a proxy in front
      * that allows or denies by path prefix sees one segment where routing
      * would see two. */
-    if (pt_has_encoded_slash(t, n)) {
+    if (has_encoded_slash(t, n)) {
         *why = "400: Bad Request (encoded slash in path)";
         return NULL;
     }
@@ -401,7 +401,7 @@ static char *pt_decode_path(pt_req_t *r, size_t *plen, const char **why)
      * placeholder value holding one is refused where it is handed over. */
     char *p;
     if (memchr(t, '%', n)) {
-        p = pt_url_decode(&r->arena, t, n, false, plen);
+        p = url_decode(&r->arena, t, n, false, plen);
     } else {
         *plen = n;
         p = pt_arena_strndup(&r->arena, t, n);
@@ -418,19 +418,19 @@ static char *pt_decode_path(pt_req_t *r, size_t *plen, const char **why)
     return p;
 }
 
-void pt_req_dispatch(pt_req_t *r)
+void pt__req_dispatch(pt_req_t *r)
 {
-    pt_conn_t *c = r->conn;
-    pt_worker_t *w = c->worker;
+    pt__conn_t *c = r->conn;
+    pt__worker_t *w = c->worker;
     size_t plen = 0;
     const char *why = NULL;
-    char *path = pt_decode_path(r, &plen, &why);
+    char *path = decode_path(r, &plen, &why);
     if (path && plen == 1 && path[0] == '*') {
         /* The asterisk-form ("OPTIONS * HTTP/1.1") names the server, not a
          * resource: a valid request that no route matches. */
         r->answered = true;
         r->status = 404;
-        pt_conn_request_done(c);
+        pt__conn_request_done(c);
         return;
     }
     if (!path) {
@@ -442,26 +442,26 @@ void pt_req_dispatch(pt_req_t *r)
         r->resp_body = why;
         r->resp_len = strlen(r->resp_body);
         r->content_type = "text/plain; charset=utf-8";
-        pt_conn_request_done(c);
+        pt__conn_request_done(c);
         return;
     }
     r->path = path;
-    pt_router_match(w->router, r->method, strlen(r->method), path, plen, &r->match);
+    pt__router_match(w->router, r->method, strlen(r->method), path, plen, &r->match);
     if (r->match.status != 200) {
         r->answered = true;
         r->status = r->match.status;
         if (r->match.status == 405)
             pt_resp_header(r, "Allow", r->match.allow);
-        pt_conn_request_done(c);
+        pt__conn_request_done(c);
         return;
     }
     r->rt = r->match.data;
     r->route = r->rt->def;
-    r->task.run = pt_req_run;
-    r->task.done = pt_req_done;
-    if (pt_sched_start(w->sched, &r->task) != 0) {
+    r->task.run = req_run;
+    r->task.done = req_done;
+    if (pt__sched_start(w->sched, &r->task) != 0) {
         r->answered = true;
         r->status = 503;
-        pt_conn_request_done(c);
+        pt__conn_request_done(c);
     }
 }

@@ -73,7 +73,7 @@ const char *pt_status_reason(int status)
 #define PT_TEXT_CT "text/plain; charset=utf-8"
 
 /* The Date header changes once a second: format it then, not per response. */
-void pt_resp_date_refresh(pt_worker_t *w)
+void pt__resp_date_refresh(pt__worker_t *w)
 {
     uint64_t sec = uv_now(&w->loop) / 1000;
     if (w->date_len && sec == w->date_stamp)
@@ -85,47 +85,47 @@ void pt_resp_date_refresh(pt_worker_t *w)
     w->date_len = strftime(w->date, sizeof w->date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 }
 
-static void pt_head(pt_conn_t *c, int status, const char *ctype, size_t len, bool keep_alive,
-                    int http_minor, const pt_header_t *extra, unsigned nextra)
+static void head(pt__conn_t *c, int status, const char *ctype, size_t len, bool keep_alive,
+                    int http_minor, const pt__header_t *extra, unsigned nextra)
 {
-    pt_worker_t *w = c->worker;
-    pt_buf_t *o = &c->out;
-    pt_resp_date_refresh(w);
-    pt_buf_reserve(o, 256);
-    pt_buf_append(o, "HTTP/1.1 ", 9);
-    pt_buf_int(o, status);
-    pt_buf_append(o, " ", 1);
-    pt_buf_puts(o, pt_status_reason(status));
-    pt_buf_append(o, "\r\n", 2);
+    pt__worker_t *w = c->worker;
+    pt__buf_t *o = &c->out;
+    pt__resp_date_refresh(w);
+    pt__buf_reserve(o, 256);
+    pt__buf_append(o, "HTTP/1.1 ", 9);
+    pt__buf_int(o, status);
+    pt__buf_append(o, " ", 1);
+    pt__buf_puts(o, pt_status_reason(status));
+    pt__buf_append(o, "\r\n", 2);
     if (ctype) {
-        pt_buf_append(o, "Content-Type: ", 14);
-        pt_buf_puts(o, ctype);
-        pt_buf_append(o, "\r\n", 2);
+        pt__buf_append(o, "Content-Type: ", 14);
+        pt__buf_puts(o, ctype);
+        pt__buf_append(o, "\r\n", 2);
     }
     /* RFC 9110 8.6: no Content-Length on 1xx and 204. */
     if (status >= 200 && status != 204) {
-        pt_buf_append(o, "Content-Length: ", 16);
-        pt_buf_int(o, (long long)len);
-        pt_buf_append(o, "\r\n", 2);
+        pt__buf_append(o, "Content-Length: ", 16);
+        pt__buf_int(o, (long long)len);
+        pt__buf_append(o, "\r\n", 2);
     }
-    pt_buf_append(o, w->date, w->date_len);
-    pt_buf_append(o, "Server: ponty\r\n", 15);
+    pt__buf_append(o, w->date, w->date_len);
+    pt__buf_append(o, "Server: ponty\r\n", 15);
     if (!keep_alive)
-        pt_buf_append(o, "Connection: close\r\n", 19);
+        pt__buf_append(o, "Connection: close\r\n", 19);
     else if (http_minor == 0)
-        pt_buf_append(o, "Connection: keep-alive\r\n", 24);
+        pt__buf_append(o, "Connection: keep-alive\r\n", 24);
     for (unsigned i = 0; i < nextra; i++) {
-        pt_buf_append(o, extra[i].name, extra[i].name_len);
-        pt_buf_append(o, ": ", 2);
-        pt_buf_append(o, extra[i].value, extra[i].value_len);
-        pt_buf_append(o, "\r\n", 2);
+        pt__buf_append(o, extra[i].name, extra[i].name_len);
+        pt__buf_append(o, ": ", 2);
+        pt__buf_append(o, extra[i].value, extra[i].value_len);
+        pt__buf_append(o, "\r\n", 2);
     }
-    pt_buf_append(o, "\r\n", 2);
+    pt__buf_append(o, "\r\n", 2);
 }
 
-void pt_resp_write(pt_conn_t *c, pt_req_t *r)
+void pt__resp_write(pt__conn_t *c, pt_req_t *r)
 {
-    pt_worker_t *w = c->worker;
+    pt__worker_t *w = c->worker;
     int status = r->status ? r->status : 500;
     if (status < 200 || status > 999) {
         /* 1xx are interim answers; a handler cannot end a request with one. */
@@ -144,33 +144,33 @@ void pt_resp_write(pt_conn_t *c, pt_req_t *r)
     char deftext[64];
 
     if (r->envelope) {
-        pt_buf_t *s = &w->scratch;
+        pt__buf_t *s = &w->scratch;
         s->len = 0;
-        pt_buf_append(s, "{\"now\": ", 8);
-        pt_buf_int(s, r->now_ms);
-        pt_buf_append(s, ", \"data\": ", 10);
+        pt__buf_append(s, "{\"now\": ", 8);
+        pt__buf_int(s, r->now_ms);
+        pt__buf_append(s, ", \"data\": ", 10);
         /* pt_data_tree / pt_data_struct: the handler returned their null */
-        int rc = r->data == json_null() && r->data_tree ? pt_json_write_jv(s, r->data_tree)
-               : r->data == json_null() && r->data_desc ? pt_json_write_struct(s, r->data_desc, r->data_obj)
-               : pt_json_write(s, r->data, r->bigs);
+        int rc = r->data == json_null() && r->data_tree ? pt__json_write_jv(s, r->data_tree)
+               : r->data == json_null() && r->data_desc ? pt__json_write_struct(s, r->data_desc, r->data_obj)
+               : pt__json_write(s, r->data, r->bigs);
         if (rc != 0) {
             fprintf(stderr, "ponty: %s %s: response value nested too deeply\n", r->method, r->path);
             status = 500;
             goto plain;
         }
-        pt_buf_append(s, ", \"elapsed\": ", 13);
+        pt__buf_append(s, ", \"elapsed\": ", 13);
         /* One clock read per end: elapsed is measured on the wall clock
          * "now" came from, clamped at 0 should that clock step back. */
         int64_t elapsed = pt_now_ms() - r->now_ms;
-        pt_buf_int(s, elapsed > 0 ? elapsed : 0);
-        pt_buf_append(s, "}", 1);
+        pt__buf_int(s, elapsed > 0 ? elapsed : 0);
+        pt__buf_append(s, "}", 1);
         body = s->data;
         len = s->len;
         ctype = PT_JSON_CT;
     } else if (r->json_body) {
-        pt_buf_t *s = &w->scratch;
+        pt__buf_t *s = &w->scratch;
         s->len = 0;
-        if (pt_json_write(s, r->json_body, r->bigs) != 0) {
+        if (pt__json_write(s, r->json_body, r->bigs) != 0) {
             status = 500;
             goto plain;
         }
@@ -192,12 +192,12 @@ void pt_resp_write(pt_conn_t *c, pt_req_t *r)
     }
     if (status == 204 || status == 304)
         len = 0;
-    pt_head(c, status, ctype, len, r->keep_alive, r->http_minor, r->resp_headers, r->nresp_headers);
+    head(c, status, ctype, len, r->keep_alive, r->http_minor, r->resp_headers, r->nresp_headers);
     if (!r->is_head && len)
-        pt_buf_append(&c->out, body, len);
+        pt__buf_append(&c->out, body, len);
 }
 
-void pt_resp_simple(pt_conn_t *c, int status, const char *text, bool close)
+void pt__resp_simple(pt__conn_t *c, int status, const char *text, bool close)
 {
     char deftext[64];
     if (!text) {
@@ -205,8 +205,8 @@ void pt_resp_simple(pt_conn_t *c, int status, const char *text, bool close)
         text = deftext;
     }
     size_t len = strlen(text);
-    pt_head(c, status, PT_TEXT_CT, len, !close, 1, NULL, 0);
-    pt_buf_append(&c->out, text, len);
+    head(c, status, PT_TEXT_CT, len, !close, 1, NULL, 0);
+    pt__buf_append(&c->out, text, len);
     if (close)
         c->close_after_write = true;
 }

@@ -34,7 +34,7 @@ long pt_env_long(const char *name, long dflt)
     return (errno || *end) ? dflt : v;
 }
 
-static void pt_limits_defaults(pt_limits_t *l)
+static void limits_defaults(pt_limits_t *l)
 {
     if (!l->max_uri) l->max_uri = 8192;
     if (!l->max_header_bytes) l->max_header_bytes = 16384;
@@ -51,7 +51,7 @@ static void pt_limits_defaults(pt_limits_t *l)
 }
 
 /* Tears providers n-1..0 down, each one's resources forgotten after it. */
-static void pt_teardown(const pt_provider_t *p, size_t n)
+static void pt__teardown(const pt_provider_t *p, size_t n)
 {
     while (n-- > 0) {
         if (p[n].teardown)
@@ -61,26 +61,26 @@ static void pt_teardown(const pt_provider_t *p, size_t n)
 }
 
 /* Every served route, prepared at start-up (router data points here). */
-static pt_route_rt_t *pt_rts;
-static size_t pt_nrts, pt_caprts;
+static pt__route_rt_t *rts;
+static size_t pt__nrts, pt__caprts;
 
-static int pt_add_table(pt_router_t *router, const pt_route_table_t *t)
+static int add_table(pt__router_t *router, const pt_route_table_t *t)
 {
     char err[512];
     for (size_t i = 0; i < t->n; i++) {
-        pt_route_entry_t *e = &t->routes[i];
+        pt__route_entry_t *e = &t->routes[i];
         if (!e->def.handler) {
             fprintf(stderr, "ponty: cannot start: %s %s: route has no handler\n", e->def.method, e->full_path);
             return -1;
         }
-        if (pt_nrts == pt_caprts) {
+        if (pt__nrts == pt__caprts) {
             /* Sized before serving; never reallocated while workers run. */
             fprintf(stderr, "ponty: internal error: route table grew during start-up\n");
             return -1;
         }
-        pt_route_rt_t *rt = &pt_rts[pt_nrts++];
-        if (pt_route_rt_init(rt, &e->def, e->full_path, err, sizeof err) != 0 ||
-            pt_router_add(router, e->def.method, rt->path, rt, err, sizeof err) != 0) {
+        pt__route_rt_t *rt = &rts[pt__nrts++];
+        if (pt__route_rt_init(rt, &e->def, e->full_path, err, sizeof err) != 0 ||
+            pt__router_add(router, e->def.method, rt->path, rt, err, sizeof err) != 0) {
             fprintf(stderr, "ponty: cannot start: %s (handler %s)\n", err, e->def.name);
             return -1;
         }
@@ -88,29 +88,29 @@ static int pt_add_table(pt_router_t *router, const pt_route_table_t *t)
     return 0;
 }
 
-static void pt_free_rts(void)
+static void free_rts(void)
 {
-    for (size_t i = 0; i < pt_nrts; i++)
-        pt_route_rt_free(&pt_rts[i]);
-    free(pt_rts);
-    pt_rts = NULL;
-    pt_nrts = pt_caprts = 0;
+    for (size_t i = 0; i < pt__nrts; i++)
+        pt__route_rt_free(&rts[i]);
+    free(rts);
+    rts = NULL;
+    pt__nrts = pt__caprts = 0;
 }
 
-static void pt_print_routes(void)
+static void print_routes(void)
 {
-    for (size_t i = 0; i < pt_nrts; i++)
-        printf("%s\t%s\n", pt_rts[i].def->method, pt_rts[i].path);
+    for (size_t i = 0; i < pt__nrts; i++)
+        printf("%s\t%s\n", rts[i].def->method, rts[i].path);
 }
 
-static pt_worker_t *pt_workers;
-static unsigned pt_nworkers;
+static pt__worker_t *pt__workers;
+static unsigned pt__nworkers;
 
-static void pt_on_signal(uv_signal_t *s, int signum)
+static void on_signal(uv_signal_t *s, int signum)
 {
     pt__tasks_stop();
-    for (unsigned i = 0; i < pt_nworkers; i++)
-        pt_worker_request_stop(&pt_workers[i]);
+    for (unsigned i = 0; i < pt__nworkers; i++)
+        pt__worker_request_stop(&pt__workers[i]);
     uv_close((uv_handle_t *)s->data, NULL);          /* the other signal */
     uv_close((uv_handle_t *)s, NULL);
 }
@@ -120,12 +120,12 @@ typedef struct run {
     uv_loop_t     loop;
     uv_signal_t   sigint, sigterm;
     bool          loop_ready;
-    pt_router_t  *router;
+    pt__router_t  *router;
     int          *fds;          /* listening sockets not yet handed to a worker */
     unsigned      nfds;
     size_t        nprov;        /* providers to tear down */
     bool          tasks_begun;  /* background tasks and the offload pool set up */
-    pt_sched_t  **scheds;       /* the workers' schedulers, for background tasks */
+    pt__sched_t  **scheds;       /* the workers' schedulers, for background tasks */
     pt_limits_t   limits;
 } run_t;
 
@@ -145,28 +145,28 @@ static int start_signals(run_t *r)
     uv_signal_init(&r->loop, &r->sigterm);
     r->sigint.data = &r->sigterm;
     r->sigterm.data = &r->sigint;
-    uv_signal_start(&r->sigint, pt_on_signal, SIGINT);
-    uv_signal_start(&r->sigterm, pt_on_signal, SIGTERM);
+    uv_signal_start(&r->sigint, on_signal, SIGINT);
+    uv_signal_start(&r->sigterm, on_signal, SIGTERM);
     return 0;
 }
 
 /* Routes before anything is bound: a bad pattern stops us first. */
 static int start_routes(run_t *r, const pt_run_opts_t *o)
 {
-    r->router = pt_router_new();
+    r->router = pt__router_new();
     pt__fields_stack_size(o->stack_size ? o->stack_size : PT_CORO_DEFAULT_STACK);
-    pt_caprts = pt_route_count(pt_route_table_default());
+    pt__caprts = pt_route_count(pt_route_table_default());
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
-        pt_caprts += pt_route_count(*t);
-    pt_rts = calloc(pt_caprts + 1, sizeof *pt_rts);
-    if (!r->router || !pt_rts) {
+        pt__caprts += pt_route_count(*t);
+    rts = calloc(pt__caprts + 1, sizeof *rts);
+    if (!r->router || !rts) {
         fprintf(stderr, "ponty: cannot start: out of memory\n");
         return 1;
     }
-    if (pt_add_table(r->router, pt_route_table_default()) != 0)
+    if (add_table(r->router, pt_route_table_default()) != 0)
         return 1;
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
-        if (pt_add_table(r->router, *t) != 0)
+        if (add_table(r->router, *t) != 0)
             return 1;
     return 0;
 }
@@ -217,14 +217,14 @@ static int start_providers(run_t *r, const pt_run_opts_t *o)
 
 static int start_workers(run_t *r, const pt_run_opts_t *o, int backlog)
 {
-    pt_workers = calloc(r->nfds, sizeof *pt_workers);
-    pt_nworkers = 0;
-    if (!pt_workers) {
+    pt__workers = calloc(r->nfds, sizeof *pt__workers);
+    pt__nworkers = 0;
+    if (!pt__workers) {
         fprintf(stderr, "ponty: cannot start: out of memory\n");
         return 1;
     }
     for (unsigned i = 0; i < r->nfds; i++) {
-        pt_worker_t *w = &pt_workers[i];
+        pt__worker_t *w = &pt__workers[i];
         w->id = i;
         w->router = r->router;
         w->limits = &r->limits;
@@ -232,21 +232,21 @@ static int start_workers(run_t *r, const pt_run_opts_t *o, int backlog)
         w->backlog = backlog;
         w->listen_fd = r->fds[i];
         r->fds[i] = -1; /* the worker owns it now */
-        if (pt_worker_start(w) != 0) {
+        if (pt__worker_start(w) != 0) {
             fprintf(stderr, "ponty: cannot start worker %u: %s\n", i, strerror(errno));
             return 1;
         }
-        pt_nworkers++;
+        pt__nworkers++;
     }
     /* Tasks spawned by the providers go out to the workers now. */
-    r->scheds = calloc(pt_nworkers, sizeof *r->scheds);
+    r->scheds = calloc(pt__nworkers, sizeof *r->scheds);
     if (!r->scheds) {
         fprintf(stderr, "ponty: cannot start: out of memory\n");
         return 1;
     }
-    for (unsigned i = 0; i < pt_nworkers; i++)
-        r->scheds[i] = pt_workers[i].sched;
-    pt__tasks_serve(r->scheds, pt_nworkers);
+    for (unsigned i = 0; i < pt__nworkers; i++)
+        r->scheds[i] = pt__workers[i].sched;
+    pt__tasks_serve(r->scheds, pt__nworkers);
     return 0;
 }
 
@@ -258,17 +258,17 @@ static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
         pt__tasks_stop();
     if (r->loop_ready) {
         if (failed) {
-            for (unsigned i = 0; i < pt_nworkers; i++)
-                pt_worker_request_stop(&pt_workers[i]);
+            for (unsigned i = 0; i < pt__nworkers; i++)
+                pt__worker_request_stop(&pt__workers[i]);
             uv_close((uv_handle_t *)&r->sigint, NULL);
             uv_close((uv_handle_t *)&r->sigterm, NULL);
             uv_run(&r->loop, UV_RUN_DEFAULT);
         }
         uv_loop_close(&r->loop);
     }
-    for (unsigned i = 0; i < pt_nworkers; i++) {
-        pt_worker_join(&pt_workers[i]);
-        pt_sem_destroy(&pt_workers[i].ready);
+    for (unsigned i = 0; i < pt__nworkers; i++) {
+        pt__worker_join(&pt__workers[i]);
+        pt_sem_destroy(&pt__workers[i].ready);
     }
     if (r->tasks_begun) {
         pt__tasks_end();
@@ -277,19 +277,19 @@ static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
         pt__offload_stop();
     }
     free(r->scheds);
-    free(pt_workers);
-    pt_workers = NULL;
-    pt_nworkers = 0;
+    free(pt__workers);
+    pt__workers = NULL;
+    pt__nworkers = 0;
     for (unsigned i = 0; i < r->nfds; i++)
         if (r->fds[i] >= 0)
             close(r->fds[i]);
     free(r->fds);
     pt__resources_owner(PT_RES_PROCESS);
-    pt_teardown(o->providers, r->nprov);
+    pt__teardown(o->providers, r->nprov);
     if (r->router)
-        pt_router_free(r->router);
-    pt_free_rts();
-    pt_router_thread_release();
+        pt__router_free(r->router);
+    free_rts();
+    pt__router_thread_release();
 }
 
 int pt_run_opts(const pt_run_opts_t *o)
@@ -300,7 +300,7 @@ int pt_run_opts(const pt_run_opts_t *o)
     }
     signal(SIGPIPE, SIG_IGN);
     run_t r = { .limits = o->limits };
-    pt_limits_defaults(&r.limits);
+    limits_defaults(&r.limits);
     unsigned nworkers = o->workers;
     if (!nworkers) {
         long env = pt_env_long("PONTY_WORKERS", 0);
@@ -319,7 +319,7 @@ int pt_run_opts(const pt_run_opts_t *o)
     if (rc == 0) {
         if (!o->quiet) {
             printf("serving:\n");
-            pt_print_routes();
+            print_routes();
             fflush(stdout);
         }
         /* Until a signal stops the workers and closes the signal handles. */

@@ -12,10 +12,10 @@
 
 #include "route/router.h"
 
-void pt_conn_list_put(pt_worker_t *w, pt_conn_t *c, int list)
+void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list)
 {
     if (c->list) {
-        pt_conn_list_t *l = &w->lists[c->list];
+        pt__conn_list_t *l = &w->lists[c->list];
         if (c->prev) c->prev->next = c->next; else l->head = c->next;
         if (c->next) c->next->prev = c->prev; else l->tail = c->prev;
         c->prev = c->next = NULL;
@@ -25,64 +25,64 @@ void pt_conn_list_put(pt_worker_t *w, pt_conn_t *c, int list)
         return;
     /* Every connection on a list has the same timeout, so appending keeps
      * each list sorted by deadline and the sweep stops at the first live one. */
-    pt_conn_list_t *l = &w->lists[list];
+    pt__conn_list_t *l = &w->lists[list];
     c->prev = l->tail;
     if (l->tail) l->tail->next = c; else l->head = c;
     l->tail = c;
 }
 
-static void pt_sweep_list(pt_worker_t *w, int list, uint64_t timeout, uint64_t now)
+static void sweep_list(pt__worker_t *w, int list, uint64_t timeout, uint64_t now)
 {
-    pt_conn_list_t *l = &w->lists[list];
+    pt__conn_list_t *l = &w->lists[list];
     while (l->head && (uint64_t)l->head->since + timeout <= now) {
-        pt_conn_t *c = l->head;
-        pt_conn_list_put(w, c, PT_LIST_NONE);
-        pt_conn_expire(c);
+        pt__conn_t *c = l->head;
+        pt__conn_list_put(w, c, PT_LIST_NONE);
+        pt__conn_expire(c);
     }
 }
 
-static void pt_on_sweep(uv_timer_t *t)
+static void on_sweep(uv_timer_t *t)
 {
-    pt_worker_t *w = t->data;
+    pt__worker_t *w = t->data;
     uint64_t now = uv_now(&w->loop);
-    pt_sweep_list(w, PT_LIST_HEADERS, w->limits->header_timeout_ms, now);
-    pt_sweep_list(w, PT_LIST_IDLE, w->limits->idle_timeout_ms, now);
+    sweep_list(w, PT_LIST_HEADERS, w->limits->header_timeout_ms, now);
+    sweep_list(w, PT_LIST_IDLE, w->limits->idle_timeout_ms, now);
 }
 
-static void pt_on_connection(uv_stream_t *server, int status)
+static void on_connection(uv_stream_t *server, int status)
 {
-    pt_worker_t *w = server->data;
+    pt__worker_t *w = server->data;
     if (status < 0)
         return;
-    pt_conn_accept(w, server);
+    pt__conn_accept(w, server);
 }
 
 /* Closes every connection handle (the listener is closed already); one
  * whose handler still runs is answered 503 first. */
-static void pt_walk_close(uv_handle_t *h, void *listener)
+static void walk_close(uv_handle_t *h, void *listener)
 {
     if (h->type == UV_TCP && h != listener && !uv_is_closing(h))
-        pt_conn_abandon((pt_conn_t *)h);
+        pt__conn_abandon((pt__conn_t *)h);
 }
 
 /* The shutdown deadline passed: close whatever is still open. Requests still
  * inside handlers are answered 503 and abandoned with their coroutines (the
  * process is about to exit). */
-static void pt_on_deadline(uv_timer_t *t)
+static void on_deadline(uv_timer_t *t)
 {
-    pt_worker_t *w = t->data;
-    uv_walk(&w->loop, pt_walk_close, &w->listener);
+    pt__worker_t *w = t->data;
+    uv_walk(&w->loop, walk_close, &w->listener);
     /* Handlers still suspended hold timers and stacks we cannot unwind:
      * leave the loop now and let the process exit without them. */
     w->abandoned = true;
     uv_stop(&w->loop);
 }
 
-static void pt_maybe_finish(pt_worker_t *w)
+static void maybe_finish(pt__worker_t *w)
 {
     /* Live tasks are requests (which hold connections) and background tasks
      * (ponty/task.h), which the drain waits for just the same. */
-    if (w->draining && w->nconns == 0 && pt_sched_live(w->sched) == 0 &&
+    if (w->draining && w->nconns == 0 && pt__sched_live(w->sched) == 0 &&
         !uv_is_closing((uv_handle_t *)&w->sweep)) {
         uv_close((uv_handle_t *)&w->sweep, NULL);
         uv_close((uv_handle_t *)&w->deadline, NULL);
@@ -93,18 +93,18 @@ static void pt_maybe_finish(pt_worker_t *w)
  * silent before it is closed (it sent nothing, so closing it is clean). */
 #define PT_DRAIN_SILENCE_MS 1000
 
-static void pt_on_drain_check(uv_timer_t *t)
+static void on_drain_check(uv_timer_t *t)
 {
-    pt_worker_t *w = t->data;
-    pt_on_sweep(t);
+    pt__worker_t *w = t->data;
+    on_sweep(t);
     uint64_t now = uv_now(&w->loop);
-    for (pt_conn_t *c = w->lists[PT_LIST_IDLE].head; c;) {
-        pt_conn_t *next = c->next;
+    for (pt__conn_t *c = w->lists[PT_LIST_IDLE].head; c;) {
+        pt__conn_t *next = c->next;
         if (c->state == PT_CONN_IDLE && (uint64_t)c->since + PT_DRAIN_SILENCE_MS <= now)
-            pt_conn_close(c);
+            pt__conn_close(c);
         c = next;
     }
-    pt_maybe_finish(w);
+    maybe_finish(w);
 }
 
 /* Closing a listener resets the connections waiting in its accept queue
@@ -112,7 +112,7 @@ static void pt_on_drain_check(uv_timer_t *t)
  * connected). Take them first and serve them: draining makes each answer
  * close its connection. What arrives between the last accept and the
  * close is a window of microseconds; after it, connections are refused. */
-static void pt_drain_accept_queue(pt_worker_t *w)
+static void drain_accept_queue(pt__worker_t *w)
 {
     for (;;) {
         int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -121,14 +121,14 @@ static void pt_drain_accept_queue(pt_worker_t *w)
                 continue;
             return; /* EAGAIN: the queue is empty */
         }
-        if (pt_conn_adopt(w, fd) != 0)
+        if (pt__conn_adopt(w, fd) != 0)
             close(fd);
     }
 }
 
-static void pt_on_stop(uv_async_t *a)
+static void on_stop(uv_async_t *a)
 {
-    pt_worker_t *w = a->data;
+    pt__worker_t *w = a->data;
     uv_close((uv_handle_t *)a, NULL);
     if (w->draining)
         return;
@@ -139,55 +139,55 @@ static void pt_on_stop(uv_async_t *a)
      * ago and its request is likely in the socket buffer unread (closing
      * would reset it): it is served, or closed once silent for
      * PT_DRAIN_SILENCE_MS. */
-    pt_conn_list_t *l = &w->lists[PT_LIST_IDLE];
-    pt_conn_t *c = l->head;
+    pt__conn_list_t *l = &w->lists[PT_LIST_IDLE];
+    pt__conn_t *c = l->head;
     while (c) {
-        pt_conn_t *next = c->next;
+        pt__conn_t *next = c->next;
         if (c->state == PT_CONN_IDLE && c->answered_one)
-            pt_conn_close(c);
+            pt__conn_close(c);
         c = next;
     }
     if (w->listening) {
-        pt_drain_accept_queue(w);
+        drain_accept_queue(w);
         uv_close((uv_handle_t *)&w->listener, NULL);
     }
     w->listening = false;
-    uv_timer_start(&w->deadline, pt_on_deadline, w->limits->shutdown_timeout_ms, 0);
+    uv_timer_start(&w->deadline, on_deadline, w->limits->shutdown_timeout_ms, 0);
     uv_timer_stop(&w->sweep);
-    uv_timer_start(&w->sweep, pt_on_drain_check, 10, 10);
+    uv_timer_start(&w->sweep, on_drain_check, 10, 10);
     uv_ref((uv_handle_t *)&w->sweep);
 }
 
-static void *pt_worker_main(void *arg)
+static void *worker_main(void *arg)
 {
-    pt_worker_t *w = arg;
+    pt__worker_t *w = arg;
     char name[16];
     snprintf(name, sizeof name, "ponty-w%u", w->id);
     pthread_setname_np(pthread_self(), name);
-    w->sched = pt_sched_new(&w->loop, w->stack_size);
-    pt_router_thread_prepare(w->router);
+    w->sched = pt__sched_new(&w->loop, w->stack_size);
+    pt__router_thread_prepare(w->router);
     pt_sem_post(&w->ready);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     if (w->abandoned) {
         fprintf(stderr, "ponty: worker %u: %u request(s) or task(s) abandoned at the shutdown deadline\n",
-                w->id, pt_sched_live(w->sched));
+                w->id, pt__sched_live(w->sched));
         return NULL;
     }
-    pt_sched_free(w->sched);
+    pt__sched_free(w->sched);
     w->sched = NULL;
-    pt_buf_free(&w->scratch);
+    pt__buf_free(&w->scratch);
     uv_loop_close(&w->loop);
     return NULL;
 }
 
-int pt_worker_start(pt_worker_t *w)
+int pt__worker_start(pt__worker_t *w)
 {
     if (uv_loop_init(&w->loop) != 0)
         return -1;
     uv_tcp_init(&w->loop, &w->listener);
     w->listener.data = w;
     if (uv_tcp_open(&w->listener, w->listen_fd) != 0 ||
-        uv_listen((uv_stream_t *)&w->listener, w->backlog, pt_on_connection) != 0) {
+        uv_listen((uv_stream_t *)&w->listener, w->backlog, on_connection) != 0) {
         fprintf(stderr, "ponty: worker %u cannot listen\n", w->id);
         return -1;
     }
@@ -199,20 +199,20 @@ int pt_worker_start(pt_worker_t *w)
     tick /= 4;
     if (tick < 10) tick = 10;
     if (tick > 1000) tick = 1000;
-    uv_timer_start(&w->sweep, pt_on_sweep, tick, tick);
+    uv_timer_start(&w->sweep, on_sweep, tick, tick);
     uv_unref((uv_handle_t *)&w->sweep);
     uv_timer_init(&w->loop, &w->deadline);
     w->deadline.data = w;
-    uv_async_init(&w->loop, &w->stop, pt_on_stop);
+    uv_async_init(&w->loop, &w->stop, on_stop);
     w->stop.data = w;
     pt_sem_init(&w->ready, 0);
-    if (pthread_create(&w->thread, NULL, pt_worker_main, w) != 0)
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
         return -1;
     /* Background tasks are spawned onto w->sched from this thread. */
     pt_sem_wait(&w->ready);
     return 0;
 }
 
-void pt_worker_request_stop(pt_worker_t *w) { uv_async_send(&w->stop); }
+void pt__worker_request_stop(pt__worker_t *w) { uv_async_send(&w->stop); }
 
-void pt_worker_join(pt_worker_t *w) { pthread_join(w->thread, NULL); }
+void pt__worker_join(pt__worker_t *w) { pthread_join(w->thread, NULL); }

@@ -13,24 +13,24 @@
 #include "http/conn.h"
 #include "route/router.h"
 
-typedef struct pt_conn_list {
-    pt_conn_t *head, *tail;
-} pt_conn_list_t;
+typedef struct pt__conn_list {
+    pt__conn_t *head, *tail;
+} pt__conn_list_t;
 
 enum { PT_LIST_NONE = 0, PT_LIST_HEADERS = 1, PT_LIST_IDLE = 2 };
 
-struct pt_worker {
+struct pt__worker {
     unsigned            id;
     pthread_t           thread;
     uv_loop_t           loop;
-    pt_sched_t         *sched;         /* set by the worker thread before pt_worker_start returns */
+    pt__sched_t         *sched;         /* set by the worker thread before pt__worker_start returns */
     pt_sem_t            ready;
     uv_tcp_t            listener;
     int                 listen_fd;
     uv_timer_t          sweep;
     uv_timer_t          deadline;
     uv_async_t          stop;
-    const pt_router_t  *router;
+    const pt__router_t  *router;
     const pt_limits_t  *limits;
     size_t              stack_size;
     int                 backlog;
@@ -38,18 +38,18 @@ struct pt_worker {
     bool                draining;
     bool                listening;
     bool                abandoned;     /* shutdown deadline passed with requests in flight */
-    pt_conn_list_t      lists[3];
-    pt_buf_t            scratch;       /* envelope rendering */
+    pt__conn_list_t      lists[3];
+    pt__buf_t            scratch;       /* envelope rendering */
     char                date[64];      /* "Date: ...\r\n" */
     size_t              date_len;
     uint64_t            date_stamp;    /* loop second of `date` */
     char                readbuf[65536];
 };
 
-void pt_conn_list_put(pt_worker_t *w, pt_conn_t *c, int list);
+void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list);
 
-int  pt_worker_start(pt_worker_t *w);
-void pt_worker_request_stop(pt_worker_t *w);
-void pt_worker_join(pt_worker_t *w);
+int  pt__worker_start(pt__worker_t *w);
+void pt__worker_request_stop(pt__worker_t *w);
+void pt__worker_join(pt__worker_t *w);
 
 #endif

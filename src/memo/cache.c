@@ -22,7 +22,7 @@ static void cache_destroy(pt_cache_t *c)
     if (c->shards) {
         for (unsigned i = 0; i < c->nshards; i++)
             if (c->shards[i].buckets)
-                pt_tab_destroy(&c->shards[i]);
+                pt__tab_destroy(&c->shards[i]);
         free(c->shards);
     }
     pt_key_template_free(c->tmpl);
@@ -127,7 +127,7 @@ static pt_cache_t *cache_create(const pt_cache_opts_t *opts, const char *label)
     if (c->o.lock_lease_ms == 0)
         c->o.lock_lease_ms = 60000;
 
-    int64_t now = pt_memo_now_ms();
+    int64_t now = pt__memo_now_ms();
     if (opts->expiry_fn) {
         c->expiry = pt_expiry_callback(opts->expiry_fn, opts->ud);
     } else if (c->expiration) {
@@ -166,14 +166,14 @@ static pt_cache_t *cache_create(const pt_cache_opts_t *opts, const char *label)
     }
     memset(c->shards, 0, sizeof(shard_t) * n);
     for (unsigned i = 0; i < n; i++)
-        if (pt_tab_init(&c->shards[i], c) != 0) {
+        if (pt__tab_init(&c->shards[i], c) != 0) {
             cache_fail(who, "out of memory");
             goto fail;
         }
-    c->seed = pt_memo_random();
+    c->seed = pt__memo_random();
     if (c->o.remove_expired_every_ms > 0)
         atomic_store(&c->next_sweep_ms, now + c->o.remove_expired_every_ms);
-    if (pt_memo_registry_add(c, c->name) != 0) {
+    if (pt__memo_registry_add(c, c->name) != 0) {
         pt_memo_set_error("cache name '%s' is already registered", c->name);
         goto fail;
     }
@@ -199,7 +199,7 @@ void pt_cache_free(pt_cache_t *c)
 {
     if (!c)
         return;
-    pt_memo_registry_remove(c);
+    pt__memo_registry_remove(c);
     for (unsigned i = 0; i < c->nshards; i++) {
         shard_t *s = &c->shards[i];
         entry_t *dead = NULL;
@@ -212,7 +212,7 @@ void pt_cache_free(pt_cache_t *c)
                 e = next;
             }
         }
-        pt_entries_free(dead);
+        pt__entries_free(dead);
     }
     if (c->o.own_stores) {
         pt_cache_store_free(c->o.store);
@@ -268,11 +268,11 @@ char *pt_cache_key(pt_cache_t *c, const json_t *args, const json_t *kwargs)
 /* ---- results ------------------------------------------------------------- */
 
 /* Hands the caller its share of a box: the json (new ref) or a box ref. */
-static void give_box(pt_cache_t *c, pt_box_t *b, result_t *r)
+static void give_box(pt_cache_t *c, pt__box_t *b, result_t *r)
 {
     r->rc = b->is_error ? PT_MEMO_LOAD_FAILED : PT_MEMO_OK;
     if (c->ptr_mode && !b->is_error) {
-        pt_box_ref(b);
+        pt__box_ref(b);
         r->box = b;
         r->json = NULL;
     } else {
@@ -287,35 +287,35 @@ static void copy_result(const result_t *from, result_t *to)
     to->json = json_incref(from->json);
     to->box = from->box;
     if (to->box)
-        pt_box_ref(to->box);
+        pt__box_ref(to->box);
 }
 
 static void drop_result(result_t *r)
 {
     json_decref(r->json);
     if (r->box)
-        pt_box_unref(r->box);
+        pt__box_unref(r->box);
     r->json = NULL;
     r->box = NULL;
 }
 
-void pt_flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res)
+void pt__flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res)
 {
     (void)c;
-    pt_waiter_t *w;
-    while ((w = pt_waitq_pop(&e->waiters))) {
+    pt__waiter_t *w;
+    while ((w = pt__waitq_pop(&e->waiters))) {
         flight_waiter_t *fw = (flight_waiter_t *)w;
         copy_result(res, &fw->res);
         w->signaled = true;
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
     }
 }
 
-int pt_flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, result_t *out)
+int pt__flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, result_t *out)
 {
     (void)c;
     flight_waiter_t fw;
-    pt_waiter_init(&fw.w);
+    pt__waiter_init(&fw.w);
     fw.res = (result_t){ .rc = PT_MEMO_STAMPEDE };
     /* e stays alive while we are queued: the loader frees it only after
      * waking its waiters. */
@@ -354,13 +354,13 @@ static void run_loader(pt_cache_t *c, const call_ctx_t *x, result_t *r, int64_t 
             ptr = c->o.load_ptr(&call);
         else
             json = c->o.load(&call);
-        *fetched_ms = pt_memo_now_ms();
+        *fetched_ms = pt__memo_now_ms();
         if (json || ptr) {
             json_decref(call.error);
             json_decref(r->json);
             r->rc = PT_MEMO_OK;
             r->json = json;
-            r->box = ptr ? pt_box_new(c, NULL, ptr, false, *fetched_ms) : NULL;
+            r->box = ptr ? pt__box_new(c, NULL, ptr, false, *fetched_ms) : NULL;
             if (ptr && !r->box) { /* out of memory: the value is lost */
                 if (c->o.cleanup)
                     c->o.cleanup(ptr, c->o.ud);
@@ -379,7 +379,7 @@ static void run_loader(pt_cache_t *c, const call_ctx_t *x, result_t *r, int64_t 
         int64_t b = c->o.backoff_ms > 0 ? c->o.backoff_ms : 0;
         int64_t wait = (attempt < 30 ? b << attempt : b << 30);
         if (b > 0)
-            wait += (int64_t)(pt_memo_random() % (uint64_t)b);
+            wait += (int64_t)(pt__memo_random() % (uint64_t)b);
         if (wait > 0)
             pt_sleep_ms(wait);
     }
@@ -397,7 +397,7 @@ static int64_t expiry_of(pt_cache_t *c, const result_t *r, int64_t fetched_ms)
     const pt_expiry_t *e = is_error ? &c->neg_expiry : &c->expiry;
     if (e->kind == PT_EXPIRY_NEVER)
         return PT_EXPIRY_NEVER_MS;
-    if (pt_expiry_resolve(e, r->json, fetched_ms, is_error, pt_memo_now_ms(), &at, err,
+    if (pt_expiry_resolve(e, r->json, fetched_ms, is_error, pt__memo_now_ms(), &at, err,
                           sizeof err) != 0) {
         pt_memo_set_error("cache '%s': %s", pt_cache_name(c), err);
         return PT_EXPIRY_ALWAYS_MS;
@@ -422,11 +422,11 @@ static void flight_abandoned(void *arg)
         return;
     result_t r = { .rc = PT_MEMO_LOAD_FAILED, .json = json_pack("{s:s}", "error", "loader raised") };
     pthread_mutex_lock(&g->s->lk);
-    pt_flight_wake_all(g->c, g->e, &r);
-    pt_tab_unlink(g->s, g->e);
+    pt__flight_wake_all(g->c, g->e, &r);
+    pt__tab_unlink(g->s, g->e);
     pthread_mutex_unlock(&g->s->lk);
     g->e->hnext = NULL;
-    pt_entries_free(g->e);
+    pt__entries_free(g->e);
     drop_result(&r);
 }
 
@@ -448,11 +448,11 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
         guard->done = true;
     bool ok = r.rc == PT_MEMO_OK;
     int64_t at = (ok || c->o.negative) ? expiry_of(c, &r, fetched) : PT_EXPIRY_ALWAYS_MS;
-    bool keep = (ok || c->o.negative) && at != PT_EXPIRY_ALWAYS_MS && at > pt_memo_now_ms();
+    bool keep = (ok || c->o.negative) && at != PT_EXPIRY_ALWAYS_MS && at > pt__memo_now_ms();
 
-    pt_box_t *box = r.box;
+    pt__box_t *box = r.box;
     if (keep && !box) {
-        box = pt_box_new(c, json_incref(r.json), NULL, !ok, fetched);
+        box = pt__box_new(c, json_incref(r.json), NULL, !ok, fetched);
         if (!box) {
             json_decref(r.json);
             keep = false;
@@ -460,22 +460,22 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
     }
     entry_t *dead = NULL;
     pthread_mutex_lock(&s->lk);
-    pt_flight_wake_all(c, e, &r);
+    pt__flight_wake_all(c, e, &r);
     if (keep) {
         e->box = box;
         if (r.box)
-            pt_box_ref(box); /* the cache's hold; r keeps the caller's */
+            pt__box_ref(box); /* the cache's hold; r keeps the caller's */
         e->expires_ms = at;
-        pt_ready_add(s, e);
+        pt__ready_add(s, e);
     } else {
-        pt_tab_unlink(s, e);
+        pt__tab_unlink(s, e);
         e->hnext = dead;
         dead = e;
     }
     pthread_mutex_unlock(&s->lk);
-    pt_entries_free(dead);
+    pt__entries_free(dead);
     if (keep)
-        pt_cache_evict_over(c);
+        pt__cache_evict_over(c);
     *out = r;
     return r.rc;
 }
@@ -484,14 +484,14 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
 
 static bool item_fresh(const pt_cache_item_t *it)
 {
-    return it->expires_ms == PT_EXPIRY_NEVER_MS || pt_memo_now_ms() < it->expires_ms;
+    return it->expires_ms == PT_EXPIRY_NEVER_MS || pt__memo_now_ms() < it->expires_ms;
 }
 
 /* Takes the store lock for key, polling every pulse until deadline; while
  * waiting, a value that appears in the store ends the wait (1, *found set).
  * 0: locked. -1: error or timeout (code in the return of *found? no: we use
  * the returned pt_memo_err via negative values). */
-int pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *token,
+int pt__cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *token,
                         int64_t deadline, pt_cache_item_t *found)
 {
     pt_lock_store_t *ls = c->o.lock_store;
@@ -545,8 +545,8 @@ static int lead_shared(pt_cache_t *c, const call_ctx_t *x, result_t *r)
     *r = (result_t){ 0 };
     if (c->o.lock_store) {
         int64_t deadline = wait_deadline(c->o.maxwait_ms);
-        pt_memo_token(token);
-        int l = pt_cache_store_lock(c, x->key, x->len, token, deadline, &it);
+        pt__memo_token(token);
+        int l = pt__cache_store_lock(c, x->key, x->len, token, deadline, &it);
         if (l < 0) {
             r->rc = -l;
             return r->rc;
@@ -571,7 +571,7 @@ static int lead_shared(pt_cache_t *c, const call_ctx_t *x, result_t *r)
     bool ok = r->rc == PT_MEMO_OK;
     if (ok || c->o.negative) {
         int64_t at = expiry_of(c, r, fetched);
-        if (at != PT_EXPIRY_ALWAYS_MS && at > pt_memo_now_ms()) {
+        if (at != PT_EXPIRY_ALWAYS_MS && at > pt__memo_now_ms()) {
             pt_cache_item_t put = { .value = r->json, .is_error = !ok, .fetched_ms = fetched,
                                     .expires_ms = at };
             if (st->ops->set(st, x->key, x->len, &put) != 0) {
@@ -596,7 +596,7 @@ static void maybe_sweep(pt_cache_t *c)
     int64_t next = atomic_load_explicit(&c->next_sweep_ms, memory_order_relaxed);
     if (!next)
         return;
-    int64_t now = pt_memo_now_ms();
+    int64_t now = pt__memo_now_ms();
     if (now < next)
         return;
     if (atomic_compare_exchange_strong(&c->next_sweep_ms, &next, now + c->o.remove_expired_every_ms))
@@ -631,11 +631,11 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
 
     /* In-process single flight first: one process sends one load (and one
      * lock poller) to the store per key, however many of its callers miss. */
-    shard_t *s = pt_shard_of(c, h);
+    shard_t *s = pt__shard_of(c, h);
     int64_t deadline = -2;
     for (;;) {
         pthread_mutex_lock(&s->lk);
-        entry_t *e = pt_tab_find(s, h, x->key, x->len);
+        entry_t *e = pt__tab_find(s, h, x->key, x->len);
         if (e) {
             if (c->o.maxwait_ms == PT_MEMO_NOWAIT) {
                 pthread_mutex_unlock(&s->lk);
@@ -644,12 +644,12 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
                 return r->rc;
             }
             if (deadline == -2)
-                deadline = pt_deadline_after(c->o.maxwait_ms);
-            if (pt_flight_wait(c, s, e, deadline, r) == RC_RETRY)
+                deadline = pt__deadline_after(c->o.maxwait_ms);
+            if (pt__flight_wait(c, s, e, deadline, r) == RC_RETRY)
                 continue;
             return r->rc;
         }
-        e = pt_tab_insert(s, h, x->key, x->len);
+        e = pt__tab_insert(s, h, x->key, x->len);
         pthread_mutex_unlock(&s->lk);
         if (!e) {
             *r = (result_t){ .rc = PT_MEMO_INVALID };
@@ -658,8 +658,8 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
         }
         lead_shared(c, x, r);
         pthread_mutex_lock(&s->lk);
-        pt_flight_wake_all(c, e, r);
-        pt_tab_unlink(s, e);
+        pt__flight_wake_all(c, e, r);
+        pt__tab_unlink(s, e);
         pthread_mutex_unlock(&s->lk);
         free(e);
         return r->rc;
@@ -668,32 +668,32 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
 
 static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r)
 {
-    shard_t *s = pt_shard_of(c, h);
+    shard_t *s = pt__shard_of(c, h);
     int64_t deadline = -2;
     /* A get that waits and looks again (an invalidation ended) is still one
      * get: it counts one miss, once. */
     uint64_t miss = 1;
     for (;;) {
         pthread_mutex_lock(&s->lk);
-        entry_t *e = pt_tab_find(s, h, x->key, x->len);
+        entry_t *e = pt__tab_find(s, h, x->key, x->len);
         if (e && e->state == E_READY) {
             /* The hit: no clock read for values that never expire. */
-            if (e->expires_ms == PT_EXPIRY_NEVER_MS || pt_memo_now_ms() < e->expires_ms) {
+            if (e->expires_ms == PT_EXPIRY_NEVER_MS || pt__memo_now_ms() < e->expires_ms) {
                 if (miss)
                     s->hits++;
                 if (c->bounded)
-                    pt_lru_touch(s, e);
+                    pt__lru_touch(s, e);
                 give_box(c, e->box, r);
                 pthread_mutex_unlock(&s->lk);
                 return r->rc;
             }
             /* Expired: this call reloads it; the stale value goes now. */
-            pt_box_t *old = e->box;
-            pt_ready_remove(s, e);
+            pt__box_t *old = e->box;
+            pt__ready_remove(s, e);
             e->box = NULL;
             s->misses += miss;
             pthread_mutex_unlock(&s->lk);
-            pt_box_unref(old);
+            pt__box_unref(old);
             return lead_local(c, s, e, x, r);
         }
         if (e) {
@@ -706,12 +706,12 @@ static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r
                 return r->rc;
             }
             if (deadline == -2)
-                deadline = pt_deadline_after(c->o.maxwait_ms);
-            if (pt_flight_wait(c, s, e, deadline, r) == RC_RETRY)
+                deadline = pt__deadline_after(c->o.maxwait_ms);
+            if (pt__flight_wait(c, s, e, deadline, r) == RC_RETRY)
                 continue;
             return r->rc;
         }
-        e = pt_tab_insert(s, h, x->key, x->len);
+        e = pt__tab_insert(s, h, x->key, x->len);
         if (!e) {
             pthread_mutex_unlock(&s->lk);
             pt_memo_set_error("cache: out of memory");
@@ -771,7 +771,7 @@ json_t *pt_cache_get_or_raise(pt_cache_t *c, const json_t *args, const json_t *k
     char buf[KEYBUF], *heap;
     ptrdiff_t n = build_key(c, args, kwargs, buf, sizeof buf, &heap);
     if (n < 0)
-        pt_memo_raise(PT_MEMO_KEY_ERROR, PT_STAMPEDE, NULL);
+        pt__memo_raise(PT_MEMO_KEY_ERROR, PT_STAMPEDE, NULL);
     /* The key goes to the arena before the lookup, so that a stampede's
      * 409 can name it without leaking heap on the unwind. */
     pt_req_t *req = pt_req_current();
@@ -786,7 +786,7 @@ json_t *pt_cache_get_or_raise(pt_cache_t *c, const json_t *args, const json_t *k
     if (rc == PT_MEMO_OK)
         return v;
     json_decref(v);
-    pt_memo_raise(rc, PT_STAMPEDE, key);
+    pt__memo_raise(rc, PT_STAMPEDE, key);
 }
 
 json_t *pt_cache_get_key_or_raise(pt_cache_t *c, const char *key, void *arg)
@@ -796,7 +796,7 @@ json_t *pt_cache_get_key_or_raise(pt_cache_t *c, const char *key, void *arg)
     if (rc == PT_MEMO_OK)
         return v;
     json_decref(v);
-    pt_memo_raise(rc, PT_STAMPEDE, key);
+    pt__memo_raise(rc, PT_STAMPEDE, key);
 }
 
 pt_memo_err_t pt_cache_get_ptr(pt_cache_t *c, const char *key, void *arg, pt_cache_ref_t **ref)
@@ -819,7 +819,7 @@ void *pt_cache_ref_ptr(const pt_cache_ref_t *ref) { return ref ? ref->ptr : NULL
 void pt_cache_ref_release(pt_cache_ref_t *ref)
 {
     if (ref)
-        pt_box_unref(ref);
+        pt__box_unref(ref);
 }
 
 /* used by cache_admin.c */

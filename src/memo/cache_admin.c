@@ -36,7 +36,7 @@ static size_t sweep(pt_cache_t *c, bool only_expired)
         atomic_store(&c->shared_misses, 0);
     }
     size_t n = 0;
-    int64_t now = pt_memo_now_ms();
+    int64_t now = pt__memo_now_ms();
     for (unsigned i = 0; i < c->nshards; i++) {
         shard_t *s = &c->shards[i];
         entry_t *dead = NULL;
@@ -46,7 +46,7 @@ static size_t sweep(pt_cache_t *c, bool only_expired)
         for (entry_t *e = s->lru_head; e;) {
             entry_t *next = e->lnext;
             if (!only_expired || now >= e->expires_ms) {
-                pt_tab_unlink(s, e);
+                pt__tab_unlink(s, e);
                 e->hnext = dead;
                 dead = e;
                 n++;
@@ -54,7 +54,7 @@ static size_t sweep(pt_cache_t *c, bool only_expired)
             e = next;
         }
         pthread_mutex_unlock(&s->lk);
-        pt_entries_free(dead);
+        pt__entries_free(dead);
     }
     return n;
 }
@@ -69,7 +69,7 @@ pt_memo_err_t pt_cache_clear(pt_cache_t *c)
 
 size_t pt_cache_remove_expired(pt_cache_t *c)
 {
-    atomic_store(&c->last_check_ms, pt_memo_now_ms());
+    atomic_store(&c->last_check_ms, pt__memo_now_ms());
     return sweep(c, true);
 }
 
@@ -83,14 +83,14 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
     memset(inv, 0, sizeof *inv);
     size_t len = strlen(key);
     uint64_t h = pt_key_hash(key, len, c->seed);
-    shard_t *s = pt_shard_of(c, h);
+    shard_t *s = pt__shard_of(c, h);
     int64_t deadline = -2;
     entry_t *e;
     for (;;) {
         pthread_mutex_lock(&s->lk);
-        e = pt_tab_find(s, h, key, len);
+        e = pt__tab_find(s, h, key, len);
         if (!e) {
-            e = pt_tab_insert(s, h, key, len);
+            e = pt__tab_insert(s, h, key, len);
             pthread_mutex_unlock(&s->lk);
             if (!e) {
                 pt_memo_set_error("cache: out of memory");
@@ -100,11 +100,11 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
         }
         if (e->state == E_READY) {
             /* Take the entry over: it becomes the key's lock, its value goes. */
-            pt_box_t *old = e->box;
-            pt_ready_remove(s, e);
+            pt__box_t *old = e->box;
+            pt__ready_remove(s, e);
             e->box = NULL;
             pthread_mutex_unlock(&s->lk);
-            pt_box_unref(old);
+            pt__box_unref(old);
             break;
         }
         /* A load or another invalidation holds the key: wait our turn. */
@@ -114,9 +114,9 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
             return PT_MEMO_STAMPEDE;
         }
         if (deadline == -2)
-            deadline = pt_deadline_after(c->o.maxwait_ms);
+            deadline = pt__deadline_after(c->o.maxwait_ms);
         result_t r;
-        int rc = pt_flight_wait(c, s, e, deadline, &r);
+        int rc = pt__flight_wait(c, s, e, deadline, &r);
         pt__cache_drop_result(&r);
         if (rc == PT_MEMO_STAMPEDE)
             return PT_MEMO_STAMPEDE;
@@ -128,9 +128,9 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
     inv->key = strdup(key);
     if (c->o.store) {
         if (c->o.lock_store) {
-            pt_memo_token(inv->token);
+            pt__memo_token(inv->token);
             int64_t dl = pt__cache_wait_deadline(c->o.maxwait_ms);
-            int l = pt_cache_store_lock(c, key, len, inv->token, dl, NULL);
+            int l = pt__cache_store_lock(c, key, len, inv->token, dl, NULL);
             if (l < 0) {
                 pt_cache_invalidate_end(inv);
                 return (pt_memo_err_t)-l;
@@ -172,12 +172,12 @@ void pt_cache_invalidate_end(pt_cache_invalidation_t *inv)
     entry_t *e = inv->entry;
     if (inv->store_locked)
         c->o.lock_store->ops->remove(c->o.lock_store, inv->key, strlen(inv->key), inv->token);
-    shard_t *s = pt_shard_of(c, e->hash);
+    shard_t *s = pt__shard_of(c, e->hash);
     result_t retry = { .rc = RC_RETRY };
     pthread_mutex_lock(&s->lk);
     /* Waiters look again; the first becomes the loader. */
-    pt_flight_wake_all(c, e, &retry);
-    pt_tab_unlink(s, e);
+    pt__flight_wake_all(c, e, &retry);
+    pt__tab_unlink(s, e);
     pthread_mutex_unlock(&s->lk);
     free(e);
     free(inv->key);

@@ -23,7 +23,7 @@ struct pt_cache_ref {
     void                *ud;
     int64_t              cleanup_delay_ms;
 };
-typedef struct pt_cache_ref pt_box_t;
+typedef struct pt_cache_ref pt__box_t;
 
 enum { E_READY = 0, E_LOADING = 1 };
 
@@ -39,7 +39,7 @@ typedef struct entry {
     uint8_t       state;
     bool          invalidating;   /* held by pt_cache_invalidate_begin */
     pt_waitq_t    waiters;        /* LOADING: flight_waiter_t */
-    pt_box_t     *box;            /* READY */
+    pt__box_t     *box;            /* READY */
     int64_t       expires_ms;     /* READY */
     char          key[];
 } entry_t;
@@ -64,11 +64,11 @@ enum { RC_RETRY = -1 };
 typedef struct result {
     int       rc;    /* pt_memo_err_t, or RC_RETRY: look again (an invalidation ended) */
     json_t   *json;  /* new reference (value or error) */
-    pt_box_t *box;   /* pointer caches: a held reference */
+    pt__box_t *box;   /* pointer caches: a held reference */
 } result_t;
 
 typedef struct flight_waiter {
-    pt_waiter_t w;   /* first: the queue holds &w */
+    pt__waiter_t w;   /* first: the queue holds &w */
     result_t    res;
 } flight_waiter_t;
 
@@ -99,17 +99,17 @@ struct pt_cache {
 };
 
 /* cache_table.c: all with s->lk held. */
-entry_t *pt_tab_find(shard_t *s, uint64_t h, const char *key, size_t len);
-entry_t *pt_tab_insert(shard_t *s, uint64_t h, const char *key, size_t len); /* a LOADING entry */
-void     pt_tab_unlink(shard_t *s, entry_t *e);     /* from the hash (and the LRU if READY) */
+entry_t *pt__tab_find(shard_t *s, uint64_t h, const char *key, size_t len);
+entry_t *pt__tab_insert(shard_t *s, uint64_t h, const char *key, size_t len); /* a LOADING entry */
+void     pt__tab_unlink(shard_t *s, entry_t *e);     /* from the hash (and the LRU if READY) */
 /* A LOADING entry becomes READY (most recent) / a READY one leaves the LRU
  * and the count (it stays in the hash as LOADING, or is unlinked). */
-void     pt_ready_add(shard_t *s, entry_t *e);
-void     pt_ready_remove(shard_t *s, entry_t *e);
-void     pt_lru_remove(shard_t *s, entry_t *e);
-void     pt_lru_push(shard_t *s, entry_t *e);
+void     pt__ready_add(shard_t *s, entry_t *e);
+void     pt__ready_remove(shard_t *s, entry_t *e);
+void     pt__lru_remove(shard_t *s, entry_t *e);
+void     pt__lru_push(shard_t *s, entry_t *e);
 
-static inline void pt_tail_stamp_sync(shard_t *s)
+static inline void pt__tail_stamp_sync(shard_t *s)
 {
     atomic_store_explicit(&s->tail_stamp, s->lru_tail ? s->lru_tail->stamp : UINT64_MAX,
                           memory_order_relaxed);
@@ -125,7 +125,7 @@ static inline void pt_tail_stamp_sync(shard_t *s)
 /* initial-exec: libponty is a static library, so the hit path reads the
  * clock at a fixed offset from the thread pointer (no __tls_get_addr). */
 extern _Thread_local uint64_t pt__lru_clock __attribute__((tls_model("initial-exec")));
-static inline uint64_t pt_lru_stamp(pt_cache_t *c)
+static inline uint64_t pt__lru_stamp(pt_cache_t *c)
 {
     uint64_t g = atomic_load_explicit(&c->clock, memory_order_relaxed);
     uint64_t t = (pt__lru_clock > g ? pt__lru_clock : g) + 1;
@@ -138,44 +138,44 @@ static inline uint64_t pt_lru_stamp(pt_cache_t *c)
 /* A hit on a bounded cache: e becomes its shard's most recent entry and,
  * with several shards, takes a new stamp. Unbounded caches keep no order
  * (nothing is evicted), so their hits write nothing here. */
-static inline void pt_lru_touch(shard_t *s, entry_t *e)
+static inline void pt__lru_touch(shard_t *s, entry_t *e)
 {
     if (s->cache->stamped) {
-        e->stamp = pt_lru_stamp(s->cache);
+        e->stamp = pt__lru_stamp(s->cache);
         if (s->lru_head != e) {
-            pt_lru_remove(s, e);
-            pt_lru_push(s, e);
+            pt__lru_remove(s, e);
+            pt__lru_push(s, e);
         }
-        pt_tail_stamp_sync(s);
+        pt__tail_stamp_sync(s);
     } else if (s->lru_head != e) {
         /* Already the most recent: the common case for a hot key costs a compare. */
-        pt_lru_remove(s, e);
-        pt_lru_push(s, e);
+        pt__lru_remove(s, e);
+        pt__lru_push(s, e);
     }
 }
 /* Evicts least recently used entries until the cache holds maxsize.
  * Takes the shard locks one at a time: call with none held. */
-void     pt_cache_evict_over(pt_cache_t *c);
-int      pt_tab_init(shard_t *s, pt_cache_t *c);
-void     pt_tab_destroy(shard_t *s);
+void     pt__cache_evict_over(pt_cache_t *c);
+int      pt__tab_init(shard_t *s, pt_cache_t *c);
+void     pt__tab_destroy(shard_t *s);
 
 /* Boxes. */
-pt_box_t *pt_box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms);
-void      pt_box_unref(pt_box_t *b);
-static inline void pt_box_ref(pt_box_t *b) { atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed); }
+pt__box_t *pt__box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms);
+void      pt__box_unref(pt__box_t *b);
+static inline void pt__box_ref(pt__box_t *b) { atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed); }
 
 /* Frees a chain of unlinked entries (linked by hnext), dropping their values.
  * Never call with a shard lock held: cleanups are user code. */
-void pt_entries_free(entry_t *e);
+void pt__entries_free(entry_t *e);
 
 /* Wakes everyone parked on e (LOADING) with res (references are added per
  * waiter). s->lk held. */
-void pt_flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res);
+void pt__flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res);
 /* Parks on a LOADING entry found under s->lk (which this releases) until it
  * is resolved or deadline passes (-> PT_MEMO_STAMPEDE). */
-int  pt_flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, result_t *out);
+int  pt__flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, result_t *out);
 
-static inline shard_t *pt_shard_of(pt_cache_t *c, uint64_t h)
+static inline shard_t *pt__shard_of(pt_cache_t *c, uint64_t h)
 {
     return &c->shards[(h >> 58) & c->mask]; /* top bits; low bits pick the bucket */
 }
@@ -185,7 +185,7 @@ static inline shard_t *pt_shard_of(pt_cache_t *c, uint64_t h)
 int64_t pt__cache_wait_deadline(int64_t maxwait_ms);
 
 /* The cross-process lock of a shared store (cache.c). */
-int  pt_cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *token,
+int  pt__cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *token,
                          int64_t deadline, pt_cache_item_t *found);
 
 #endif

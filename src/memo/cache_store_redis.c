@@ -13,7 +13,7 @@
 
 typedef struct redis_cache_store {
     pt_cache_store_t base;
-    pt_redis_t      *redis;
+    pt__redis_t      *redis;
     char            *prefix;
     size_t           plen;
 } redis_cache_store_t;
@@ -23,16 +23,16 @@ static int rs_get(pt_cache_store_t *b, const char *key, size_t len, pt_cache_ite
     redis_cache_store_t *s = (redis_cache_store_t *)b;
     const char *argv[] = { "GET", NULL };
     size_t lens[] = { 3, 0 };
-    pt_redis_reply_t rep;
-    if (pt_redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
+    pt__redis_reply_t rep;
+    if (pt__redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
         return -1;
     if (rep.type != REDIS_REPLY_STRING) {
-        pt_redis_reply_free(&rep);
+        pt__redis_reply_free(&rep);
         return 0;
     }
     json_error_t je;
     json_t *doc = json_loadb(rep.str, rep.len, JSON_DECODE_ANY, &je);
-    pt_redis_reply_free(&rep);
+    pt__redis_reply_free(&rep);
     json_t *v = doc ? json_object_get(doc, "v") : NULL;
     if (!v) {
         /* Not ours or damaged: a miss, and the load will overwrite it. */
@@ -53,7 +53,7 @@ static int rs_set(pt_cache_store_t *b, const char *key, size_t len, const pt_cac
     redis_cache_store_t *s = (redis_cache_store_t *)b;
     int64_t ttl = 0;
     if (item->expires_ms != PT_EXPIRY_NEVER_MS) {
-        ttl = item->expires_ms - pt_memo_now_ms();
+        ttl = item->expires_ms - pt__memo_now_ms();
         if (ttl <= 0)
             return 0; /* already stale: nothing to share */
     }
@@ -71,11 +71,11 @@ static int rs_set(pt_cache_store_t *b, const char *key, size_t len, const pt_cac
     snprintf(ttls, sizeof ttls, "%lld", (long long)ttl);
     const char *argv[] = { "SET", NULL, text, "PX", ttls };
     size_t lens[] = { 3, 0, strlen(text), 2, strlen(ttls) };
-    pt_redis_reply_t rep;
-    int rc = pt_redis_command_key(s->redis, &rep, ttl ? 5 : 3, argv, lens, 1, s->prefix, s->plen,
+    pt__redis_reply_t rep;
+    int rc = pt__redis_command_key(s->redis, &rep, ttl ? 5 : 3, argv, lens, 1, s->prefix, s->plen,
                                   key, len);
     if (rc == 0)
-        pt_redis_reply_free(&rep);
+        pt__redis_reply_free(&rep);
     free(text);
     return rc;
 }
@@ -85,10 +85,10 @@ static int rs_remove(pt_cache_store_t *b, const char *key, size_t len)
     redis_cache_store_t *s = (redis_cache_store_t *)b;
     const char *argv[] = { "DEL", NULL };
     size_t lens[] = { 3, 0 };
-    pt_redis_reply_t rep;
-    if (pt_redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
+    pt__redis_reply_t rep;
+    if (pt__redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
         return -1;
-    return pt_redis_reply_positive(&rep);
+    return pt__redis_reply_positive(&rep);
 }
 
 /* Clearing deletes prefix*: KEYS inside a script, which blocks Redis for the
@@ -112,18 +112,18 @@ static int rs_clear(pt_cache_store_t *b)
     pattern[n++] = '*';
     const char *argv[] = { "EVAL", script, "0", pattern };
     size_t lens[] = { 4, sizeof script - 1, 1, n };
-    pt_redis_reply_t rep;
-    int rc = pt_redis_command(s->redis, &rep, 4, argv, lens);
+    pt__redis_reply_t rep;
+    int rc = pt__redis_command(s->redis, &rep, 4, argv, lens);
     free(pattern);
     if (rc == 0)
-        pt_redis_reply_free(&rep);
+        pt__redis_reply_free(&rep);
     return rc;
 }
 
 static void rs_free(pt_cache_store_t *b)
 {
     redis_cache_store_t *s = (redis_cache_store_t *)b;
-    pt_redis_unref(s->redis);
+    pt__redis_unref(s->redis);
     free(s->prefix);
     free(s);
 }
@@ -134,12 +134,12 @@ static const pt_cache_store_ops_t redis_ops = {
 
 pt_cache_store_t *pt_cache_store_redis_new(const char *url, const char *prefix)
 {
-    pt_redis_t *r = pt_redis_new(url);
+    pt__redis_t *r = pt__redis_new(url);
     if (!r)
         return NULL;
     redis_cache_store_t *s = calloc(1, sizeof *s);
     if (!s) {
-        pt_redis_unref(r);
+        pt__redis_unref(r);
         return NULL;
     }
     s->base.ops = &redis_ops;

@@ -11,7 +11,7 @@
 
 _Thread_local uint64_t pt__lru_clock __attribute__((tls_model("initial-exec")));
 
-int pt_tab_init(shard_t *s, pt_cache_t *c)
+int pt__tab_init(shard_t *s, pt_cache_t *c)
 {
     memset(s, 0, sizeof *s);
     s->cache = c;
@@ -28,13 +28,13 @@ int pt_tab_init(shard_t *s, pt_cache_t *c)
     return s->buckets ? 0 : -1;
 }
 
-void pt_tab_destroy(shard_t *s)
+void pt__tab_destroy(shard_t *s)
 {
     free(s->buckets);
     pthread_mutex_destroy(&s->lk);
 }
 
-entry_t *pt_tab_find(shard_t *s, uint64_t h, const char *key, size_t len)
+entry_t *pt__tab_find(shard_t *s, uint64_t h, const char *key, size_t len)
 {
     for (entry_t *e = s->buckets[h & (s->nbuckets - 1)]; e; e = e->hnext)
         if (e->hash == h && e->klen == len && memcmp(e->key, key, len) == 0)
@@ -62,7 +62,7 @@ static void grow(shard_t *s)
     s->nbuckets = n;
 }
 
-entry_t *pt_tab_insert(shard_t *s, uint64_t h, const char *key, size_t len)
+entry_t *pt__tab_insert(shard_t *s, uint64_t h, const char *key, size_t len)
 {
     entry_t *e = malloc(sizeof *e + len + 1);
     if (!e)
@@ -82,7 +82,7 @@ entry_t *pt_tab_insert(shard_t *s, uint64_t h, const char *key, size_t len)
     return e;
 }
 
-void pt_lru_push(shard_t *s, entry_t *e)
+void pt__lru_push(shard_t *s, entry_t *e)
 {
     e->lprev = NULL;
     e->lnext = s->lru_head;
@@ -93,7 +93,7 @@ void pt_lru_push(shard_t *s, entry_t *e)
     s->lru_head = e;
 }
 
-void pt_lru_remove(shard_t *s, entry_t *e)
+void pt__lru_remove(shard_t *s, entry_t *e)
 {
     if (e->lprev)
         e->lprev->lnext = e->lnext;
@@ -106,28 +106,28 @@ void pt_lru_remove(shard_t *s, entry_t *e)
     e->lprev = e->lnext = NULL;
 }
 
-void pt_ready_add(shard_t *s, entry_t *e)
+void pt__ready_add(shard_t *s, entry_t *e)
 {
     pt_cache_t *c = s->cache;
     e->state = E_READY;
     if (c->stamped)
-        e->stamp = pt_lru_stamp(c);
-    pt_lru_push(s, e);
+        e->stamp = pt__lru_stamp(c);
+    pt__lru_push(s, e);
     s->ready++;
     atomic_fetch_add_explicit(&c->size, 1, memory_order_relaxed);
-    pt_tail_stamp_sync(s);
+    pt__tail_stamp_sync(s);
 }
 
-void pt_ready_remove(shard_t *s, entry_t *e)
+void pt__ready_remove(shard_t *s, entry_t *e)
 {
-    pt_lru_remove(s, e);
+    pt__lru_remove(s, e);
     s->ready--;
     atomic_fetch_sub_explicit(&s->cache->size, 1, memory_order_relaxed);
-    pt_tail_stamp_sync(s);
+    pt__tail_stamp_sync(s);
     e->state = E_LOADING;
 }
 
-void pt_cache_evict_over(pt_cache_t *c)
+void pt__cache_evict_over(pt_cache_t *c)
 {
     if (!c->bounded)
         return;
@@ -149,16 +149,16 @@ void pt_cache_evict_over(pt_cache_t *c)
         pthread_mutex_lock(&victim->lk);
         entry_t *v = victim->lru_tail;
         if (v && v->stamp == best) {
-            pt_tab_unlink(victim, v);
+            pt__tab_unlink(victim, v);
             v->hnext = dead;
             dead = v;
         }
         pthread_mutex_unlock(&victim->lk);
     }
-    pt_entries_free(dead); /* cleanups are user code: outside the locks */
+    pt__entries_free(dead); /* cleanups are user code: outside the locks */
 }
 
-void pt_tab_unlink(shard_t *s, entry_t *e)
+void pt__tab_unlink(shard_t *s, entry_t *e)
 {
     entry_t **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
     while (*pp && *pp != e)
@@ -168,23 +168,23 @@ void pt_tab_unlink(shard_t *s, entry_t *e)
     e->hnext = NULL;
     s->count--;
     if (e->state == E_READY)
-        pt_ready_remove(s, e);
+        pt__ready_remove(s, e);
 }
 
-void pt_entries_free(entry_t *e)
+void pt__entries_free(entry_t *e)
 {
     while (e) {
         entry_t *next = e->hnext;
         if (e->box)
-            pt_box_unref(e->box);
+            pt__box_unref(e->box);
         free(e);
         e = next;
     }
 }
 
-pt_box_t *pt_box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms)
+pt__box_t *pt__box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms)
 {
-    pt_box_t *b = malloc(sizeof *b);
+    pt__box_t *b = malloc(sizeof *b);
     if (!b)
         return NULL;
     atomic_init(&b->refs, 1);
@@ -198,7 +198,7 @@ pt_box_t *pt_box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int6
     return b;
 }
 
-void pt_box_unref(pt_box_t *b)
+void pt__box_unref(pt__box_t *b)
 {
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
         return;
@@ -208,6 +208,6 @@ void pt_box_unref(pt_box_t *b)
     if (b->ptr && !fn) {
         /* pointer value without a cleanup: nothing to do */
     }
-    pt_memo_cleanup_schedule(value ? fn : NULL, value, b->ud, b->json, b->cleanup_delay_ms);
+    pt__memo_cleanup_schedule(value ? fn : NULL, value, b->ud, b->json, b->cleanup_delay_ms);
     free(b);
 }

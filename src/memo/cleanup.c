@@ -68,7 +68,7 @@ static void *cleanup_main(void *arg)
     return NULL;
 }
 
-void pt_memo_cleanup_schedule(pt_cache_cleanup_fn fn, void *value, void *ud, json_t *json,
+void pt__memo_cleanup_schedule(pt_cache_cleanup_fn fn, void *value, void *ud, json_t *json,
                               int64_t delay_ms)
 {
     if (delay_ms <= 0) {

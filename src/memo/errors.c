@@ -49,7 +49,7 @@ void pt__memo_check_init(const void *made)
     exit(1);
 }
 
-uint64_t pt_memo_random(void)
+uint64_t pt__memo_random(void)
 {
     static __thread uint64_t s;
     if (!s) {
@@ -65,13 +65,13 @@ uint64_t pt_memo_random(void)
     return s * UINT64_C(2685821657736338717);
 }
 
-void pt_memo_token(char out[33])
+void pt__memo_token(char out[33])
 {
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)pt_memo_random(),
-             (unsigned long long)pt_memo_random());
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)pt__memo_random(),
+             (unsigned long long)pt__memo_random());
 }
 
-_Noreturn void pt_memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind, const char *key)
+_Noreturn void pt__memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind, const char *key)
 {
     /* A 409's body is the key that stayed locked, copied into the request
      * arena because the caller's copy may not outlive the unwind. A

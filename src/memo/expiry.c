@@ -10,7 +10,7 @@
 
 static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
-void pt_exp_trim(const char **s, size_t *n)
+void pt__exp_trim(const char **s, size_t *n)
 {
     if (!*s)
         return;
@@ -22,7 +22,7 @@ void pt_exp_trim(const char **s, size_t *n)
         (*n)--;
 }
 
-int pt_exp_fail(char *err, size_t errlen, const char *what, const char *s, size_t n,
+int pt__exp_fail(char *err, size_t errlen, const char *what, const char *s, size_t n,
                 const char *why)
 {
     if (!err || errlen == 0)
@@ -76,7 +76,7 @@ pt_expiry_t pt_expiry_bool(bool expired)
 pt_expiry_t pt_expiry_ttl_ms(int64_t ttl_ms, int64_t now_ms)
 {
     return (pt_expiry_t){ .kind = PT_EXPIRY_DURATION, .ttl_ms = ttl_ms,
-                          .at_ms = pt_exp_add_sat(now_ms, ttl_ms) };
+                          .at_ms = pt__exp_add_sat(now_ms, ttl_ms) };
 }
 
 pt_expiry_t pt_expiry_at_ms(int64_t epoch_ms)
@@ -117,9 +117,9 @@ int pt_expiry_parsen(const char *s, size_t n, int64_t now_ms, pt_expiry_t *out,
         *out = pt_expiry_never(); /* aquiche: None */
         return 0;
     }
-    pt_exp_trim(&s, &n);
+    pt__exp_trim(&s, &n);
     if (n == 0)
-        return pt_exp_fail(err, errlen, "expiration", s, n, NULL);
+        return pt__exp_fail(err, errlen, "expiration", s, n, NULL);
 
     if (n >= 2 && s[0] == '$' && s[1] == '.') {
         /* aquiche strips every leading '$' and '.' ("$..a" is "a") */
@@ -127,7 +127,7 @@ int pt_expiry_parsen(const char *s, size_t n, int64_t now_ms, pt_expiry_t *out,
         while (k < n && (s[k] == '$' || s[k] == '.'))
             k++;
         if (k == n)
-            return pt_exp_fail(err, errlen, "expiration", s, n, "empty data pointer");
+            return pt__exp_fail(err, errlen, "expiration", s, n, "empty data pointer");
         *out = (pt_expiry_t){ .kind = PT_EXPIRY_POINTER, .path = s + k, .path_len = n - k };
         return 0;
     }
@@ -155,15 +155,15 @@ int pt_expiry_parsen(const char *s, size_t n, int64_t now_ms, pt_expiry_t *out,
      * or a timestamp when large. (aquiche itself would read a numeric
      * *string* as a duration of that many seconds, even "1494012444"; the
      * README documents such strings as timestamps, and so does ponty.) */
-    pt_dec_t d;
-    if (pt_exp_dec_parse(s, n, &d) == 0) {
-        if (pt_exp_dec_is_timestamp(&d)) {
-            *out = pt_expiry_at_ms(pt_exp_floordiv(pt_exp_unix_to_us(&d), 1000));
+    pt__dec_t d;
+    if (pt__exp_dec_parse(s, n, &d) == 0) {
+        if (pt__exp_dec_is_timestamp(&d)) {
+            *out = pt_expiry_at_ms(pt__exp_floordiv(pt__exp_unix_to_us(&d), 1000));
             return 0;
         }
-        pt_i128 ms = d.pico / 1000000000; /* toward zero, like the durations */
+        pt__i128 ms = d.pico / 1000000000; /* toward zero, like the durations */
         if (d.huge || ms < INT64_MIN)
-            return pt_exp_fail(err, errlen, "expiration", s, n, "duration out of range");
+            return pt__exp_fail(err, errlen, "expiration", s, n, "duration out of range");
         *out = pt_expiry_ttl_ms((int64_t)ms, now_ms);
         return 0;
     }
@@ -171,21 +171,21 @@ int pt_expiry_parsen(const char *s, size_t n, int64_t now_ms, pt_expiry_t *out,
     /* aquiche's order: duration, date-time, date, time of day. */
     int64_t us;
     pt_timeofday_t t;
-    if (pt_exp_duration_us(s, n, &us) == 0) {
+    if (pt__exp_duration_us(s, n, &us) == 0) {
         *out = pt_expiry_ttl_ms(us / 1000, now_ms);
         return 0;
     }
-    if (pt_exp_datetime_us(s, n, &us) == 0 || pt_exp_date_us(s, n, &us) == 0) {
-        *out = pt_expiry_at_ms(pt_exp_floordiv(us, 1000));
+    if (pt__exp_datetime_us(s, n, &us) == 0 || pt__exp_date_us(s, n, &us) == 0) {
+        *out = pt_expiry_at_ms(pt__exp_floordiv(us, 1000));
         return 0;
     }
-    if (pt_exp_timeofday(s, n, &t) == 0) {
+    if (pt__exp_timeofday(s, n, &t) == 0) {
         /* A daily time: each fetch is fresh until the next occurrence, so a
          * cache made today still caches tomorrow. */
         *out = pt_expiry_timeofday(&t, now_ms);
         return 0;
     }
-    return pt_exp_fail(err, errlen, "expiration", s, n, NULL);
+    return pt__exp_fail(err, errlen, "expiration", s, n, NULL);
 }
 
 int pt_expiry_parse(const char *s, int64_t now_ms, pt_expiry_t *out, char *err, size_t errlen)
@@ -295,9 +295,9 @@ int pt_expiry_from_json(const char *pointer, const json_t *value, int64_t now_ms
     pt_expiry_t p;
     size_t n = pointer ? strlen(pointer) : 0;
     const char *s = pointer;
-    pt_exp_trim(&s, &n);
+    pt__exp_trim(&s, &n);
     if (!s || n < 2 || s[0] != '$' || s[1] != '.')
-        return pt_exp_fail(err, errlen, "expiration pointer", s, n, "must start with '$.'");
+        return pt__exp_fail(err, errlen, "expiration pointer", s, n, "must start with '$.'");
     if (pt_expiry_parsen(s, n, now_ms, &p, err, errlen) < 0)
         return -1;
     return from_json_path(p.path, p.path_len, value, now_ms, 0, out, err, errlen);
@@ -321,7 +321,7 @@ static int resolve(const pt_expiry_t *e, const json_t *value, int64_t fetched_ms
         return 0;
     case PT_EXPIRY_DURATION:
         /* a refresh interval runs from the fetch, not from the check */
-        *at_ms = pt_exp_add_sat(fetched_ms, e->ttl_ms);
+        *at_ms = pt__exp_add_sat(fetched_ms, e->ttl_ms);
         return 0;
     case PT_EXPIRY_TIMEOFDAY:
         *at_ms = pt_timeofday_next_ms(&e->tod, fetched_ms);

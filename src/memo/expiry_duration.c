@@ -15,10 +15,10 @@ static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /* Python ints are unbounded; anything beyond this many microseconds cannot
  * be an int64 result anyway, so stop accumulating there. */
-#define PT_BIG ((pt_i128)1 << 100)
+#define PT_BIG ((pt__i128)1 << 100)
 
 /* Reads "-?\d+" (when allow_sign) covering the whole slice. */
-static int read_int(const char *s, size_t n, bool allow_sign, pt_i128 *out, bool *neg)
+static int read_int(const char *s, size_t n, bool allow_sign, pt__i128 *out, bool *neg)
 {
     size_t i = 0;
     *neg = false;
@@ -28,20 +28,20 @@ static int read_int(const char *s, size_t n, bool allow_sign, pt_i128 *out, bool
     }
     if (i == n)
         return -1;
-    pt_i128 v = 0;
+    pt__i128 v = 0;
     for (; i < n; i++) {
         if (!is_digit(s[i]))
             return -1;
         /* Saturates far past 64 bits yet low enough that multiplying by
          * a day in microseconds cannot overflow 128 bits. */
-        if (v < ((pt_i128)1 << 80))
+        if (v < ((pt__i128)1 << 80))
             v = v * 10 + (s[i] - '0');
     }
     *out = *neg ? -v : v;
     return 0;
 }
 
-static int fit_i64(pt_i128 v, int64_t *out)
+static int fit_i64(pt__i128 v, int64_t *out)
 {
     if (v > INT64_MAX || v < INT64_MIN)
         return -1;
@@ -53,7 +53,7 @@ static int fit_i64(pt_i128 v, int64_t *out)
 
 static int standard_duration(const char *s, size_t n, int64_t *us)
 {
-    pt_i128 total = 0;
+    pt__i128 total = 0;
     size_t pos = 0;
     bool neg;
 
@@ -62,7 +62,7 @@ static int standard_duration(const char *s, size_t n, int64_t *us)
      * backtrack to. */
     const char *sp = memchr(s, ' ', n);
     if (sp) {
-        pt_i128 days;
+        pt__i128 days;
         if (read_int(s, (size_t)(sp - s), true, &days, &neg) < 0)
             return -1;
         total += days * PT_US_PER_DAY;
@@ -94,7 +94,7 @@ static int standard_duration(const char *s, size_t n, int64_t *us)
     const char *last = part[nparts - 1];
     size_t lastlen = plen[nparts - 1];
     const char *dot = memchr(last, '.', lastlen);
-    pt_i128 micro = 0;
+    pt__i128 micro = 0;
     if (dot) {
         size_t fd = lastlen - (size_t)(dot - last) - 1;
         if (fd < 1 || fd > 12)
@@ -117,7 +117,7 @@ static int standard_duration(const char *s, size_t n, int64_t *us)
     };
     bool sec_neg = false;
     for (int k = 0; k < nparts; k++) {
-        pt_i128 v;
+        pt__i128 v;
         bool signable = nparts < 3 || k == 0;
         if (read_int(part[k], plen[k], signable, &v, &neg) < 0)
             return -1;
@@ -136,7 +136,7 @@ static int standard_duration(const char *s, size_t n, int64_t *us)
  * and sets found. Digits followed by another designator are left for the
  * next component. */
 static int iso_component(const char *s, size_t n, size_t *pos, char designator,
-                         int64_t unit_s, pt_i128 *acc, bool *found)
+                         int64_t unit_s, pt__i128 *acc, bool *found)
 {
     size_t i = *pos;
     size_t j = i;
@@ -154,8 +154,8 @@ static int iso_component(const char *s, size_t n, size_t *pos, char designator,
     }
     if (j >= n || s[j] != designator)
         return 0; /* digits for a later component */
-    pt_dec_t d;
-    if (pt_exp_dec_parse(s + i, j - i, &d) < 0 || d.huge || d.pico > PT_BIG)
+    pt__dec_t d;
+    if (pt__exp_dec_parse(s + i, j - i, &d) < 0 || d.huge || d.pico > PT_BIG)
         return -1;
     *acc += d.pico * unit_s / 1000000;
     if (*acc > PT_BIG)
@@ -174,7 +174,7 @@ static int iso_duration(const char *s, size_t n, int64_t *us)
     if (pos >= n || s[pos] != 'P')
         return -1;
     pos++;
-    pt_i128 total = 0;
+    pt__i128 total = 0;
     bool any = false, any_time = false;
     if (iso_component(s, n, &pos, 'D', 86400, &total, &any) < 0)
         return -1;
@@ -228,7 +228,7 @@ static int64_t unit_seconds(const char *s, size_t n)
 
 static int sum_duration(const char *s, size_t n, int64_t *us)
 {
-    pt_i128 total = 0;
+    pt__i128 total = 0;
     size_t i = 0;
     bool any = false;
     for (;;) {
@@ -238,7 +238,7 @@ static int sum_duration(const char *s, size_t n, int64_t *us)
             break;
         /* a number: a run of digits (no sign, no fraction) */
         size_t j = i;
-        pt_i128 v = 0;
+        pt__i128 v = 0;
         while (j < n && is_digit(s[j])) {
             if (v < PT_BIG)
                 v = v * 10 + (s[j] - '0');
@@ -256,7 +256,7 @@ static int sum_duration(const char *s, size_t n, int64_t *us)
         if (unit == 0)
             return -1;
         /* Over the limit: fail before the product can overflow. */
-        if (v > PT_BIG / ((pt_i128)unit * PT_US_PER_S))
+        if (v > PT_BIG / ((pt__i128)unit * PT_US_PER_S))
             return -1;
         total += v * unit * PT_US_PER_S;
         if (total > PT_BIG)
@@ -269,7 +269,7 @@ static int sum_duration(const char *s, size_t n, int64_t *us)
     return fit_i64(total, us);
 }
 
-int pt_exp_duration_us(const char *s, size_t n, int64_t *us)
+int pt__exp_duration_us(const char *s, size_t n, int64_t *us)
 {
     if (n == 0)
         return -1;
@@ -281,9 +281,9 @@ int pt_exp_duration_us(const char *s, size_t n, int64_t *us)
 int pt_duration_parse_us(const char *s, int64_t *us, char *err, size_t errlen)
 {
     size_t n = s ? strlen(s) : 0;
-    pt_exp_trim(&s, &n);
-    if (!s || pt_exp_duration_us(s, n, us) < 0)
-        return pt_exp_fail(err, errlen, "duration", s, n, NULL);
+    pt__exp_trim(&s, &n);
+    if (!s || pt__exp_duration_us(s, n, us) < 0)
+        return pt__exp_fail(err, errlen, "duration", s, n, NULL);
     return 0;
 }
 

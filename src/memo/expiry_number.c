@@ -6,9 +6,9 @@
 #include "expiry_internal.h"
 
 /* 10^k for k in 0..38, the whole range of a positive 128-bit integer. */
-static pt_i128 pow10_i128(int k)
+static pt__i128 pow10_i128(int k)
 {
-    pt_i128 r = 1;
+    pt__i128 r = 1;
     while (k-- > 0)
         r *= 10;
     return r;
@@ -16,7 +16,7 @@ static pt_i128 pow10_i128(int k)
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-int pt_exp_dec_parse(const char *s, size_t n, pt_dec_t *out)
+int pt__exp_dec_parse(const char *s, size_t n, pt__dec_t *out)
 {
     size_t i = 0;
     bool neg = false;
@@ -26,8 +26,8 @@ int pt_exp_dec_parse(const char *s, size_t n, pt_dec_t *out)
     /* Keep up to 36 significant digits in m, so m * 10 never overflows;
      * value = m * 10^e10. Digits past that only move the exponent (integer
      * part) or are dropped (fraction), which is below the picosecond. */
-    const pt_i128 m_cap = pow10_i128(35);
-    pt_i128 m = 0;
+    const pt__i128 m_cap = pow10_i128(35);
+    pt__i128 m = 0;
     int64_t e10 = 0;
     size_t ndigits = 0;
     bool frac = false;
@@ -74,8 +74,8 @@ int pt_exp_dec_parse(const char *s, size_t n, pt_dec_t *out)
         if (scale > 38) {
             out->huge = true;
         } else {
-            pt_i128 p = pow10_i128((int)scale);
-            pt_i128 lim = ((pt_i128)1 << 126) / p; /* keep well inside 2^127 */
+            pt__i128 p = pow10_i128((int)scale);
+            pt__i128 lim = ((pt__i128)1 << 126) / p; /* keep well inside 2^127 */
             if (m > lim)
                 out->huge = true;
             else
@@ -85,27 +85,27 @@ int pt_exp_dec_parse(const char *s, size_t n, pt_dec_t *out)
         out->pico = m / pow10_i128((int)-scale);
     }
     if (out->huge)
-        out->pico = (pt_i128)1 << 126;
+        out->pico = (pt__i128)1 << 126;
     if (neg)
         out->pico = -out->pico;
     return 0;
 }
 
-bool pt_exp_dec_is_timestamp(const pt_dec_t *d)
+bool pt__exp_dec_is_timestamp(const pt__dec_t *d)
 {
     /* aquiche: int(value) > int(1e8). int() truncates toward zero, so
      * 100000000.9 is still a duration. */
     return d->pico / PT_PICO_PER_S > 100000000;
 }
 
-int64_t pt_exp_unix_to_us(const pt_dec_t *d)
+int64_t pt__exp_unix_to_us(const pt__dec_t *d)
 {
     /* aquiche (from pydantic): beyond 3e20 the value saturates; while the
      * magnitude exceeds 2e10 it is taken to be in a unit 1000 times smaller
      * (2e10 s is the year 2603, 2e10 ms is August 1970). */
-    const pt_i128 max_number = (pt_i128)300000000 * (pt_i128)1000000000000LL * PT_PICO_PER_S;
-    const pt_i128 watershed = (pt_i128)20000000000LL * PT_PICO_PER_S;
-    pt_i128 p = d->pico;
+    const pt__i128 max_number = (pt__i128)300000000 * (pt__i128)1000000000000LL * PT_PICO_PER_S;
+    const pt__i128 watershed = (pt__i128)20000000000LL * PT_PICO_PER_S;
+    pt__i128 p = d->pico;
     if (p > max_number)
         return PT_EPOCH_US_MAX;
     if (p < -max_number)
@@ -119,14 +119,14 @@ int64_t pt_exp_unix_to_us(const pt_dec_t *d)
 
 static pt_expiry_t at_us(int64_t epoch_us)
 {
-    return pt_expiry_at_ms(pt_exp_floordiv(epoch_us, 1000));
+    return pt_expiry_at_ms(pt__exp_floordiv(epoch_us, 1000));
 }
 
 pt_expiry_t pt_expiry_from_int(int64_t value, int64_t now_ms)
 {
     if (value > 100000000) {
-        pt_dec_t d = { .pico = (pt_i128)value * PT_PICO_PER_S, .huge = false };
-        return at_us(pt_exp_unix_to_us(&d));
+        pt__dec_t d = { .pico = (pt__i128)value * PT_PICO_PER_S, .huge = false };
+        return at_us(pt__exp_unix_to_us(&d));
     }
     int64_t ttl;
     if (__builtin_mul_overflow(value, 1000, &ttl))
@@ -137,7 +137,7 @@ pt_expiry_t pt_expiry_from_int(int64_t value, int64_t now_ms)
 int pt_expiry_from_number(double value, int64_t now_ms, pt_expiry_t *out, char *err, size_t errlen)
 {
     if (isnan(value)) /* spelled out: printf would say "-nan" for some NaNs */
-        return pt_exp_fail(err, errlen, "expiration", "nan", 3, "not a number");
+        return pt__exp_fail(err, errlen, "expiration", "nan", 3, "not a number");
     if (isinf(value)) {
         /* aquiche: datetime.max (never expires) and datetime.min (expired) */
         *out = pt_expiry_bool(value < 0);

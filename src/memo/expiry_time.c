@@ -13,7 +13,7 @@ static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* Howard Hinnant's days_from_civil: exact for every proleptic Gregorian
  * date, no tables, no mktime (which would consult the local zone). */
-int64_t pt_exp_days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t pt__exp_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -59,7 +59,7 @@ static int parse_date_part(const char *s, size_t n, size_t *pos, int64_t *days)
     /* Python's date(): years 1..9999, real months and days (leap years). */
     if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return -1;
-    *days = pt_exp_days_from_civil(y, (unsigned)m, (unsigned)d);
+    *days = pt__exp_days_from_civil(y, (unsigned)m, (unsigned)d);
     return 0;
 }
 
@@ -121,7 +121,7 @@ static int parse_time_part(const char *s, size_t n, size_t *pos, pt_timeofday_t 
     return *pos == n ? 0 : -1;
 }
 
-int pt_exp_datetime_us(const char *s, size_t n, int64_t *epoch_us)
+int pt__exp_datetime_us(const char *s, size_t n, int64_t *epoch_us)
 {
     size_t pos = 0;
     int64_t days;
@@ -135,7 +135,7 @@ int pt_exp_datetime_us(const char *s, size_t n, int64_t *epoch_us)
     return 0;
 }
 
-int pt_exp_date_us(const char *s, size_t n, int64_t *epoch_us)
+int pt__exp_date_us(const char *s, size_t n, int64_t *epoch_us)
 {
     size_t pos = 0;
     int64_t days;
@@ -145,7 +145,7 @@ int pt_exp_date_us(const char *s, size_t n, int64_t *epoch_us)
     return 0;
 }
 
-int pt_exp_timeofday(const char *s, size_t n, pt_timeofday_t *out)
+int pt__exp_timeofday(const char *s, size_t n, pt_timeofday_t *out)
 {
     size_t pos = 0;
     return parse_time_part(s, n, &pos, out);
@@ -157,20 +157,20 @@ int64_t pt_timeofday_today_ms(const pt_timeofday_t *t, int64_t now_ms)
      * "23:00-05:00" asked at 02:00Z means 23:00 on the New York day. */
     const int64_t ms_per_day = INT64_C(86400000);
     int64_t off_ms = (int64_t)t->offset_min * 60000;
-    int64_t local = pt_exp_add_sat(now_ms, off_ms);
+    int64_t local = pt__exp_add_sat(now_ms, off_ms);
     int64_t into_day = local % ms_per_day;
     if (into_day < 0)
         into_day += ms_per_day;
     /* saturating all the way: a "now" near the int64 limits must not wrap */
-    int64_t midnight = pt_exp_add_sat(local, -into_day);
-    return pt_exp_add_sat(pt_exp_add_sat(midnight, t->us / 1000), -off_ms);
+    int64_t midnight = pt__exp_add_sat(local, -into_day);
+    return pt__exp_add_sat(pt__exp_add_sat(midnight, t->us / 1000), -off_ms);
 }
 
 int64_t pt_timeofday_next_ms(const pt_timeofday_t *t, int64_t after_ms)
 {
     int64_t at = pt_timeofday_today_ms(t, after_ms);
     /* Offsets are fixed, so every day in the time's offset is 86400 s. */
-    return at > after_ms ? at : pt_exp_add_sat(at, INT64_C(86400000));
+    return at > after_ms ? at : pt__exp_add_sat(at, INT64_C(86400000));
 }
 
 /* ---- public parsers: the string forms plus aquiche's numeric forms ------ */
@@ -178,49 +178,49 @@ int64_t pt_timeofday_next_ms(const pt_timeofday_t *t, int64_t after_ms)
 int pt_datetime_parse_us(const char *s, int64_t *epoch_us, char *err, size_t errlen)
 {
     size_t n = s ? strlen(s) : 0;
-    pt_dec_t d;
-    pt_exp_trim(&s, &n);
-    if (s && pt_exp_dec_parse(s, n, &d) == 0) {
-        *epoch_us = pt_exp_unix_to_us(&d);
+    pt__dec_t d;
+    pt__exp_trim(&s, &n);
+    if (s && pt__exp_dec_parse(s, n, &d) == 0) {
+        *epoch_us = pt__exp_unix_to_us(&d);
         return 0;
     }
-    if (!s || pt_exp_datetime_us(s, n, epoch_us) < 0)
-        return pt_exp_fail(err, errlen, "datetime", s, n, NULL);
+    if (!s || pt__exp_datetime_us(s, n, epoch_us) < 0)
+        return pt__exp_fail(err, errlen, "datetime", s, n, NULL);
     return 0;
 }
 
 int pt_date_parse_us(const char *s, int64_t *epoch_us, char *err, size_t errlen)
 {
     size_t n = s ? strlen(s) : 0;
-    pt_dec_t d;
-    pt_exp_trim(&s, &n);
-    if (s && pt_exp_dec_parse(s, n, &d) == 0) {
+    pt__dec_t d;
+    pt__exp_trim(&s, &n);
+    if (s && pt__exp_dec_parse(s, n, &d) == 0) {
         /* from_unix_seconds(n).date(): the day that contains the instant */
-        *epoch_us = pt_exp_floordiv(pt_exp_unix_to_us(&d), PT_US_PER_DAY) * PT_US_PER_DAY;
+        *epoch_us = pt__exp_floordiv(pt__exp_unix_to_us(&d), PT_US_PER_DAY) * PT_US_PER_DAY;
         return 0;
     }
-    if (!s || pt_exp_date_us(s, n, epoch_us) < 0)
-        return pt_exp_fail(err, errlen, "date", s, n, NULL);
+    if (!s || pt__exp_date_us(s, n, epoch_us) < 0)
+        return pt__exp_fail(err, errlen, "date", s, n, NULL);
     return 0;
 }
 
 int pt_timeofday_parse(const char *s, pt_timeofday_t *out, char *err, size_t errlen)
 {
     size_t n = s ? strlen(s) : 0;
-    pt_dec_t d;
-    pt_exp_trim(&s, &n);
-    if (s && pt_exp_dec_parse(s, n, &d) == 0) {
+    pt__dec_t d;
+    pt__exp_trim(&s, &n);
+    if (s && pt__exp_dec_parse(s, n, &d) == 0) {
         /* seconds since midnight; a day or more "would loop back around"
          * (aquiche), and a negative count is before datetime.min */
         if (d.huge || d.pico < 0 || d.pico >= 86400 * PT_PICO_PER_S)
-            return pt_exp_fail(err, errlen, "time", s, n, "seconds must be in [0, 86400)");
+            return pt__exp_fail(err, errlen, "time", s, n, "seconds must be in [0, 86400)");
         out->us = (int64_t)(d.pico / 1000000);
         out->offset_min = 0;
         out->has_offset = false;
         return 0;
     }
-    if (!s || pt_exp_timeofday(s, n, out) < 0)
-        return pt_exp_fail(err, errlen, "time", s, n, NULL);
+    if (!s || pt__exp_timeofday(s, n, out) < 0)
+        return pt__exp_fail(err, errlen, "time", s, n, NULL);
     return 0;
 }
 
@@ -229,7 +229,7 @@ int pt_time_parse_ms(const char *s, int64_t now_ms, int64_t *epoch_ms, char *err
     int64_t us;
     pt_timeofday_t t;
     if (pt_datetime_parse_us(s, &us, NULL, 0) == 0 || pt_date_parse_us(s, &us, NULL, 0) == 0) {
-        *epoch_ms = pt_exp_floordiv(us, 1000);
+        *epoch_ms = pt__exp_floordiv(us, 1000);
         return 0;
     }
     if (pt_timeofday_parse(s, &t, NULL, 0) == 0) {
@@ -237,6 +237,6 @@ int pt_time_parse_ms(const char *s, int64_t now_ms, int64_t *epoch_ms, char *err
         return 0;
     }
     size_t n = s ? strlen(s) : 0;
-    pt_exp_trim(&s, &n);
-    return pt_exp_fail(err, errlen, "time", s, n, NULL);
+    pt__exp_trim(&s, &n);
+    return pt__exp_fail(err, errlen, "time", s, n, NULL);
 }

@@ -16,11 +16,11 @@
 
 static int sink_cb(const char *buffer, size_t size, void *data)
 {
-    pt_key_put((pt_key_sink_t *)data, buffer, size);
+    pt__key_put((pt__key_sink_t *)data, buffer, size);
     return 0;
 }
 
-int pt_key_put_json(pt_key_sink_t *s, const json_t *v)
+int pt__key_put_json(pt__key_sink_t *s, const json_t *v)
 {
     /* Dump through a callback: json_dumpb() drops whole chunks that do not
      * fit, which would break the "write what fits" contract. */
@@ -44,23 +44,23 @@ ptrdiff_t pt_key_default(const json_t *args, const json_t *kwargs, char *buf, si
         set_err(err, errlen, "key arguments: kwargs must be a JSON object");
         return -1;
     }
-    pt_key_sink_t s = { .buf = buf, .cap = buf ? cap : 0 };
-    pt_key_put(&s, "[", 1);
+    pt__key_sink_t s = { .buf = buf, .cap = buf ? cap : 0 };
+    pt__key_put(&s, "[", 1);
     if (args) {
-        if (pt_key_put_json(&s, args) < 0)
+        if (pt__key_put_json(&s, args) < 0)
             goto bad;
     } else {
-        pt_key_put(&s, "[]", 2);
+        pt__key_put(&s, "[]", 2);
     }
-    pt_key_put(&s, ",", 1);
+    pt__key_put(&s, ",", 1);
     if (kwargs) {
-        if (pt_key_put_json(&s, kwargs) < 0)
+        if (pt__key_put_json(&s, kwargs) < 0)
             goto bad;
     } else {
-        pt_key_put(&s, "{}", 2);
+        pt__key_put(&s, "{}", 2);
     }
-    pt_key_put(&s, "]", 1);
-    return pt_key_finish(&s);
+    pt__key_put(&s, "]", 1);
+    return pt__key_finish(&s);
 bad:
     /* jansson refuses only strings that are not valid UTF-8 */
     set_err(err, errlen, "key arguments: cannot encode the arguments as JSON (invalid UTF-8?)");

@@ -9,13 +9,13 @@
 
 #include <jansson.h>
 
-typedef struct pt_key_sink {
+typedef struct pt__key_sink {
     char *buf;
     size_t cap;
     size_t len; /* bytes produced so far, including those that did not fit */
-} pt_key_sink_t;
+} pt__key_sink_t;
 
-static inline void pt_key_put(pt_key_sink_t *s, const char *p, size_t n)
+static inline void pt__key_put(pt__key_sink_t *s, const char *p, size_t n)
 {
     if (s->len < s->cap) {
         size_t room = s->cap - s->len;
@@ -25,7 +25,7 @@ static inline void pt_key_put(pt_key_sink_t *s, const char *p, size_t n)
 }
 
 /* NUL-terminates what fits and returns the full length. */
-static inline ptrdiff_t pt_key_finish(pt_key_sink_t *s)
+static inline ptrdiff_t pt__key_finish(pt__key_sink_t *s)
 {
     if (s->cap > 0)
         s->buf[s->len < s->cap ? s->len : s->cap - 1] = '\0';
@@ -33,6 +33,6 @@ static inline ptrdiff_t pt_key_finish(pt_key_sink_t *s)
 }
 
 /* Canonical compact JSON of v (sorted members, 17-digit reals). */
-int pt_key_put_json(pt_key_sink_t *s, const json_t *v);
+int pt__key_put_json(pt__key_sink_t *s, const json_t *v);
 
 #endif /* PT_MEMO_KEY_INTERNAL_H */

@@ -11,26 +11,26 @@
 #include "ponty/memo_key.h"
 #include "key_internal.h"
 
-typedef struct pt_key_access {
+typedef struct pt__key_access {
     bool is_index;     /* [key] rather than .name */
     size_t off, len;   /* the name or key, in t->src */
-} pt_key_access_t;
+} pt__key_access_t;
 
-typedef struct pt_key_seg {
+typedef struct pt__key_seg {
     bool is_field;
     size_t off, len;   /* literal: in t->lit; field: its text inside the braces, in t->src */
     bool positional;   /* field: args[index] rather than kwargs[name] */
     size_t index;
     size_t name_off, name_len; /* named field, in t->src */
     size_t first_access, naccess;
-} pt_key_seg_t;
+} pt__key_seg_t;
 
 struct pt_key_template {
     char *src;               /* copy of the template text */
     char *lit;               /* literal text with {{ and }} unescaped */
-    pt_key_seg_t *segs;
+    pt__key_seg_t *segs;
     size_t nsegs;
-    pt_key_access_t *access;
+    pt__key_access_t *access;
     size_t naccess;
 };
 
@@ -67,7 +67,7 @@ static void *tmpl_fail(pt_key_template_t *t, const char *tmpl, char *err, size_t
 }
 
 /* Splits the inside of one {...} into argument name and accessors. */
-static const char *compile_field(pt_key_template_t *t, pt_key_seg_t *seg, int *auto_state,
+static const char *compile_field(pt_key_template_t *t, pt__key_seg_t *seg, int *auto_state,
                                  size_t *next_auto)
 {
     const char *f = t->src + seg->off;
@@ -112,14 +112,14 @@ static const char *compile_field(pt_key_template_t *t, pt_key_seg_t *seg, int *a
 
     seg->first_access = t->naccess;
     while (i < n) {
-        pt_key_access_t a = { 0 };
+        pt__key_access_t a = { 0 };
         if (f[i] == '.') {
             size_t j = ++i;
             while (i < n && f[i] != '.' && f[i] != '[')
                 i++;
             if (i == j)
                 return "Empty attribute in format string";
-            a = (pt_key_access_t){ .is_index = false, .off = seg->off + j, .len = i - j };
+            a = (pt__key_access_t){ .is_index = false, .off = seg->off + j, .len = i - j };
         } else if (f[i] == '[') {
             size_t j = ++i;
             while (i < n && f[i] != ']')
@@ -128,7 +128,7 @@ static const char *compile_field(pt_key_template_t *t, pt_key_seg_t *seg, int *a
                 return "Missing ']' in format string";
             if (i == j)
                 return "Empty attribute in format string";
-            a = (pt_key_access_t){ .is_index = true, .off = seg->off + j, .len = i - j };
+            a = (pt__key_access_t){ .is_index = true, .off = seg->off + j, .len = i - j };
             i++;
             if (i < n && f[i] != '.' && f[i] != '[')
                 return "Only '.' or '[' may follow ']' in format field specifier";
@@ -190,7 +190,7 @@ pt_key_template_t *pt_key_template_compile(const char *tmpl, char *err, size_t e
             }
         }
         if (litlen > start)
-            t->segs[t->nsegs++] = (pt_key_seg_t){ .is_field = false, .off = start,
+            t->segs[t->nsegs++] = (pt__key_seg_t){ .is_field = false, .off = start,
                                                  .len = litlen - start };
         if (i >= n)
             break;
@@ -209,8 +209,8 @@ pt_key_template_t *pt_key_template_compile(const char *tmpl, char *err, size_t e
         }
         if (i >= n)
             return tmpl_fail(t, tmpl, err, errlen, "expected '}' before end of string");
-        pt_key_seg_t *seg = &t->segs[t->nsegs++];
-        *seg = (pt_key_seg_t){ .is_field = true, .off = fstart, .len = i - fstart };
+        pt__key_seg_t *seg = &t->segs[t->nsegs++];
+        *seg = (pt__key_seg_t){ .is_field = true, .off = fstart, .len = i - fstart };
         i++;
         const char *why = compile_field(t, seg, &auto_state, &next_auto);
         if (why)
@@ -239,12 +239,12 @@ const char *pt_key_template_source(const pt_key_template_t *t)
 
 /* Python's repr(float): the shortest digits that read back as the same
  * double, fixed notation for exponents -4..15, else d.ddde+XX. */
-static void put_real(pt_key_sink_t *s, double v)
+static void put_real(pt__key_sink_t *s, double v)
 {
     char buf[64];
     if (isnan(v) || isinf(v)) { /* jansson never stores these; be total anyway */
         const char *w = isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
-        pt_key_put(s, w, strlen(w));
+        pt__key_put(s, w, strlen(w));
         return;
     }
     int prec = 1;
@@ -299,35 +299,35 @@ static void put_real(pt_key_sink_t *s, double v)
         o += snprintf(out + o, sizeof out - (size_t)o, "e%c%02d", exp10 < 0 ? '-' : '+',
                       exp10 < 0 ? -exp10 : exp10);
     }
-    pt_key_put(s, out, (size_t)o);
+    pt__key_put(s, out, (size_t)o);
 }
 
 /* Python's str() of the value. */
-static int put_value(pt_key_sink_t *s, const json_t *v)
+static int put_value(pt__key_sink_t *s, const json_t *v)
 {
     char buf[32];
     switch (json_typeof(v)) {
     case JSON_STRING:
-        pt_key_put(s, json_string_value(v), json_string_length(v));
+        pt__key_put(s, json_string_value(v), json_string_length(v));
         return 0;
     case JSON_INTEGER:
-        pt_key_put(s, buf, (size_t)snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+        pt__key_put(s, buf, (size_t)snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
                                             json_integer_value(v)));
         return 0;
     case JSON_REAL:
         put_real(s, json_real_value(v));
         return 0;
     case JSON_TRUE:
-        pt_key_put(s, "True", 4);
+        pt__key_put(s, "True", 4);
         return 0;
     case JSON_FALSE:
-        pt_key_put(s, "False", 5);
+        pt__key_put(s, "False", 5);
         return 0;
     case JSON_NULL:
-        pt_key_put(s, "None", 4);
+        pt__key_put(s, "None", 4);
         return 0;
     default:
-        return pt_key_put_json(s, v);
+        return pt__key_put_json(s, v);
     }
 }
 
@@ -345,11 +345,11 @@ ptrdiff_t pt_key_template_render(const pt_key_template_t *t, const json_t *args,
                                  const json_t *kwargs, char *buf, size_t cap,
                                  char *err, size_t errlen)
 {
-    pt_key_sink_t s = { .buf = buf, .cap = buf ? cap : 0 };
+    pt__key_sink_t s = { .buf = buf, .cap = buf ? cap : 0 };
     for (size_t k = 0; k < t->nsegs; k++) {
-        const pt_key_seg_t *seg = &t->segs[k];
+        const pt__key_seg_t *seg = &t->segs[k];
         if (!seg->is_field) {
-            pt_key_put(&s, t->lit + seg->off, seg->len);
+            pt__key_put(&s, t->lit + seg->off, seg->len);
             continue;
         }
         const json_t *v;
@@ -367,7 +367,7 @@ ptrdiff_t pt_key_template_render(const pt_key_template_t *t, const json_t *args,
                 return render_fail(t, err, errlen, "missing argument", name, seg->name_len);
         }
         for (size_t a = 0; a < seg->naccess; a++) {
-            const pt_key_access_t *acc = &t->access[seg->first_access + a];
+            const pt__key_access_t *acc = &t->access[seg->first_access + a];
             const char *key = t->src + acc->off;
             const json_t *next = NULL;
             if (json_is_object(v)) {
@@ -386,7 +386,7 @@ ptrdiff_t pt_key_template_render(const pt_key_template_t *t, const json_t *args,
         if (put_value(&s, v) < 0)
             return render_fail(t, err, errlen, "cannot render field", t->src + seg->off, seg->len);
     }
-    return pt_key_finish(&s);
+    return pt__key_finish(&s);
 }
 
 char *pt_key_template_render_dup(const pt_key_template_t *t, const json_t *args,

@@ -81,7 +81,7 @@ static pt_lock_t *lock_create(const pt_lock_opts_t *opts, const char *label)
         l->o.pulse_ms = 100;
     if (l->o.lease_ms <= 0)
         l->o.lease_ms = 60000;
-    l->seed = pt_memo_random();
+    l->seed = pt__memo_random();
     for (int i = 0; i < NSHARDS; i++) {
         pthread_mutex_init(&l->shards[i].lk, NULL);
         l->shards[i].nbuckets = 16;
@@ -181,10 +181,10 @@ static void local_release(pt_lock_t *l, lentry_t *e)
 {
     lshard_t *s = lshard(l, e->hash);
     pthread_mutex_lock(&s->lk);
-    pt_waiter_t *w = pt_waitq_pop(&e->waiters);
+    pt__waiter_t *w = pt__waitq_pop(&e->waiters);
     if (w) {
         w->signaled = true; /* w owns the entry now (FIFO) */
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
         pthread_mutex_unlock(&s->lk);
         return;
     }
@@ -222,7 +222,7 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
     lshard_t *s = lshard(l, h);
     /* 0 and NOWAIT try once: the store too gets a single attempt. */
     bool nowait = maxwait_ms == 0 || maxwait_ms == PT_MEMO_NOWAIT;
-    int64_t deadline = nowait ? pt_now_mono_ms() : pt_deadline_after(maxwait_ms);
+    int64_t deadline = nowait ? pt_now_mono_ms() : pt__deadline_after(maxwait_ms);
 
     pthread_mutex_lock(&s->lk);
     lentry_t *e = lfind(s, h, key, len);
@@ -238,8 +238,8 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
         pt_memo_set_error("locked: '%.200s' is held", key);
         return PT_MEMO_LOCKED;
     } else {
-        pt_waiter_t w;
-        pt_waiter_init(&w);
+        pt__waiter_t w;
+        pt__waiter_init(&w);
         /* Signalled: local_release handed the entry over to us. */
         if (!pt__wait_on(&e->waiters, &s->lk, &w, deadline)) {
             pt_memo_set_error("locked: '%.200s' was held for more than %lld ms", key,
@@ -253,7 +253,7 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
 
     if (l->o.store) {
         pt_lock_store_t *st = l->o.store;
-        pt_memo_token(g->token);
+        pt__memo_token(g->token);
         for (;;) {
             /* A Redis store gives up on a hung server by the deadline, so
              * maxwait holds when the store fails too. */
@@ -328,7 +328,7 @@ pt_lock_guard_t *pt_lock_hold(pt_lock_t *l, const char *key)
     /* The acquire arms the request cleanup that releases it. */
     pt_memo_err_t rc = pt_lock_acquire(l, key, g);
     if (rc != PT_MEMO_OK)
-        pt_memo_raise(rc, l->o.timeout_error, key);
+        pt__memo_raise(rc, l->o.timeout_error, key);
     return g;
 }
 

@@ -33,7 +33,7 @@ typedef struct undo {
 
 typedef struct redis_lock_store {
     pt_lock_store_t base;
-    pt_redis_t     *redis;
+    pt__redis_t     *redis;
     char           *prefix;
     size_t          plen;
     pthread_mutex_t mu;       /* guards the fields below */
@@ -52,10 +52,10 @@ static int release(redis_lock_store_t *s, const char *key, size_t len, const cha
 {
     const char *argv[] = { "EVAL", release_script, "1", NULL, token };
     size_t lens[] = { 4, sizeof release_script - 1, 1, 0, strlen(token) };
-    pt_redis_reply_t rep;
-    if (pt_redis_command_key(s->redis, &rep, 5, argv, lens, 3, s->prefix, s->plen, key, len) != 0)
+    pt__redis_reply_t rep;
+    if (pt__redis_command_key(s->redis, &rep, 5, argv, lens, 3, s->prefix, s->plen, key, len) != 0)
         return -1;
-    return pt_redis_reply_positive(&rep);
+    return pt__redis_reply_positive(&rep);
 }
 
 static void remember_undo(redis_lock_store_t *s, const char *key, size_t len, const char *token,
@@ -143,14 +143,14 @@ static int rl_add(pt_lock_store_t *b, const char *key, size_t len, const char *t
     snprintf(ms, sizeof ms, "%lld", (long long)lease);
     const char *argv[] = { "SET", NULL, token, "NX", "PX", ms };
     size_t lens[] = { 3, 0, strlen(token), 2, 2, strlen(ms) };
-    pt_redis_reply_t rep;
+    pt__redis_reply_t rep;
     pt__redis_deadline = deadline;
-    if (pt_redis_command_key(s->redis, &rep, 6, argv, lens, 1, s->prefix, s->plen, key, len) != 0) {
+    if (pt__redis_command_key(s->redis, &rep, 6, argv, lens, 1, s->prefix, s->plen, key, len) != 0) {
         remember_undo(s, key, len, token, lease);
         return -1;
     }
     int rc = rep.type == REDIS_REPLY_STATUS; /* "OK"; nil when held */
-    pt_redis_reply_free(&rep);
+    pt__redis_reply_free(&rep);
     return rc;
 }
 
@@ -160,10 +160,10 @@ static int rl_exists(pt_lock_store_t *b, const char *key, size_t len)
     run_undos(s, -1);
     const char *argv[] = { "EXISTS", NULL };
     size_t lens[] = { 6, 0 };
-    pt_redis_reply_t rep;
-    if (pt_redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
+    pt__redis_reply_t rep;
+    if (pt__redis_command_key(s->redis, &rep, 2, argv, lens, 1, s->prefix, s->plen, key, len) != 0)
         return -1;
-    return pt_redis_reply_positive(&rep);
+    return pt__redis_reply_positive(&rep);
 }
 
 static int rl_remove(pt_lock_store_t *b, const char *key, size_t len, const char *token)
@@ -183,7 +183,7 @@ static void rl_free(pt_lock_store_t *b)
         free(u);
     }
     pthread_mutex_destroy(&s->mu);
-    pt_redis_unref(s->redis);
+    pt__redis_unref(s->redis);
     free(s->prefix);
     free(s);
 }
@@ -194,12 +194,12 @@ static const pt_lock_store_ops_t redis_lock_ops = {
 
 pt_lock_store_t *pt_lock_store_redis_new(const char *url, const char *prefix)
 {
-    pt_redis_t *r = pt_redis_new(url);
+    pt__redis_t *r = pt__redis_new(url);
     if (!r)
         return NULL;
     redis_lock_store_t *s = calloc(1, sizeof *s);
     if (!s) {
-        pt_redis_unref(r);
+        pt__redis_unref(r);
         return NULL;
     }
     s->base.ops = &redis_lock_ops;

@@ -13,7 +13,7 @@
  * hit with a TTL reads it every time and a few ms of resolution is plenty
  * for expiry. Expirations use the same clock throughout, so they are
  * consistent; an entry may expire up to one tick (~4 ms) early. */
-static inline int64_t pt_memo_now_ms(void)
+static inline int64_t pt__memo_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME_COARSE, &ts);
@@ -21,19 +21,19 @@ static inline int64_t pt_memo_now_ms(void)
 }
 
 /* A random 128-bit token as 32 hex chars (lock ownership). */
-void pt_memo_token(char out[33]);
-uint64_t pt_memo_random(void);
+void pt__memo_token(char out[33]);
+uint64_t pt__memo_random(void);
 
 /* Cleanups (cleanup.c): runs fn(value, ud) then drops json's reference,
  * now (delay_ms <= 0) on this thread or later on the cleanup thread. */
-void pt_memo_cleanup_schedule(pt_cache_cleanup_fn fn, void *value, void *ud, json_t *json,
+void pt__memo_cleanup_schedule(pt_cache_cleanup_fn fn, void *value, void *ud, json_t *json,
                               int64_t delay_ms);
 
 /* Registry (registry.c). */
-int  pt_memo_registry_add(pt_cache_t *c, const char *name);  /* -1 on a duplicate name */
-void pt_memo_registry_remove(pt_cache_t *c);
+int  pt__memo_registry_add(pt_cache_t *c, const char *name);  /* -1 on a duplicate name */
+void pt__memo_registry_remove(pt_cache_t *c);
 
 /* Raising (errors.c): maps err to the HTTP error and never returns. */
-_Noreturn void pt_memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind, const char *key);
+_Noreturn void pt__memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind, const char *key);
 
 #endif

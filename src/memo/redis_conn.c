@@ -26,7 +26,7 @@
 
 __thread int64_t pt__redis_deadline = -1;
 
-struct pt_redis {
+struct pt__redis {
     _Atomic long refs;
     uint64_t     id;        /* never reused: a thread's cached connection names it */
     char        *host;
@@ -37,7 +37,7 @@ struct pt_redis {
 
 static _Atomic uint64_t next_id = 1;
 
-pt_redis_t *pt_redis_new(const char *url)
+pt__redis_t *pt__redis_new(const char *url)
 {
     const char *p = url;
     if (!url || strncmp(p, "redis://", 8) != 0) {
@@ -46,7 +46,7 @@ pt_redis_t *pt_redis_new(const char *url)
         return NULL;
     }
     p += 8;
-    pt_redis_t *r = calloc(1, sizeof *r);
+    pt__redis_t *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     atomic_init(&r->refs, 1);
@@ -91,13 +91,13 @@ bad:
     return NULL;
 }
 
-pt_redis_t *pt_redis_ref(pt_redis_t *r)
+pt__redis_t *pt__redis_ref(pt__redis_t *r)
 {
     atomic_fetch_add(&r->refs, 1);
     return r;
 }
 
-void pt_redis_unref(pt_redis_t *r)
+void pt__redis_unref(pt__redis_t *r)
 {
     if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
@@ -106,13 +106,13 @@ void pt_redis_unref(pt_redis_t *r)
     free(r);
 }
 
-void pt_redis_reply_free(pt_redis_reply_t *rep)
+void pt__redis_reply_free(pt__redis_reply_t *rep)
 {
     free(rep->str);
     memset(rep, 0, sizeof *rep);
 }
 
-int pt_redis_command_key(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+int pt__redis_command_key(pt__redis_t *r, pt__redis_reply_t *out, int argc, const char **argv,
                          size_t *lens, int ki, const char *prefix, size_t plen,
                          const char *key, size_t len)
 {
@@ -126,20 +126,20 @@ int pt_redis_command_key(pt_redis_t *r, pt_redis_reply_t *out, int argc, const c
     k[n] = '\0';
     argv[ki] = k;
     lens[ki] = n;
-    int rc = pt_redis_command(r, out, argc, argv, lens);
+    int rc = pt__redis_command(r, out, argc, argv, lens);
     if (k != buf)
         free(k);
     return rc;
 }
 
-int pt_redis_reply_positive(pt_redis_reply_t *rep)
+int pt__redis_reply_positive(pt__redis_reply_t *rep)
 {
     int yes = rep->type == REDIS_REPLY_INTEGER && rep->integer > 0;
-    pt_redis_reply_free(rep);
+    pt__redis_reply_free(rep);
     return yes;
 }
 
-static void copy_reply(const redisReply *x, pt_redis_reply_t *out)
+static void copy_reply(const redisReply *x, pt__redis_reply_t *out)
 {
     memset(out, 0, sizeof *out);
     out->type = x->type;
@@ -213,14 +213,14 @@ static void thread_exit(void *arg)
 
 static void make_key(void) { pthread_key_create(&tkey, thread_exit); }
 
-void pt_redis_thread_close(void)
+void pt__redis_thread_close(void)
 {
     tconn_t *list = tconns;
     tconns = NULL;
     close_all(list);
 }
 
-static tconn_t *tconn_get(pt_redis_t *r)
+static tconn_t *tconn_get(pt__redis_t *r)
 {
     for (tconn_t *t = tconns; t; t = t->next)
         if (t->redis_id == r->id)
@@ -245,7 +245,7 @@ static void mark_down(tconn_t *t, const char *err)
 }
 
 /* True (message set) while a recent failure stands for the connection. */
-static bool still_down(pt_redis_t *r, tconn_t *t)
+static bool still_down(pt__redis_t *r, tconn_t *t)
 {
     int64_t left = t->down_until - pt_now_mono_ms();
     if (left <= 0)
@@ -325,10 +325,10 @@ static int uvev_attach(redisAsyncContext *ac, uv_loop_t *loop)
 /* ---- asynchronous (coroutines) ------------------------------------------------- */
 
 typedef struct rop {
-    pt_waiter_t      w;
+    pt__waiter_t      w;
     bool             abandoned; /* the caller timed out: free on arrival */
     bool             ok;
-    pt_redis_reply_t rep;
+    pt__redis_reply_t rep;
     char             err[160];
 } rop_t;
 
@@ -349,7 +349,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
                  ac->c.tcp.port, ac->errstr[0] ? ac->errstr : "connection lost");
     }
     op->w.signaled = true;
-    pt_waiter_wake(&op->w);
+    pt__waiter_wake(&op->w);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -365,7 +365,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
         ((tconn_t *)ac->data)->ac = NULL; /* the next command reconnects */
 }
 
-static redisAsyncContext *async_connect(pt_redis_t *r, tconn_t *t, uv_loop_t *loop)
+static redisAsyncContext *async_connect(pt__redis_t *r, tconn_t *t, uv_loop_t *loop)
 {
     redisAsyncContext *ac = redisAsyncConnect(r->host, r->port);
     if (!ac)
@@ -396,7 +396,7 @@ static redisAsyncContext *async_connect(pt_redis_t *r, tconn_t *t, uv_loop_t *lo
     return ac;
 }
 
-static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out, int argc,
+static int command_async(pt__redis_t *r, pt__sched_t *sched, pt__redis_reply_t *out, int argc,
                          const char **argv, const size_t *lens)
 {
     /* The caller's deadline bounds the wait (a lock's maxwait holds even
@@ -410,7 +410,7 @@ static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out
         return -1;
     if (!t->ac && still_down(r, t))
         return -1;
-    uv_loop_t *loop = pt_sched_loop(sched);
+    uv_loop_t *loop = pt__sched_loop(sched);
     if (!t->ac && !async_connect(r, t, loop)) {
         mark_down(t, pt_memo_last_error());
         return -1;
@@ -418,13 +418,13 @@ static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out
     rop_t *op = calloc(1, sizeof *op);
     if (!op)
         return -1;
-    pt_waiter_init(&op->w);
+    pt__waiter_init(&op->w);
     if (redisAsyncCommandArgv(t->ac, on_reply, op, argc, argv, lens) != REDIS_OK) {
         pt_memo_set_error("redis: %s", t->ac->errstr[0] ? t->ac->errstr : "cannot send");
         free(op);
         return -1;
     }
-    if (!pt_waiter_park(&op->w, until)) {
+    if (!pt__waiter_park(&op->w, until)) {
         /* No reply in time: drop the connection (a later reply would be
          * out of step); its teardown fails the other pending commands. */
         op->abandoned = true;
@@ -446,7 +446,7 @@ static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out
         rc = -1;
     } else if (op->rep.type == REDIS_REPLY_ERROR) {
         pt_memo_set_error("redis: %s", op->rep.str ? op->rep.str : "error");
-        pt_redis_reply_free(&op->rep);
+        pt__redis_reply_free(&op->rep);
         rc = -1;
     } else {
         *out = op->rep;
@@ -457,7 +457,7 @@ static int command_async(pt_redis_t *r, pt_sched_t *sched, pt_redis_reply_t *out
 
 /* ---- synchronous (plain threads) ------------------------------------------------- */
 
-static int command_sync(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+static int command_sync(pt__redis_t *r, pt__redis_reply_t *out, int argc, const char **argv,
                         const size_t *lens)
 {
     pt__redis_deadline = -1;
@@ -508,11 +508,11 @@ static int command_sync(pt_redis_t *r, pt_redis_reply_t *out, int argc, const ch
     return -1;
 }
 
-int pt_redis_command(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+int pt__redis_command(pt__redis_t *r, pt__redis_reply_t *out, int argc, const char **argv,
                      const size_t *lens)
 {
     memset(out, 0, sizeof *out);
-    pt_sched_t *s = pt_coro_self() ? pt_sched_self() : NULL;
+    pt__sched_t *s = pt__coro_self() ? pt__sched_self() : NULL;
     if (s)
         return command_async(r, s, out, argc, argv, lens);
     return command_sync(r, out, argc, argv, lens);

@@ -14,21 +14,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct pt_redis pt_redis_t;
+typedef struct pt__redis pt__redis_t;
 
 /* The part of a reply the stores need (no arrays). */
-typedef struct pt_redis_reply {
+typedef struct pt__redis_reply {
     int       type;     /* REDIS_REPLY_* */
     long long integer;
     char     *str;      /* string, status or error text (malloc'd, NUL-terminated) */
     size_t    len;
-} pt_redis_reply_t;
+} pt__redis_reply_t;
 
 /* Parses "redis://[:password@]host[:port][/db]"; NULL with a message. */
-pt_redis_t *pt_redis_new(const char *url);
-/* Takes a reference: stores sharing one pt_redis_t free it with the last. */
-pt_redis_t *pt_redis_ref(pt_redis_t *r);
-void        pt_redis_unref(pt_redis_t *r);
+pt__redis_t *pt__redis_new(const char *url);
+/* Takes a reference: stores sharing one pt__redis_t free it with the last. */
+pt__redis_t *pt__redis_ref(pt__redis_t *r);
+void        pt__redis_unref(pt__redis_t *r);
 
 /* A deadline (pt_now_mono_ms clock, -1 none) for the next command this
  * thread runs: the command gives up by then (but is given at least 250 ms).
@@ -36,24 +36,24 @@ void        pt_redis_unref(pt_redis_t *r);
  * right before its call and no other coroutine can see it. */
 extern __thread int64_t pt__redis_deadline;
 
-/* Runs one command. 0 with *out filled (free with pt_redis_reply_free), or
+/* Runs one command. 0 with *out filled (free with pt__redis_reply_free), or
  * -1 on a connection error, a timeout or an error reply. */
-int  pt_redis_command(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+int  pt__redis_command(pt__redis_t *r, pt__redis_reply_t *out, int argc, const char **argv,
                       const size_t *lens);
-void pt_redis_reply_free(pt_redis_reply_t *rep);
+void pt__redis_reply_free(pt__redis_reply_t *rep);
 
 /* The stores' form: argv[ki] is replaced by prefix+key (key need not be
  * NUL-terminated) for the duration of the command. Same return. */
-int  pt_redis_command_key(pt_redis_t *r, pt_redis_reply_t *out, int argc, const char **argv,
+int  pt__redis_command_key(pt__redis_t *r, pt__redis_reply_t *out, int argc, const char **argv,
                           size_t *lens, int ki, const char *prefix, size_t plen,
                           const char *key, size_t len);
 /* 1 when rep is an integer above 0 (DEL, EXISTS, the release script), else
  * 0; frees rep. */
-int  pt_redis_reply_positive(pt_redis_reply_t *rep);
+int  pt__redis_reply_positive(pt__redis_reply_t *rep);
 
 /* Closes the calling thread's connections (pending commands fail). ponty's
  * workers do this at thread exit; a thread running its own libuv loop calls
  * it before closing the loop. */
-void pt_redis_thread_close(void);
+void pt__redis_thread_close(void);
 
 #endif

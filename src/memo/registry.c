@@ -17,7 +17,7 @@ static reg_node_t *reg_head;
 
 #include <stdlib.h>
 
-int pt_memo_registry_add(pt_cache_t *c, const char *name)
+int pt__memo_registry_add(pt_cache_t *c, const char *name)
 {
     reg_node_t *n = malloc(sizeof *n);
     if (!n)
@@ -38,7 +38,7 @@ int pt_memo_registry_add(pt_cache_t *c, const char *name)
     return 0;
 }
 
-void pt_memo_registry_remove(pt_cache_t *c)
+void pt__memo_registry_remove(pt_cache_t *c)
 {
     pthread_mutex_lock(&reg_lk);
     for (reg_node_t **pp = &reg_head; *pp; pp = &(*pp)->next)

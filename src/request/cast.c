@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-bool pt_utf8_valid(const char *s, size_t n)
+bool pt__utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
@@ -21,7 +21,7 @@ bool pt_utf8_valid(const char *s, size_t n)
     return true;
 }
 
-char *pt_py_repr_str(pt_arena_t *a, const char *s, size_t n)
+char *pt__py_repr_str(pt_arena_t *a, const char *s, size_t n)
 {
     /* Python picks single quotes unless the text has ' and no ". */
     bool has_sq = memchr(s, '\'', n) != NULL, has_dq = memchr(s, '"', n) != NULL;
@@ -69,7 +69,7 @@ static uint32_t next_cp(const char **s)
     return cp;
 }
 
-int pt_cast_int(const char *s, int64_t *out)
+int pt__cast_int(const char *s, int64_t *out)
 {
     /* Python's int() on a str: Unicode whitespace around, an ASCII sign,
      * Unicode decimal digits (any script, full-width) with single
@@ -115,7 +115,7 @@ int pt_cast_int(const char *s, int64_t *out)
     return 0;
 }
 
-int pt_cast_bool(const char *s, bool *out)
+int pt__cast_bool(const char *s, bool *out)
 {
     static const char *const t[] = { "1", "yes", "true", "t" };
     static const char *const f[] = { "0", "no", "false", "f" };

@@ -8,12 +8,12 @@
 
 #include "ponty/arena.h"
 
-bool  pt_utf8_valid(const char *s, size_t n);
+bool  pt__utf8_valid(const char *s, size_t n);
 /* Python repr() of a str, in the arena: 'abc', "it's", 'a\nb'. */
-char *pt_py_repr_str(pt_arena_t *a, const char *s, size_t n);
+char *pt__py_repr_str(pt_arena_t *a, const char *s, size_t n);
 /* Python int() on the text; -1 when it is not an integer or beyond 64 bits. */
-int   pt_cast_int(const char *s, int64_t *out);
+int   pt__cast_int(const char *s, int64_t *out);
 /* The seed's boolish table: 1/yes/true/t and 0/no/false/f. */
-int   pt_cast_bool(const char *s, bool *out);
+int   pt__cast_bool(const char *s, bool *out);
 
 #endif

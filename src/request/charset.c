@@ -97,8 +97,8 @@ int pt__req_body_decode(pt_req_t *r, const char **why)
     /* UTF-8 takes at most 4 bytes per input byte for every charset iconv
      * decodes (3 for a 1-byte charset, 4 for 2-byte units of UTF-16). */
     size_t cap = inlen * 4 + 1;
-    pt_buf_t out = { 0 };
-    pt_buf_reserve(&out, cap);
+    pt__buf_t out = { 0 };
+    pt__buf_reserve(&out, cap);
     char *src = r->body.data ? r->body.data : (char *)"";
     char *dst = out.data;
     size_t left = inlen, room = cap;
@@ -107,14 +107,14 @@ int pt__req_body_decode(pt_req_t *r, const char **why)
         rc = iconv(cd, NULL, NULL, &dst, &room); /* flush shift state */
     iconv_close(cd);
     if (rc == (size_t)-1) {
-        pt_buf_free(&out);
+        pt__buf_free(&out);
         *why = pt_arena_printf(&r->arena, "request body is not valid %s text", cs);
         return 400;
     }
     out.len = cap - room;
     /* The body now holds the decoded text: pt_req_body agrees with what the
      * fields read. */
-    pt_buf_free(&r->body);
+    pt__buf_free(&r->body);
     r->body = out;
     r->body_decoded = true;
     return 0;

@@ -165,11 +165,11 @@ static const char *parse_lenient(pt_req_t *r, const char *p, const char *name, s
     return NULL;
 }
 
-const char *pt_cookie_value(pt_req_t *r, const char *name, size_t *len)
+const char *pt__cookie_value(pt_req_t *r, const char *name, size_t *len)
 {
     /* Cookie headers in order; the first that has the name answers. */
     for (unsigned i = 0; i < r->nheaders; i++) {
-        const pt_header_t *h = &r->headers[i];
+        const pt__header_t *h = &r->headers[i];
         if (h->name_len != 6 || strncasecmp(h->name, "Cookie", 6) != 0)
             continue;
         const char *v = NULL;

@@ -8,26 +8,26 @@
 #include "ponty/fields.h"
 #include "ponty/route.h"
 
-typedef struct pt_field_rt {
+typedef struct pt__field_rt {
     pt_schema_t *schema;      /* body schema / struct fields */
     void        *dflt;        /* the default, already cast (size bytes) */
     bool         has_dflt;
-} pt_field_rt_t;
+} pt__field_rt_t;
 
-typedef struct pt_route_rt {
+typedef struct pt__route_rt {
     const pt_route_def_t *def;
     char                 *path;   /* with declared patterns filled in */
-    pt_field_rt_t        *fields; /* parallel to def->expect->fields */
+    pt__field_rt_t        *fields; /* parallel to def->expect->fields */
     pt_arena_t            arena;  /* defaults' strings */
-} pt_route_rt_t;
+} pt__route_rt_t;
 
 /* Prepares rt for def served at full_path; -1 with a message naming the
- * route in err. pt_route_rt_free releases what init took, on both paths. */
-int  pt_route_rt_init(pt_route_rt_t *rt, const pt_route_def_t *def, const char *full_path,
+ * route in err. pt__route_rt_free releases what init took, on both paths. */
+int  pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char *full_path,
                       char *err, size_t errlen);
-void pt_route_rt_free(pt_route_rt_t *rt);
+void pt__route_rt_free(pt__route_rt_t *rt);
 
-/* The request coroutines' stack size, set before pt_route_rt_init: body
+/* The request coroutines' stack size, set before pt__route_rt_init: body
  * schemas are compiled to validate within it (pt_schema_opts_t.max_stack). */
 void pt__fields_stack_size(size_t bytes);
 
@@ -35,16 +35,16 @@ void pt__fields_stack_size(size_t bytes);
  * ("/hello/{name}" → "/hello/{name:\\w+}"), as *rendered (malloc'd, set even
  * on failure); -1 with a message naming the route when placeholders and
  * route fields do not match one to one. */
-int pt_fields_render_path(const pt_route_def_t *def, const char *path, char **rendered,
+int pt__fields_render_path(const pt_route_def_t *def, const char *path, char **rendered,
                           char *err, size_t errlen);
 
 /* Fills the request's input struct; raises the first failure's status. */
-void pt_fields_extract(pt_req_t *r, const pt_route_rt_t *rt);
+void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt);
 
 /* Extractors, exposed for unit tests. */
 /* A cookie's value (arena copy, its length in *len) or NULL. */
-const char *pt_cookie_value(pt_req_t *r, const char *name, size_t *len);
-bool        pt_media_type_is(const char *content_type, const char *want);
+const char *pt__cookie_value(pt_req_t *r, const char *name, size_t *len);
+bool        pt__media_type_is(const char *content_type, const char *want);
 /* Converts the request body to UTF-8 from the charset its Content-Type
  * names (charset.c), once. 0, or a status (415 unknown charset, 400 bytes
  * invalid in it) with the message in *why. */

@@ -89,11 +89,11 @@ void pt_barrier_free(pt_barrier_t *b)
 /* Under lk: wake every waiter of the round with payload (NULL: broken). */
 static void wake_all(pt_barrier_t *b, snap_t *s)
 {
-    pt_waiter_t *w;
-    while ((w = pt_waitq_pop(&b->q))) {
+    pt__waiter_t *w;
+    while ((w = pt__waitq_pop(&b->q))) {
         w->signaled = true;
         w->payload = s;
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
     }
     b->arrived = 0;
 }
@@ -147,15 +147,15 @@ int pt_barrier_wait(pt_barrier_t *b, void *item, int64_t timeout_ms, pt_barrier_
         pthread_mutex_unlock(&b->lk);
         return PT_ETIMEDOUT;
     }
-    pt_waiter_t w;
-    pt_waiter_init(&w);
-    pt_waitq_push(&b->q, &w);
+    pt__waiter_t w;
+    pt__waiter_init(&w);
+    pt__waitq_push(&b->q, &w);
     pthread_mutex_unlock(&b->lk);
-    int64_t deadline = pt_deadline_after(timeout_ms);
-    if (!pt_waiter_park(&w, deadline)) {
+    int64_t deadline = pt__deadline_after(timeout_ms);
+    if (!pt__waiter_park(&w, deadline)) {
         pthread_mutex_lock(&b->lk);
         if (!w.signaled) {
-            pt_waitq_remove(&b->q, &w);
+            pt__waitq_remove(&b->q, &w);
             b->broken = true;
             wake_all(b, NULL);
             pthread_mutex_unlock(&b->lk);

@@ -52,7 +52,7 @@ void pt__res_sleep_ns(const pt_clock_t *c, int64_t ns)
         c->sleep_ns(ns, c->arg);
         return;
     }
-    if (pt_coro_self()) {
+    if (pt__coro_self()) {
         /* The scheduler's timers have millisecond resolution: round up so a
          * wait never ends before its time. */
         pt_sleep_ms((ns + 999999) / 1000000);

@@ -25,11 +25,11 @@ typedef struct gather {
     void          **results;
     int            *errors;
     bool            return_errors;
-    pt_waiter_t    *caller;       /* parked caller, or NULL */
+    pt__waiter_t    *caller;       /* parked caller, or NULL */
 } gather_t;
 
 typedef struct runner {
-    pt_task_t  task;              /* first: the scheduler hands us &task */
+    pt__task_t  task;              /* first: the scheduler hands us &task */
     gather_t  *g;
     pthread_t  th;
 } runner_t;
@@ -66,16 +66,16 @@ static void runner_finished(gather_t *g)
     pthread_mutex_lock(&g->lk);
     if (--g->running == 0 && g->caller) {
         g->caller->signaled = true;
-        pt_waiter_wake(g->caller);
+        pt__waiter_wake(g->caller);
     }
     pthread_mutex_unlock(&g->lk);
 }
 
-static void task_run(pt_task_t *t) { run_items(((runner_t *)t)->g); }
+static void task_run(pt__task_t *t) { run_items(((runner_t *)t)->g); }
 /* Counted in `done`, which runs once the coroutine is finished and
  * released, so the caller cannot return (and free the runners) while a
  * runner's coroutine still uses them. */
-static void task_done(pt_task_t *t) { runner_finished(((runner_t *)t)->g); }
+static void task_done(pt__task_t *t) { runner_finished(((runner_t *)t)->g); }
 
 static void *thread_main(void *arg)
 {
@@ -109,16 +109,16 @@ int pt_gather_opts(size_t n, pt_gather_fn fn, void *arg, void **results, int *er
         pthread_mutex_destroy(&g.lk);
         return g.first_err;
     }
-    pt_sched_t *s = pt_coro_self() ? pt_sched_self() : NULL;
+    pt__sched_t *s = pt__coro_self() ? pt__sched_self() : NULL;
     if (s) {
-        pt_waiter_t w;
-        pt_waiter_init(&w);
+        pt__waiter_t w;
+        pt__waiter_init(&w);
         g.running = (unsigned)k;
         for (size_t i = 0; i < k; i++) {
             rs[i].g = &g;
             rs[i].task.run = task_run;
             rs[i].task.done = task_done;
-            if (pt_sched_start(s, &rs[i].task) != 0) {
+            if (pt__sched_start(s, &rs[i].task) != 0) {
                 /* No stack for it: this runner's share is done by the others. */
                 pthread_mutex_lock(&g.lk);
                 g.running--;
@@ -135,7 +135,7 @@ int pt_gather_opts(size_t n, pt_gather_fn fn, void *arg, void **results, int *er
         if (g.running > 0) {
             g.caller = &w;
             pthread_mutex_unlock(&g.lk);
-            pt_waiter_park(&w, -1);
+            pt__waiter_park(&w, -1);
         } else {
             pthread_mutex_unlock(&g.lk);
         }

@@ -266,11 +266,11 @@ int pt_refresh_get(pt_refresh_cache_t *c, const char *key, json_t **out)
     }
     if (e->loading) {
         /* Someone is loading this key: wait for that load's result. */
-        pt_waiter_t w;
-        pt_waiter_init(&w);
-        pt_waitq_push(&e->q, &w);
+        pt__waiter_t w;
+        pt__waiter_init(&w);
+        pt__waitq_push(&e->q, &w);
         pthread_mutex_unlock(&c->lk);
-        pt_waiter_park(&w, -1);
+        pt__waiter_park(&w, -1);
         *out = w.payload;
         return w.payload ? 0 : PT_ELOAD;
     }
@@ -293,11 +293,11 @@ int pt_refresh_get(pt_refresh_cache_t *c, const char *key, json_t **out)
         e->value = json_incref(v);
         e->loaded_ns = pt__res_now_ns(c->clock);
     }
-    pt_waiter_t *w;
-    while ((w = pt_waitq_pop(&e->q))) {
+    pt__waiter_t *w;
+    while ((w = pt__waitq_pop(&e->q))) {
         w->payload = json_incref(v);
         w->signaled = true;
-        pt_waiter_wake(w);
+        pt__waiter_wake(w);
     }
     pthread_mutex_unlock(&c->lk);
     if (!v) {

@@ -7,19 +7,19 @@
 #include <string.h>
 
 /* One piece of a segment: a run of literal text or a placeholder. */
-typedef struct pt_seg_part {
+typedef struct pt__seg_part {
     bool        placeholder;
     const char *text;      /* literal text, or the placeholder's regex */
     size_t      len;
     const char *name;      /* placeholder only */
     size_t      namelen;
-} pt_seg_part_t;
+} pt__seg_part_t;
 
 /* A segment has at most PT_ROUTE_MAX_PARAMS placeholders (more is an error
  * before we get here), with literal runs between and around them. */
 #define PT_SEG_MAX_PARTS (2 * PT_ROUTE_MAX_PARAMS + 2)
 
-static const char pt_word_re[] = "\\w+";
+static const char word_re[] = "\\w+";
 
 static bool is_ident(const char *s, size_t n)
 {
@@ -76,7 +76,7 @@ static const char *regex_end(const char *s)
     return NULL;
 }
 
-static int add_name(pt_route_pattern_t *pat, const char *name, size_t n,
+static int add_name(pt__route_pattern_t *pat, const char *name, size_t n,
                     char *reason, size_t reasonlen)
 {
     for (unsigned i = 0; i < pat->nnames; i++) {
@@ -100,8 +100,8 @@ static int add_name(pt_route_pattern_t *pat, const char *name, size_t n,
 
 /* Splits one segment starting at s into parts; *endp is set to the '/' or
  * NUL that ends it. */
-static int split_segment(pt_route_pattern_t *pat, const char *s, const char **endp,
-                         pt_seg_part_t *parts, unsigned *nparts,
+static int split_segment(pt__route_pattern_t *pat, const char *s, const char **endp,
+                         pt__seg_part_t *parts, unsigned *nparts,
                          char *reason, size_t reasonlen)
 {
     unsigned n = 0;
@@ -114,7 +114,7 @@ static int split_segment(pt_route_pattern_t *pat, const char *s, const char **en
             if (n > 0 && !parts[n - 1].placeholder) {
                 parts[n - 1].len++;
             } else {
-                parts[n++] = (pt_seg_part_t){.text = s, .len = 1};
+                parts[n++] = (pt__seg_part_t){.text = s, .len = 1};
             }
             s++;
             continue;
@@ -127,8 +127,8 @@ static int split_segment(pt_route_pattern_t *pat, const char *s, const char **en
             return -1;
         }
         size_t namelen = (size_t)(q - name);
-        const char *re = pt_word_re, *close = q;
-        size_t relen = sizeof pt_word_re - 1;
+        const char *re = word_re, *close = q;
+        size_t relen = sizeof word_re - 1;
         if (*q == ':') {
             close = regex_end(q + 1);
             if (!close) {
@@ -152,7 +152,7 @@ static int split_segment(pt_route_pattern_t *pat, const char *s, const char **en
         }
         if (add_name(pat, name, namelen, reason, reasonlen) != 0)
             return -1;
-        parts[n++] = (pt_seg_part_t){.placeholder = true, .text = re, .len = relen,
+        parts[n++] = (pt__seg_part_t){.placeholder = true, .text = re, .len = relen,
                                      .name = name, .namelen = namelen};
         s = close + 1;
     }
@@ -164,7 +164,7 @@ static int split_segment(pt_route_pattern_t *pat, const char *s, const char **en
 /* Builds the segment's single anchored regex: literal text escaped,
  * placeholder i as the named group pt__i (names are positional so that the
  * composed text, the edge's key, does not depend on the user's names). */
-static char *compose_regex(const pt_seg_part_t *parts, unsigned n, size_t *lenp)
+static char *compose_regex(const pt__seg_part_t *parts, unsigned n, size_t *lenp)
 {
     size_t cap = 1;
     for (unsigned i = 0; i < n; i++)
@@ -174,7 +174,7 @@ static char *compose_regex(const pt_seg_part_t *parts, unsigned n, size_t *lenp)
         return NULL;
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++) {
-        const pt_seg_part_t *pp = &parts[i];
+        const pt__seg_part_t *pp = &parts[i];
         if (pp->placeholder) {
             o += sprintf(o, "(?<pt__%u>(?:", k++);
             memcpy(o, pp->text, pp->len);
@@ -198,8 +198,8 @@ static char *compose_regex(const pt_seg_part_t *parts, unsigned n, size_t *lenp)
     return out;
 }
 
-static int classify_segment(pt_route_seg_t *seg, const char *start, const char *end,
-                            const pt_seg_part_t *parts, unsigned n, bool last,
+static int classify_segment(pt__route_seg_t *seg, const char *start, const char *end,
+                            const pt__seg_part_t *parts, unsigned n, bool last,
                             char *reason, size_t reasonlen)
 {
     if (n == 0 || (n == 1 && !parts[0].placeholder)) {
@@ -209,8 +209,8 @@ static int classify_segment(pt_route_seg_t *seg, const char *start, const char *
         goto done;
     }
     if (n == 1) {
-        const pt_seg_part_t *pp = &parts[0];
-        pt_seg_kind_t k = PT_SEG_REGEX;
+        const pt__seg_part_t *pp = &parts[0];
+        pt__seg_kind_t k = PT_SEG_REGEX;
         if (text_is(pp->text, pp->len, "\\w+"))
             k = PT_SEG_WORD;
         else if (text_is(pp->text, pp->len, "\\d+"))
@@ -229,7 +229,7 @@ static int classify_segment(pt_route_seg_t *seg, const char *start, const char *
             if (seg->key && (k == PT_SEG_WORD || k == PT_SEG_DIGITS)) {
                 char err[200];
                 const char *cls = k == PT_SEG_WORD ? "\\w+" : "\\d+";
-                if (pt_route_regex_compile(&seg->re, cls, strlen(cls), 0, err, sizeof err) != 0) {
+                if (pt__route_regex_compile(&seg->re, cls, strlen(cls), 0, err, sizeof err) != 0) {
                     snprintf(reason, reasonlen, "%s", err);
                     return -1;
                 }
@@ -242,13 +242,13 @@ static int classify_segment(pt_route_seg_t *seg, const char *start, const char *
      * offset refers to the text the user wrote, not to our composition. */
     unsigned nph = 0;
     for (unsigned i = 0; i < n; i++) {
-        const pt_seg_part_t *pp = &parts[i];
+        const pt__seg_part_t *pp = &parts[i];
         if (!pp->placeholder)
             continue;
         nph++;
         char msg[160];
         size_t off = 0;
-        if (pt_route_regex_check(pp->text, pp->len, msg, sizeof msg, &off) != 0) {
+        if (pt__route_regex_check(pp->text, pp->len, msg, sizeof msg, &off) != 0) {
             snprintf(reason, reasonlen, "bad regex for placeholder '%.*s': %s at offset %zu",
                      (int)pp->namelen, pp->name, msg, off);
             return -1;
@@ -262,7 +262,7 @@ static int classify_segment(pt_route_seg_t *seg, const char *start, const char *
         return -1;
     }
     char err[200];
-    if (pt_route_regex_compile(&seg->re, seg->key, seg->keylen, nph, err, sizeof err) != 0) {
+    if (pt__route_regex_compile(&seg->re, seg->key, seg->keylen, nph, err, sizeof err) != 0) {
         snprintf(reason, reasonlen, "bad regex in segment '%.*s': %s",
                  (int)(end - start), start, err);
         return -1;
@@ -276,10 +276,10 @@ done:
     return 0;
 }
 
-int pt_route_pattern_parse(const char *path, pt_route_pattern_t *pat,
+int pt__route_pattern_parse(const char *path, pt__route_pattern_t *pat,
                            char *reason, size_t reasonlen)
 {
-    *pat = (pt_route_pattern_t){0};
+    *pat = (pt__route_pattern_t){0};
     if (path[0] != '/') {
         snprintf(reason, reasonlen, "path must start with '/'");
         return -1;
@@ -287,14 +287,14 @@ int pt_route_pattern_parse(const char *path, pt_route_pattern_t *pat,
     unsigned cap = 0;
     const char *s = path + 1;
     for (;;) {
-        pt_seg_part_t parts[PT_SEG_MAX_PARTS];
+        pt__seg_part_t parts[PT_SEG_MAX_PARTS];
         unsigned nparts = 0;
         const char *end;
         if (split_segment(pat, s, &end, parts, &nparts, reason, reasonlen) != 0)
             goto fail;
         if (pat->nsegs == cap) {
             unsigned ncap = cap ? 2 * cap : 8;
-            pt_route_seg_t *ns = realloc(pat->segs, ncap * sizeof *ns);
+            pt__route_seg_t *ns = realloc(pat->segs, ncap * sizeof *ns);
             if (!ns) {
                 snprintf(reason, reasonlen, "out of memory");
                 goto fail;
@@ -302,8 +302,8 @@ int pt_route_pattern_parse(const char *path, pt_route_pattern_t *pat,
             pat->segs = ns;
             cap = ncap;
         }
-        pt_route_seg_t *seg = &pat->segs[pat->nsegs++];
-        *seg = (pt_route_seg_t){0};
+        pt__route_seg_t *seg = &pat->segs[pat->nsegs++];
+        *seg = (pt__route_seg_t){0};
         if (classify_segment(seg, s, end, parts, nparts, *end == '\0', reason, reasonlen) != 0)
             goto fail;
         if (*end == '\0')
@@ -312,18 +312,18 @@ int pt_route_pattern_parse(const char *path, pt_route_pattern_t *pat,
     }
     return 0;
 fail:
-    pt_route_pattern_free(pat);
+    pt__route_pattern_free(pat);
     return -1;
 }
 
-void pt_route_pattern_free(pt_route_pattern_t *pat)
+void pt__route_pattern_free(pt__route_pattern_t *pat)
 {
     for (unsigned i = 0; i < pat->nsegs; i++) {
         free(pat->segs[i].key);
-        pt_route_regex_free(&pat->segs[i].re);
+        pt__route_regex_free(&pat->segs[i].re);
     }
     free(pat->segs);
     for (unsigned i = 0; i < pat->nnames; i++)
         free(pat->names[i]);
-    *pat = (pt_route_pattern_t){0};
+    *pat = (pt__route_pattern_t){0};
 }

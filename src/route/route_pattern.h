@@ -12,17 +12,17 @@
 
 /* How one path segment is matched. The fast kinds cover the placeholders
  * almost every route uses, so that matching them never enters PCRE2. */
-typedef enum pt_seg_kind {
+typedef enum pt__seg_kind {
     PT_SEG_STATIC,    /* literal text, looked up by hash */
     PT_SEG_WORD,      /* a whole segment "{x}" or "{x:\w+}" (Unicode \w) */
     PT_SEG_DIGITS,    /* a whole segment "{x:\d+}" (Unicode decimal digits) */
     PT_SEG_ASCII_DIGITS, /* a whole segment "{x:[0-9]+}" */
     PT_SEG_NONSLASH,  /* a whole segment "{x:[^/]+}": any non-empty segment */
     PT_SEG_REGEX      /* anything else: one anchored PCRE2 regex for the segment */
-} pt_seg_kind_t;
+} pt__seg_kind_t;
 
-typedef struct pt_route_seg {
-    pt_seg_kind_t kind;
+typedef struct pt__route_seg {
+    pt__seg_kind_t kind;
     /* The segment's identity with placeholder names erased: the literal text
      * for STATIC, the composed regex for REGEX, "" for the fast kinds. Two
      * routes share a tree edge exactly when kind, tail and key are equal. */
@@ -31,22 +31,22 @@ typedef struct pt_route_seg {
     /* REGEX in the last segment of the pattern is matched against the rest of
      * the path, so that a regex that can match '/' ("{tail:.*}") may. */
     bool          tail;
-    pt_route_regex_t re;   /* REGEX only */
-} pt_route_seg_t;
+    pt__route_regex_t re;   /* REGEX only */
+} pt__route_seg_t;
 
 /* A parsed path. Owns its segments' keys, regexes and the names. */
-typedef struct pt_route_pattern {
-    pt_route_seg_t *segs;
+typedef struct pt__route_pattern {
+    pt__route_seg_t *segs;
     unsigned        nsegs;
     char           *names[PT_ROUTE_MAX_PARAMS];  /* in order of appearance */
     unsigned        nnames;
-} pt_route_pattern_t;
+} pt__route_pattern_t;
 
 /* Parses and compiles path. Returns 0, or -1 with the reason (without the
  * "METHOD PATH: " prefix, which the caller adds) in reason. On -1 nothing is
  * left to free. */
-int  pt_route_pattern_parse(const char *path, pt_route_pattern_t *pat,
+int  pt__route_pattern_parse(const char *path, pt__route_pattern_t *pat,
                             char *reason, size_t reasonlen);
-void pt_route_pattern_free(pt_route_pattern_t *pat);
+void pt__route_pattern_free(pt__route_pattern_t *pat);
 
 #endif

@@ -20,23 +20,23 @@
 #define PT_ROUTE_JIT_STACK_START (32 * 1024)
 #define PT_ROUTE_JIT_STACK_MAX   (512 * 1024)
 
-typedef struct pt_route_tls {
+typedef struct pt__route_tls {
     pcre2_match_data    *md;
     uint32_t             pairs;
     pcre2_match_context *mctx;
     pcre2_jit_stack     *jstack;   /* NULL when JIT is unavailable */
-} pt_route_tls_t;
+} pt__route_tls_t;
 
 /* The calling thread's state; the pthread key exists only to free it when
  * the thread exits. */
-static __thread pt_route_tls_t *tl_state;
+static __thread pt__route_tls_t *tl_state;
 static pthread_key_t  tl_key;
 static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
 static int            tl_key_ok;
 
 static void tls_destroy(void *p)
 {
-    pt_route_tls_t *st = p;
+    pt__route_tls_t *st = p;
     if (!st)
         return;
     pcre2_match_data_free(st->md);
@@ -52,9 +52,9 @@ static void tls_key_init(void)
     tl_key_ok = pthread_key_create(&tl_key, tls_destroy) == 0;
 }
 
-int pt_route_regex_thread_prepare(uint32_t pairs)
+int pt__route_regex_thread_prepare(uint32_t pairs)
 {
-    pt_route_tls_t *st = tl_state;
+    pt__route_tls_t *st = tl_state;
     if (st && st->pairs >= pairs)
         return 0;
     if (pairs < PT_ROUTE_MIN_PAIRS)
@@ -85,9 +85,9 @@ int pt_route_regex_thread_prepare(uint32_t pairs)
     return 0;
 }
 
-void pt_route_regex_thread_release(void)
+void pt__route_regex_thread_release(void)
 {
-    pt_route_tls_t *st = tl_state;
+    pt__route_tls_t *st = tl_state;
     if (!st)
         return;
     if (tl_key_ok)
@@ -96,12 +96,12 @@ void pt_route_regex_thread_release(void)
     tl_state = NULL;
 }
 
-bool pt_route_regex_match(const pt_route_regex_t *re, const char *s, size_t len,
-                          pt_route_capture_t *out)
+bool pt__route_regex_match(const pt__route_regex_t *re, const char *s, size_t len,
+                          pt__route_capture_t *out)
 {
-    pt_route_tls_t *st = tl_state;
+    pt__route_tls_t *st = tl_state;
     if (__builtin_expect(!st || st->pairs < re->pairs, 0)) {
-        if (pt_route_regex_thread_prepare(re->pairs) != 0)
+        if (pt__route_regex_thread_prepare(re->pairs) != 0)
             return false;
         st = tl_state;
     }
@@ -131,7 +131,7 @@ static void error_text(int code, char *buf, size_t buflen)
         snprintf(buf, buflen, "PCRE2 error %d", code);
 }
 
-int pt_route_regex_check(const char *pattern, size_t len, char *msg, size_t msglen,
+int pt__route_regex_check(const char *pattern, size_t len, char *msg, size_t msglen,
                          size_t *offset)
 {
     int code;
@@ -146,12 +146,12 @@ int pt_route_regex_check(const char *pattern, size_t len, char *msg, size_t msgl
     return -1;
 }
 
-int pt_route_regex_compile(pt_route_regex_t *re, const char *pattern, size_t len,
+int pt__route_regex_compile(pt__route_regex_t *re, const char *pattern, size_t len,
                            unsigned ngroups, char *err, size_t errlen)
 {
     int code;
     PCRE2_SIZE off;
-    *re = (pt_route_regex_t){0};
+    *re = (pt__route_regex_t){0};
     re->code = pcre2_compile((PCRE2_SPTR)pattern, len,
                              PT_ROUTE_RE_OPTS | PCRE2_ANCHORED | PCRE2_ENDANCHORED,
                              &code, &off, NULL);
@@ -175,7 +175,7 @@ int pt_route_regex_compile(pt_route_regex_t *re, const char *pattern, size_t len
         int g = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);
         if (g <= 0) {
             snprintf(err, errlen, "placeholder group %s not found", name);
-            pt_route_regex_free(re);
+            pt__route_regex_free(re);
             return -1;
         }
         re->groups[i] = (uint32_t)g;
@@ -183,7 +183,7 @@ int pt_route_regex_compile(pt_route_regex_t *re, const char *pattern, size_t len
     return 0;
 }
 
-void pt_route_regex_free(pt_route_regex_t *re)
+void pt__route_regex_free(pt__route_regex_t *re)
 {
     pcre2_code_free(re->code);
     re->code = NULL;

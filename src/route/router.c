@@ -16,49 +16,49 @@
 #include "route/route_pattern.h"
 #include "route/route_regex.h"
 
-typedef struct pt_rnode pt_rnode_t;
+typedef struct pt__rnode pt__rnode_t;
 
-typedef struct pt_rroute {
+typedef struct pt__rroute {
     char     *method;                      /* "*" for any method */
     size_t    mlen;
     void     *data;
     char     *path;                        /* as registered, for messages */
     char     *names[PT_ROUTE_MAX_PARAMS];  /* placeholder names, in path order */
     unsigned  nnames;
-} pt_rroute_t;
+} pt__rroute_t;
 
-typedef struct pt_redge {
-    pt_seg_kind_t    kind;
+typedef struct pt__redge {
+    pt__seg_kind_t    kind;
     bool             tail;
     char            *key;
     size_t           keylen;
-    pt_route_regex_t re;
-    pt_rnode_t      *child;
-} pt_redge_t;
+    pt__route_regex_t re;
+    pt__rnode_t      *child;
+} pt__redge_t;
 
-struct pt_rnode {
+struct pt__rnode {
     /* The static segment leading here (unused for the root and for the
      * children of dynamic edges). */
     char        *seg;
     size_t       seglen;
     uint64_t     hash;
 
-    pt_rnode_t **slots;      /* static children; capacity mask + 1, a power of two */
+    pt__rnode_t **slots;      /* static children; capacity mask + 1, a power of two */
     uint32_t     mask;
     uint32_t     nstatic;
 
-    pt_redge_t  *dyn;        /* dynamic children in registration order */
+    pt__redge_t  *dyn;        /* dynamic children in registration order */
     unsigned     ndyn;
 
-    pt_rroute_t *routes;     /* routes ending here, in registration order */
+    pt__rroute_t *routes;     /* routes ending here, in registration order */
     unsigned     nroutes;
     int          get_idx;    /* index of the GET route, for HEAD; -1 if none */
     int          any_idx;    /* index of the "*" route; -1 if none */
     char        *allow;      /* the 405 Allow value */
 };
 
-struct pt_router {
-    pt_rnode_t root;         /* before the first segment */
+struct pt__router {
+    pt__rnode_t root;         /* before the first segment */
     uint32_t   max_pairs;    /* largest ovector any segment regex needs */
 };
 
@@ -77,12 +77,12 @@ static uint64_t seg_hash(const char *s, size_t n)
 
 /* ---- building ---------------------------------------------------------- */
 
-static void node_init(pt_rnode_t *n)
+static void node_init(pt__rnode_t *n)
 {
-    *n = (pt_rnode_t){.get_idx = -1, .any_idx = -1};
+    *n = (pt__rnode_t){.get_idx = -1, .any_idx = -1};
 }
 
-static void node_fini(pt_rnode_t *n)
+static void node_fini(pt__rnode_t *n)
 {
     if (n->slots) {
         for (uint32_t i = 0; i <= n->mask; i++) {
@@ -94,15 +94,15 @@ static void node_fini(pt_rnode_t *n)
         free(n->slots);
     }
     for (unsigned i = 0; i < n->ndyn; i++) {
-        pt_redge_t *e = &n->dyn[i];
+        pt__redge_t *e = &n->dyn[i];
         free(e->key);
-        pt_route_regex_free(&e->re);
+        pt__route_regex_free(&e->re);
         node_fini(e->child);
         free(e->child);
     }
     free(n->dyn);
     for (unsigned i = 0; i < n->nroutes; i++) {
-        pt_rroute_t *rt = &n->routes[i];
+        pt__rroute_t *rt = &n->routes[i];
         free(rt->method);
         free(rt->path);
         for (unsigned j = 0; j < rt->nnames; j++)
@@ -113,12 +113,12 @@ static void node_fini(pt_rnode_t *n)
     free(n->seg);
 }
 
-static pt_rnode_t *static_find(const pt_rnode_t *n, const char *s, size_t len, uint64_t h)
+static pt__rnode_t *static_find(const pt__rnode_t *n, const char *s, size_t len, uint64_t h)
 {
     if (!n->nstatic)
         return NULL;
     for (uint32_t i = (uint32_t)h & n->mask;; i = (i + 1) & n->mask) {
-        pt_rnode_t *c = n->slots[i];
+        pt__rnode_t *c = n->slots[i];
         if (!c)
             return NULL;
         if (c->hash == h && c->seglen == len && memcmp(c->seg, s, len) == 0)
@@ -126,7 +126,7 @@ static pt_rnode_t *static_find(const pt_rnode_t *n, const char *s, size_t len, u
     }
 }
 
-static void slots_put(pt_rnode_t **slots, uint32_t mask, pt_rnode_t *c)
+static void slots_put(pt__rnode_t **slots, uint32_t mask, pt__rnode_t *c)
 {
     uint32_t i = (uint32_t)c->hash & mask;
     while (slots[i])
@@ -136,13 +136,13 @@ static void slots_put(pt_rnode_t **slots, uint32_t mask, pt_rnode_t *c)
 
 /* Keeps the table at most half full so probes stay short and a free slot
  * always ends a miss. */
-static int static_reserve(pt_rnode_t *n)
+static int static_reserve(pt__rnode_t *n)
 {
     uint32_t cap = n->slots ? n->mask + 1 : 0;
     if ((n->nstatic + 1) * 2 <= cap)
         return 0;
     uint32_t ncap = cap ? cap * 2 : 4;
-    pt_rnode_t **ns = calloc(ncap, sizeof *ns);
+    pt__rnode_t **ns = calloc(ncap, sizeof *ns);
     if (!ns)
         return -1;
     for (uint32_t i = 0; i < cap; i++)
@@ -154,10 +154,10 @@ static int static_reserve(pt_rnode_t *n)
     return 0;
 }
 
-static pt_redge_t *dyn_find(const pt_rnode_t *n, const pt_route_seg_t *seg)
+static pt__redge_t *dyn_find(const pt__rnode_t *n, const pt__route_seg_t *seg)
 {
     for (unsigned i = 0; i < n->ndyn; i++) {
-        pt_redge_t *e = &n->dyn[i];
+        pt__redge_t *e = &n->dyn[i];
         if (e->kind == seg->kind && e->tail == seg->tail && e->keylen == seg->keylen &&
             memcmp(e->key, seg->key, seg->keylen) == 0)
             return e;
@@ -166,15 +166,15 @@ static pt_redge_t *dyn_find(const pt_rnode_t *n, const pt_route_seg_t *seg)
 }
 
 /* The node reached by following pat, or NULL if the tree has no such node. */
-static pt_rnode_t *node_find(pt_router_t *r, const pt_route_pattern_t *pat)
+static pt__rnode_t *node_find(pt__router_t *r, const pt__route_pattern_t *pat)
 {
-    pt_rnode_t *n = &r->root;
+    pt__rnode_t *n = &r->root;
     for (unsigned i = 0; i < pat->nsegs && n; i++) {
-        const pt_route_seg_t *seg = &pat->segs[i];
+        const pt__route_seg_t *seg = &pat->segs[i];
         if (seg->kind == PT_SEG_STATIC) {
             n = static_find(n, seg->key, seg->keylen, seg_hash(seg->key, seg->keylen));
         } else {
-            pt_redge_t *e = dyn_find(n, seg);
+            pt__redge_t *e = dyn_find(n, seg);
             n = e ? e->child : NULL;
         }
     }
@@ -183,11 +183,11 @@ static pt_rnode_t *node_find(pt_router_t *r, const pt_route_pattern_t *pat)
 
 /* Returns the child of n for seg, creating it if needed. Takes ownership of
  * the segment's key and regex when it creates an edge. */
-static pt_rnode_t *node_child(pt_router_t *r, pt_rnode_t *n, pt_route_seg_t *seg)
+static pt__rnode_t *node_child(pt__router_t *r, pt__rnode_t *n, pt__route_seg_t *seg)
 {
     if (seg->kind == PT_SEG_STATIC) {
         uint64_t h = seg_hash(seg->key, seg->keylen);
-        pt_rnode_t *c = static_find(n, seg->key, seg->keylen, h);
+        pt__rnode_t *c = static_find(n, seg->key, seg->keylen, h);
         if (c)
             return c;
         if (static_reserve(n) != 0 || !(c = malloc(sizeof *c)))
@@ -201,11 +201,11 @@ static pt_rnode_t *node_child(pt_router_t *r, pt_rnode_t *n, pt_route_seg_t *seg
         n->nstatic++;
         return c;
     }
-    pt_redge_t *e = dyn_find(n, seg);
+    pt__redge_t *e = dyn_find(n, seg);
     if (e)
         return e->child;
-    pt_rnode_t *c = malloc(sizeof *c);
-    pt_redge_t *nd = c ? realloc(n->dyn, (n->ndyn + 1) * sizeof *nd) : NULL;
+    pt__rnode_t *c = malloc(sizeof *c);
+    pt__redge_t *nd = c ? realloc(n->dyn, (n->ndyn + 1) * sizeof *nd) : NULL;
     if (!nd) {
         free(c);
         return NULL;
@@ -213,7 +213,7 @@ static pt_rnode_t *node_child(pt_router_t *r, pt_rnode_t *n, pt_route_seg_t *seg
     n->dyn = nd;
     node_init(c);
     e = &n->dyn[n->ndyn++];
-    *e = (pt_redge_t){.kind = seg->kind, .tail = seg->tail, .key = seg->key,
+    *e = (pt__redge_t){.kind = seg->kind, .tail = seg->tail, .key = seg->key,
                       .keylen = seg->keylen, .re = seg->re, .child = c};
     seg->key = NULL;
     seg->re.code = NULL;
@@ -229,7 +229,7 @@ static bool method_is(const char *m, size_t mlen, const char *lit)
 
 /* "GET, HEAD, POST": registration order, HEAD right after GET (GET routes
  * answer HEAD), "*" left out (a node with "*" never answers 405). */
-static int node_build_allow(pt_rnode_t *n)
+static int node_build_allow(pt__rnode_t *n)
 {
     size_t cap = 1;
     for (unsigned i = 0; i < n->nroutes; i++)
@@ -239,7 +239,7 @@ static int node_build_allow(pt_rnode_t *n)
         return -1;
     *o = '\0';
     for (unsigned i = 0; i < n->nroutes; i++) {
-        const pt_rroute_t *rt = &n->routes[i];
+        const pt__rroute_t *rt = &n->routes[i];
         if (method_is(rt->method, rt->mlen, "*"))
             continue;
         if (n->get_idx >= 0 && method_is(rt->method, rt->mlen, "HEAD"))
@@ -269,15 +269,15 @@ static bool valid_method(const char *m)
     return true;
 }
 
-pt_router_t *pt_router_new(void)
+pt__router_t *pt__router_new(void)
 {
-    pt_router_t *r = calloc(1, sizeof *r);
+    pt__router_t *r = calloc(1, sizeof *r);
     if (r)
         node_init(&r->root);
     return r;
 }
 
-void pt_router_free(pt_router_t *r)
+void pt__router_free(pt__router_t *r)
 {
     if (!r)
         return;
@@ -293,7 +293,7 @@ void pt_router_free(pt_router_t *r)
         return -1;                                                     \
     } while (0)
 
-int pt_router_add(pt_router_t *r, const char *method, const char *path, void *data,
+int pt__router_add(pt__router_t *r, const char *method, const char *path, void *data,
                   char *err, size_t errlen)
 {
     if (!r || !method || !path) {
@@ -304,16 +304,16 @@ int pt_router_add(pt_router_t *r, const char *method, const char *path, void *da
     if (!valid_method(method))
         PT_ADD_FAIL("invalid method");
 
-    pt_route_pattern_t pat;
+    pt__route_pattern_t pat;
     char reason[300];
-    if (pt_route_pattern_parse(path, &pat, reason, sizeof reason) != 0)
+    if (pt__route_pattern_parse(path, &pat, reason, sizeof reason) != 0)
         PT_ADD_FAIL("%s", reason);
 
     /* Duplicates are found before the tree is touched, so a failed add
      * leaves the router exactly as it was. */
-    pt_rnode_t *n = node_find(r, &pat);
+    pt__rnode_t *n = node_find(r, &pat);
     for (unsigned i = 0; n && i < n->nroutes; i++) {
-        const pt_rroute_t *rt = &n->routes[i];
+        const pt__rroute_t *rt = &n->routes[i];
         if (strcmp(rt->method, method) != 0)
             continue;
         bool same = rt->nnames == pat.nnames;
@@ -321,7 +321,7 @@ int pt_router_add(pt_router_t *r, const char *method, const char *path, void *da
             same = strcmp(rt->names[j], pat.names[j]) == 0;
         char prev[300];
         snprintf(prev, sizeof prev, "%s %s", rt->method, rt->path);
-        pt_route_pattern_free(&pat);
+        pt__route_pattern_free(&pat);
         if (same)
             PT_ADD_FAIL("duplicate route");
         PT_ADD_FAIL("ambiguous with %s (same pattern, different placeholder names)", prev);
@@ -330,23 +330,23 @@ int pt_router_add(pt_router_t *r, const char *method, const char *path, void *da
     n = &r->root;
     for (unsigned i = 0; i < pat.nsegs; i++) {
         /* On failure the nodes made so far stay: they hold no route, so
-         * they never match, and pt_router_free releases them. */
+         * they never match, and pt__router_free releases them. */
         if (!(n = node_child(r, n, &pat.segs[i]))) {
-            pt_route_pattern_free(&pat);
+            pt__route_pattern_free(&pat);
             PT_ADD_FAIL("out of memory");
         }
     }
 
-    pt_rroute_t *nr = realloc(n->routes, (n->nroutes + 1) * sizeof *nr);
+    pt__rroute_t *nr = realloc(n->routes, (n->nroutes + 1) * sizeof *nr);
     if (nr)
         n->routes = nr;
-    pt_rroute_t rt = {.data = data, .mlen = strlen(method)};
+    pt__rroute_t rt = {.data = data, .mlen = strlen(method)};
     rt.method = strdup(method);
     rt.path = strdup(path);
     if (!nr || !rt.method || !rt.path) {
         free(rt.method);
         free(rt.path);
-        pt_route_pattern_free(&pat);
+        pt__route_pattern_free(&pat);
         PT_ADD_FAIL("out of memory");
     }
     for (unsigned j = 0; j < pat.nnames; j++) {
@@ -355,7 +355,7 @@ int pt_router_add(pt_router_t *r, const char *method, const char *path, void *da
     }
     rt.nnames = pat.nnames;
     pat.nnames = 0;
-    pt_route_pattern_free(&pat);
+    pt__route_pattern_free(&pat);
 
     int idx = (int)n->nroutes;
     n->routes[n->nroutes++] = rt;
@@ -379,38 +379,38 @@ int pt_router_add(pt_router_t *r, const char *method, const char *path, void *da
     return 0;
 }
 
-int pt_router_thread_prepare(const pt_router_t *r)
+int pt__router_thread_prepare(const pt__router_t *r)
 {
-    return pt_route_regex_thread_prepare(r->max_pairs);
+    return pt__route_regex_thread_prepare(r->max_pairs);
 }
 
-void pt_router_thread_release(void)
+void pt__router_thread_release(void)
 {
-    pt_route_regex_thread_release();
+    pt__route_regex_thread_release();
 }
 
 /* ---- matching ---------------------------------------------------------- */
 
 /* ASCII word characters for the "{x}" fast path. A segment with a byte
  * >= 0x80 is matched by the edge's Unicode \w+ regex instead. */
-static const bool pt_word_byte[128] = {
+static const bool word_byte[128] = {
     ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true, ['_'] = true,
 };
 
-typedef struct pt_match_state {
+typedef struct pt__match_state {
     const char        *method;
     size_t             mlen;
     bool               head;
     const char        *end;          /* end of the path */
-    pt_route_match_t  *m;            /* captures are pushed into m as we go */
-    const pt_rnode_t  *first405;     /* first node whose path matched */
-    const pt_rroute_t *hit;
-} pt_match_state_t;
+    pt__route_match_t  *m;            /* captures are pushed into m as we go */
+    const pt__rnode_t  *first405;     /* first node whose path matched */
+    const pt__rroute_t *hit;
+} pt__match_state_t;
 
-static const pt_rroute_t *node_route(const pt_rnode_t *n, const pt_match_state_t *s)
+static const pt__rroute_t *node_route(const pt__rnode_t *n, const pt__match_state_t *s)
 {
     for (unsigned i = 0; i < n->nroutes; i++) {
-        const pt_rroute_t *rt = &n->routes[i];
+        const pt__rroute_t *rt = &n->routes[i];
         if (rt->mlen == s->mlen && memcmp(rt->method, s->method, s->mlen) == 0)
             return rt;
     }
@@ -424,11 +424,11 @@ static const pt_rroute_t *node_route(const pt_rnode_t *n, const pt_match_state_t
 /* The whole path has been consumed at n. A node whose path matched but not
  * the method is remembered for the 405, and the search goes on: another
  * branch may match both. */
-static bool arrive(const pt_rnode_t *n, pt_match_state_t *s)
+static bool arrive(const pt__rnode_t *n, pt__match_state_t *s)
 {
     if (!n->nroutes)
         return false;
-    const pt_rroute_t *rt = node_route(n, s);
+    const pt__rroute_t *rt = node_route(n, s);
     if (rt) {
         s->hit = rt;
         return true;
@@ -439,9 +439,9 @@ static bool arrive(const pt_rnode_t *n, pt_match_state_t *s)
 }
 
 /* Whether edge e accepts [p, q); pushes its captures if so. */
-static bool edge_accepts(const pt_redge_t *e, const char *p, const char *q, pt_match_state_t *s)
+static bool edge_accepts(const pt__redge_t *e, const char *p, const char *q, pt__match_state_t *s)
 {
-    pt_route_capture_t *cap = &s->m->captures[s->m->ncaptures];
+    pt__route_capture_t *cap = &s->m->captures[s->m->ncaptures];
     switch (e->kind) {
     case PT_SEG_WORD:
         if (p == q)
@@ -449,11 +449,11 @@ static bool edge_accepts(const pt_redge_t *e, const char *p, const char *q, pt_m
         for (const char *c = p; c < q; c++) {
             unsigned char b = (unsigned char)*c;
             if (b >= 0x80) {
-                if (!pt_route_regex_match(&e->re, p, (size_t)(q - p), cap))
+                if (!pt__route_regex_match(&e->re, p, (size_t)(q - p), cap))
                     return false;
                 break;
             }
-            if (!pt_word_byte[b])
+            if (!word_byte[b])
                 return false;
         }
         break;
@@ -462,7 +462,7 @@ static bool edge_accepts(const pt_redge_t *e, const char *p, const char *q, pt_m
             return false;
         for (const char *c = p; c < q; c++) {
             if ((unsigned char)*c >= 0x80) {
-                if (!pt_route_regex_match(&e->re, p, (size_t)(q - p), cap))
+                if (!pt__route_regex_match(&e->re, p, (size_t)(q - p), cap))
                     return false;
                 break;
             }
@@ -482,7 +482,7 @@ static bool edge_accepts(const pt_redge_t *e, const char *p, const char *q, pt_m
             return false;
         break;
     case PT_SEG_REGEX:
-        if (!pt_route_regex_match(&e->re, p, (size_t)(q - p), cap))
+        if (!pt__route_regex_match(&e->re, p, (size_t)(q - p), cap))
             return false;
         s->m->ncaptures += e->re.ngroups;
         return true;
@@ -497,7 +497,7 @@ static bool edge_accepts(const pt_redge_t *e, const char *p, const char *q, pt_m
 
 /* p is the start of a segment (just after a '/'). Depth is bounded by the
  * number of segments of the longest route, not by the path. */
-static bool walk(const pt_rnode_t *n, const char *p, pt_match_state_t *s)
+static bool walk(const pt__rnode_t *n, const char *p, pt__match_state_t *s)
 {
     for (;;) {
         const char *q = p;
@@ -507,7 +507,7 @@ static bool walk(const pt_rnode_t *n, const char *p, pt_match_state_t *s)
             q++;
         }
         bool last = q == s->end;
-        const pt_rnode_t *c = static_find(n, p, (size_t)(q - p), h);
+        const pt__rnode_t *c = static_find(n, p, (size_t)(q - p), h);
         if (!n->ndyn) {
             /* Nothing to backtrack to: loop instead of recursing. */
             if (!c)
@@ -522,7 +522,7 @@ static bool walk(const pt_rnode_t *n, const char *p, pt_match_state_t *s)
             return true;
         unsigned saved = s->m->ncaptures;
         for (unsigned i = 0; i < n->ndyn; i++) {
-            const pt_redge_t *e = &n->dyn[i];
+            const pt__redge_t *e = &n->dyn[i];
             if (e->tail) {
                 if (edge_accepts(e, p, s->end, s) && arrive(e->child, s))
                     return true;
@@ -536,8 +536,8 @@ static bool walk(const pt_rnode_t *n, const char *p, pt_match_state_t *s)
     }
 }
 
-void pt_router_match(const pt_router_t *r, const char *method, size_t mlen,
-                     const char *path, size_t plen, pt_route_match_t *m)
+void pt__router_match(const pt__router_t *r, const char *method, size_t mlen,
+                     const char *path, size_t plen, pt__route_match_t *m)
 {
     m->status = 404;
     m->data = NULL;
@@ -545,7 +545,7 @@ void pt_router_match(const pt_router_t *r, const char *method, size_t mlen,
     m->ncaptures = 0;
     if (plen == 0 || path[0] != '/')
         return;
-    pt_match_state_t s = {
+    pt__match_state_t s = {
         .method = method, .mlen = mlen, .head = mlen == 4 && memcmp(method, "HEAD", 4) == 0,
         .end = path + plen, .m = m,
     };

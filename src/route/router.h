@@ -8,25 +8,25 @@
 
 #define PT_ROUTE_MAX_PARAMS 16
 
-typedef struct pt_router pt_router_t;
+typedef struct pt__router pt__router_t;
 
-/* One captured placeholder: points into the path passed to pt_router_match. */
-typedef struct pt_route_capture {
+/* One captured placeholder: points into the path passed to pt__router_match. */
+typedef struct pt__route_capture {
     const char *name;        /* placeholder name, owned by the router */
     const char *value;       /* start of the value inside the matched path */
     size_t      len;
-} pt_route_capture_t;
+} pt__route_capture_t;
 
-typedef struct pt_route_match {
+typedef struct pt__route_match {
     int         status;      /* 200 matched, 404 no path, 405 path but not method */
-    void       *data;        /* the value given to pt_router_add, when status is 200 */
+    void       *data;        /* the value given to pt__router_add, when status is 200 */
     const char *allow;       /* 405: "GET, HEAD, POST" (registration order, HEAD after GET), owned by the router */
     unsigned    ncaptures;
-    pt_route_capture_t captures[PT_ROUTE_MAX_PARAMS];
-} pt_route_match_t;
+    pt__route_capture_t captures[PT_ROUTE_MAX_PARAMS];
+} pt__route_match_t;
 
-pt_router_t *pt_router_new(void);
-void         pt_router_free(pt_router_t *r);
+pt__router_t *pt__router_new(void);
+void         pt__router_free(pt__router_t *r);
 
 /* Path syntax and matching rules (router.c, route_pattern.c):
  *  - Paths are matched per '/'-separated segment. A segment is static text,
@@ -49,22 +49,22 @@ void         pt_router_free(pt_router_t *r);
  * method. Returns 0, or -1 with a message in err that names the route
  * ("GET /a/{x:(}: bad regex ... at offset 1", "GET /a/{x}: duplicate route",
  * "GET /a/{x}/{x}: placeholder 'x' used twice", ...). */
-int pt_router_add(pt_router_t *r, const char *method, const char *path, void *data,
+int pt__router_add(pt__router_t *r, const char *method, const char *path, void *data,
                   char *err, size_t errlen);
 
 /* Matches a decoded path (no query string). Thread-safe once building is done.
  * HEAD falls back to the GET route; "*" routes match any method after the
  * exact-method route. */
-void pt_router_match(const pt_router_t *r, const char *method, size_t mlen,
-                     const char *path, size_t plen, pt_route_match_t *m);
+void pt__router_match(const pt__router_t *r, const char *method, size_t mlen,
+                     const char *path, size_t plen, pt__route_match_t *m);
 
 /* Optional, for worker threads: creates the calling thread's PCRE2 match
  * state (match data sized for r's largest regex, JIT stack) now, so that no
- * pt_router_match on this thread ever allocates. Without it the first regex
+ * pt__router_match on this thread ever allocates. Without it the first regex
  * match on a thread does that allocation. Returns 0, or -1 if out of memory. */
-int  pt_router_thread_prepare(const pt_router_t *r);
+int  pt__router_thread_prepare(const pt__router_t *r);
 /* Frees the calling thread's match state now. It is freed automatically when
  * a thread exits; call this on the main thread or before dlclose. */
-void pt_router_thread_release(void);
+void pt__router_thread_release(void);
 
 #endif

@@ -11,19 +11,19 @@
 #include "route/table.h"
 #include "request/fields_rt.h"
 
-static pt_route_table_t pt_default_table;
+static pt_route_table_t default_table;
 
 /* Named tables live for the whole process. */
-typedef struct pt_named_table {
-    struct pt_named_table *next;
+typedef struct pt__named_table {
+    struct pt__named_table *next;
     char                  *name;
     pt_route_table_t       table;
-} pt_named_table_t;
+} pt__named_table_t;
 
-static pt_named_table_t *pt_named_tables;
-static pthread_mutex_t pt_tables_lk = PTHREAD_MUTEX_INITIALIZER;
+static pt__named_table_t *named_tables;
+static pthread_mutex_t tables_lk = PTHREAD_MUTEX_INITIALIZER;
 
-static void *pt_xalloc(size_t n)
+static void *xalloc(size_t n)
 {
     void *p = calloc(1, n);
     if (!p) {
@@ -33,36 +33,36 @@ static void *pt_xalloc(size_t n)
     return p;
 }
 
-static char *pt_xstrdup(const char *s)
+static char *xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *p = pt_xalloc(n);
+    char *p = xalloc(n);
     memcpy(p, s, n);
     return p;
 }
 
-pt_route_table_t *pt_route_table_default(void) { return &pt_default_table; }
+pt_route_table_t *pt_route_table_default(void) { return &default_table; }
 
 pt_route_table_t *pt_route_table_named(const char *name)
 {
-    pthread_mutex_lock(&pt_tables_lk);
-    pt_named_table_t *n;
-    for (n = pt_named_tables; n; n = n->next)
+    pthread_mutex_lock(&tables_lk);
+    pt__named_table_t *n;
+    for (n = named_tables; n; n = n->next)
         if (strcmp(n->name, name) == 0)
             break;
     if (!n) {
-        n = pt_xalloc(sizeof *n);
-        n->name = pt_xstrdup(name);
-        n->next = pt_named_tables;
-        pt_named_tables = n;
+        n = xalloc(sizeof *n);
+        n->name = xstrdup(name);
+        n->next = named_tables;
+        named_tables = n;
     }
-    pthread_mutex_unlock(&pt_tables_lk);
+    pthread_mutex_unlock(&tables_lk);
     return &n->table;
 }
 
-pt_route_table_t *pt_route_table_new(void) { return pt_xalloc(sizeof(pt_route_table_t)); }
+pt_route_table_t *pt_route_table_new(void) { return xalloc(sizeof(pt_route_table_t)); }
 
-static void pt_route_table_clear(pt_route_table_t *t)
+static void route_table_clear(pt_route_table_t *t)
 {
     for (size_t i = 0; i < t->n; i++) {
         free(t->routes[i].full_path);
@@ -78,19 +78,19 @@ static void pt_route_table_clear(pt_route_table_t *t)
 
 void pt_route_table_free(pt_route_table_t *t)
 {
-    if (!t || t == &pt_default_table)
+    if (!t || t == &default_table)
         return;
-    pt_route_table_clear(t);
+    route_table_clear(t);
     free(t);
 }
 
-static void pt_route_full_path(pt_route_table_t *t, pt_route_entry_t *e)
+static void route_full_path(pt_route_table_t *t, pt__route_entry_t *e)
 {
     free(e->full_path);
     /* Declared route fields fill in their patterns, as the seed's f-string
      * rendering does; a mismatch is left for pt_run to report. */
     char *path = NULL, err[8];
-    if (e->def.expect && pt_fields_render_path(&e->def, e->def.path, &path, err, sizeof err) != 0) {
+    if (e->def.expect && pt__fields_render_path(&e->def, e->def.path, &path, err, sizeof err) != 0) {
         free(path);
         path = NULL;
     }
@@ -100,7 +100,7 @@ static void pt_route_full_path(pt_route_table_t *t, pt_route_entry_t *e)
     /* "/v1" + "/" serves "/v1/"; avoid a double slash when the prefix ends in one. */
     if (a && pre[a - 1] == '/' && src[0] == '/')
         a--;
-    e->full_path = pt_xalloc(a + b + 1);
+    e->full_path = xalloc(a + b + 1);
     memcpy(e->full_path, pre, a);
     memcpy(e->full_path + a, src, b + 1);
     free(path);
@@ -109,9 +109,9 @@ static void pt_route_full_path(pt_route_table_t *t, pt_route_entry_t *e)
 pt_route_table_t *pt_route_table_prefix(pt_route_table_t *t, const char *prefix)
 {
     free(t->prefix);
-    t->prefix = prefix && *prefix ? pt_xstrdup(prefix) : NULL;
+    t->prefix = prefix && *prefix ? xstrdup(prefix) : NULL;
     for (size_t i = 0; i < t->n; i++)
-        pt_route_full_path(t, &t->routes[i]);
+        route_full_path(t, &t->routes[i]);
     return t;
 }
 
@@ -119,7 +119,7 @@ void pt_route_add(pt_route_table_t *t, const pt_route_def_t *def)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
-        pt_route_entry_t *r = realloc(t->routes, cap * sizeof *r);
+        pt__route_entry_t *r = realloc(t->routes, cap * sizeof *r);
         if (!r) {
             fprintf(stderr, "ponty: out of memory\n");
             abort();
@@ -127,28 +127,28 @@ void pt_route_add(pt_route_table_t *t, const pt_route_def_t *def)
         t->routes = r;
         t->cap = cap;
     }
-    pt_route_entry_t *e = &t->routes[t->n++];
+    pt__route_entry_t *e = &t->routes[t->n++];
     memset(e, 0, sizeof *e);
     e->def = *def;
-    e->def.method = pt_xstrdup(def->method ? def->method : "GET");
-    e->def.path = pt_xstrdup(def->path ? def->path : "");
-    e->def.name = pt_xstrdup(def->name ? def->name : "(handler)");
-    e->def.mimetype = def->mimetype ? pt_xstrdup(def->mimetype) : NULL;
-    pt_route_full_path(t, e);
+    e->def.method = xstrdup(def->method ? def->method : "GET");
+    e->def.path = xstrdup(def->path ? def->path : "");
+    e->def.name = xstrdup(def->name ? def->name : "(handler)");
+    e->def.mimetype = def->mimetype ? xstrdup(def->mimetype) : NULL;
+    route_full_path(t, e);
 }
 
 size_t pt_route_count(const pt_route_table_t *t) { return t ? t->n : 0; }
 
 pt_route_iter_t pt_route_iter(const pt_route_table_t *t)
 {
-    return (pt_route_iter_t){ t ? t : &pt_default_table, 0 };
+    return (pt_route_iter_t){ t ? t : &default_table, 0 };
 }
 
 bool pt_route_next(pt_route_iter_t *it, const char **method, const char **path)
 {
     if (it->i >= it->table->n)
         return false;
-    const pt_route_entry_t *e = &it->table->routes[it->i++];
+    const pt__route_entry_t *e = &it->table->routes[it->i++];
     if (method)
         *method = e->def.method;
     if (path)
@@ -158,13 +158,13 @@ bool pt_route_next(pt_route_iter_t *it, const char **method, const char **path)
 
 /* At exit, give back what load-time registration took, so leak checkers see
  * only real leaks. */
-__attribute__((destructor)) static void pt_route_tables_release(void)
+__attribute__((destructor)) static void pt__route_tables_release(void)
 {
-    pt_route_table_clear(&pt_default_table);
-    while (pt_named_tables) {
-        pt_named_table_t *n = pt_named_tables;
-        pt_named_tables = n->next;
-        pt_route_table_clear(&n->table);
+    route_table_clear(&default_table);
+    while (named_tables) {
+        pt__named_table_t *n = named_tables;
+        named_tables = n->next;
+        route_table_clear(&n->table);
         free(n->name);
         free(n);
     }

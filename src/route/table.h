@@ -4,13 +4,13 @@
 
 #include "ponty/route.h"
 
-typedef struct pt_route_entry {
+typedef struct pt__route_entry {
     pt_route_def_t def;        /* strings owned by the table */
     char          *full_path;  /* prefix + path */
-} pt_route_entry_t;
+} pt__route_entry_t;
 
 struct pt_route_table {
-    pt_route_entry_t *routes;
+    pt__route_entry_t *routes;
     size_t            n, cap;
     char             *prefix;
 };

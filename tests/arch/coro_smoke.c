@@ -20,7 +20,7 @@ static void ping(void *arg)
     for (int i = 1; i <= 3; i++) {
         trace[ntrace++] = base + i;
         if (i < 3)
-            pt_coro_yield();
+            pt__coro_yield();
     }
 }
 
@@ -31,7 +31,7 @@ static __attribute__((noinline)) double churn(int n)
     for (int i = 0; i < n; i++) {
         a += b * 0.5; b += c * 0.25; c += d * 0.125; d += e * 0.0625;
         e += f * 0.5; f += g * 0.25; g += h * 0.125; h += a * 0.0625;
-        pt_coro_yield();
+        pt__coro_yield();
     }
     return a + b + c + d + e + f + g + h;
 }
@@ -45,24 +45,24 @@ static void rounding(void *arg)
     (void)arg;
     round_seen = fegetround();
     fesetround(FE_UPWARD);
-    pt_coro_yield();
+    pt__coro_yield();
     round_seen = fegetround();
 }
 
-static void deep(int n) { if (n > 0) deep(n - 1); else pt_coro_exit(); abort(); }
+static void deep(int n) { if (n > 0) deep(n - 1); else pt__coro_exit(); abort(); }
 static void exiter(void *arg) { (void)arg; deep(40); }
 
 int main(void)
 {
-    pt_coro_pool_t *pool = pt_coro_pool_new(0, 4);
+    pt__coro_pool_t *pool = pt__coro_pool_new(0, 4);
     int a = 10, b = 20;
-    pt_coro_t *x = pt_coro_new(pool, ping, &a), *y = pt_coro_new(pool, ping, &b);
-    while (pt_coro_resume(x) | pt_coro_resume(y)) {}
+    pt__coro_t *x = pt__coro_new(pool, ping, &a), *y = pt__coro_new(pool, ping, &b);
+    while (pt__coro_resume(x) | pt__coro_resume(y)) {}
     int want[] = { 11, 21, 12, 22, 13, 23 };
     for (int i = 0; i < 6; i++)
         CHECK(trace[i] == want[i]);
-    pt_coro_release(x);
-    pt_coro_release(y);
+    pt__coro_release(x);
+    pt__coro_release(y);
 
     /* Reference value computed without switching. */
     double ref;
@@ -74,31 +74,31 @@ int main(void)
         }
         ref = s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8;
     }
-    pt_coro_t *c = pt_coro_new(pool, churner, NULL);
+    pt__coro_t *c = pt__coro_new(pool, churner, NULL);
     volatile double mine = 0.5;
     double m1 = mine * 3, m2 = mine * 5, m3 = mine * 7, m4 = mine * 9;
-    while (pt_coro_resume(c)) { m1 += 1; m2 += 2; m3 += 3; m4 += 4; }
+    while (pt__coro_resume(c)) { m1 += 1; m2 += 2; m3 += 3; m4 += 4; }
     CHECK(churn_result == ref);
     CHECK(m1 == 1.5 + 5 && m2 == 2.5 + 10 && m3 == 3.5 + 15 && m4 == 4.5 + 20);
-    pt_coro_release(c);
+    pt__coro_release(c);
 
     fesetround(FE_TOWARDZERO);
-    c = pt_coro_new(pool, rounding, NULL);
-    CHECK(pt_coro_resume(c));
+    c = pt__coro_new(pool, rounding, NULL);
+    CHECK(pt__coro_resume(c));
     CHECK(round_seen == FE_TONEAREST);
     CHECK(fegetround() == FE_TOWARDZERO);
-    CHECK(!pt_coro_resume(c));
+    CHECK(!pt__coro_resume(c));
     CHECK(round_seen == FE_UPWARD);
     CHECK(fegetround() == FE_TOWARDZERO);
     fesetround(FE_TONEAREST);
-    pt_coro_release(c);
+    pt__coro_release(c);
 
     for (int i = 0; i < 10; i++) {
-        c = pt_coro_new(pool, exiter, NULL);
-        CHECK(!pt_coro_resume(c));
-        pt_coro_release(c);
+        c = pt__coro_new(pool, exiter, NULL);
+        CHECK(!pt__coro_resume(c));
+        pt__coro_release(c);
     }
-    pt_coro_pool_free(pool);
+    pt__coro_pool_free(pool);
     puts("coro_smoke: 1 passed, 0 failed");
     return 0;
 }

@@ -11,7 +11,7 @@
 #include "core/sched.h"
 
 typedef struct mt_slot {
-    pt_task_t   task;
+    pt__task_t   task;
     void      (*fn)(int idx);
     int         idx;
     atomic_int *done;
@@ -25,8 +25,8 @@ typedef struct mt_sched {
     atomic_int  done;
 } mt_sched_t;
 
-static inline void mt_slot_run(pt_task_t *t) { mt_slot_t *s = (mt_slot_t *)t; s->fn(s->idx); }
-static inline void mt_slot_done(pt_task_t *t) { atomic_fetch_add(((mt_slot_t *)t)->done, 1); }
+static inline void mt_slot_run(pt__task_t *t) { mt_slot_t *s = (mt_slot_t *)t; s->fn(s->idx); }
+static inline void mt_slot_done(pt__task_t *t) { atomic_fetch_add(((mt_slot_t *)t)->done, 1); }
 static inline void mt_noop_timer(uv_timer_t *t) { (void)t; }
 
 static inline void *mt_sched_main(void *arg)
@@ -34,7 +34,7 @@ static inline void *mt_sched_main(void *arg)
     mt_sched_t *st = arg;
     uv_loop_t loop;
     uv_loop_init(&loop);
-    pt_sched_t *s = pt_sched_new(&loop, 128 * 1024);
+    pt__sched_t *s = pt__sched_new(&loop, 128 * 1024);
     mt_slot_t *slots = calloc((size_t)st->ntasks, sizeof *slots);
     uv_timer_t keepalive;
     uv_timer_init(&loop, &keepalive);
@@ -42,7 +42,7 @@ static inline void *mt_sched_main(void *arg)
         slots[i] = (mt_slot_t){ .fn = st->fn, .idx = st->base + i, .done = &st->done };
         slots[i].task.run = mt_slot_run;
         slots[i].task.done = mt_slot_done;
-        pt_sched_start(s, &slots[i].task);
+        pt__sched_start(s, &slots[i].task);
     }
     while (atomic_load(&st->done) < st->ntasks) {
         uv_timer_start(&keepalive, mt_noop_timer, 5, 0);
@@ -52,7 +52,7 @@ static inline void *mt_sched_main(void *arg)
         st->before_close();
     uv_close((uv_handle_t *)&keepalive, NULL);
     free(slots);
-    pt_sched_free(s);
+    pt__sched_free(s);
     uv_loop_close(&loop);
     return NULL;
 }

@@ -16,19 +16,19 @@
 static pt_req_t *new_req(void)
 {
     pt_req_t *r = test_calloc(1, sizeof *r);
-    pt_req_init(r, NULL);
+    pt__req_init(r, NULL);
     return r;
 }
 
 static void free_req(pt_req_t *r)
 {
-    pt_req_destroy(r);
+    pt__req_destroy(r);
     test_free(r);
 }
 
 static void hdr(pt_req_t *r, const char *n, const char *v)
 {
-    pt_req_add_header(r, n, strlen(n), v, strlen(v));
+    pt__req_add_header(r, n, strlen(n), v, strlen(v));
 }
 
 static void test_headers(void **state)
@@ -52,20 +52,20 @@ static void test_query_lookup(void **state)
     const char *v;
     size_t n;
     r->query = "a=1&b=x+y&a=2&c&e%20k=%41%42&empty=&bad=%ZZ&tail=%4&nul=a%00b&k%00=z";
-    assert_int_equal(pt_req_query_lookup(r, "a", &v, &n), 1); assert_string_equal(v, "1");
-    assert_int_equal(pt_req_query_lookup(r, "b", &v, &n), 1); assert_string_equal(v, "x y");
-    assert_int_equal(pt_req_query_lookup(r, "c", &v, &n), 1); assert_string_equal(v, "");
-    assert_int_equal(pt_req_query_lookup(r, "e k", &v, &n), 1); assert_string_equal(v, "AB");
-    assert_int_equal(pt_req_query_lookup(r, "empty", &v, &n), 1); assert_string_equal(v, "");
-    assert_int_equal(pt_req_query_lookup(r, "bad", &v, &n), -1);
-    assert_int_equal(pt_req_query_lookup(r, "tail", &v, &n), -1);
-    assert_int_equal(pt_req_query_lookup(r, "nope", &v, &n), 0);
+    assert_int_equal(pt__req_query_lookup(r, "a", &v, &n), 1); assert_string_equal(v, "1");
+    assert_int_equal(pt__req_query_lookup(r, "b", &v, &n), 1); assert_string_equal(v, "x y");
+    assert_int_equal(pt__req_query_lookup(r, "c", &v, &n), 1); assert_string_equal(v, "");
+    assert_int_equal(pt__req_query_lookup(r, "e k", &v, &n), 1); assert_string_equal(v, "AB");
+    assert_int_equal(pt__req_query_lookup(r, "empty", &v, &n), 1); assert_string_equal(v, "");
+    assert_int_equal(pt__req_query_lookup(r, "bad", &v, &n), -1);
+    assert_int_equal(pt__req_query_lookup(r, "tail", &v, &n), -1);
+    assert_int_equal(pt__req_query_lookup(r, "nope", &v, &n), 0);
     /* %00 is a byte: the value keeps it and its length counts it */
-    assert_int_equal(pt_req_query_lookup(r, "nul", &v, &n), 1);
+    assert_int_equal(pt__req_query_lookup(r, "nul", &v, &n), 1);
     assert_int_equal(n, 3); assert_memory_equal(v, "a\0b", 4);
     assert_string_equal(pt_req_query(r, "nul"), "a");
     /* a key holding NUL matches no C-string key, not even its prefix */
-    assert_int_equal(pt_req_query_lookup(r, "k", &v, &n), 0);
+    assert_int_equal(pt__req_query_lookup(r, "k", &v, &n), 0);
     assert_null(pt_req_query(r, "bad"));
     assert_string_equal(pt_req_query(r, "a"), "1");
     free_req(r);
@@ -77,8 +77,8 @@ static void test_route_params(void **state)
     pt_req_t *r = new_req();
     const char *path = "/hello/world/42";
     r->match.ncaptures = 2;
-    r->match.captures[0] = (pt_route_capture_t){ "name", path + 7, 5 };
-    r->match.captures[1] = (pt_route_capture_t){ "id", path + 13, 2 };
+    r->match.captures[0] = (pt__route_capture_t){ "name", path + 7, 5 };
+    r->match.captures[1] = (pt__route_capture_t){ "id", path + 13, 2 };
     assert_string_equal(pt_req_param(r, "name"), "world");
     assert_string_equal(pt_req_param(r, "id"), "42");
     assert_null(pt_req_param(r, "other"));
@@ -92,43 +92,43 @@ static void test_cookies(void **state)
     hdr(r, "Cookie", "theme=dark; session=abc123;sid=\"quoted value\"");
     hdr(r, "Cookie", "session=second; extra=1");
     size_t n;
-    assert_string_equal(pt_cookie_value(r, "session", &n), "abc123"); /* the first header answers */
-    assert_string_equal(pt_cookie_value(r, "theme", &n), "dark");
-    assert_string_equal(pt_cookie_value(r, "sid", &n), "quoted value");
-    assert_string_equal(pt_cookie_value(r, "extra", &n), "1");
-    assert_null(pt_cookie_value(r, "sess", &n));   /* no prefix matches */
-    assert_null(pt_cookie_value(r, "absent", &n));
+    assert_string_equal(pt__cookie_value(r, "session", &n), "abc123"); /* the first header answers */
+    assert_string_equal(pt__cookie_value(r, "theme", &n), "dark");
+    assert_string_equal(pt__cookie_value(r, "sid", &n), "quoted value");
+    assert_string_equal(pt__cookie_value(r, "extra", &n), "1");
+    assert_null(pt__cookie_value(r, "sess", &n));   /* no prefix matches */
+    assert_null(pt__cookie_value(r, "absent", &n));
     free_req(r);
 
     /* SimpleCookie's grammar: the last of a repeated name wins, octal and
      * backslash escapes in quotes, attributes belong to the cookie before */
     r = new_req();
     hdr(r, "Cookie", "a=1; a=2; q=\"x\\101\\\"y\\377\"; Path=/p; b=3; z=\"\\000\"");
-    assert_string_equal(pt_cookie_value(r, "a", &n), "2");
-    assert_string_equal(pt_cookie_value(r, "q", &n), "xA\"y\xc3\xbf");
-    assert_string_equal(pt_cookie_value(r, "b", &n), "3");
-    assert_null(pt_cookie_value(r, "Path", &n));
-    assert_non_null(pt_cookie_value(r, "z", &n));
+    assert_string_equal(pt__cookie_value(r, "a", &n), "2");
+    assert_string_equal(pt__cookie_value(r, "q", &n), "xA\"y\xc3\xbf");
+    assert_string_equal(pt__cookie_value(r, "b", &n), "3");
+    assert_null(pt__cookie_value(r, "Path", &n));
+    assert_non_null(pt__cookie_value(r, "z", &n));
     assert_int_equal(n, 1);
     free_req(r);
 
     /* a header the grammar rejects (a bare word) is read leniently */
     r = new_req();
     hdr(r, "Cookie", "flag; a=1; a=2");
-    assert_string_equal(pt_cookie_value(r, "a", &n), "1");
+    assert_string_equal(pt__cookie_value(r, "a", &n), "1");
     free_req(r);
 }
 
 static void test_media_types(void **state)
 {
     (void)state;
-    assert_true(pt_media_type_is("application/json", "application/json"));
-    assert_true(pt_media_type_is("Application/JSON; charset=utf-8", "application/json"));
-    assert_true(pt_media_type_is("  application/json ;q=1", "application/json"));
-    assert_false(pt_media_type_is("application/jsonx", "application/json"));
-    assert_false(pt_media_type_is("text/plain", "application/json"));
-    assert_false(pt_media_type_is("", "application/json"));
-    assert_false(pt_media_type_is(NULL, "application/json"));
+    assert_true(pt__media_type_is("application/json", "application/json"));
+    assert_true(pt__media_type_is("Application/JSON; charset=utf-8", "application/json"));
+    assert_true(pt__media_type_is("  application/json ;q=1", "application/json"));
+    assert_false(pt__media_type_is("application/jsonx", "application/json"));
+    assert_false(pt__media_type_is("text/plain", "application/json"));
+    assert_false(pt__media_type_is("", "application/json"));
+    assert_false(pt__media_type_is(NULL, "application/json"));
 }
 
 int main(void)

@@ -17,11 +17,11 @@ static void expect_json(const char *in, const char *want)
     json_error_t err;
     json_t *v = json_loads(in, JSON_DECODE_ANY, &err);
     assert_non_null(v);
-    pt_buf_t b = { 0 };
-    assert_int_equal(pt_json_write(&b, v, NULL), 0);
-    pt_buf_append(&b, "", 1);
+    pt__buf_t b = { 0 };
+    assert_int_equal(pt__json_write(&b, v, NULL), 0);
+    pt__buf_append(&b, "", 1);
     assert_string_equal(b.data, want);
-    pt_buf_free(&b);
+    pt__buf_free(&b);
     json_decref(v);
 }
 
@@ -86,9 +86,9 @@ static void test_depth_limit(void **state)
         json_array_append_new(cur, next);
         cur = next;
     }
-    pt_buf_t b = { 0 };
-    assert_int_equal(pt_json_write(&b, root, NULL), -1);
-    pt_buf_free(&b);
+    pt__buf_t b = { 0 };
+    assert_int_equal(pt__json_write(&b, root, NULL), -1);
+    pt__buf_free(&b);
     json_decref(root);
 }
 

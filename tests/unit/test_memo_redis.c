@@ -90,7 +90,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    pt_redis_thread_close();
+    pt__redis_thread_close();
     redis_stop();
     return 0;
 }
@@ -220,8 +220,8 @@ static void test_one_load_across_processes(void **state)
     }
     mt_sched_t a, b;
     mt_thread_t t[6];
-    mt_spawn_with(&a, shared_get, 100, 0, pt_redis_thread_close);
-    mt_spawn_with(&b, shared_get, 100, 1, pt_redis_thread_close);
+    mt_spawn_with(&a, shared_get, 100, 0, pt__redis_thread_close);
+    mt_spawn_with(&b, shared_get, 100, 1, pt__redis_thread_close);
     mt_threads(t, 6, shared_get, 0);
     pthread_join(a.th, NULL);
     pthread_join(b.th, NULL);
@@ -260,7 +260,7 @@ static void co_get(int idx)
 static pt_memo_err_t get_on_coroutine(void)
 {
     mt_sched_t a;
-    mt_spawn_with(&a, co_get, 1, 0, pt_redis_thread_close);
+    mt_spawn_with(&a, co_get, 1, 0, pt__redis_thread_close);
     pthread_join(a.th, NULL);
     return co_rc;
 }
@@ -303,7 +303,7 @@ static void test_connection_loss(void **state)
     json_t *v;
     atomic_store(&phase, 0);
     mt_sched_t ll;
-    mt_spawn_with(&ll, long_lived, 1, 0, pt_redis_thread_close);
+    mt_spawn_with(&ll, long_lived, 1, 0, pt__redis_thread_close);
 
     assert_int_equal(pt_cache_get_key(lost_cache, "x", NULL, &v), PT_MEMO_OK);
     json_decref(v);

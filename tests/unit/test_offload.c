@@ -22,14 +22,14 @@
 /* ---- a scheduler thread running n coroutines of fn(idx) ---- */
 
 typedef struct slot {
-    pt_task_t   task;
+    pt__task_t   task;
     void      (*fn)(int idx);
     int         idx;
     atomic_int *done;
 } slot_t;
 
-static void slot_run(pt_task_t *t) { slot_t *s = (slot_t *)t; s->fn(s->idx); }
-static void slot_done(pt_task_t *t) { atomic_fetch_add(((slot_t *)t)->done, 1); }
+static void slot_run(pt__task_t *t) { slot_t *s = (slot_t *)t; s->fn(s->idx); }
+static void slot_done(pt__task_t *t) { atomic_fetch_add(((slot_t *)t)->done, 1); }
 
 typedef struct sched_thread {
     pthread_t  th;
@@ -47,26 +47,26 @@ static void *sched_main(void *arg)
     sched_thread_t *st = arg;
     uv_loop_t loop;
     uv_loop_init(&loop);
-    pt_sched_t *s = pt_sched_new(&loop, 64 * 1024);
+    pt__sched_t *s = pt__sched_new(&loop, 64 * 1024);
     slot_t *slots = calloc((size_t)st->n, sizeof *slots);
     for (int i = 0; i < st->n; i++) {
         slots[i] = (slot_t){ .fn = st->fn, .idx = i, .done = &st->done };
         slots[i].task.run = slot_run;
         slots[i].task.done = slot_done;
-        pt_sched_start(s, &slots[i].task);
+        pt__sched_start(s, &slots[i].task);
     }
     /* Cross-thread wakes come through an unref'd async handle: keep the loop
      * turning until everything is done. */
     uv_timer_t keepalive;
     uv_timer_init(&loop, &keepalive);
     while (atomic_load(&st->done) < st->n || (st->extra && atomic_load(st->extra) < st->extra_n) ||
-           pt_sched_live(s) > 0) {
+           pt__sched_live(s) > 0) {
         uv_timer_start(&keepalive, noop_timer, 5, 0);
         uv_run(&loop, UV_RUN_ONCE);
     }
     uv_close((uv_handle_t *)&keepalive, NULL);
     free(slots);
-    pt_sched_free(s);
+    pt__sched_free(s);
     uv_loop_close(&loop);
     return NULL;
 }

@@ -120,7 +120,7 @@ static void only_listed_errors_are_retried(void **state)
 /* Two coroutines on one scheduler: while one sleeps between attempts, the
  * other runs, so the retry's sleep suspended instead of blocking. */
 typedef struct co_task {
-    pt_task_t task;
+    pt__task_t task;
     int       which;
 } co_task_t;
 
@@ -134,7 +134,7 @@ static int record_fail(void *arg)
     return 1;
 }
 
-static void co_run(pt_task_t *t)
+static void co_run(pt__task_t *t)
 {
     co_task_t *c = (co_task_t *)t;
     if (c->which == 0) {
@@ -147,7 +147,7 @@ static void co_run(pt_task_t *t)
     }
 }
 
-static void co_done(pt_task_t *t)
+static void co_done(pt__task_t *t)
 {
     (void)t;
     done_tasks++;
@@ -160,11 +160,11 @@ static void sleeping_suspends_a_coroutine(void **state)
     (void)state;
     uv_loop_t loop;
     uv_loop_init(&loop);
-    pt_sched_t *s = pt_sched_new(&loop, 64 * 1024);
+    pt__sched_t *s = pt__sched_new(&loop, 64 * 1024);
     co_task_t a = { .task = { .run = co_run, .done = co_done }, .which = 0 };
     co_task_t b = { .task = { .run = co_run, .done = co_done }, .which = 1 };
-    pt_sched_start(s, &a.task);
-    pt_sched_start(s, &b.task);
+    pt__sched_start(s, &a.task);
+    pt__sched_start(s, &b.task);
     uv_timer_t keepalive;
     uv_timer_init(&loop, &keepalive);
     while (done_tasks < 2) {
@@ -172,7 +172,7 @@ static void sleeping_suspends_a_coroutine(void **state)
         uv_run(&loop, UV_RUN_ONCE);
     }
     uv_close((uv_handle_t *)&keepalive, NULL);
-    pt_sched_free(s);
+    pt__sched_free(s);
     uv_loop_close(&loop);
     /* attempt, the other task, attempt, ... interleaved */
     assert_int_equal(norder, 6);

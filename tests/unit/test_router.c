@@ -17,32 +17,32 @@
 
 static char err[512];
 
-static void add_ok(pt_router_t *r, const char *method, const char *path, int data)
+static void add_ok(pt__router_t *r, const char *method, const char *path, int data)
 {
-    int rc = pt_router_add(r, method, path, D(data), err, sizeof err);
+    int rc = pt__router_add(r, method, path, D(data), err, sizeof err);
     if (rc != 0)
         fail_msg("add %s %s failed: %s", method, path, err);
 }
 
-static void add_err(pt_router_t *r, const char *method, const char *path, const char *want)
+static void add_err(pt__router_t *r, const char *method, const char *path, const char *want)
 {
     err[0] = '\0';
-    assert_int_equal(pt_router_add(r, method, path, D(999), err, sizeof err), -1);
+    assert_int_equal(pt__router_add(r, method, path, D(999), err, sizeof err), -1);
     assert_string_equal(err, want);
 }
 
-static pt_route_match_t match(const pt_router_t *r, const char *method, const char *path)
+static pt__route_match_t match(const pt__router_t *r, const char *method, const char *path)
 {
-    pt_route_match_t m;
+    pt__route_match_t m;
     memset(&m, 0xa5, sizeof m);   /* the matcher must set every field it reports */
-    pt_router_match(r, method, strlen(method), path, strlen(path), &m);
+    pt__router_match(r, method, strlen(method), path, strlen(path), &m);
     return m;
 }
 
 /* 200 with the given data; returns the match for capture checks. */
-static pt_route_match_t hit(const pt_router_t *r, const char *method, const char *path, int data)
+static pt__route_match_t hit(const pt__router_t *r, const char *method, const char *path, int data)
 {
-    pt_route_match_t m = match(r, method, path);
+    pt__route_match_t m = match(r, method, path);
     if (m.status != 200)
         fail_msg("%s %s: status %d, want 200", method, path, m.status);
     assert_ptr_equal(m.data, D(data));
@@ -50,9 +50,9 @@ static pt_route_match_t hit(const pt_router_t *r, const char *method, const char
     return m;
 }
 
-static void miss(const pt_router_t *r, const char *method, const char *path)
+static void miss(const pt__router_t *r, const char *method, const char *path)
 {
-    pt_route_match_t m = match(r, method, path);
+    pt__route_match_t m = match(r, method, path);
     if (m.status != 404)
         fail_msg("%s %s: status %d, want 404", method, path, m.status);
     assert_null(m.data);
@@ -60,7 +60,7 @@ static void miss(const pt_router_t *r, const char *method, const char *path)
     assert_int_equal(m.ncaptures, 0);
 }
 
-static void cap_is(const pt_route_match_t *m, unsigned i, const char *name, const char *value)
+static void cap_is(const pt__route_match_t *m, unsigned i, const char *name, const char *value)
 {
     assert_true(i < m->ncaptures);
     assert_string_equal(m->captures[i].name, name);
@@ -72,14 +72,14 @@ static void cap_is(const pt_route_match_t *m, unsigned i, const char *name, cons
 
 static int setup(void **state)
 {
-    *state = pt_router_new();
+    *state = pt__router_new();
     return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    pt_router_free(*state);
-    pt_router_thread_release();
+    pt__router_free(*state);
+    pt__router_thread_release();
     return 0;
 }
 
@@ -87,12 +87,12 @@ static int teardown(void **state)
 
 static void test_static(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/a", 1);
     add_ok(r, "GET", "/a/b", 2);
     add_ok(r, "GET", "/abc", 3);
     add_ok(r, "GET", "/a/b/c/d/e", 4);
-    pt_route_match_t m = hit(r, "GET", "/a", 1);
+    pt__route_match_t m = hit(r, "GET", "/a", 1);
     assert_int_equal(m.ncaptures, 0);
     hit(r, "GET", "/a/b", 2);
     hit(r, "GET", "/abc", 3);
@@ -107,7 +107,7 @@ static void test_static(void **state)
 
 static void test_root(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     miss(r, "GET", "/");
     add_ok(r, "GET", "/", 1);
     add_ok(r, "GET", "/x", 2);
@@ -119,7 +119,7 @@ static void test_root(void **state)
 
 static void test_trailing_slash(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/a", 1);
     add_ok(r, "GET", "/a/", 2);
     add_ok(r, "GET", "/b", 3);
@@ -136,15 +136,15 @@ static void test_trailing_slash(void **state)
 /* The path passed in need not be NUL-terminated: plen is what counts. */
 static void test_length_not_nul(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/a", 1);
     add_ok(r, "GET", "/a/{x}", 2);
-    pt_route_match_t m;
+    pt__route_match_t m;
     const char buf[] = "/a/bcdef?q=1";
-    pt_router_match(r, "GETX", 3, buf, 2, &m);
+    pt__router_match(r, "GETX", 3, buf, 2, &m);
     assert_int_equal(m.status, 200);
     assert_ptr_equal(m.data, D(1));
-    pt_router_match(r, "GET", 3, buf, 6, &m);
+    pt__router_match(r, "GET", 3, buf, 6, &m);
     assert_int_equal(m.status, 200);
     assert_ptr_equal(m.data, D(2));
     assert_int_equal(m.captures[0].len, 3);
@@ -156,9 +156,9 @@ static void test_length_not_nul(void **state)
 
 static void test_word_placeholder(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/hello/{name}", 1);
-    pt_route_match_t m = hit(r, "GET", "/hello/bob_42", 1);
+    pt__route_match_t m = hit(r, "GET", "/hello/bob_42", 1);
     assert_int_equal(m.ncaptures, 1);
     cap_is(&m, 0, "name", "bob_42");
     m = hit(r, "GET", "/hello/h\xc3\xa9llo", 1);   /* UTF-8 word */
@@ -173,9 +173,9 @@ static void test_word_placeholder(void **state)
 
 static void test_explicit_word_regex_is_same_as_default(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/s/{name:\\w+}", 1);
-    pt_route_match_t m = hit(r, "GET", "/s/abc", 1);
+    pt__route_match_t m = hit(r, "GET", "/s/abc", 1);
     cap_is(&m, 0, "name", "abc");
     miss(r, "GET", "/s/a-c");
     /* Same pattern as "{name}": a duplicate. */
@@ -184,10 +184,10 @@ static void test_explicit_word_regex_is_same_as_default(void **state)
 
 static void test_digits_placeholder(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/n/{id:\\d+}", 1);
     add_ok(r, "GET", "/m/{id:[0-9]+}", 2);
-    pt_route_match_t m = hit(r, "GET", "/n/0123", 1);
+    pt__route_match_t m = hit(r, "GET", "/n/0123", 1);
     cap_is(&m, 0, "id", "0123");
     m = hit(r, "GET", "/m/9", 2);
     cap_is(&m, 0, "id", "9");
@@ -199,12 +199,12 @@ static void test_digits_placeholder(void **state)
 
 static void test_regex_with_braces(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/obj/{id:[a-zA-Z]{5}}", 1);
     add_ok(r, "GET", "/cls/{c:[{}]+}", 2);          /* braces inside a class */
     add_ok(r, "GET", "/esc/{c:a\\{2\\}}", 3);        /* escaped braces */
     add_ok(r, "GET", "/alt/{v:(?:ab|cd){1,2}}/end", 4);
-    pt_route_match_t m = hit(r, "GET", "/obj/abCDe", 1);
+    pt__route_match_t m = hit(r, "GET", "/obj/abCDe", 1);
     cap_is(&m, 0, "id", "abCDe");
     miss(r, "GET", "/obj/abcd");
     miss(r, "GET", "/obj/abcdef");   /* anchored: the whole segment */
@@ -220,10 +220,10 @@ static void test_regex_with_braces(void **state)
 
 static void test_regex_own_groups(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     /* The user's own capturing groups must not shift the placeholders. */
     add_ok(r, "GET", "/g/{a:(x)(y)?}-{b:(\\d)+}", 1);
-    pt_route_match_t m = hit(r, "GET", "/g/xy-12", 1);
+    pt__route_match_t m = hit(r, "GET", "/g/xy-12", 1);
     assert_int_equal(m.ncaptures, 2);
     cap_is(&m, 0, "a", "xy");
     cap_is(&m, 1, "b", "12");
@@ -234,9 +234,9 @@ static void test_regex_own_groups(void **state)
 
 static void test_regex_unicode(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/t/{x}.txt", 1);
-    pt_route_match_t m = hit(r, "GET", "/t/\xc3\xa9t\xc3\xa9.txt", 1);   /* \w is Unicode-aware */
+    pt__route_match_t m = hit(r, "GET", "/t/\xc3\xa9t\xc3\xa9.txt", 1);   /* \w is Unicode-aware */
     cap_is(&m, 0, "x", "\xc3\xa9t\xc3\xa9");
     miss(r, "GET", "/t/\xff\xfe.txt");   /* invalid UTF-8: no match, no error */
     miss(r, "GET", "/t/a-b.txt");
@@ -244,11 +244,11 @@ static void test_regex_unicode(void **state)
 
 static void test_mixed_segment(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/files/{name}.json", 1);
     add_ok(r, "GET", "/v{major:\\d+}.{minor:\\d+}/info", 2);
     add_ok(r, "GET", "/q/a+b(c)*{x}", 3);   /* regex metacharacters in the static text */
-    pt_route_match_t m = hit(r, "GET", "/files/report.json", 1);
+    pt__route_match_t m = hit(r, "GET", "/files/report.json", 1);
     cap_is(&m, 0, "name", "report");
     miss(r, "GET", "/files/report.xml");
     miss(r, "GET", "/files/a.b.json");
@@ -266,9 +266,9 @@ static void test_mixed_segment(void **state)
 
 static void test_multiple_placeholders(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/u/{uid}/posts/{pid:\\d+}/c/{cid:[a-f0-9]{4}}", 1);
-    pt_route_match_t m = hit(r, "GET", "/u/ann/posts/42/c/beef", 1);
+    pt__route_match_t m = hit(r, "GET", "/u/ann/posts/42/c/beef", 1);
     assert_int_equal(m.ncaptures, 3);
     cap_is(&m, 0, "uid", "ann");
     cap_is(&m, 1, "pid", "42");
@@ -278,11 +278,11 @@ static void test_multiple_placeholders(void **state)
 
 static void test_names_per_route_on_shared_edge(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     /* Both share the "{...}" edge after /u; each reports its own name. */
     add_ok(r, "GET", "/u/{id}/a", 1);
     add_ok(r, "GET", "/u/{name}/b", 2);
-    pt_route_match_t m = hit(r, "GET", "/u/x/a", 1);
+    pt__route_match_t m = hit(r, "GET", "/u/x/a", 1);
     cap_is(&m, 0, "id", "x");
     m = hit(r, "GET", "/u/x/b", 2);
     cap_is(&m, 0, "name", "x");
@@ -290,11 +290,11 @@ static void test_names_per_route_on_shared_edge(void **state)
 
 static void test_tail_regex_may_match_slash(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/static/{path:.*}", 1);
     add_ok(r, "GET", "/one/{seg:[a-z/]+}/end", 2);
     add_ok(r, "GET", "/lim/{x:[a-z]+}", 3);
-    pt_route_match_t m = hit(r, "GET", "/static/css/site/main.css", 1);
+    pt__route_match_t m = hit(r, "GET", "/static/css/site/main.css", 1);
     cap_is(&m, 0, "path", "css/site/main.css");
     m = hit(r, "GET", "/static/", 1);
     cap_is(&m, 0, "path", "");
@@ -307,11 +307,11 @@ static void test_tail_regex_may_match_slash(void **state)
 
 static void test_backtracking(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/x/{a:\\d+}/edit", 1);
     add_ok(r, "GET", "/x/{b}/view", 2);
     add_ok(r, "GET", "/x/{c:[a-z]+}/{d}/deep", 3);
-    pt_route_match_t m = hit(r, "GET", "/x/12/edit", 1);
+    pt__route_match_t m = hit(r, "GET", "/x/12/edit", 1);
     cap_is(&m, 0, "a", "12");
     /* \d+ accepts "12" first, finds no "view" below it, falls back to \w+. */
     m = hit(r, "GET", "/x/12/view", 2);
@@ -327,7 +327,7 @@ static void test_backtracking(void **state)
 
 static void test_dynamic_registration_order(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/o/{w}", 1);
     add_ok(r, "GET", "/o/{d:\\d+}", 2);   /* shadowed by the earlier \w+ */
     hit(r, "GET", "/o/123", 1);
@@ -335,13 +335,13 @@ static void test_dynamic_registration_order(void **state)
 
 static void test_static_preferred(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/u/{id}", 1);   /* registered first, still loses to static */
     add_ok(r, "GET", "/u/me", 2);
     add_ok(r, "GET", "/u/me/x", 3);
     add_ok(r, "GET", "/u/{id}/y", 4);
     hit(r, "GET", "/u/me", 2);
-    pt_route_match_t m = hit(r, "GET", "/u/you", 1);
+    pt__route_match_t m = hit(r, "GET", "/u/you", 1);
     cap_is(&m, 0, "id", "you");
     hit(r, "GET", "/u/me/x", 3);
     /* Static "me" has no "y" below it: backtrack into the placeholder. */
@@ -353,7 +353,7 @@ static void test_static_preferred(void **state)
 
 static void test_405_allow(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "POST", "/r", 1);
     add_ok(r, "GET", "/r", 2);
     add_ok(r, "PUT", "/r", 3);
@@ -365,7 +365,7 @@ static void test_405_allow(void **state)
     hit(r, "GET", "/r", 2);
     hit(r, "PUT", "/r", 3);
 
-    pt_route_match_t m = match(r, "DELETE", "/r");
+    pt__route_match_t m = match(r, "DELETE", "/r");
     assert_int_equal(m.status, 405);
     assert_null(m.data);
     assert_int_equal(m.ncaptures, 0);
@@ -383,8 +383,8 @@ static void test_405_allow(void **state)
     assert_int_equal(m.status, 405);
     assert_string_equal(m.allow, "DELETE");
     /* The allow string is the router's, the same each time. */
-    pt_route_match_t m2 = match(r, "PATCH", "/r");
-    pt_route_match_t m3 = match(r, "PATCH", "/r");
+    pt__route_match_t m2 = match(r, "PATCH", "/r");
+    pt__route_match_t m3 = match(r, "PATCH", "/r");
     assert_ptr_equal(m2.allow, m3.allow);
     miss(r, "DELETE", "/nope");
     /* Method names are case-sensitive tokens. */
@@ -394,11 +394,11 @@ static void test_405_allow(void **state)
 
 static void test_405_keeps_searching(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/p/{id:\\d+}", 1);
     add_ok(r, "POST", "/p/{name}", 2);
     /* The first branch matches the path but not the method: try the next. */
-    pt_route_match_t m = hit(r, "POST", "/p/12", 2);
+    pt__route_match_t m = hit(r, "POST", "/p/12", 2);
     cap_is(&m, 0, "name", "12");
     m = match(r, "DELETE", "/p/12");
     assert_int_equal(m.status, 405);
@@ -411,7 +411,7 @@ static void test_405_keeps_searching(void **state)
 
 static void test_head_falls_back_to_get(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/g", 1);
     add_ok(r, "GET", "/both", 2);
     add_ok(r, "HEAD", "/both", 3);
@@ -419,7 +419,7 @@ static void test_head_falls_back_to_get(void **state)
     hit(r, "HEAD", "/g", 1);
     hit(r, "HEAD", "/both", 3);
     hit(r, "GET", "/both", 2);
-    pt_route_match_t m = hit(r, "HEAD", "/u/9", 4);
+    pt__route_match_t m = hit(r, "HEAD", "/u/9", 4);
     cap_is(&m, 0, "id", "9");
     /* GET does not fall back to HEAD. */
     add_ok(r, "HEAD", "/only-head", 5);
@@ -430,7 +430,7 @@ static void test_head_falls_back_to_get(void **state)
 
 static void test_any_method(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "*", "/any", 1);
     add_ok(r, "*", "/mix", 2);
     add_ok(r, "GET", "/mix", 3);
@@ -448,7 +448,7 @@ static void test_any_method(void **state)
 
 static void test_error_bad_regex(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_err(r, "GET", "/a/{x:(}",
             "GET /a/{x:(}: bad regex for placeholder 'x': missing closing parenthesis at offset 1");
     add_err(r, "GET", "/a/{x:[a-z}",
@@ -459,13 +459,13 @@ static void test_error_bad_regex(void **state)
             "POST /b/{y:x{2,1}}: bad regex for placeholder 'y': numbers out of order in {} quantifier at offset 5");
     /* A regex that is fine alone but breaks the composition. */
     err[0] = '\0';
-    assert_int_equal(pt_router_add(r, "GET", "/c/{x:\\Qa}", NULL, err, sizeof err), -1);
+    assert_int_equal(pt__router_add(r, "GET", "/c/{x:\\Qa}", NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "GET /c/{x:\\Qa}: bad regex in segment '{x:\\Qa}': "));
 }
 
 static void test_error_braces(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_err(r, "GET", "/a/{x", "GET /a/{x: unbalanced braces");
     add_err(r, "GET", "/a/x}", "GET /a/x}: unbalanced braces");
     add_err(r, "GET", "/a/{x:[a-z]{5}", "GET /a/{x:[a-z]{5}: unbalanced braces");
@@ -475,7 +475,7 @@ static void test_error_braces(void **state)
 
 static void test_error_names(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_err(r, "GET", "/a/{}", "GET /a/{}: empty placeholder name");
     add_err(r, "GET", "/a/{:\\d+}", "GET /a/{:\\d+}: empty placeholder name");
     add_err(r, "GET", "/a/{1x}", "GET /a/{1x}: invalid placeholder name '1x'");
@@ -488,12 +488,12 @@ static void test_error_names(void **state)
 
 static void test_error_too_many_params(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     char path[512] = "", *o = path;
     for (int i = 0; i < PT_ROUTE_MAX_PARAMS; i++)
         o += sprintf(o, "/{p%d}", i);
     add_ok(r, "GET", path, 1);   /* exactly the limit is fine */
-    pt_route_match_t m = hit(r, "GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p", 1);
+    pt__route_match_t m = hit(r, "GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p", 1);
     assert_int_equal(m.ncaptures, PT_ROUTE_MAX_PARAMS);
     cap_is(&m, 15, "p15", "p");
     sprintf(o, "/{p%d}", PT_ROUTE_MAX_PARAMS);
@@ -504,7 +504,7 @@ static void test_error_too_many_params(void **state)
 
 static void test_error_path_and_method(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_err(r, "GET", "a/b", "GET a/b: path must start with '/'");
     add_err(r, "GET", "", "GET : path must start with '/'");
     add_err(r, "G ET", "/a", "G ET /a: invalid method");
@@ -513,7 +513,7 @@ static void test_error_path_and_method(void **state)
 
 static void test_error_duplicate_and_ambiguous(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/a/{x}", 1);
     add_ok(r, "POST", "/a/{x}", 2);        /* other method: fine */
     add_ok(r, "GET", "/a/{x}/", 3);        /* trailing slash: another route */
@@ -531,7 +531,7 @@ static void test_error_duplicate_and_ambiguous(void **state)
             "GET /f/{m}.json: ambiguous with GET /f/{n}.json (same pattern, different placeholder names)");
     add_err(r, "GET", "/f/{n:\\w+}.json", "GET /f/{n:\\w+}.json: duplicate route");
     /* Failed adds left the router as it was. */
-    pt_route_match_t m = hit(r, "GET", "/a/q", 1);
+    pt__route_match_t m = hit(r, "GET", "/a/q", 1);
     cap_is(&m, 0, "x", "q");
     hit(r, "POST", "/a/q", 2);
     hit(r, "GET", "/f/z.json", 6);
@@ -545,7 +545,7 @@ static void test_error_duplicate_and_ambiguous(void **state)
 
 static void test_ten_thousand_routes(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     char path[128];
     for (int i = 0; i < MANY; i++) {
         snprintf(path, sizeof path, "/r%d", i);
@@ -564,7 +564,7 @@ static void test_ten_thousand_routes(void **state)
         snprintf(path, sizeof path, "/r%d", i);
         hit(r, "GET", path, 4 * i);
         snprintf(path, sizeof path, "/r%d/items/%d", i, i * 7);
-        pt_route_match_t m = hit(r, "GET", path, 4 * i + 1);
+        pt__route_match_t m = hit(r, "GET", path, 4 * i + 1);
         snprintf(want, sizeof want, "%d", i * 7);
         cap_is(&m, 0, "id", want);
         snprintf(path, sizeof path, "/r%d/items/abc", i);
@@ -584,7 +584,7 @@ static void test_ten_thousand_routes(void **state)
 }
 
 typedef struct thread_arg {
-    const pt_router_t *r;
+    const pt__router_t *r;
     int                seed;
     int                failures;
 } thread_arg_t;
@@ -595,29 +595,29 @@ static void *match_thread(void *p)
     char path[64];
     for (int i = 0; i < 20000; i++) {
         int k = (i * 7 + a->seed) % 100;
-        pt_route_match_t m;
+        pt__route_match_t m;
         switch (i % 4) {
         case 0:
             snprintf(path, sizeof path, "/t%d/{%d}", k, i);   /* not a word: 404 */
-            pt_router_match(a->r, "GET", 3, path, strlen(path), &m);
+            pt__router_match(a->r, "GET", 3, path, strlen(path), &m);
             a->failures += m.status != 404;
             break;
         case 1:
             snprintf(path, sizeof path, "/t%d/%d", k, i);
-            pt_router_match(a->r, "GET", 3, path, strlen(path), &m);
+            pt__router_match(a->r, "GET", 3, path, strlen(path), &m);
             a->failures += m.status != 200 || m.data != D(2 * k) ||
                            m.captures[0].len != strlen(path) - (size_t)(strchr(path + 1, '/') + 1 - path);
             break;
         case 2:
             snprintf(path, sizeof path, "/t%d/f%d.json", k, i);
-            pt_router_match(a->r, "GET", 3, path, strlen(path), &m);
+            pt__router_match(a->r, "GET", 3, path, strlen(path), &m);
             a->failures += m.status != 200 || m.data != D(2 * k + 1) || m.ncaptures != 1 ||
                            m.captures[0].value != strchr(path + 1, '/') + 1 ||
                            strcmp(m.captures[0].name, "name") != 0;
             break;
         default:
             snprintf(path, sizeof path, "/t%d/f%d.json", k, i);
-            pt_router_match(a->r, "PUT", 3, path, strlen(path), &m);
+            pt__router_match(a->r, "PUT", 3, path, strlen(path), &m);
             a->failures += m.status != 405 || strcmp(m.allow, "GET, HEAD") != 0;
             break;
         }
@@ -627,7 +627,7 @@ static void *match_thread(void *p)
 
 static void test_threads(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     char path[64];
     for (int k = 0; k < 100; k++) {
         snprintf(path, sizeof path, "/t%d/{id:\\d+}", k);
@@ -650,21 +650,21 @@ static void test_threads(void **state)
 
 static void test_thread_prepare(void **state)
 {
-    pt_router_t *r = *state;
+    pt__router_t *r = *state;
     add_ok(r, "GET", "/p/{a:(((x)))}{b:(((y)))}", 1);
-    assert_int_equal(pt_router_thread_prepare(r), 0);
-    pt_route_match_t m = hit(r, "GET", "/p/xy", 1);
+    assert_int_equal(pt__router_thread_prepare(r), 0);
+    pt__route_match_t m = hit(r, "GET", "/p/xy", 1);
     cap_is(&m, 0, "a", "x");
     cap_is(&m, 1, "b", "y");
-    pt_router_thread_release();
-    pt_router_thread_release();   /* idempotent */
+    pt__router_thread_release();
+    pt__router_thread_release();   /* idempotent */
     hit(r, "GET", "/p/xy", 1);    /* recreated on demand */
 }
 
 static void test_free_null(void **state)
 {
     (void)state;
-    pt_router_free(NULL);
+    pt__router_free(NULL);
 }
 
 int main(void)

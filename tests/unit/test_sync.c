@@ -16,14 +16,14 @@
 
 /* A scheduler on its own thread running `ntasks` copies of fn. */
 typedef struct task_slot {
-    pt_task_t task;
+    pt__task_t task;
     void    (*fn)(int idx);
     int       idx;
     atomic_int *done;
 } task_slot_t;
 
-static void slot_run(pt_task_t *t) { task_slot_t *s = (task_slot_t *)t; s->fn(s->idx); }
-static void slot_done(pt_task_t *t) { atomic_fetch_add(((task_slot_t *)t)->done, 1); }
+static void slot_run(pt__task_t *t) { task_slot_t *s = (task_slot_t *)t; s->fn(s->idx); }
+static void slot_done(pt__task_t *t) { atomic_fetch_add(((task_slot_t *)t)->done, 1); }
 
 typedef struct sched_thread {
     pthread_t   th;
@@ -39,13 +39,13 @@ static void *sched_main(void *arg)
     sched_thread_t *st = arg;
     uv_loop_t loop;
     uv_loop_init(&loop);
-    pt_sched_t *s = pt_sched_new(&loop, 64 * 1024);
+    pt__sched_t *s = pt__sched_new(&loop, 64 * 1024);
     task_slot_t *slots = calloc((size_t)st->ntasks, sizeof *slots);
     for (int i = 0; i < st->ntasks; i++) {
         slots[i] = (task_slot_t){ .fn = st->fn, .idx = st->base + i, .done = &st->done };
         slots[i].task.run = slot_run;
         slots[i].task.done = slot_done;
-        pt_sched_start(s, &slots[i].task);
+        pt__sched_start(s, &slots[i].task);
     }
     /* Keep the loop alive until every task is done: cross-thread wakes come
      * through an unref'd async handle, so a bare uv_run could return early. */
@@ -57,7 +57,7 @@ static void *sched_main(void *arg)
     }
     uv_close((uv_handle_t *)&keepalive, NULL);
     free(slots);
-    pt_sched_free(s);
+    pt__sched_free(s);
     uv_loop_close(&loop);
     return NULL;
 }
