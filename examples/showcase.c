@@ -26,7 +26,7 @@ static const pt_provider_t *const example_providers[] = { PT_SHOWCASE_PROVIDERS 
 
 static pt_route_table_t *tables[NEXAMPLES + 1];
 
-PT_GET("/", index_page)
+PT_GET("/", index_page, .summary = "Every example's routes")
 {
     json_t *list = json_array();
     for (size_t i = 0; i < NEXAMPLES; i++) {
@@ -39,7 +39,7 @@ PT_GET("/", index_page)
     return json_pack("{s:o}", "routes", list);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     for (size_t i = 0; i < NEXAMPLES; i++) {
         char prefix[128];
@@ -56,5 +56,13 @@ int main(void)
      * environment), so it is not a constant provider. */
     providers[nprov++] = proxy_client_provider();
     providers[nprov] = (pt_provider_t){ 0 };
-    return pt_run(.port = (int)pt_env_long("PORT", 8080), .route_tables = tables, .providers = providers);
+    /* The whole showcase described: `showcase --openapi` prints what
+     * /openapi.json serves. */
+    if (argc > 1 && strcmp(argv[1], "--openapi") == 0)
+        return pt_openapi_print(stdout, .title = "ponty showcase", .route_tables = tables);
+    /* Running it as a service would: an access log on stderr, a request id
+     * on every answer, metrics, health and the OpenAPI document. */
+    return pt_run(.port = (int)pt_env_long("PORT", 8080), .route_tables = tables, .providers = providers,
+                  .access_log = PT_ACCESS_LOG_COMMON, .request_ids = 1, .metrics_path = "/metrics",
+                  .health_path = "/health", .openapi_path = "/openapi.json", .openapi_title = "ponty showcase");
 }

@@ -18,5 +18,10 @@
 #include "ponty/resilience.h"
 #include "ponty/fields.h"
 #include "ponty/jsonschema.h"
+#include "ponty/hooks.h"
+#include "ponty/observe.h"
+#include "ponty/openapi.h"
+#include "ponty/testclient.h"
+#include "ponty/version.h"
 
 #endif

@@ -3,7 +3,7 @@
 # Run as root (or with sudo available). Prints what it installs and why.
 set -eu
 
-PKGS="cmake make gcc clang libclang-rt-14-dev pkg-config curl \
+PKGS="cmake make gcc g++ clang libclang-rt-14-dev pkg-config curl \
 libuv1-dev node-llhttp libjansson-dev libpcre2-dev libcurl4-openssl-dev \
 libhiredis-dev redis-server libcmocka-dev json-schema-test-suite libsqlite3-dev \
 python3 python3-pytest python3-jsonschema python3-rfc3987 python3-aiohttp python3-typing-extensions openssl nginx-light wrk valgrind"
@@ -17,6 +17,12 @@ missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# npm (the OpenAPI test's validator, the fastify benchmark): Debian's, unless
+# a Node.js that bundles its own npm is installed (nodesource's nodejs, which
+# conflicts with Debian's npm package).
+if [ "${1:-}" != cross ] && ! command -v npm >/dev/null 2>&1; then
+    missing="$missing npm"
+fi
 [ -z "$missing" ] && exit 0
 
 echo "ponty setup: installing missing Debian packages:$missing"

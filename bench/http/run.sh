@@ -58,6 +58,8 @@ ponty          | exec    | build/examples/hello_world   | /hello                
 ponty-10routes | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10
 ponty-10k      | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10000
 ponty-params   | exec    | build/bench/bench_routes  | /hello/world?a=1&b=2  | PONTY_WORKERS=1 PT_BENCH_ROUTES=10
+ponty-metrics  | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10 PT_BENCH_OBSERVE=metrics
+ponty-observed | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10 PT_BENCH_OBSERVE=all
 '
 
 # The targets of the issue, checked against peers measured in this run:
@@ -77,6 +79,8 @@ ponty          | cpu | aiohttp        | <= | 0.0667 | CPU/req <= aiohttp/15 (15x
 ponty          | p99 | -              | <  | 1.0 | p99 < 1 ms at 64 connections
 ponty-10k      | rps | ponty-10routes | >= | 0.9 | 10,000 routes: req/s within 10% of 10 routes
 ponty-params   | rps | ponty          | >= | 0.9 | route param + 2 query params: >= 90% of plain req/s
+ponty-metrics  | cpu | ponty-10routes | <= | 1.05 | metrics on: CPU/req <= 1.05x without
+ponty-observed | cpu | ponty-10routes | <= | 1.2 | metrics + request ids + access log: CPU/req <= 1.2x without
 '
 
 # Peers the ratio columns are taken against.

@@ -11,6 +11,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct pt_arena_block pt_arena_block_t;
 typedef struct pt_arena_cleanup pt_arena_cleanup_t;
 
@@ -44,5 +48,9 @@ char *pt_arena_vprintf(pt_arena_t *a, const char *fmt, va_list ap);
 
 /* Registers fn(arg) to run when the arena is reset or destroyed. */
 void  pt_arena_defer(pt_arena_t *a, void (*fn)(void *), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -44,6 +44,10 @@
 
 #include "ponty/server.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- clients ---- */
 
 typedef struct pt_http_client_opts {
@@ -160,5 +164,9 @@ int         pt_http_response_header_at(const pt_http_response_t *r, size_t i,
 json_t     *pt_http_response_json(const pt_http_response_t *r, json_error_t *err);
 /* Frees the response now (see pt_http_request_opts). NULL is ignored. */
 void        pt_http_response_free(pt_http_response_t *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

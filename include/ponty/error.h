@@ -28,6 +28,10 @@
 #include <stdbool.h>
 #include <jansson.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* An error kind maps to a status and may refine another kind. Users define
  * their own as `const pt_error_kind_t my_kind = { "MyLocked", 409, PT_LOCKED };` */
 typedef struct pt_error_kind {
@@ -58,15 +62,29 @@ typedef struct pt_raise_opts {
     const char *const *headers;       /* { "Name", "value", ..., NULL } */
 } pt_raise_opts_t;
 
-_Noreturn void pt_raise_status_opts(int status, const pt_raise_opts_t *opts);
-_Noreturn void pt_raise_kind_opts(const pt_error_kind_t *kind, const pt_raise_opts_t *opts);
+/* C11's _Noreturn is not C++: C++ spells it [[noreturn]]. */
+#ifdef __cplusplus
+#define PT_NORETURN [[noreturn]]
+#else
+#define PT_NORETURN _Noreturn
+#endif
 
-#define pt_raise_status(status, ...) \
-    pt_raise_status_opts((status), &(const pt_raise_opts_t){ __VA_ARGS__ })
-#define pt_raise(kind, ...) \
-    pt_raise_kind_opts((kind), &(const pt_raise_opts_t){ __VA_ARGS__ })
+PT_NORETURN void pt_raise_status_opts(int status, const pt_raise_opts_t *opts);
+PT_NORETURN void pt_raise_kind_opts(const pt_error_kind_t *kind, const pt_raise_opts_t *opts);
+
+#ifdef __cplusplus
+#define PT__RAISE_OPTS(...) (&static_cast<const pt_raise_opts_t &>(pt_raise_opts_t{ __VA_ARGS__ }))
+#else
+#define PT__RAISE_OPTS(...) (&(const pt_raise_opts_t){ __VA_ARGS__ })
+#endif
+#define pt_raise_status(status, ...) pt_raise_status_opts((status), PT__RAISE_OPTS(__VA_ARGS__))
+#define pt_raise(kind, ...) pt_raise_kind_opts((kind), PT__RAISE_OPTS(__VA_ARGS__))
 
 /* The standard reason phrase ("Not Found"), or "Unknown" for unregistered codes. */
 const char *pt_status_reason(int status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

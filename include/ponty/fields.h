@@ -45,6 +45,14 @@
 
 #include "ponty/jsonschema.h"
 #include "ponty/request.h"
+#include "ponty/route.h"
+#ifdef __cplusplus
+#include <type_traits>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum pt_src {
     PT_SRC_ROUTE = 1,
@@ -74,12 +82,14 @@ typedef struct pt_reqfield {
     pt_src_t           src;
     pt_vtype_t         type;
     const char        *name;       /* the member name */
-    const char        *key;        /* query key, header or cookie name; default: name */
+    /* The macros set the members above; the order of those below is the
+     * order C++20 needs their designators in. */
     size_t             offset;
     size_t             size;
+    const char        *key;        /* query key, header or cookie name; default: name */
     bool               required;
-    const char        *dflt;       /* default, as the string the client would send; cast at start-up */
     const char        *values;     /* allowed raw values, PT_VALUES(...): checked before the cast */
+    const char        *dflt;       /* default, as the string the client would send; cast at start-up */
     const char        *pattern;    /* route fields: the placeholder's regex */
     pt_cast_fn         cast;       /* PT_V_CUSTOM */
     int                errorcode;  /* status when a required field is missing; default 400 */
@@ -98,8 +108,19 @@ typedef struct pt_expect {
     size_t               nfields;
 } pt_expect_t;
 
-/* PT_VALUES("en", "es") is the constant list "en\0es\0" (up to 24 values,
- * none empty): constant, so field tables can be static. */
+/* 0, as an integer constant expression that fails to compile with msg
+ * when cond is false: a _Static_assert inside sizeof (C; gcc and clang
+ * accept a struct defined there), or a static_assert in a lambda (C++20
+ * allows lambdas in unevaluated operands). */
+#ifdef __cplusplus
+#define PT__ASSERT0(cond, msg) (0 * sizeof([] { static_assert(cond, msg); return 0; }()))
+#else
+#define PT__ASSERT0(cond, msg) (0 * sizeof(struct { _Static_assert(cond, msg); int pt__unused; }))
+#endif
+
+/* PT_VALUES("en", "es") is the constant list "en\0es\0" (up to 24 values):
+ * constant, so field tables can be static. An empty value would end the
+ * list where it stands, so PT_VALUES("a", "", "b") does not compile. */
 #define PT__NARG(...) PT__NARG_(__VA_ARGS__, 24,23,22,21,20,19,18,17,16,15,14,13,12,11,10,9,8,7,6,5,4,3,2,1)
 #define PT__NARG_(_1,_2,_3,_4,_5,_6,_7,_8,_9,_10,_11,_12,_13,_14,_15,_16,_17,_18,_19,_20,_21,_22,_23,_24, N, ...) N
 #define PT__V1(a) a "\0"
@@ -126,10 +147,43 @@ typedef struct pt_expect {
 #define PT__V22(a, ...) a "\0" PT__V21(__VA_ARGS__)
 #define PT__V23(a, ...) a "\0" PT__V22(__VA_ARGS__)
 #define PT__V24(a, ...) a "\0" PT__V23(__VA_ARGS__)
-#define PT_VALUES(...) PT__CAT(PT__V, PT__NARG(__VA_ARGS__))(__VA_ARGS__)
+#define PT__NE1(a) (sizeof(a) > 1)
+#define PT__NE2(a, ...) (sizeof(a) > 1 && PT__NE1(__VA_ARGS__))
+#define PT__NE3(a, ...) (sizeof(a) > 1 && PT__NE2(__VA_ARGS__))
+#define PT__NE4(a, ...) (sizeof(a) > 1 && PT__NE3(__VA_ARGS__))
+#define PT__NE5(a, ...) (sizeof(a) > 1 && PT__NE4(__VA_ARGS__))
+#define PT__NE6(a, ...) (sizeof(a) > 1 && PT__NE5(__VA_ARGS__))
+#define PT__NE7(a, ...) (sizeof(a) > 1 && PT__NE6(__VA_ARGS__))
+#define PT__NE8(a, ...) (sizeof(a) > 1 && PT__NE7(__VA_ARGS__))
+#define PT__NE9(a, ...) (sizeof(a) > 1 && PT__NE8(__VA_ARGS__))
+#define PT__NE10(a, ...) (sizeof(a) > 1 && PT__NE9(__VA_ARGS__))
+#define PT__NE11(a, ...) (sizeof(a) > 1 && PT__NE10(__VA_ARGS__))
+#define PT__NE12(a, ...) (sizeof(a) > 1 && PT__NE11(__VA_ARGS__))
+#define PT__NE13(a, ...) (sizeof(a) > 1 && PT__NE12(__VA_ARGS__))
+#define PT__NE14(a, ...) (sizeof(a) > 1 && PT__NE13(__VA_ARGS__))
+#define PT__NE15(a, ...) (sizeof(a) > 1 && PT__NE14(__VA_ARGS__))
+#define PT__NE16(a, ...) (sizeof(a) > 1 && PT__NE15(__VA_ARGS__))
+#define PT__NE17(a, ...) (sizeof(a) > 1 && PT__NE16(__VA_ARGS__))
+#define PT__NE18(a, ...) (sizeof(a) > 1 && PT__NE17(__VA_ARGS__))
+#define PT__NE19(a, ...) (sizeof(a) > 1 && PT__NE18(__VA_ARGS__))
+#define PT__NE20(a, ...) (sizeof(a) > 1 && PT__NE19(__VA_ARGS__))
+#define PT__NE21(a, ...) (sizeof(a) > 1 && PT__NE20(__VA_ARGS__))
+#define PT__NE22(a, ...) (sizeof(a) > 1 && PT__NE21(__VA_ARGS__))
+#define PT__NE23(a, ...) (sizeof(a) > 1 && PT__NE22(__VA_ARGS__))
+#define PT__NE24(a, ...) (sizeof(a) > 1 && PT__NE23(__VA_ARGS__))
+#define PT_VALUES(...)                                                           \
+    (&PT__CAT(PT__V, PT__NARG(__VA_ARGS__))(__VA_ARGS__)[PT__ASSERT0(            \
+        PT__CAT(PT__NE, PT__NARG(__VA_ARGS__))(__VA_ARGS__),                     \
+        "PT_VALUES: an empty string would end the list of allowed values")])
 
-/* Compile-time check that member M of the fields' struct has type T. */
-#define PT__IS(M, T) (0 * sizeof(char[_Generic(((pt__T *)0)->M, T: 1, default: -1)]))
+/* Compile-time check that member M of the fields' struct has type T; the
+ * message names the member and the type it needs. */
+#ifdef __cplusplus
+#define PT__SAME(M, T) (std::is_same<decltype(pt__T::M), T>::value)
+#else
+#define PT__SAME(M, T) _Generic(((pt__T *)0)->M, T: 1, default: 0)
+#endif
+#define PT__IS(M, T) PT__ASSERT0(PT__SAME(M, T), "declared field " #M " must be a member of type " #T)
 /* The type check rides on .offset, which users never set, so their own
  * .required / .errorcode do not override anything the macro wrote. */
 #define PT__F(M, SRC, VT, ...)                                                   \
@@ -164,8 +218,17 @@ typedef struct pt_expect {
 #define PT_BODY_TREE(M, ...)    PT__FT(M, const pt_jv_t *, PT_SRC_BODY_TREE, PT_V_CUSTOM, .required = true, __VA_ARGS__)
 #define PT_RAW(M)               PT__FT(M, pt_req_t *, PT_SRC_RAW, PT_V_CUSTOM, .required = true)
 
+/* PT_FIELDS(struct x, ...) cannot name its table x_fields: this turns the
+ * errors that follow into one message first. */
+#ifdef __cplusplus
+#define pt__fields_decl_struct pt__fields_tag; static_assert(false, "PT_FIELDS needs a type name, not a struct tag: typedef struct x x_t; then PT_FIELDS(x_t, ...)"); typedef int
+#else
+#define pt__fields_decl_struct pt__fields_tag; _Static_assert(0, "PT_FIELDS needs a type name, not a struct tag: typedef struct x x_t; then PT_FIELDS(x_t, ...)"); typedef int
+#endif
+
 /* Declares the field table of struct type T, named T##_fields. */
 #define PT_FIELDS(T, ...)                                                        \
+    typedef int PT__CAT(pt__fields_decl_, T);                                    \
     static const pt_expect_t *T##_fields(void)                                   \
     {                                                                            \
         typedef T pt__T;                                                         \
@@ -178,20 +241,21 @@ typedef struct pt_expect {
 
 /* A route whose handler takes the declared struct: json_t *fn(T *in).
  * Extra options: .mimetype = "application/json" (415 when the request's
- * media type differs or is missing). */
+ * media type differs or is missing). The C functions are pt__handler_<fn>
+ * and pt__entry_<fn>: no collision with libc names such as `index`. */
 #define PT_ROUTE_IN(method_, path_, fn, T, ...)                                  \
-    static json_t *fn(T *in);                                                    \
-    static json_t *PT__CAT(fn, __entry)(pt_req_t *req)                           \
+    static json_t *PT__CAT(pt__handler_, fn)(T *in);                             \
+    static json_t *PT__CAT(pt__entry_, fn)(pt_req_t *req)                        \
     {                                                                            \
-        return fn((T *)pt_req_input(req));                                       \
+        return PT__CAT(pt__handler_, fn)((T *)pt_req_input(req));                \
     }                                                                            \
     __attribute__((constructor)) static void PT__CAT(pt__register_, fn)(void)    \
     {                                                                            \
-        pt_route_add(PT__CURRENT_TABLE(), &(const pt_route_def_t){               \
-            .method = (method_), .path = (path_), .handler = PT__CAT(fn, __entry),\
-            .name = #fn, .expect = T##_fields(), __VA_ARGS__ });                 \
+        pt_route_add(PT__CURRENT_TABLE(), PT__LIT(pt_route_def_t,                \
+            .method = (method_), .path = (path_), .handler = PT__CAT(pt__entry_, fn), \
+            .name = #fn, .expect = T##_fields(), __VA_ARGS__));                  \
     }                                                                            \
-    static json_t *fn(T *in)
+    static json_t *PT__CAT(pt__handler_, fn)(T *in)
 
 #define PT_GET_IN(path, fn, T, ...)    PT_ROUTE_IN("GET", path, fn, T, __VA_ARGS__)
 #define PT_POST_IN(path, fn, T, ...)   PT_ROUTE_IN("POST", path, fn, T, __VA_ARGS__)
@@ -205,5 +269,9 @@ void *pt_req_input(pt_req_t *req);
 /* Directories searched (after the working directory) for relative schema
  * files; NULL-terminated; set before pt_run. */
 void pt_fields_schema_path(const char *const *dirs);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -44,6 +44,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PT_EBUSY  16 /* EBUSY on Linux: the queue stayed full for the whole wait
                         (or no pool thread could be started) */
 #define PT_EINVAL 22 /* EINVAL on Linux: fn is NULL */
@@ -69,5 +73,9 @@ typedef struct pt_offload_stats {
     unsigned running, queued, threads;
 } pt_offload_stats_t;
 pt_offload_stats_t pt_offload_stats(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

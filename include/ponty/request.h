@@ -13,6 +13,10 @@
 
 #include "ponty/arena.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct pt_req pt_req_t;
 
 /* The request being handled by the calling coroutine, or NULL. */
@@ -87,5 +91,9 @@ struct pt_jv;
 struct pt_struct_desc;
 json_t *pt_data_tree(pt_req_t *r, const struct pt_jv *v);
 json_t *pt_data_struct(pt_req_t *r, const struct pt_struct_desc *desc, const void *obj);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

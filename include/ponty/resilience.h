@@ -37,6 +37,15 @@
 #include "ponty/error.h"
 #include "ponty/sync.h"
 
+/* The guard's counters are atomics in both languages (the same layout on
+ * the platforms ponty supports). */
+#ifdef __cplusplus
+#include <atomic>
+#define PT__ATOMIC(T) std::atomic<T>
+#else
+#define PT__ATOMIC(T) _Atomic T
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -237,8 +246,8 @@ double   pt_throttle_jitter(const pt_throttle_t *t);
  * <name>": it never waits. */
 
 typedef struct pt_guard {
-    _Atomic bool     held;
-    _Atomic uint64_t attempts, entries;
+    PT__ATOMIC(bool)     held;
+    PT__ATOMIC(uint64_t) attempts, entries;
     const char      *action;   /* e.g. "using", "reading from"; default "using" */
     const char      *name;     /* e.g. "connection 3"; default "the resource" */
 } pt_guard_t;

@@ -24,6 +24,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef int (*pt_retry_fn)(void *arg);
 
 typedef struct pt_retry_opts {
@@ -46,5 +50,9 @@ int pt_retry_opts(pt_retry_fn fn, void *arg, const pt_retry_opts_t *opts);
 /* The sleep in ms after failure n under opts (defaults applied as above);
  * rnd picks k with .anticollision (k = rnd mod floor(b^n)). */
 int64_t pt_retry_delay_ms(const pt_retry_opts_t *opts, unsigned n, uint64_t rnd);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

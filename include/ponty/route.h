@@ -25,6 +25,10 @@
 
 #include "ponty/request.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef json_t *(*pt_handler_fn)(pt_req_t *req);
 
 typedef struct pt_route_def {
@@ -34,6 +38,7 @@ typedef struct pt_route_def {
     const char   *name;     /* the handler's name, for messages */
     const struct pt_expect *expect; /* declared request fields (ponty/fields.h) */
     const char   *mimetype; /* expected media type: 415 when the request's differs */
+    const char   *summary;  /* one line for the OpenAPI document (ponty/openapi.h); kept as given */
 } pt_route_def_t;
 
 typedef struct pt_route_table pt_route_table_t;
@@ -67,24 +72,37 @@ bool            pt_route_next(pt_route_iter_t *it, const char **method, const ch
 #define PT__CAT2(a, b) a##b
 #define PT__CAT(a, b) PT__CAT2(a, b)
 
+/* The address of a constant T built from designated initialisers, valid
+ * until the end of the full expression: a compound literal in C; in C++
+ * (which has none) a temporary bound to a const reference. C++20 requires
+ * the designators in declaration order. */
+#ifndef PT__LIT
+#ifdef __cplusplus
+#define PT__LIT(T, ...) (&static_cast<const T &>(T{ __VA_ARGS__ }))
+#else
+#define PT__LIT(T, ...) (&(const T){ __VA_ARGS__ })
+#endif
+#endif
+
 #ifdef PT_ROUTE_TABLE
 #define PT__CURRENT_TABLE() pt_route_table_named(PT_ROUTE_TABLE)
 #else
 #define PT__CURRENT_TABLE() pt_route_table_default()
 #endif
 
-/* PT_ROUTE(method, path, fn, .expect = ...) declares `fn` and registers it;
- * the body that follows is the handler. */
+/* PT_ROUTE(method, path, fn, .expect = ...) registers the body that follows
+ * as the handler named fn (in messages, metrics, OpenAPI). The C function
+ * is pt__handler_<fn>, so a name such as `index` cannot collide with libc. */
 /* `req` is marked unused: many handlers never look at it. */
 #define PT_ROUTE(method_, path_, fn, ...)                                          \
-    static json_t *fn(pt_req_t *req __attribute__((unused)));                      \
+    static json_t *PT__CAT(pt__handler_, fn)(pt_req_t *req __attribute__((unused))); \
     __attribute__((constructor)) static void PT__CAT(pt__register_, fn)(void)      \
     {                                                                              \
-        pt_route_add(PT__CURRENT_TABLE(), &(const pt_route_def_t){                 \
-            .method = (method_), .path = (path_), .handler = fn, .name = #fn,      \
-            __VA_ARGS__ });                                                        \
+        pt_route_add(PT__CURRENT_TABLE(), PT__LIT(pt_route_def_t,                  \
+            .method = (method_), .path = (path_), .handler = PT__CAT(pt__handler_, fn), \
+            .name = #fn, __VA_ARGS__));                                            \
     }                                                                              \
-    static json_t *fn(pt_req_t *req __attribute__((unused)))
+    static json_t *PT__CAT(pt__handler_, fn)(pt_req_t *req __attribute__((unused)))
 
 #define PT_GET(path, fn, ...)    PT_ROUTE("GET", path, fn, __VA_ARGS__)
 #define PT_POST(path, fn, ...)   PT_ROUTE("POST", path, fn, __VA_ARGS__)
@@ -92,5 +110,9 @@ bool            pt_route_next(pt_route_iter_t *it, const char **method, const ch
 #define PT_DELETE(path, fn, ...) PT_ROUTE("DELETE", path, fn, __VA_ARGS__)
 #define PT_PATCH(path, fn, ...)  PT_ROUTE("PATCH", path, fn, __VA_ARGS__)
 #define PT_ANY(path, fn, ...)    PT_ROUTE("*", path, fn, __VA_ARGS__)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

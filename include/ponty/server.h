@@ -15,9 +15,17 @@
 #define PONTY_SERVER_H
 
 #include <stddef.h>
+#ifdef __cplusplus
+#include <initializer_list>
+#endif
 
+#include "ponty/observe.h"
 #include "ponty/offload.h"
 #include "ponty/route.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Startup/teardown pair, the analog of an async-generator provider.
  * startup returns 0 on success. A failure stops pt_run: it prints
@@ -66,13 +74,28 @@ typedef struct pt_run_opts {
     int                         backlog;       /* listen backlog; default 1024 */
     int                         quiet;         /* 1: do not print the route table */
     pt_offload_opts_t           offload;       /* the blocking-call pool (ponty/offload.h) */
+    /* Observation (ponty/observe.h, ponty/hooks.h); all off by default. */
+    pt_access_log_t             access_log;    /* PT_ACCESS_LOG_COMMON or _JSON */
+    int                         access_log_fd; /* default 2 (stderr) */
+    const char                 *metrics_path;  /* e.g. "/metrics": Prometheus text format */
+    const char                 *health_path;   /* e.g. "/health" */
+    int                         request_ids;   /* 1: X-Request-Id kept or generated, echoed */
+    const char                 *openapi_path;  /* e.g. "/openapi.json" (ponty/openapi.h) */
+    const char                 *openapi_title; /* info.title; default "ponty service" */
 } pt_run_opts_t;
 
 int pt_run_opts(const pt_run_opts_t *opts);
-#define pt_run(...) pt_run_opts(&(const pt_run_opts_t){ __VA_ARGS__ })
+#define pt_run(...) pt_run_opts(PT__LIT(pt_run_opts_t, __VA_ARGS__))
 
+#ifdef __cplusplus
+/* The array behind an initializer list lives to the end of the full
+ * expression, like a compound literal in pt_run(...). */
+#define PT_PROVIDERS(...)    (std::initializer_list<pt_provider_t>({ __VA_ARGS__, pt_provider_t{} }).begin())
+#define PT_ROUTE_TABLES(...) (std::initializer_list<pt_route_table_t *>({ __VA_ARGS__, nullptr }).begin())
+#else
 #define PT_PROVIDERS(...)    ((const pt_provider_t[]){ __VA_ARGS__, { 0 } })
 #define PT_ROUTE_TABLES(...) ((pt_route_table_t *const[]){ __VA_ARGS__, NULL })
+#endif
 
 /* Named resources. A provider's startup publishes what it built (a database
  * handle, a client) and handlers look it up by name:
@@ -100,5 +123,9 @@ void *pt_resource(const char *name);
 
 /* Integer from the environment, or dflt when unset or not a number. */
 long pt_env_long(const char *name, long dflt);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

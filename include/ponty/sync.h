@@ -16,6 +16,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PT_ETIMEDOUT 110 /* same value as ETIMEDOUT on Linux */
 
 /* Suspends the calling coroutine (or sleeps the thread) for ms milliseconds. */
@@ -76,5 +80,9 @@ void pt_cond_wait(pt_cond_t *c, pt_mutex_t *m);
 int  pt_cond_timedwait(pt_cond_t *c, pt_mutex_t *m, int64_t timeout_ms);
 void pt_cond_signal(pt_cond_t *c);
 void pt_cond_broadcast(pt_cond_t *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

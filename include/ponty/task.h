@@ -46,6 +46,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define PT_ENOTRUNNING 108 /* ESHUTDOWN on Linux: no server to run on, or shutdown has begun */
 #define PT_ENOMEM      12  /* ENOMEM on Linux */
 
@@ -60,5 +64,9 @@ bool pt_stopping(void);
  * first; returns pt_stopping(). The loop of a background task:
  *     while (!pt_wait_stop_ms(1000)) poll();                              */
 bool pt_wait_stop_ms(int64_t ms);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

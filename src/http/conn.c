@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "http/observe_internal.h"
 #include "http/worker.h"
 
 static void conn_flush(pt__conn_t *c);
@@ -355,6 +356,8 @@ static void conn_free(pt__conn_t *c)
         pt__req_destroy(c->req);
         free(c->req);
     }
+    if (pt__observe_on)
+        pt__observe_conn(c, -1);
     pt__buf_free(&c->tok);
     pt__buf_free(&c->pending);
     pt__buf_free(&c->out);
@@ -455,6 +458,8 @@ static pt__conn_t *conn_new(pt__worker_t *w)
     uv_tcp_init(&w->loop, &c->tcp);
     c->worker = w;
     w->nconns++;
+    if (pt__observe_on)
+        pt__observe_conn(c, 1);
     return c;
 }
 
@@ -656,13 +661,18 @@ void pt__conn_request_done(pt__conn_t *c)
     if (c->closed) {
         /* The connection went away while the handler ran. Free it now if
          * libuv is done with the handle, else from its close callback. */
+        if (pt__observe_on)
+            pt__observe_end(r, 0);
         pt__req_reset(r);
         c->state = PT_CONN_IDLE;
         if (c->handle_closed)
             conn_free(c);
         return;
     }
+    size_t out_before = c->out.len;
     pt__resp_write(c, r);
+    if (pt__observe_on)
+        pt__observe_end(r, c->out.len - out_before);
     c->answered_one = true;
     pt__req_reset(r);
     if (!keep) {

@@ -78,6 +78,16 @@ struct pt_req {
     unsigned            nresp_headers, resp_headers_cap;
     bool                answered;    /* pt_reply, pt_raise or framework error */
     bool                envelope;
+
+    /* hooks and observation (hooks.c, observe.c) */
+    unsigned char       phase;       /* 0 handler, 1 after/error hooks */
+    bool                observed;    /* counted as in flight by observe.c */
+    const struct pt_reqfield *err_field; /* the declared field being extracted */
+    const char         *err_path;    /* body: JSON Pointer of the failing value */
+    const char         *request_id;
+    const char         *peer;        /* pt_req_peer, once asked */
+    int                 peer_port;
+    uint64_t            t0_ns;       /* uv_hrtime at dispatch, when observed */
 };
 
 struct pt__conn {

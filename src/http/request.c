@@ -11,6 +11,7 @@
 #include "ponty/error.h"
 #include "ponty/jsonschema.h"
 #include "http/conn.h"
+#include "http/observe_internal.h"
 #include "http/worker.h"
 #include "request/fields_rt.h"
 
@@ -337,6 +338,11 @@ static void req_run(pt__task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
     r->now_ms = pt_now_ms();
+    if (pt__hooks_any) {
+        pt__hooks_before(r, r->rt);
+        if (r->answered)
+            return;
+    }
     pt__fields_extract(r, r->rt);
     json_t *data = r->route->handler(r);
     if (r->answered) {
@@ -353,9 +359,53 @@ static void req_run(pt__task_t *t)
     r->status = r->envelope_status ? r->envelope_status : 200;
 }
 
+/* A request no route matched, when global hooks exist: they see it (a CORS
+ * preflight is answered here) before the router's answer stands. */
+static void req_run_unmatched(pt__task_t *t)
+{
+    pt_req_t *r = (pt_req_t *)t;
+    r->now_ms = pt_now_ms();
+    int status = r->status;
+    r->status = 0;
+    r->answered = false;
+    pt__hooks_before(r, NULL);
+    if (!r->answered) {
+        r->answered = true;
+        r->status = status;
+    }
+}
+
+static void req_run_after(pt__task_t *t)
+{
+    pt__hooks_after((pt_req_t *)t);
+}
+
 static void req_done(pt__task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
+    /* on_error and after hooks run in a coroutine of their own: the
+     * handler's may have ended in a raise, which leaves no frame to return
+     * to. A raise in them ends this second phase the same way. */
+    if (pt__hooks_any && r->phase == 0 && pt__hooks_after_wanted(r)) {
+        r->phase = 1;
+        r->task.run = req_run_after;
+        if (pt__sched_start(t->sched, t) == 0)
+            return;
+    }
+    pt__conn_request_done(r->conn);
+}
+
+/* The router or the target refused the request (status and body set):
+ * with global hooks, they run around that answer in a coroutine. */
+static void req_refuse(pt_req_t *r)
+{
+    pt__worker_t *w = r->conn->worker;
+    if (pt__hooks_global) {
+        r->task.run = req_run_unmatched;
+        r->task.done = req_done;
+        if (pt__sched_start(w->sched, &r->task) == 0)
+            return;
+    }
     pt__conn_request_done(r->conn);
 }
 
@@ -423,6 +473,8 @@ void pt__req_dispatch(pt_req_t *r)
     pt__conn_t *c = r->conn;
     pt__worker_t *w = c->worker;
     size_t plen = 0;
+    if (pt__observe_on)
+        pt__observe_begin(r);
     const char *why = NULL;
     char *path = decode_path(r, &plen, &why);
     if (path && plen == 1 && path[0] == '*') {
@@ -442,7 +494,8 @@ void pt__req_dispatch(pt_req_t *r)
         r->resp_body = why;
         r->resp_len = strlen(r->resp_body);
         r->content_type = "text/plain; charset=utf-8";
-        pt__conn_request_done(c);
+        r->path = "";
+        req_refuse(r);
         return;
     }
     r->path = path;
@@ -452,7 +505,7 @@ void pt__req_dispatch(pt_req_t *r)
         r->status = r->match.status;
         if (r->match.status == 405)
             pt_resp_header(r, "Allow", r->match.allow);
-        pt__conn_request_done(c);
+        req_refuse(r);
         return;
     }
     r->rt = r->match.data;

@@ -17,6 +17,7 @@
 #include "core/tasks.h"
 #include "core/coro.h"
 #include "http/listen.h"
+#include "http/observe_internal.h"
 #include "http/resource.h"
 #include "http/worker.h"
 #include "route/router.h"
@@ -49,6 +50,10 @@ static void limits_defaults(pt_limits_t *l)
     if (!l->idle_timeout_ms) l->idle_timeout_ms = 60000;
     if (!l->shutdown_timeout_ms) l->shutdown_timeout_ms = 10000;
 }
+
+/* For the test client (testclient.c): the same defaults. */
+void pt__limits_defaults(pt_limits_t *l);
+void pt__limits_defaults(pt_limits_t *l) { limits_defaults(l); }
 
 /* Tears providers n-1..0 down, each one's resources forgotten after it. */
 static void pt__teardown(const pt_provider_t *p, size_t n)
@@ -84,6 +89,15 @@ static int add_table(pt__router_t *router, const pt_route_table_t *t)
             fprintf(stderr, "ponty: cannot start: %s (handler %s)\n", err, e->def.name);
             return -1;
         }
+        rt->table = t;
+        /* The path as declared ("/items/{id}", not the pattern-filled one
+         * the router serves): the label metrics and OpenAPI show. */
+        const char *pre = t->prefix ? t->prefix : "";
+        size_t plen = strlen(pre);
+        if (plen && pre[plen - 1] == '/' && e->def.path[0] == '/')
+            plen--;
+        rt->template_path = pt_arena_printf(&rt->arena, "%.*s%s", (int)plen, pre, e->def.path);
+        rt->index = (unsigned)(rt - rts);
     }
     return 0;
 }
@@ -126,6 +140,7 @@ typedef struct run {
     size_t        nprov;        /* providers to tear down */
     bool          tasks_begun;  /* background tasks and the offload pool set up */
     pt__sched_t  **scheds;       /* the workers' schedulers, for background tasks */
+    bool          observing;    /* access log, metrics, hooks frozen */
     pt_limits_t   limits;
 } run_t;
 
@@ -158,6 +173,9 @@ static int start_routes(run_t *r, const pt_run_opts_t *o)
     pt__caprts = pt_route_count(pt_route_table_default());
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
         pt__caprts += pt_route_count(*t);
+    pt_route_table_t *ops = pt__observe_table(o);
+    if (ops)
+        pt__caprts += pt_route_count(ops);
     rts = calloc(pt__caprts + 1, sizeof *rts);
     if (!r->router || !rts) {
         fprintf(stderr, "ponty: cannot start: out of memory\n");
@@ -168,6 +186,8 @@ static int start_routes(run_t *r, const pt_run_opts_t *o)
     for (pt_route_table_t *const *t = o->route_tables; t && *t; t++)
         if (add_table(r->router, *t) != 0)
             return 1;
+    if (ops && add_table(r->router, ops) != 0)
+        return 1;
     return 0;
 }
 
@@ -190,6 +210,7 @@ static int start_listening(run_t *r, const pt_run_opts_t *o, const char *host, u
 static int start_providers(run_t *r, const pt_run_opts_t *o)
 {
     pt__offload_configure(&o->offload);
+    pt__health_serving(1);
     pt__tasks_begin();
     r->tasks_begun = true;
     for (const pt_provider_t *p = o->providers; p && (p->startup || p->teardown); p++) {
@@ -212,6 +233,14 @@ static int start_providers(run_t *r, const pt_run_opts_t *o)
         r->nprov++;
     }
     pt__resources_owner(PT_RES_NONE);
+    return 0;
+}
+
+static int start_observing(run_t *r, const pt_run_opts_t *o)
+{
+    if (pt__observe_start(o, rts, pt__nrts) != 0)
+        return 1;
+    r->observing = true;
     return 0;
 }
 
@@ -276,6 +305,8 @@ static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
          * is a direct call); the pool goes after every worker stopped. */
         pt__offload_stop();
     }
+    /* After the workers: the log thread writes their last lines. */
+    pt__observe_stop();
     free(r->scheds);
     free(pt__workers);
     pt__workers = NULL;
@@ -315,6 +346,7 @@ int pt_run_opts(const pt_run_opts_t *o)
     if (rc == 0) rc = start_routes(&r, o);
     if (rc == 0) rc = start_listening(&r, o, host, nworkers, backlog);
     if (rc == 0) rc = start_providers(&r, o);
+    if (rc == 0) rc = start_observing(&r, o);
     if (rc == 0) rc = start_workers(&r, o, backlog);
     if (rc == 0) {
         if (!o->quiet) {

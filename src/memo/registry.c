@@ -84,3 +84,15 @@ void pt_cache_clear_all(void)
         pt_cache_clear(all[k]);
     free(all);
 }
+
+/* Named caches, for the metrics endpoint: fn runs under the registry's
+ * lock, so it must not create or free caches. */
+void pt__memo_each_named(void (*fn)(pt_cache_t *c, const char *name, void *arg), void *arg);
+void pt__memo_each_named(void (*fn)(pt_cache_t *c, const char *name, void *arg), void *arg)
+{
+    pthread_mutex_lock(&reg_lk);
+    for (reg_node_t *p = reg_head; p; p = p->next)
+        if (p->name)
+            fn(p->cache, p->name, arg);
+    pthread_mutex_unlock(&reg_lk);
+}

@@ -380,6 +380,7 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
         const pt_reqfield_t *f = &e->fields[i];
         const pt__field_rt_t *fr = &rt->fields[i];
         void *dst = in + f->offset;
+        r->err_field = f; /* where a failure came from (pt_req_error_origin) */
         const char *raw = NULL;
         size_t rawlen = 0;   /* route, query and cookie values may hold NUL */
         switch (f->src) {
@@ -420,6 +421,7 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
             pt_schema_error_t se = { 0 };
             if (pt_schema_validate_jv(fr->schema, v, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
+                r->err_path = pt_arena_strdup(&r->arena, se.instance_path ? se.instance_path : "");
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);
             }
@@ -433,6 +435,7 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
             pt_schema_error_t se = { 0 };
             if (pt_struct_decode_jv(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
+                r->err_path = pt_arena_strdup(&r->arena, se.instance_path ? se.instance_path : "");
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);
             }
@@ -466,4 +469,9 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
         values_check(r, f, raw, rawlen);
         store(r, f, raw, rawlen, dst);
     }
+    r->err_field = NULL;
 }
+
+/* The schema search path, for the OpenAPI generator (src/http/openapi.c). */
+const char *const *pt__fields_schema_dirs(void);
+const char *const *pt__fields_schema_dirs(void) { return schema_dirs; }

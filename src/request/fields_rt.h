@@ -19,6 +19,11 @@ typedef struct pt__route_rt {
     char                 *path;   /* with declared patterns filled in */
     pt__field_rt_t        *fields; /* parallel to def->expect->fields */
     pt_arena_t            arena;  /* defaults' strings */
+    /* Set by pt_run: where the route came from, for hooks, metrics and
+     * OpenAPI. */
+    const pt_route_table_t *table;
+    const char           *template_path; /* prefix + path as declared, in arena */
+    unsigned              index;  /* position among the served routes */
 } pt__route_rt_t;
 
 /* Prepares rt for def served at full_path; -1 with a message naming the

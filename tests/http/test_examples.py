@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import JSON_CT, TEXT_CT, check_envelope, now_ms
+from conftest import JSON_CT, TEXT_CT, check_envelope, now_ms, wait_until
 
 SOURCE_DIR = os.environ.get("PT_SOURCE_DIR") or os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -201,7 +201,23 @@ def test_showcase_startup_output(servers):
     assert out[0] == "serving:"
     lines = [(m, plain(p)) for m, p in (line.split("\t") for line in out[1:])]
     assert lines == [("GET", "/")] + [(m, f"/{ex}{p}") for ex in showcase_examples()
-                                      for m, p in declared_routes(ex)]
+                                      for m, p in declared_routes(ex)] + \
+        [("GET", "/metrics"), ("GET", "/health"), ("GET", "/openapi.json")]
+
+
+def test_showcase_observed(servers):
+    # make run serves metrics, health, the OpenAPI document, an access log
+    # on stderr and X-Request-Id on every answer.
+    s = servers["showcase"]
+    status, headers, body = s.get("/hello_world/hello")
+    assert status == 200 and len(headers["X-Request-Id"]) == 24
+    assert s.get("/nope")[1]["X-Request-Id"]
+    assert s.get("/health")[0] == 200
+    status, _, body = s.get("/metrics")
+    assert status == 200
+    assert 'ponty_requests_total{method="GET",route="/hello_world/hello",status="200"}' in body.decode()
+    assert s.get_json("/openapi.json")[2]["openapi"] == "3.1.0"
+    assert wait_until(lambda: '"GET /hello_world/hello HTTP/1.1" 200' in s.stderr(), 10)
 
 
 def test_showcase_mounted_routes(servers):
