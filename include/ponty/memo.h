@@ -297,6 +297,8 @@ char *pt_cache_key(pt_cache_t *c, const json_t *args, const json_t *kwargs);
 typedef struct pt_cache_info {
     uint64_t hits;
     uint64_t misses;
+    uint64_t loads;                   /* loader calls (retries of one load count once) */
+    uint64_t stampedes;               /* gets answered PT_MEMO_STAMPEDE */
     size_t   maxsize;                 /* in effect; PT_CACHE_UNBOUNDED = no limit */
     size_t   current_size;            /* cached values (loads in flight excluded) */
     int64_t  last_expiration_check_ms; /* epoch ms of the last expired-items sweep, 0 if none */
@@ -387,6 +389,7 @@ typedef struct pt_lock pt_lock_t;
 
 /* Zero means the default, as for caches. */
 typedef struct pt_lock_opts {
+    const char            *name;          /* optional: names the lock in metrics (pt_lock_info) */
     int64_t                maxwait_ms;    /* 0 or PT_MEMO_NOWAIT (default): fail at once when held;
                                            * a positive wait; PT_MEMO_FOREVER */
     int64_t                pulse_ms;      /* 0: 100 (default): store polling period */
@@ -415,6 +418,16 @@ pt_lock_t *pt__lock_new_decl(const pt_lock_opts_t *opts, const char *label);
 
 /* No lock may be held or waited for. */
 void pt_lock_free(pt_lock_t *l);
+
+/* Counts since the lock was made: acquisitions, acquisitions that had to
+ * wait for a holder, and waits that ended in PT_MEMO_LOCKED. */
+typedef struct pt_lock_info {
+    uint64_t acquired;
+    uint64_t waited;
+    uint64_t timeouts;
+} pt_lock_info_t;
+pt_lock_info_t pt_lock_info(const pt_lock_t *l);
+const char    *pt_lock_name(const pt_lock_t *l);  /* NULL when unnamed */
 
 typedef struct pt_lock_guard {
     pt_lock_t *lock;

@@ -212,19 +212,51 @@ static void printf_buf(pt__buf_t *o, const char *fmt, ...)
     free(s);
 }
 
+/* One metric family at a time: the text format wants each family's samples
+ * together, so the named caches are walked once per family. */
+typedef struct cache_family {
+    pt__buf_t  *o;
+    const char *metric;
+    int         field;   /* 0 hits, 1 misses, 2 loads, 3 stampedes, 4 size */
+} cache_family_t;
+
 static void cache_line(pt_cache_t *c, const char *name, void *arg)
 {
-    pt__buf_t *o = arg;
+    cache_family_t *f = arg;
     pt_cache_info_t in = pt_cache_info(c);
-    pt__buf_puts(o, "ponty_cache_hits_total{cache=\"");
-    label(o, name);
-    printf_buf(o, "\"} %llu\n", (unsigned long long)in.hits);
-    pt__buf_puts(o, "ponty_cache_misses_total{cache=\"");
-    label(o, name);
-    printf_buf(o, "\"} %llu\n", (unsigned long long)in.misses);
-    pt__buf_puts(o, "ponty_cache_size{cache=\"");
-    label(o, name);
-    printf_buf(o, "\"} %zu\n", in.current_size);
+    uint64_t v = f->field == 0 ? in.hits : f->field == 1 ? in.misses : f->field == 2 ? in.loads
+               : f->field == 3 ? in.stampedes : (uint64_t)in.current_size;
+    printf_buf(f->o, "%s{cache=\"", f->metric);
+    label(f->o, name);
+    printf_buf(f->o, "\"} %llu\n", (unsigned long long)v);
+}
+
+typedef struct lock_family {
+    pt__buf_t  *o;
+    const char *metric;
+    int         field;   /* 0 acquired, 1 waited, 2 timeouts */
+} lock_family_t;
+
+static void lock_line(pt_lock_t *l, const char *name, void *arg)
+{
+    lock_family_t *f = arg;
+    pt_lock_info_t in = pt_lock_info(l);
+    uint64_t v = f->field == 0 ? in.acquired : f->field == 1 ? in.waited : in.timeouts;
+    printf_buf(f->o, "%s{lock=\"", f->metric);
+    label(f->o, name);
+    printf_buf(f->o, "\"} %llu\n", (unsigned long long)v);
+}
+
+/* Named locks (pt_lock_opts_t.name): acquisitions, waits, timeouts. */
+static void render_locks(pt__buf_t *o)
+{
+    static const char *const metrics[] = { "ponty_lock_acquired_total", "ponty_lock_waits_total",
+                                           "ponty_lock_timeouts_total" };
+    for (int i = 0; i < 3; i++) {
+        printf_buf(o, "# TYPE %s counter\n", metrics[i]);
+        lock_family_t f = { o, metrics[i], i };
+        pt__memo_each_lock(lock_line, &f);
+    }
 }
 
 void pt__metrics_render(pt__buf_t *o)
@@ -324,9 +356,17 @@ void pt__metrics_render(pt__buf_t *o)
                   "# TYPE ponty_offload_queued gauge\nponty_offload_queued %u\n"
                   "# TYPE ponty_offload_threads gauge\nponty_offload_threads %u\n",
                os.running, os.queued, os.threads);
-    pt__buf_puts(o, "# TYPE ponty_cache_hits_total counter\n# TYPE ponty_cache_misses_total counter\n"
-                   "# TYPE ponty_cache_size gauge\n");
-    pt__memo_each_named(cache_line, o);
+    static const struct { const char *metric, *type; } families[] = {
+        { "ponty_cache_hits_total", "counter" },      { "ponty_cache_misses_total", "counter" },
+        { "ponty_cache_loads_total", "counter" },     { "ponty_cache_stampedes_total", "counter" },
+        { "ponty_cache_size", "gauge" },
+    };
+    for (int i = 0; i < 5; i++) {
+        printf_buf(o, "# TYPE %s %s\n", families[i].metric, families[i].type);
+        cache_family_t f = { o, families[i].metric, i };
+        pt__memo_each_named(cache_line, &f);
+    }
+    render_locks(o);
     pt__buf_puts(o, "# HELP ponty_breaker_state 0 closed, 1 half-open, 2 open.\n# TYPE ponty_breaker_state gauge\n");
     for (size_t i = 0; i < nbreakers; i++) {
         pt__buf_puts(o, "ponty_breaker_state{breaker=\"");

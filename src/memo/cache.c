@@ -343,6 +343,7 @@ typedef struct call_ctx {
 static void run_loader(pt_cache_t *c, const call_ctx_t *x, result_t *r, int64_t *fetched_ms)
 {
     *r = (result_t){ 0 };
+    atomic_fetch_add_explicit(&c->loads, 1, memory_order_relaxed);
     for (unsigned attempt = 0;; attempt++) {
         pt_cache_call_t call = {
             .cache = c, .key = x->key, .key_len = x->len, .args = x->args,
@@ -731,7 +732,10 @@ static int get_any(pt_cache_t *c, const call_ctx_t *x, result_t *r)
     if (c->o.remove_expired_every_ms > 0)
         maybe_sweep(c);
     uint64_t h = pt_key_hash(x->key, x->len, c->seed);
-    return c->o.store ? get_shared(c, h, x, r) : get_local(c, h, x, r);
+    int rc = c->o.store ? get_shared(c, h, x, r) : get_local(c, h, x, r);
+    if (rc == PT_MEMO_STAMPEDE)
+        atomic_fetch_add_explicit(&c->stampedes, 1, memory_order_relaxed);
+    return rc;
 }
 
 pt_memo_err_t pt_cache_get_keyn(pt_cache_t *c, const char *key, size_t len, const json_t *args,

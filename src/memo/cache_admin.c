@@ -22,6 +22,8 @@ pt_cache_info_t pt_cache_info(pt_cache_t *c)
     }
     info.hits += atomic_load(&c->shared_hits);
     info.misses += atomic_load(&c->shared_misses);
+    info.loads = atomic_load(&c->loads);
+    info.stampedes = atomic_load(&c->stampedes);
     info.last_expiration_check_ms = atomic_load(&c->last_check_ms);
     return info;
 }
@@ -34,6 +36,8 @@ static size_t sweep(pt_cache_t *c, bool only_expired)
     if (!only_expired) {
         atomic_store(&c->shared_hits, 0);
         atomic_store(&c->shared_misses, 0);
+        atomic_store(&c->loads, 0);
+        atomic_store(&c->stampedes, 0);
     }
     size_t n = 0;
     int64_t now = pt__memo_now_ms();

@@ -94,6 +94,7 @@ struct pt_cache {
     _Atomic uint64_t   clock;
     char               pad_[64 - sizeof(size_t) - sizeof(uint64_t)];
     _Atomic uint64_t   shared_hits, shared_misses; /* store mode: hits do not take a shard lock */
+    _Atomic uint64_t   loads, stampedes;           /* loader calls; gets answered PT_MEMO_STAMPEDE */
     _Atomic int64_t    next_sweep_ms;
     _Atomic int64_t    last_check_ms;
 };

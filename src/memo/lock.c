@@ -5,6 +5,7 @@
  * the store's, polled every pulse_ms as in the seeds. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,31 @@ typedef struct lshard {
 struct pt_lock {
     pt_lock_opts_t o;
     uint64_t       seed;
+    char          *name;            /* copy of o.name */
+    struct pt_lock *next_named;     /* the registry of named locks (metrics) */
+    _Atomic uint64_t acquired, waited, timeouts;
     lshard_t       shards[NSHARDS];
 };
+
+/* Named locks, for the metrics endpoint. */
+static pthread_mutex_t named_lk = PTHREAD_MUTEX_INITIALIZER;
+static pt_lock_t *named;
+
+void pt__memo_each_lock(void (*fn)(pt_lock_t *l, const char *name, void *arg), void *arg);
+void pt__memo_each_lock(void (*fn)(pt_lock_t *l, const char *name, void *arg), void *arg)
+{
+    pthread_mutex_lock(&named_lk);
+    for (pt_lock_t *l = named; l; l = l->next_named)
+        fn(l, l->name, arg);
+    pthread_mutex_unlock(&named_lk);
+}
+
+pt_lock_info_t pt_lock_info(const pt_lock_t *l)
+{
+    return (pt_lock_info_t){ atomic_load(&l->acquired), atomic_load(&l->waited), atomic_load(&l->timeouts) };
+}
+
+const char *pt_lock_name(const pt_lock_t *l) { return l->name; }
 
 /* label names the lock in messages (the variable of a PT_LOCALLOCK). */
 static pt_lock_t *lock_create(const pt_lock_opts_t *opts, const char *label)
@@ -82,6 +106,14 @@ static pt_lock_t *lock_create(const pt_lock_opts_t *opts, const char *label)
     if (l->o.lease_ms <= 0)
         l->o.lease_ms = 60000;
     l->seed = pt__memo_random();
+    if (opts->name && *opts->name) {
+        l->name = strdup(opts->name);
+        l->o.name = l->name;
+        pthread_mutex_lock(&named_lk);
+        l->next_named = named;
+        named = l;
+        pthread_mutex_unlock(&named_lk);
+    }
     for (int i = 0; i < NSHARDS; i++) {
         pthread_mutex_init(&l->shards[i].lk, NULL);
         l->shards[i].nbuckets = 16;
@@ -106,6 +138,16 @@ void pt_lock_free(pt_lock_t *l)
 {
     if (!l)
         return;
+    if (l->name) {
+        pthread_mutex_lock(&named_lk);
+        for (pt_lock_t **p = &named; *p; p = &(*p)->next_named)
+            if (*p == l) {
+                *p = l->next_named;
+                break;
+            }
+        pthread_mutex_unlock(&named_lk);
+        free(l->name);
+    }
     for (int i = 0; i < NSHARDS; i++) {
         lshard_t *s = &l->shards[i];
         if (s->buckets)
@@ -213,8 +255,20 @@ static void arm_guard(pt_lock_guard_t *g)
     pt_req_defer(req, guard_abandoned, copy);
 }
 
+static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, pt_lock_guard_t *g);
+
 pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait_ms,
                                   pt_lock_guard_t *g)
+{
+    pt_memo_err_t rc = acquire(l, key, maxwait_ms, g);
+    if (rc == PT_MEMO_OK)
+        atomic_fetch_add_explicit(&l->acquired, 1, memory_order_relaxed);
+    else if (rc == PT_MEMO_LOCKED)
+        atomic_fetch_add_explicit(&l->timeouts, 1, memory_order_relaxed);
+    return rc;
+}
+
+static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, pt_lock_guard_t *g)
 {
     memset(g, 0, sizeof *g);
     size_t len = strlen(key);
@@ -238,6 +292,7 @@ pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait
         pt_memo_set_error("locked: '%.200s' is held", key);
         return PT_MEMO_LOCKED;
     } else {
+        atomic_fetch_add_explicit(&l->waited, 1, memory_order_relaxed);
         pt__waiter_t w;
         pt__waiter_init(&w);
         /* Signalled: local_release handed the entry over to us. */

@@ -230,6 +230,48 @@ def test_metrics_count_by_route_and_status(start_server):
     assert "ponty_offload_queued" in m
 
 
+def test_metrics_caches_and_locks(start_server):
+    """Named caches: hits, misses, loads, stampedes; named locks:
+    acquisitions, waits, timeouts (one family of samples at a time)."""
+    s = start_server("pt_ops_server", workers=2)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(s.get("/cached")[0])) for _ in range(3)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    assert sorted(got) == [200, 409, 409]   # one load; the others are stampedes (NOWAIT)
+    assert s.get("/cached")[0] == 200        # a hit
+    holder = threading.Thread(target=lambda: got.append(s.get("/locked?hold=1")[0]))
+    holder.start()
+    time.sleep(0.1)
+    assert s.get("/locked")[0] == 409        # waited 100 ms, timed out
+    holder.join()
+    assert s.get("/locked")[0] == 200
+    text = s.get("/metrics")[2].decode()
+    m = parse_metrics(text)
+    assert m['ponty_cache_loads_total{cache="ops"}'] == 1
+    assert m['ponty_cache_stampedes_total{cache="ops"}'] == 2
+    assert m['ponty_cache_hits_total{cache="ops"}'] == 1
+    assert m['ponty_lock_acquired_total{lock="ops_lock"}'] == 2
+    assert m['ponty_lock_waits_total{lock="ops_lock"}'] == 1
+    assert m['ponty_lock_timeouts_total{lock="ops_lock"}'] == 1
+    # Each family's samples come together (the text format requires it).
+    seen, last = set(), None
+    for line in text.splitlines():
+        if line.startswith("#") or not line:
+            continue
+        fam = line.split("{")[0].split(" ")[0]
+        for suffix in ("_bucket", "_sum", "_count"):   # a histogram is one family
+            if fam.endswith(suffix) and fam.startswith("ponty_request_duration_seconds"):
+                fam = fam[: -len(suffix)]
+        if fam != last:
+            assert fam not in seen, f"{fam} is split"
+            seen.add(fam)
+            last = fam
+
+
 def test_metrics_breaker_state(start_server):
     s = start_server("pt_ops_server")
     m = parse_metrics(s.get("/metrics")[2].decode())

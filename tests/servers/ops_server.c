@@ -161,3 +161,27 @@ int main(int argc, char **argv)
                   .openapi_path = "/openapi.json", .openapi_title = "ops",
                   .request_ids = !getenv("PT_NO_IDS"));
 }
+
+/* A named cache and a named lock, for their metrics. */
+static json_t *slow_value(pt_cache_call_t *call)
+{
+    (void)call;
+    pt_sleep_ms(300);
+    return json_pack("{s:i}", "v", 1);
+}
+
+PT_LOCALCACHE(ops_cache, .name = "ops", .load = slow_value, .maxwait_ms = PT_MEMO_NOWAIT, .single_key = true);
+PT_LOCALLOCK(ops_lock, .name = "ops_lock", .maxwait_ms = 100);
+
+PT_GET("/cached", cached)
+{
+    (void)req;
+    return pt_cache_get_or_raise(ops_cache, NULL, NULL);
+}
+
+PT_GET("/locked", locked)
+{
+    pt_lock_hold(ops_lock, "k");
+    pt_sleep_ms(pt_req_query(req, "hold") ? 400 : 0);
+    return json_pack("{s:b}", "ok", 1);
+}
