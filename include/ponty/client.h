@@ -38,6 +38,7 @@
 #ifndef PONTY_CLIENT_H
 #define PONTY_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -76,6 +77,17 @@ typedef struct pt_http_client_opts {
 pt_provider_t pt_http_client_provider_opts(const pt_http_client_opts_t *opts);
 #define pt_http_client_provider(...) \
     pt_http_client_provider_opts(&(const pt_http_client_opts_t){ __VA_ARGS__ })
+
+/* What a started client is doing (found: false for an unknown name):
+ * leases out now, and requests made and failed since it started. */
+typedef struct pt_http_client_stats {
+    bool     found;
+    unsigned limit;
+    int64_t  leased;
+    uint64_t requests;
+    uint64_t errors;
+} pt_http_client_stats_t;
+pt_http_client_stats_t pt_http_client_stats(const char *name);
 
 /* ---- errors ---- */
 

@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,8 @@ typedef struct client {
     char              *cookie;      /* "a=b; c=d", or NULL */
     pt_sem_t           sem;
     pt_breaker_t      *breaker;     /* borrowed, optional */
+    _Atomic int64_t    leased;      /* leases out now */
+    _Atomic uint64_t   requests, errors; /* requests made; those that failed (error set) */
     pt_throttle_t     *throttle;    /* borrowed, optional */
     bool               started;
     bool               malformed;   /* a header or cookie with CR, LF or a misplaced separator */
@@ -193,6 +196,28 @@ static client_t *client_find(const char *name)
     return c;
 }
 
+pt_http_client_stats_t pt_http_client_stats(const char *name)
+{
+    client_t *c = client_find(name);
+    if (!c)
+        return (pt_http_client_stats_t){ 0 };
+    return (pt_http_client_stats_t){ true, c->limit, atomic_load(&c->leased), atomic_load(&c->requests),
+                                     atomic_load(&c->errors) };
+}
+
+void pt__http_each_client(void (*fn)(const char *name, pt_http_client_stats_t st, void *arg), void *arg);
+void pt__http_each_client(void (*fn)(const char *name, pt_http_client_stats_t st, void *arg), void *arg)
+{
+    pthread_mutex_lock(&reg_lk);
+    for (client_t *c = clients; c; c = c->next)
+        if (c->started)
+            fn(c->name,
+               (pt_http_client_stats_t){ true, c->limit, atomic_load(&c->leased), atomic_load(&c->requests),
+                                         atomic_load(&c->errors) },
+               arg);
+    pthread_mutex_unlock(&reg_lk);
+}
+
 /* ---------------------------------------------------------------------------
  * Leases
  * ------------------------------------------------------------------------- */
@@ -211,6 +236,7 @@ pt_http_lease_t *pt_http_lease(const char *name)
     if (!c)
         return NULL;
     pt_sem_wait(&c->sem);
+    atomic_fetch_add_explicit(&c->leased, 1, memory_order_relaxed);
     pt_req_t *req = pt__coro_self() ? pt_req_current() : NULL;
     pt_http_lease_t *l;
     if (req) {
@@ -242,6 +268,7 @@ void pt_http_release(pt_http_lease_t *l)
     if (!l || l->released)
         return;
     l->released = true;
+    atomic_fetch_sub_explicit(&l->c->leased, 1, memory_order_relaxed);
     pt_sem_post(&l->c->sem);
     if (!l->in_req)
         free(l);
@@ -958,6 +985,9 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
     if (c->throttle)
         pt_throttle_enter(c->throttle);
     send_request(r, c, o, method);
+    atomic_fetch_add_explicit(&c->requests, 1, memory_order_relaxed);
+    if (r->pub.error)
+        atomic_fetch_add_explicit(&c->errors, 1, memory_order_relaxed);
     if (c->breaker || c->throttle) {
         pt_outcome_t out = outcome_of(&r->pub);
         if (c->breaker)

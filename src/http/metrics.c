@@ -15,6 +15,7 @@
 
 #include "ponty/offload.h"
 #include "ponty/resilience.h"
+#include "ponty/client.h"
 #include "http/observe_internal.h"
 
 #define NSTATUS 8   /* distinct statuses counted per route and thread */
@@ -247,6 +248,36 @@ static void lock_line(pt_lock_t *l, const char *name, void *arg)
     printf_buf(f->o, "\"} %llu\n", (unsigned long long)v);
 }
 
+typedef struct client_family {
+    pt__buf_t  *o;
+    const char *metric;
+    int         field;   /* 0 leased, 1 requests, 2 errors */
+} client_family_t;
+
+static void client_line(const char *name, pt_http_client_stats_t st, void *arg)
+{
+    client_family_t *f = arg;
+    long long v = f->field == 0 ? (long long)st.leased : f->field == 1 ? (long long)st.requests : (long long)st.errors;
+    printf_buf(f->o, "%s{client=\"", f->metric);
+    label(f->o, name);
+    printf_buf(f->o, "\"} %lld\n", v);
+}
+
+/* Started HTTP clients: leases out now, requests and failed requests. */
+static void render_clients(pt__buf_t *o)
+{
+    static const struct { const char *metric, *type; } families[] = {
+        { "ponty_http_client_leases", "gauge" },
+        { "ponty_http_client_requests_total", "counter" },
+        { "ponty_http_client_errors_total", "counter" },
+    };
+    for (int i = 0; i < 3; i++) {
+        printf_buf(o, "# TYPE %s %s\n", families[i].metric, families[i].type);
+        client_family_t f = { o, families[i].metric, i };
+        pt__http_each_client(client_line, &f);
+    }
+}
+
 /* Named locks (pt_lock_opts_t.name): acquisitions, waits, timeouts. */
 static void render_locks(pt__buf_t *o)
 {
@@ -367,6 +398,7 @@ void pt__metrics_render(pt__buf_t *o)
         pt__memo_each_named(cache_line, &f);
     }
     render_locks(o);
+    render_clients(o);
     pt__buf_puts(o, "# HELP ponty_breaker_state 0 closed, 1 half-open, 2 open.\n# TYPE ponty_breaker_state gauge\n");
     for (size_t i = 0; i < nbreakers; i++) {
         pt__buf_puts(o, "ponty_breaker_state{breaker=\"");

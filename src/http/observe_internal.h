@@ -78,6 +78,8 @@ void    pt__health_serving(int state); /* 0 idle, 1 starting, 2 serving */
 
 /* ---- memo/registry.c ---- */
 void pt__memo_each_named(void (*fn)(pt_cache_t *c, const char *name, void *arg), void *arg);
+struct pt_http_client_stats;
+void pt__http_each_client(void (*fn)(const char *name, struct pt_http_client_stats st, void *arg), void *arg);
 void pt__memo_each_lock(void (*fn)(pt_lock_t *l, const char *name, void *arg), void *arg);
 
 #endif

@@ -342,3 +342,18 @@ def test_breaker_opens_and_refuses_without_a_connection(start_server, upstream):
     assert "circuit 'upstream' is open" in text
     assert upstream.hit_count("/count") == before
     assert s.stop() == 0
+
+
+def test_client_metrics(start_server, upstream):
+    """/metrics shows each started client's leases, requests and failures."""
+    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url)
+    for _ in range(3):
+        assert get_json(s, "/get?client=capped&url=/json")[0] == 200
+    assert get_json(s, "/get?client=capped&url=" + q(closed_port_url()))[0] == 502
+    text = s.get("/metrics")[2].decode()
+    lines = dict(l.rsplit(" ", 1) for l in text.splitlines() if l and not l.startswith("#"))
+    assert lines['ponty_http_client_requests_total{client="capped"}'] == "4"
+    assert lines['ponty_http_client_errors_total{client="capped"}'] == "1"
+    assert lines['ponty_http_client_leases{client="capped"}'] == "0"
+    assert 'ponty_http_client_requests_total{client="_default"}' in lines
+    assert s.stop() == 0

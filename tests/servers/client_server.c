@@ -170,7 +170,7 @@ int main(void)
     int dup = pt_env_long("PT_DUP", 0) != 0;
     static const char *const bad_headers[] = { "X-Bad", "a\r\nInjected: 1", NULL };
     int bad = pt_env_long("PT_BAD_HEADER", 0) != 0;
-    return pt_run(.port = (int)pt_env_long("PORT", 8080), .quiet = 1,
+    return pt_run(.port = (int)pt_env_long("PORT", 8080), .quiet = 1, .metrics_path = "/metrics",
                   .providers = PT_PROVIDERS(
                       pt_http_client_provider(.base_url = up, .headers = headers, .cookies = cookies),
                       pt_http_client_provider(.name = "capped", .base_url = up, .limit = 2),
