@@ -357,3 +357,16 @@ def test_client_metrics(start_server, upstream):
     assert lines['ponty_http_client_leases{client="capped"}'] == "0"
     assert 'ponty_http_client_requests_total{client="_default"}' in lines
     assert s.stop() == 0
+
+
+def test_throttle_paces_a_client(start_server, upstream):
+    """A client given a throttle of 5 requests a second: six requests, even
+    sent at once from two workers, take at least a second."""
+    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url)
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(6) as ex:
+        statuses = list(ex.map(lambda _: s.get("/paced")[0], range(6)))
+    elapsed = time.monotonic() - t0
+    assert statuses == [200] * 6
+    assert elapsed >= 0.95, elapsed
+    assert s.stop() == 0

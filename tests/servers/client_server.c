@@ -148,6 +148,19 @@ PT_GET("/thread", from_thread)
     return json_pack("{s:i,s:i,s:s}", "status", j.status, "error", j.error, "body", j.body);
 }
 
+/* A client paced by a throttle: 5 requests a second, no jitter. */
+PT_THROTTLE(upstream_throttle, .rate = 5, .min_rate = 5, .max_rate = 5, .jitter = PT_THROTTLE_NO_JITTER);
+
+PT_GET("/paced", paced)
+{
+    pt_http_lease_t *l = pt_http_lease_or_raise("paced");
+    pt_http_response_t *r = pt_http_get(l, "/json");
+    pt_http_release(l);
+    if (r->error)
+        pt_raise_status(pt_http_error_status(r->error), .text = r->message);
+    return json_pack("{s:i}", "status", r->status);
+}
+
 /* A client behind a circuit breaker: two failures open it for a minute. */
 PT_BREAKER(upstream_breaker, .name = "upstream", .max_fails = 2, .reset_ms = 60000);
 
@@ -178,5 +191,6 @@ int main(void)
                       pt_http_client_provider(.name = "small", .base_url = up, .max_body = 5,
                                               .headers = bad ? bad_headers : NULL),
                       pt_http_client_provider(.name = "guarded", .base_url = up, .breaker = upstream_breaker),
+                      pt_http_client_provider(.name = "paced", .base_url = up, .throttle = upstream_throttle),
                       pt_http_client_provider(.name = dup ? "_default" : "other", .base_url = up)));
 }
