@@ -205,7 +205,7 @@ static int pt__on_header_value_complete(llhttp_t *p)
 
 /* Transfer-Encoding (RFC 9112 6.1): only "chunked" is implemented, and it
  * must come once. Returns 0, or the status to refuse the request with. */
-static int check_transfer_coding(pt__conn_t *c)
+static int check_transfer_coding(pt__conn_t *c, const char **why)
 {
     const pt_req_t *r = c->req;
     unsigned chunked = 0;
@@ -220,15 +220,23 @@ static int check_transfer_coding(pt__conn_t *c)
             const char *t = v;
             while (v < e && *v != ',' && *v != ' ' && *v != '\t' && *v != ';')
                 v++;
-            if (v == t)
+            if (v == t) {
+                if (v < e) { /* parameters with no coding before them (";chunked") */
+                    *why = "400: Bad Request (empty transfer coding)";
+                    return 400;
+                }
                 continue;
-            if ((size_t)(v - t) != 7 || strncasecmp(t, "chunked", 7) != 0)
+            }
+            if ((size_t)(v - t) != 7 || strncasecmp(t, "chunked", 7) != 0) {
+                *why = "501: Not Implemented (transfer coding other than chunked)";
                 return 501;
+            }
             chunked++;
             while (v < e && *v != ',')
                 v++; /* parameters of chunked: none are defined */
         }
     }
+    *why = "400: Bad Request (chunked more than once)";
     return chunked > 1 ? 400 : 0;
 }
 
@@ -248,10 +256,10 @@ static int pt__on_headers_complete(llhttp_t *p)
          * Transfer-Encoding cannot be delimited safely. */
         if (llhttp_get_http_minor(p) == 0)
             return pt__fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
-        int st = check_transfer_coding(c);
+        const char *why = NULL;
+        int st = check_transfer_coding(c, &why);
         if (st)
-            return pt__fail(c, st, st == 501 ? "501: Not Implemented (transfer coding other than chunked)"
-                                            : "400: Bad Request (chunked more than once)");
+            return pt__fail(c, st, why);
     }
     r->method = llhttp_method_name(llhttp_get_method(p));
     r->http_minor = llhttp_get_http_major(p) == 1 ? llhttp_get_http_minor(p) : 1;

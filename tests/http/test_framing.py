@@ -114,6 +114,11 @@ def test_transfer_codings_other_than_chunked(test_server):
             b"Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 501)
     refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
             b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400)
+    # Parameters with no coding before them (found by fuzz_http: the check
+    # looped forever and the worker hung).
+    for te in (b";chunked", b"; chunked", b"chunked, ;x"):
+        refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                b"Transfer-Encoding:" + te + b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400)
 
 
 def test_chunk_over_the_body_limit_refused_at_once(test_server):
