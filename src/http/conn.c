@@ -65,7 +65,7 @@ static void conn_trim(pt__conn_t *c)
         pt__buf_free(&c->wbuf);
 }
 
-static int pt__on_message_begin(llhttp_t *p)
+static int conn_on_message_begin(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     conn_req(c);
@@ -78,7 +78,7 @@ static int pt__on_message_begin(llhttp_t *p)
     return 0;
 }
 
-static int pt__on_url(llhttp_t *p, const char *at, size_t len)
+static int conn_on_url(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
     if (c->tok.len + len > c->worker->limits->max_uri)
@@ -87,7 +87,7 @@ static int pt__on_url(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-static int pt__on_url_complete(llhttp_t *p)
+static int conn_on_url_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     c->req->target = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
@@ -95,7 +95,7 @@ static int pt__on_url_complete(llhttp_t *p)
     return 0;
 }
 
-static int pt__header_bytes(pt__conn_t *c, size_t len)
+static int conn_header_bytes(pt__conn_t *c, size_t len)
 {
     c->header_bytes += len;
     if (c->header_bytes > c->worker->limits->max_header_bytes)
@@ -103,10 +103,10 @@ static int pt__header_bytes(pt__conn_t *c, size_t len)
     return 0;
 }
 
-static int pt__on_header_field(llhttp_t *p, const char *at, size_t len)
+static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
-    if (pt__header_bytes(c, len))
+    if (conn_header_bytes(c, len))
         return -1;
     pt__buf_append(&c->tok, at, len);
     return 0;
@@ -130,7 +130,7 @@ static bool is_token(const char *s, size_t n)
  * is complete, fields no longer go into the request's headers. */
 static bool in_trailers(const pt__conn_t *c) { return c->state == PT_CONN_BODY; }
 
-static int pt__on_header_field_complete(llhttp_t *p)
+static int conn_on_header_field_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     if (!in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
@@ -143,10 +143,10 @@ static int pt__on_header_field_complete(llhttp_t *p)
     return 0;
 }
 
-static int pt__on_header_value(llhttp_t *p, const char *at, size_t len)
+static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
-    if (pt__header_bytes(c, len))
+    if (conn_header_bytes(c, len))
         return -1;
     pt__buf_append(&c->tok, at, len);
     return 0;
@@ -183,7 +183,7 @@ static bool host_valid(const char *s, size_t n)
     return true;
 }
 
-static int pt__on_header_value_complete(llhttp_t *p)
+static int conn_on_header_value_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     /* llhttp leaves trailing whitespace in values: trim it (RFC 9110 5.5). */
@@ -240,7 +240,7 @@ static int check_transfer_coding(pt__conn_t *c, const char **why)
     return chunked > 1 ? 400 : 0;
 }
 
-static int pt__on_headers_complete(llhttp_t *p)
+static int conn_on_headers_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     pt_req_t *r = c->req;
@@ -282,7 +282,7 @@ static int pt__on_headers_complete(llhttp_t *p)
     return 0;
 }
 
-static int pt__on_body(llhttp_t *p, const char *at, size_t len)
+static int conn_on_body(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
     if (c->req->body.len + len > c->worker->limits->max_body)
@@ -302,7 +302,7 @@ static int pt__on_body(llhttp_t *p, const char *at, size_t len)
 
 /* A chunk that would take the body past its limit is refused as soon as
  * its size is read, as a Content-Length over the limit is. */
-static int pt__on_chunk_header(llhttp_t *p)
+static int conn_on_chunk_header(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     if (p->content_length > c->worker->limits->max_body - c->req->body.len)
@@ -313,7 +313,7 @@ static int pt__on_chunk_header(llhttp_t *p)
 
 /* After a chunk's data and CRLF comes the next chunk-size line (after the
  * last chunk, its trailers were read and the message completes). */
-static int pt__on_chunk_complete(llhttp_t *p)
+static int conn_on_chunk_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     if (c->last_chunk)
@@ -322,7 +322,7 @@ static int pt__on_chunk_complete(llhttp_t *p)
     return HPE_PAUSED;
 }
 
-static int pt__on_message_complete(llhttp_t *p)
+static int conn_on_message_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     /* HTTP/0.9 (a request line without a version) has no head: llhttp
@@ -338,21 +338,21 @@ static int pt__on_message_complete(llhttp_t *p)
 
 static llhttp_settings_t settings;
 
-__attribute__((constructor)) static void pt__settings_init(void)
+__attribute__((constructor)) static void settings_init(void)
 {
     llhttp_settings_init(&settings);
-    settings.on_message_begin = pt__on_message_begin;
-    settings.on_url = pt__on_url;
-    settings.on_url_complete = pt__on_url_complete;
-    settings.on_header_field = pt__on_header_field;
-    settings.on_header_field_complete = pt__on_header_field_complete;
-    settings.on_header_value = pt__on_header_value;
-    settings.on_header_value_complete = pt__on_header_value_complete;
-    settings.on_headers_complete = pt__on_headers_complete;
-    settings.on_body = pt__on_body;
-    settings.on_chunk_header = pt__on_chunk_header;
-    settings.on_chunk_complete = pt__on_chunk_complete;
-    settings.on_message_complete = pt__on_message_complete;
+    settings.on_message_begin = conn_on_message_begin;
+    settings.on_url = conn_on_url;
+    settings.on_url_complete = conn_on_url_complete;
+    settings.on_header_field = conn_on_header_field;
+    settings.on_header_field_complete = conn_on_header_field_complete;
+    settings.on_header_value = conn_on_header_value;
+    settings.on_header_value_complete = conn_on_header_value_complete;
+    settings.on_headers_complete = conn_on_headers_complete;
+    settings.on_body = conn_on_body;
+    settings.on_chunk_header = conn_on_chunk_header;
+    settings.on_chunk_complete = conn_on_chunk_complete;
+    settings.on_message_complete = conn_on_message_complete;
 }
 
 /* ---- lifecycle ---- */
@@ -721,7 +721,7 @@ static void conn_resume_pending(pt__conn_t *c)
 }
 
 /* "400: Bad Request (<llhttp's reason>)", in the request arena. */
-static const char *pt__parse_error_text(pt__conn_t *c)
+static const char *conn_parse_error_text(pt__conn_t *c)
 {
     const char *why = llhttp_get_error_reason(&c->parser);
     return why && *why ? pt_arena_printf(&c->req->arena, "400: Bad Request (%s)", why) : NULL;
@@ -941,7 +941,7 @@ static void pt__conn_feed(pt__conn_t *c, const char *data, size_t len)
         }
         int status = c->parse_error ? c->parse_error : 400;
         pt__req_reset(conn_req(c));
-        const char *text = c->parse_error ? c->parse_error_text : pt__parse_error_text(c);
+        const char *text = c->parse_error ? c->parse_error_text : conn_parse_error_text(c);
         pt__resp_simple(c, status, text, true);
         c->state = PT_CONN_CLOSING;
         break;

@@ -158,7 +158,7 @@ bool pt_route_next(pt_route_iter_t *it, const char **method, const char **path)
 
 /* At exit, give back what load-time registration took, so leak checkers see
  * only real leaks. */
-__attribute__((destructor)) static void pt__route_tables_release(void)
+__attribute__((destructor)) static void route_tables_release(void)
 {
     route_table_clear(&default_table);
     while (named_tables) {
