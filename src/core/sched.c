@@ -76,7 +76,7 @@ static void sched_run(pt__sched_t *s, pt__coro_t *co)
         sched_park(s, co, t);
 }
 
-static void pt__drain(pt__sched_t *s)
+static void drain_ready(pt__sched_t *s)
 {
     /* Only what is queued now: coroutines woken while we drain wait for the
      * next turn, so I/O is not starved by ping-ponging coroutines. */
@@ -110,7 +110,7 @@ static void start_spawned(pt__sched_t *s, pt__task_t *t)
     }
 }
 
-static void on_idle(uv_idle_t *h) { pt__drain(h->data); }
+static void on_idle(uv_idle_t *h) { drain_ready(h->data); }
 
 static void on_async(uv_async_t *h)
 {
@@ -130,7 +130,7 @@ static void on_async(uv_async_t *h)
         s->ready_tail = tail;
     }
     if (s->ready_head)
-        pt__drain(s);
+        drain_ready(s);
 }
 
 pt__sched_t *pt__sched_new(uv_loop_t *loop, size_t stack_size)

@@ -14,7 +14,7 @@
 
 static void conn_flush(pt__conn_t *c);
 static void conn_resume_pending(pt__conn_t *c);
-static void pt__conn_feed(pt__conn_t *c, const char *data, size_t len);
+static void conn_feed(pt__conn_t *c, const char *data, size_t len);
 static void conn_read_start(pt__conn_t *c);
 static void conn_read_stop(pt__conn_t *c);
 
@@ -22,7 +22,7 @@ static inline pt__conn_t *conn_of(llhttp_t *p) { return p->data; }
 
 /* A callback failing with a status: the request is answered with it and the
  * connection closed. */
-static int pt__fail(pt__conn_t *c, int status, const char *text)
+static int conn_fail(pt__conn_t *c, int status, const char *text)
 {
     c->parse_error = status;
     c->parse_error_text = text;
@@ -82,7 +82,7 @@ static int conn_on_url(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
     if (c->tok.len + len > c->worker->limits->max_uri)
-        return pt__fail(c, 414, NULL);
+        return conn_fail(c, 414, NULL);
     pt__buf_append(&c->tok, at, len);
     return 0;
 }
@@ -99,7 +99,7 @@ static int conn_header_bytes(pt__conn_t *c, size_t len)
 {
     c->header_bytes += len;
     if (c->header_bytes > c->worker->limits->max_header_bytes)
-        return pt__fail(c, 431, NULL);
+        return conn_fail(c, 431, NULL);
     return 0;
 }
 
@@ -134,9 +134,9 @@ static int conn_on_header_field_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     if (!in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
-        return pt__fail(c, 431, NULL);
+        return conn_fail(c, 431, NULL);
     if (!is_token(c->tok.data, c->tok.len))
-        return pt__fail(c, 400, "400: Bad Request (invalid header name)");
+        return conn_fail(c, 400, "400: Bad Request (invalid header name)");
     c->cur_field = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
     c->cur_field_len = c->tok.len;
     c->tok.len = 0;
@@ -195,7 +195,7 @@ static int conn_on_header_value_complete(llhttp_t *p)
         return 0; /* read and dropped: a trailer never stands in for a header */
     if (c->cur_field_len == 4 && strncasecmp(c->cur_field, "host", 4) == 0) {
         if (c->nhost++ || !host_valid(c->tok.data, n))
-            return pt__fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
+            return conn_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
     const char *v = pt_arena_strndup(&c->req->arena, n ? c->tok.data : "", n);
@@ -247,25 +247,25 @@ static int conn_on_headers_complete(llhttp_t *p)
     if (!r->target)
         r->target = "/";
     if (llhttp_get_http_major(p) != 1)
-        return pt__fail(c, 505, NULL);
+        return conn_fail(c, 505, NULL);
     /* RFC 9112 3.2: exactly one Host in HTTP/1.1; at most one in 1.0. */
     if (llhttp_get_http_minor(p) >= 1 && c->nhost == 0)
-        return pt__fail(c, 400, "400: Bad Request (missing Host)");
+        return conn_fail(c, 400, "400: Bad Request (missing Host)");
     if (p->flags & F_TRANSFER_ENCODING) {
         /* RFC 9112 6.1: HTTP/1.0 has no chunked framing; a 1.0 message with
          * Transfer-Encoding cannot be delimited safely. */
         if (llhttp_get_http_minor(p) == 0)
-            return pt__fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
+            return conn_fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
         const char *why = NULL;
         int st = check_transfer_coding(c, &why);
         if (st)
-            return pt__fail(c, st, why);
+            return conn_fail(c, st, why);
     }
     r->method = llhttp_method_name(llhttp_get_method(p));
     r->http_minor = llhttp_get_http_major(p) == 1 ? llhttp_get_http_minor(p) : 1;
     r->is_head = llhttp_get_method(p) == HTTP_HEAD;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->worker->limits->max_body)
-        return pt__fail(c, 413, NULL);
+        return conn_fail(c, 413, NULL);
     /* Answer Expect: 100-continue now, or clients such as curl stall. */
     if (r->http_minor == 1 && (p->flags & (F_CONTENT_LENGTH | F_CHUNKED))) {
         const char *ex = pt_req_header(r, "Expect");
@@ -286,7 +286,7 @@ static int conn_on_body(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
     if (c->req->body.len + len > c->worker->limits->max_body)
-        return pt__fail(c, 413, NULL);
+        return conn_fail(c, 413, NULL);
     pt__buf_append(&c->req->body, at, len);
     c->since = (int64_t)uv_now(&c->worker->loop);
     pt__conn_list_put(c->worker, c, PT_LIST_IDLE); /* to the tail: still alive */
@@ -306,7 +306,7 @@ static int conn_on_chunk_header(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     if (p->content_length > c->worker->limits->max_body - c->req->body.len)
-        return pt__fail(c, 413, NULL);
+        return conn_fail(c, 413, NULL);
     c->last_chunk = p->content_length == 0;
     return 0;
 }
@@ -328,7 +328,7 @@ static int conn_on_message_complete(llhttp_t *p)
     /* HTTP/0.9 (a request line without a version) has no head: llhttp
      * completes it without on_headers_complete. */
     if (llhttp_get_http_major(p) != 1)
-        return pt__fail(c, 505, NULL);
+        return conn_fail(c, 505, NULL);
     c->head_scan = true; /* the next bytes begin the next request's head */
     c->head_lf = c->head_seen = false;
     /* No protocol switching (Upgrade, CONNECT): answer, then close. */
@@ -420,7 +420,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         if (c->state == PT_CONN_HANDLING)
             conn_hold_input(c, buf->base, (size_t)n);
         else
-            pt__conn_feed(c, buf->base, (size_t)n);
+            conn_feed(c, buf->base, (size_t)n);
         return;
     }
     if (n < 0) {
@@ -696,7 +696,7 @@ void pt__conn_request_done(pt__conn_t *c)
         pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
     }
     if (c->in_feed)
-        return; /* pt__conn_feed goes on with the rest of its input */
+        return; /* conn_feed goes on with the rest of its input */
     if (keep && c->pending.len) {
         conn_resume_pending(c);
         return;
@@ -713,7 +713,7 @@ static void conn_resume_pending(pt__conn_t *c)
 {
     pt__buf_t in = c->pending;
     c->pending = (pt__buf_t){ 0 };
-    pt__conn_feed(c, in.data, in.len);
+    conn_feed(c, in.data, in.len);
     pt__buf_free(&in);
     conn_trim(c);
     if (conn_wants_input(c))
@@ -827,7 +827,7 @@ static llhttp_errno_t conn_chunk_line(pt__conn_t *c, const char **pp, const char
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t have = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
     if (c->tok.len + have > PT_CHUNK_LINE_MAX) {
-        pt__fail(c, 400, "400: Bad Request (chunk-size line too long)");
+        conn_fail(c, 400, "400: Bad Request (chunk-size line too long)");
         return HPE_USER;
     }
     if (!nl) {
@@ -848,7 +848,7 @@ static llhttp_errno_t conn_chunk_line(pt__conn_t *c, const char **pp, const char
     c->tok.len = 0;
     c->chunk_line = false;
     if (n < 0) {
-        pt__fail(c, 400, "400: Bad Request (invalid chunk-size line)");
+        conn_fail(c, 400, "400: Bad Request (invalid chunk-size line)");
         return HPE_USER;
     }
     return llhttp_execute(&c->parser, norm, (size_t)n);
@@ -862,7 +862,7 @@ static llhttp_errno_t conn_chunk_crlf(pt__conn_t *c, const char **pp, const char
     while (p < end && c->chunk_crlf) {
         char want = c->chunk_crlf == 1 ? '\r' : '\n';
         if (*p++ != want) {
-            pt__fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
+            conn_fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
             return HPE_USER;
         }
         c->chunk_crlf = c->chunk_crlf == 1 ? 2 : 0;
@@ -880,7 +880,7 @@ static llhttp_errno_t conn_chunk_crlf(pt__conn_t *c, const char **pp, const char
     return e;
 }
 
-static void pt__conn_feed(pt__conn_t *c, const char *data, size_t len)
+static void conn_feed(pt__conn_t *c, const char *data, size_t len)
 {
     const char *p = data, *end = data + len;
     c->in_feed = true;
@@ -895,7 +895,7 @@ static void pt__conn_feed(pt__conn_t *c, const char *data, size_t len)
             if (e == HPE_OK)
                 continue;
         } else if (c->head_scan && head_folds(c, p, end)) {
-            pt__fail(c, 400, "400: Bad Request (obsolete line folding)");
+            conn_fail(c, 400, "400: Bad Request (obsolete line folding)");
             e = HPE_USER;
         } else {
             e = llhttp_execute(&c->parser, p, (size_t)(end - p));

@@ -118,7 +118,7 @@ struct pt__conn {
     bool                close_after_write;
     bool                closed;
     bool                handle_closed; /* libuv's close callback ran */
-    bool                in_feed;     /* inside pt__conn_feed: flush at its end */
+    bool                in_feed;     /* inside conn_feed (conn.c): flush at its end */
     bool                answered_one; /* a response was queued: idle now means keep-alive idle */
     int                 parse_error; /* status to answer for a bad request, 0 none */
     const char         *parse_error_text;
@@ -128,7 +128,7 @@ struct pt__conn {
     bool                head_lf;     /* the last byte scanned ended a line */
     bool                head_seen;   /* a byte other than CR/LF was scanned */
     unsigned char       nhost;       /* Host fields in this request */
-    /* Chunk-size lines are read by pt__conn_feed, not llhttp (whose version
+    /* Chunk-size lines are read by conn_feed (conn.c), not llhttp (whose version
      * refuses valid chunk extensions): the parser pauses where one begins,
      * the line is checked and handed to llhttp without its extensions. A
      * line split across reads waits in `tok`. */

@@ -56,7 +56,7 @@ void pt__limits_defaults(pt_limits_t *l);
 void pt__limits_defaults(pt_limits_t *l) { limits_defaults(l); }
 
 /* Tears providers n-1..0 down, each one's resources forgotten after it. */
-static void pt__teardown(const pt_provider_t *p, size_t n)
+static void teardown_providers(const pt_provider_t *p, size_t n)
 {
     while (n-- > 0) {
         if (p[n].teardown)
@@ -316,7 +316,7 @@ static void unwind(run_t *r, const pt_run_opts_t *o, bool failed)
             close(r->fds[i]);
     free(r->fds);
     pt__resources_owner(PT_RES_PROCESS);
-    pt__teardown(o->providers, r->nprov);
+    teardown_providers(o->providers, r->nprov);
     if (r->router)
         pt__router_free(r->router);
     free_rts();

@@ -26,13 +26,13 @@ void pt__fields_stack_size(size_t bytes) { req_stack = bytes; }
 
 void *pt_req_input(pt_req_t *r) { return r->input; }
 
-static const char *pt__key(const pt_reqfield_t *f) { return f->key ? f->key : f->name; }
+static const char *field_key(const pt_reqfield_t *f) { return f->key ? f->key : f->name; }
 
 /* ---- start-up ---- */
 
-static int pt__fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
+static int decl_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int pt__fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
+static int decl_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
 {
     int n = snprintf(err, errlen, "%s %s: ", def->method, def->path);
     va_list ap;
@@ -84,7 +84,7 @@ int pt__fields_render_path(const pt_route_def_t *def, const char *full, char **r
         size_t nlen = (size_t)((colon ? colon : q) - name);
         const pt_reqfield_t *f = route_field(e, name, nlen);
         if (!f) {
-            rc = pt__fail(err, errlen, def, "placeholder '%.*s' has no declared route field in %s",
+            rc = decl_fail(err, errlen, def, "placeholder '%.*s' has no declared route field in %s",
                          (int)nlen, name, e->type_name);
             break;
         }
@@ -93,7 +93,7 @@ int pt__fields_render_path(const pt_route_def_t *def, const char *full, char **r
                             : f->type == PT_V_STR ? "\\w+" : f->type == PT_V_POSINT ? "\\d+" : NULL;
         if (colon || !pattern) {
             if (!colon) {
-                rc = pt__fail(err, errlen, def, "route field '%s' has no .pattern", f->name);
+                rc = decl_fail(err, errlen, def, "route field '%s' has no .pattern", f->name);
                 break;
             }
             pt__buf_append(&out, p, (size_t)(q - p + 1));
@@ -108,7 +108,7 @@ int pt__fields_render_path(const pt_route_def_t *def, const char *full, char **r
     }
     for (size_t i = 0; rc == 0 && i < e->nfields; i++)
         if (e->fields[i].src == PT_SRC_ROUTE && !seen[i])
-            rc = pt__fail(err, errlen, def, "route field '%s' of %s has no {%s} placeholder in the path",
+            rc = decl_fail(err, errlen, def, "route field '%s' of %s has no {%s} placeholder in the path",
                          e->fields[i].name, e->type_name, e->fields[i].name);
     free(seen);
     pt__buf_append(&out, "", 1);
@@ -151,16 +151,16 @@ int pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char 
         pt__field_rt_t *fr = &rt->fields[i];
         if (f->type == PT_V_CUSTOM && !f->cast &&
             (f->src == PT_SRC_ROUTE || f->src == PT_SRC_QUERY))
-            return pt__fail(err, errlen, def, "field '%s' needs a .cast function", f->name);
+            return decl_fail(err, errlen, def, "field '%s' needs a .cast function", f->name);
         if (f->src == PT_SRC_QUERY && !f->required && !f->dflt)
-            return pt__fail(err, errlen, def,
+            return decl_fail(err, errlen, def,
                            "query field '%s' must be .required or have a .dflt", f->name);
         if ((f->src == PT_SRC_HEADER || f->src == PT_SRC_COOKIE || f->src == PT_SRC_QUERY) && !f->required) {
             /* Headers and cookies default to "" as in the seed. */
             const char *d = f->dflt ? f->dflt : "";
             fr->dflt = pt_arena_calloc(&rt->arena, f->size);
             if (cast_value(f, pt_arena_strdup(&rt->arena, d), fr->dflt, &rt->arena) != 0)
-                return pt__fail(err, errlen, def, "default '%s' of field '%s' does not cast", d, f->name);
+                return decl_fail(err, errlen, def, "default '%s' of field '%s' does not cast", d, f->name);
             fr->has_dflt = true;
         }
         if (f->src == PT_SRC_BODY_TREE && !f->schema_file && !f->schema_text)
@@ -183,7 +183,7 @@ int pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char 
                 json_error_t je;
                 json_t *doc = json_loads(f->schema_text, 0, &je);
                 if (!doc) {
-                    pt__fail(err, errlen, def, "schema of field '%s' is not JSON: %s", f->name, je.text);
+                    decl_fail(err, errlen, def, "schema of field '%s' is not JSON: %s", f->name, je.text);
                     return -1;
                 }
                 fr->schema = pt_schema_compile(doc, &opts, &se);
@@ -191,10 +191,10 @@ int pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char 
             } else if (f->src == PT_SRC_BODY_STRUCT && f->desc) {
                 fr->schema = pt_struct_compile(f->desc, &se);
             } else {
-                return pt__fail(err, errlen, def, "body field '%s' needs .schema_file or .schema_text", f->name);
+                return decl_fail(err, errlen, def, "body field '%s' needs .schema_file or .schema_text", f->name);
             }
             if (!fr->schema) {
-                pt__fail(err, errlen, def, "field '%s': %s%s%s", f->name,
+                decl_fail(err, errlen, def, "field '%s': %s%s%s", f->name,
                         se.message ? se.message : "schema error",
                         se.schema_path && *se.schema_path ? " at " : "",
                         se.schema_path ? se.schema_path : "");
@@ -246,7 +246,7 @@ static void body_decode(pt_req_t *r)
         bad(r, status, "%s", why);
 }
 
-static const pt_jv_t *pt__body_jv(pt_req_t *r)
+static const pt_jv_t *body_tree(pt_req_t *r)
 {
     if (r->body_jv)
         return r->body_jv;
@@ -293,12 +293,12 @@ static void note_big(void *ctx, const json_t *real, const pt_jv_t *big)
  * PT_BODY_SCHEMA), built from the parsed tree. A big integer becomes a
  * real (json_t holds no wider integer); the response writer prints it with
  * its digits again if it comes back unchanged in this request's response. */
-static json_t *pt__body_json(pt_req_t *r)
+static json_t *body_as_json(pt_req_t *r)
 {
     if (r->body_json)
         return r->body_json;
     big_ctx_t c = {r, false};
-    json_t *v = pt__jv_to_json_cb(pt__body_jv(r), note_big, &c);
+    json_t *v = pt__jv_to_json_cb(body_tree(r), note_big, &c);
     if (!v && c.nonfinite)
         bad(r, 400, "JSON body holds a number beyond the range of a double");
     if (!v)
@@ -335,7 +335,7 @@ static void values_check(pt_req_t *r, const pt_reqfield_t *f, const char *raw, s
     pt__buf_append(&b, "", 1);
     char *list = pt_arena_strdup(&r->arena, b.data);
     pt__buf_free(&b);
-    bad(r, 400, "%s must be one of {%s}", pt__key(f), list);
+    bad(r, 400, "%s must be one of {%s}", field_key(f), list);
 }
 
 static const char *src_word(pt_src_t src)
@@ -358,7 +358,7 @@ static void store(pt_req_t *r, const pt_reqfield_t *f, const char *raw, size_t l
         if (f->type == PT_V_POSINT || f->type == PT_V_BOOL)
             bad(r, 400, "%s could not be cast", pt__py_repr_str(&r->arena, raw, len));
         bad(r, 400, "%s '%s' contains a NUL character, which a C string cannot hold",
-               src_word(f->src), pt__key(f));
+               src_word(f->src), field_key(f));
     }
     if (cast_value(f, raw, dst, &r->arena) != 0)
         bad(r, 400, "%s could not be cast", pt__py_repr_str(&r->arena, raw, len));
@@ -388,20 +388,20 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
             raw = pt__req_param_n(r, f->name, &rawlen);
             break;
         case PT_SRC_QUERY:
-            if (pt__req_query_lookup(r, pt__key(f), &raw, &rawlen) < 0)
-                bad(r, 400, "query param '%s' has a malformed %%-escape", pt__key(f));
+            if (pt__req_query_lookup(r, field_key(f), &raw, &rawlen) < 0)
+                bad(r, 400, "query param '%s' has a malformed %%-escape", field_key(f));
             if (!raw && f->required)
-                bad(r, f->errorcode ? f->errorcode : 400, "required query param '%s' is missing", pt__key(f));
+                bad(r, f->errorcode ? f->errorcode : 400, "required query param '%s' is missing", field_key(f));
             break;
         case PT_SRC_HEADER:
-            raw = pt_req_header(r, pt__key(f));
+            raw = pt_req_header(r, field_key(f));
             if (!raw && f->required)
-                bad(r, f->errorcode ? f->errorcode : 400, "required header '%s' is missing", pt__key(f));
+                bad(r, f->errorcode ? f->errorcode : 400, "required header '%s' is missing", field_key(f));
             break;
         case PT_SRC_COOKIE:
-            raw = pt__cookie_value(r, pt__key(f), &rawlen);
+            raw = pt__cookie_value(r, field_key(f), &rawlen);
             if (!raw && f->required)
-                bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", pt__key(f));
+                bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", field_key(f));
             break;
         case PT_SRC_BODY_TEXT: {
             body_decode(r);
@@ -414,10 +414,10 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
             continue;
         }
         case PT_SRC_BODY_JSON:
-            *(json_t **)dst = pt__body_json(r);
+            *(json_t **)dst = body_as_json(r);
             continue;
         case PT_SRC_BODY_SCHEMA: {
-            const pt_jv_t *v = pt__body_jv(r);
+            const pt_jv_t *v = body_tree(r);
             pt_schema_error_t se = { 0 };
             if (pt_schema_validate_jv(fr->schema, v, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
@@ -425,11 +425,11 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
                 pt_schema_error_clear(&se);
                 pt_raise_status(400, .text = msg);
             }
-            *(json_t **)dst = pt__body_json(r);
+            *(json_t **)dst = body_as_json(r);
             continue;
         }
         case PT_SRC_BODY_STRUCT: {
-            const pt_jv_t *v = pt__body_jv(r);
+            const pt_jv_t *v = body_tree(r);
             void *obj = pt_arena_calloc(&r->arena, f->desc->size);
             pt_alloc_t alloc = { arena_alloc_cb, &r->arena };
             pt_schema_error_t se = { 0 };
@@ -443,7 +443,7 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
             continue;
         }
         case PT_SRC_BODY_TREE: {
-            const pt_jv_t *v = pt__body_jv(r);
+            const pt_jv_t *v = body_tree(r);
             pt_schema_error_t se = { 0 };
             if (fr->schema && pt_schema_validate_jv(fr->schema, v, &se) != 0) {
                 char *msg = pt_arena_strdup(&r->arena, se.message ? se.message : "invalid body");
@@ -465,7 +465,7 @@ void pt__fields_extract(pt_req_t *r, const pt__route_rt_t *rt)
         if (f->src == PT_SRC_HEADER)
             rawlen = strlen(raw);
         if (f->type == PT_V_STR && !pt__utf8_valid(raw, rawlen))
-            bad(r, 400, "%s '%s' is not valid UTF-8", src_word(f->src), pt__key(f));
+            bad(r, 400, "%s '%s' is not valid UTF-8", src_word(f->src), field_key(f));
         values_check(r, f, raw, rawlen);
         store(r, f, raw, rawlen, dst);
     }
