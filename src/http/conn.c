@@ -473,7 +473,7 @@ static pt__conn_t *conn_new(pt__worker_t *w)
 
 /* The socket is open: set up parsing and start reading, or answer 503 when
  * over the connection limit. */
-static void conn_begin(pt__conn_t *c, bool refuse)
+static void conn_begin(pt__conn_t *c)
 {
     pt__worker_t *w = c->worker;
     uv_tcp_nodelay(&c->tcp, 1);
@@ -481,7 +481,7 @@ static void conn_begin(pt__conn_t *c, bool refuse)
     c->parser.data = c;
     c->head_scan = true;
     c->state = PT_CONN_IDLE;
-    if (refuse || w->nconns > w->limits->max_connections) {
+    if (w->nconns > w->limits->max_connections) {
         pt__resp_simple(c, 503, NULL, true);
         conn_flush(c);
         return;
@@ -501,7 +501,8 @@ void pt__conn_accept(pt__worker_t *w, uv_stream_t *server)
         uv_close((uv_handle_t *)&c->tcp, on_close);
         return;
     }
-    conn_begin(c, w->draining);
+    /* During the drain too: its answer carries Connection: close. */
+    conn_begin(c);
 }
 
 int pt__conn_adopt(pt__worker_t *w, int fd)
@@ -515,7 +516,7 @@ int pt__conn_adopt(pt__worker_t *w, int fd)
         return -1;
     }
     /* Served like any connection; draining makes its answer close it. */
-    conn_begin(c, false);
+    conn_begin(c);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "http/worker.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -82,36 +83,38 @@ static void maybe_finish(pt__worker_t *w)
 {
     /* Live tasks are requests (which hold connections) and background tasks
      * (ponty/task.h), which the drain waits for just the same. */
-    if (w->draining && w->nconns == 0 && pt__sched_live(w->sched) == 0 &&
+    if (w->draining && !w->listening && w->nconns == 0 && pt__sched_live(w->sched) == 0 &&
         !uv_is_closing((uv_handle_t *)&w->sweep)) {
         uv_close((uv_handle_t *)&w->sweep, NULL);
         uv_close((uv_handle_t *)&w->deadline, NULL);
     }
 }
 
-/* How long a connection taken from the listener's queue at shutdown may stay
- * silent before it is closed (it sent nothing, so closing it is clean). */
-#define PT_DRAIN_SILENCE_MS 1000
-
-static void on_drain_check(uv_timer_t *t)
-{
-    pt__worker_t *w = t->data;
-    on_sweep(t);
-    uint64_t now = uv_now(&w->loop);
-    for (pt__conn_t *c = w->lists[PT_LIST_IDLE].head; c;) {
-        pt__conn_t *next = c->next;
-        if (c->state == PT_CONN_IDLE && (uint64_t)c->since + PT_DRAIN_SILENCE_MS <= now)
-            pt__conn_close(c);
-        c = next;
-    }
-    maybe_finish(w);
-}
-
 /* Closing a listener resets the connections waiting in its accept queue
  * (the kernel completed their handshake; the client thinks it is
- * connected). Take them first and serve them: draining makes each answer
- * close its connection. What arrives between the last accept and the
- * close is a window of microseconds; after it, connections are refused. */
+ * connected), and a handshake still in flight when it closes ends in a
+ * reset too. So the stop does not close the listener at once: it first
+ * makes the listener drop new SYNs (a socket filter: the client's SYN is
+ * unanswered, and its retransmission, a second later, finds the port
+ * closed and is refused), keeps accepting while the handshakes already
+ * begun complete (one round trip; PT_HANDSHAKE_GRACE_MS), then takes what
+ * is queued and closes. Every connection the kernel completed is served,
+ * with Connection: close. */
+#define PT_HANDSHAKE_GRACE_MS 100
+
+static int refuse_new_handshakes(int fd)
+{
+    /* The filter runs with the TCP header at offset 0: drop when SYN is set. */
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),          /* TCP flags */
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x02, 0, 1), /* SYN? */
+        BPF_STMT(BPF_RET | BPF_K, 0),                     /* drop */
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),           /* keep */
+    };
+    struct sock_fprog prog = { .len = (unsigned short)(sizeof code / sizeof code[0]), .filter = code };
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
 static void drain_accept_queue(pt__worker_t *w)
 {
     for (;;) {
@@ -124,6 +127,35 @@ static void drain_accept_queue(pt__worker_t *w)
         if (pt__conn_adopt(w, fd) != 0)
             close(fd);
     }
+}
+
+static void close_listener(pt__worker_t *w)
+{
+    if (!w->listening)
+        return;
+    drain_accept_queue(w);
+    uv_close((uv_handle_t *)&w->listener, NULL);
+    w->listening = false;
+}
+
+/* How long a connection taken from the listener's queue at shutdown may stay
+ * silent before it is closed (it sent nothing, so closing it is clean). */
+#define PT_DRAIN_SILENCE_MS 1000
+
+static void on_drain_check(uv_timer_t *t)
+{
+    pt__worker_t *w = t->data;
+    on_sweep(t);
+    uint64_t now = uv_now(&w->loop);
+    if (w->listening && now >= w->stop_at + PT_HANDSHAKE_GRACE_MS)
+        close_listener(w);
+    for (pt__conn_t *c = w->lists[PT_LIST_IDLE].head; c;) {
+        pt__conn_t *next = c->next;
+        if (c->state == PT_CONN_IDLE && (uint64_t)c->since + PT_DRAIN_SILENCE_MS <= now)
+            pt__conn_close(c);
+        c = next;
+    }
+    maybe_finish(w);
 }
 
 static void on_stop(uv_async_t *a)
@@ -147,11 +179,11 @@ static void on_stop(uv_async_t *a)
             pt__conn_close(c);
         c = next;
     }
-    if (w->listening) {
-        drain_accept_queue(w);
-        uv_close((uv_handle_t *)&w->listener, NULL);
-    }
-    w->listening = false;
+    w->stop_at = uv_now(&w->loop);
+    /* Without the filter, a later close would only widen the window in
+     * which new handshakes complete and are then reset: close now. */
+    if (w->listening && refuse_new_handshakes(w->listen_fd) != 0)
+        close_listener(w);
     uv_timer_start(&w->deadline, on_deadline, w->limits->shutdown_timeout_ms, 0);
     uv_timer_stop(&w->sweep);
     uv_timer_start(&w->sweep, on_drain_check, 10, 10);

@@ -37,6 +37,7 @@ struct pt__worker {
     unsigned            nconns;
     bool                draining;
     bool                listening;
+    uint64_t            stop_at;       /* loop time the stop arrived */
     bool                abandoned;     /* shutdown deadline passed with requests in flight */
     pt__conn_list_t      lists[3];
     pt__buf_t            scratch;       /* envelope rendering */
