@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http/worker.h"
+#include "memo/redis_conn.h"
 #include "request/fields_rt.h"
 #include "route/router.h"
 #include "route/table.h"
@@ -267,6 +268,7 @@ void pt_test_client_free(pt_test_client_t *c)
         while (w->nconns)
             uv_run(&w->loop, UV_RUN_ONCE);
         pt__sched_free(w->sched);
+        pt__redis_loop_close(&w->loop);
         uv_run(&w->loop, UV_RUN_DEFAULT);
         pt__buf_free(&w->scratch);
         uv_loop_close(&w->loop);

@@ -17,10 +17,6 @@
 
 #define CMD_TIMEOUT_MS 5000
 #define CONNECT_TIMEOUT_MS 2000
-/* After a connection fails, commands fail at once for this long instead of
- * each paying for a connection attempt; the first command after it tries
- * again. */
-#define RETRY_AFTER_MS 500
 /* The least time a command is given when its caller's deadline is near. */
 #define MIN_CMD_MS 250
 
@@ -156,13 +152,29 @@ static void copy_reply(const redisReply *x, pt__redis_reply_t *out)
 
 /* ---- per-thread connections ------------------------------------------------- */
 
+/* A worker's connection that failed is remade in the background by a timer
+ * on its loop: after BACKOFF_MIN_MS, then doubling to BACKOFF_MAX_MS while
+ * attempts keep failing. An attempt counts once Redis answers a PING within
+ * CONNECT_TIMEOUT_MS (a stopped server completes the TCP handshake but does
+ * not answer). A plain thread has no loop: its connection is remade by the
+ * first command after the same backoff. */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+
 typedef struct tconn {
     struct tconn       *next;
-    uint64_t            redis_id;
-    redisAsyncContext  *ac;    /* worker threads */
-    uv_loop_t          *loop;
-    redisContext       *sc;    /* plain threads */
-    int64_t             down_until; /* mono ms: fail fast until then */
+    pt__redis_t        *redis;      /* a reference: the timer reconnects to it */
+    redisAsyncContext  *ac;         /* worker threads: connecting, probing or up */
+    uv_loop_t          *loop;       /* the loop ac and timer live on */
+    uv_timer_t          timer;      /* background reconnect (when timer_on) */
+    bool                timer_on;
+    bool                down;       /* async: failed and not yet reconnected */
+    bool                probing;    /* ac is a background attempt, not confirmed */
+    bool                probe_failed; /* its handshake got an error reply */
+    int                 backoff_ms; /* the next delay */
+    int64_t             next_try;   /* mono ms of the next attempt (messages) */
+    redisContext       *sc;         /* plain threads */
+    int64_t             down_until; /* plain threads: mono ms, fail fast until then */
     char                down_err[200];
 } tconn_t;
 
@@ -170,42 +182,69 @@ static __thread tconn_t *tconns;
 static pthread_key_t tkey;
 static pthread_once_t tkey_once = PTHREAD_ONCE_INIT;
 
-static void close_all(tconn_t *list)
+static void tconn_free(tconn_t *t)
 {
-    while (list) {
-        tconn_t *t = list;
-        list = t->next;
-        if (t->ac) {
-            uv_loop_t *loop = t->loop;
-            redisAsyncContext *ac = t->ac;
-            t->ac = NULL;
-            ac->data = NULL;
-            redisAsyncFree(ac); /* fails pending commands, closes the poll handle */
-            /* Let the loop finish closing the handle. If that was the last
-             * thing keeping the loop busy (a worker whose uv_loop_close
-             * failed because of it), close the loop now. */
-            uv_run(loop, UV_RUN_NOWAIT);
-        }
-        if (t->sc)
-            redisFree(t->sc);
-        free(t);
+    pt__redis_unref(t->redis);
+    free(t);
+}
+
+static void timer_closed(uv_handle_t *h) { tconn_free(h->data); }
+
+/* Frees t's connections and timer; with a loop, t itself is freed by the
+ * timer's close callback, which the caller runs (uv_run). */
+static void tconn_close(tconn_t *t)
+{
+    if (t->ac) {
+        redisAsyncContext *ac = t->ac;
+        t->ac = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac); /* fails pending commands, closes the poll handle */
     }
+    if (t->sc)
+        redisFree(t->sc);
+    t->sc = NULL;
+    if (t->timer_on)
+        uv_close((uv_handle_t *)&t->timer, timer_closed);
+    else
+        tconn_free(t);
+}
+
+/* Closes the tconns of *list on loop (all of them when loop is NULL) and
+ * unlinks them. Returns how many were on a loop. */
+static int close_matching(tconn_t **list, uv_loop_t *loop, uv_loop_t **loops, int maxloops)
+{
+    int nl = 0;
+    tconn_t **pp = list;
+    while (*pp) {
+        tconn_t *t = *pp;
+        if (loop && t->loop != loop) {
+            pp = &t->next;
+            continue;
+        }
+        *pp = t->next;
+        uv_loop_t *l = t->timer_on ? t->loop : NULL;
+        tconn_close(t);
+        if (l) {
+            /* Let the loop finish closing the handles (and free t). */
+            uv_run(l, UV_RUN_NOWAIT);
+            bool seen = false;
+            for (int i = 0; i < nl; i++)
+                seen |= loops[i] == l;
+            if (!seen && nl < maxloops)
+                loops[nl++] = l;
+        }
+    }
+    return nl;
 }
 
 static void thread_exit(void *arg)
 {
     (void)arg;
-    tconn_t *list = tconns;
-    tconns = NULL;
-    /* A worker's loop is still allocated at thread exit: close our handles
-     * on it, then the loop itself, which the worker could not close while
-     * our handle was open. */
+    /* A worker abandoned at the shutdown deadline exits with its loop still
+     * open: close our handles on it, then the loop itself if nothing else
+     * keeps it. */
     uv_loop_t *loops[8];
-    int nl = 0;
-    for (tconn_t *t = list; t; t = t->next)
-        if (t->ac && nl < 8)
-            loops[nl++] = t->loop;
-    close_all(list);
+    int nl = close_matching(&tconns, NULL, loops, 8);
     for (int i = 0; i < nl; i++)
         if (!uv_loop_alive(loops[i]))
             uv_loop_close(loops[i]);
@@ -215,43 +254,56 @@ static void make_key(void) { pthread_key_create(&tkey, thread_exit); }
 
 void pt__redis_thread_close(void)
 {
-    tconn_t *list = tconns;
-    tconns = NULL;
-    close_all(list);
+    uv_loop_t *loops[8];
+    close_matching(&tconns, NULL, loops, 8);
+}
+
+void pt__redis_loop_close(uv_loop_t *loop)
+{
+    uv_loop_t *loops[1];
+    close_matching(&tconns, loop, loops, 1);
 }
 
 static tconn_t *tconn_get(pt__redis_t *r)
 {
     for (tconn_t *t = tconns; t; t = t->next)
-        if (t->redis_id == r->id)
+        if (t->redis->id == r->id)
             return t;
     pthread_once(&tkey_once, make_key);
     tconn_t *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->redis_id = r->id;
+    t->redis = pt__redis_ref(r);
+    t->backoff_ms = BACKOFF_MIN_MS;
     t->next = tconns;
     tconns = t;
     pthread_setspecific(tkey, (void *)1); /* so thread_exit runs */
     return t;
 }
 
-/* ---- the connection down: fail fast ------------------------------------------- */
+/* The next delay of the backoff, which it then doubles. */
+static int next_backoff(tconn_t *t)
+{
+    int d = t->backoff_ms;
+    t->backoff_ms = d >= BACKOFF_MAX_MS / 2 ? BACKOFF_MAX_MS : d * 2;
+    return d;
+}
+
+/* ---- plain threads: fail fast, then the next command tries ---------------------- */
 
 static void mark_down(tconn_t *t, const char *err)
 {
-    t->down_until = pt_now_mono_ms() + RETRY_AFTER_MS;
+    t->down_until = pt_now_mono_ms() + next_backoff(t);
     snprintf(t->down_err, sizeof t->down_err, "%s", err);
 }
 
 /* True (message set) while a recent failure stands for the connection. */
-static bool still_down(pt__redis_t *r, tconn_t *t)
+static bool still_down(tconn_t *t)
 {
     int64_t left = t->down_until - pt_now_mono_ms();
     if (left <= 0)
         return false;
     pt_memo_set_error("%s (next attempt in %lld ms)", t->down_err, (long long)left);
-    (void)r;
     return true;
 }
 
@@ -352,24 +404,97 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
     pt__waiter_wake(&op->w);
 }
 
+static void on_retry(uv_timer_t *h);
+
+/* Arms the background reconnect after the backoff. */
+static void schedule_retry(tconn_t *t)
+{
+    int d = next_backoff(t);
+    t->next_try = pt_now_mono_ms() + d;
+    uv_timer_start(&t->timer, on_retry, (uint64_t)d, 0);
+}
+
+/* The connection failed (err says how): commands fail at once with err
+ * until the background reconnect succeeds. */
+static void went_down(tconn_t *t, const char *err)
+{
+    t->down = true;
+    t->probing = false;
+    t->probe_failed = false;
+    snprintf(t->down_err, sizeof t->down_err, "%s", err);
+    schedule_retry(t);
+}
+
+/* hiredis is freeing ac (a failed connect or a lost connection). */
+static void ac_failed(const redisAsyncContext *ac)
+{
+    tconn_t *t = ac->data;
+    if (!t || t->ac != ac)
+        return;
+    t->ac = NULL;
+    char err[200];
+    snprintf(err, sizeof err, "redis %s:%d: %s", t->redis->host, t->redis->port,
+             ac->errstr[0] ? ac->errstr : "connection lost");
+    went_down(t, err);
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
-    if (status != REDIS_OK && ac->data)
-        ((tconn_t *)ac->data)->ac = NULL; /* hiredis frees it */
+    if (status != REDIS_OK)
+        ac_failed(ac);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     (void)status;
-    if (ac->data)
-        ((tconn_t *)ac->data)->ac = NULL; /* the next command reconnects */
+    ac_failed(ac);
+}
+
+/* The replies to a background attempt's AUTH, SELECT and PING. */
+static void on_probe(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    bool last = privdata != NULL; /* the PING */
+    tconn_t *t = ac->data;
+    const redisReply *x = reply;
+    if (!t || t->ac != ac || !t->probing || t->probe_failed || !x)
+        return; /* a NULL reply: the connection failed, ac_failed has it */
+    if (x->type == REDIS_REPLY_ERROR) {
+        snprintf(t->down_err, sizeof t->down_err, "redis %s:%d: %.*s", t->redis->host,
+                 t->redis->port, (int)x->len, x->str);
+        /* ac cannot be freed inside its own callback: the timer drops it. */
+        t->probe_failed = true;
+        uv_timer_start(&t->timer, on_retry, 0, 0);
+    } else if (last) {
+        t->probing = false;
+        t->down = false;
+        t->backoff_ms = BACKOFF_MIN_MS;
+        uv_timer_stop(&t->timer);
+    }
+}
+
+static void on_probe_ping(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)privdata;
+    on_probe(ac, reply, ac); /* non-NULL: the last reply of the handshake */
 }
 
 static redisAsyncContext *async_connect(pt__redis_t *r, tconn_t *t, uv_loop_t *loop)
 {
+    if (!t->timer_on) {
+        uv_timer_init(loop, &t->timer);
+        /* Neither the timer nor the connection may keep a worker's loop
+         * running at shutdown: requests waiting on it keep the loop alive
+         * by themselves. */
+        uv_unref((uv_handle_t *)&t->timer);
+        t->timer.data = t;
+        t->timer_on = true;
+        t->loop = loop;
+    }
     redisAsyncContext *ac = redisAsyncConnect(r->host, r->port);
-    if (!ac)
+    if (!ac) {
+        pt_memo_set_error("redis %s:%d: out of memory", r->host, r->port);
         return NULL;
+    }
     if (ac->err) {
         pt_memo_set_error("redis %s:%d: %s", r->host, r->port, ac->errstr);
         redisAsyncFree(ac);
@@ -380,20 +505,63 @@ static redisAsyncContext *async_connect(pt__redis_t *r, tconn_t *t, uv_loop_t *l
         redisAsyncFree(ac);
         return NULL;
     }
-    /* The connection must not keep a worker's loop running at shutdown:
-     * requests waiting on it keep the loop alive by themselves. */
     uv_unref((uv_handle_t *)&((uvev_t *)ac->ev.data)->poll);
     ac->data = t;
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     /* Queued before any command, sent in order once connected. */
+    redisCallbackFn *cb = t->down ? on_probe : NULL;
     if (r->password)
-        redisAsyncCommand(ac, NULL, NULL, "AUTH %s", r->password);
+        redisAsyncCommand(ac, cb, NULL, "AUTH %s", r->password);
     if (r->db)
-        redisAsyncCommand(ac, NULL, NULL, "SELECT %d", r->db);
+        redisAsyncCommand(ac, cb, NULL, "SELECT %d", r->db);
+    if (t->down)
+        redisAsyncCommand(ac, on_probe_ping, NULL, "PING");
     t->ac = ac;
-    t->loop = loop;
     return ac;
+}
+
+/* The background reconnect's timer: the next attempt, or the end of an
+ * attempt that did not complete in time (or got an error reply). */
+static void on_retry(uv_timer_t *h)
+{
+    tconn_t *t = h->data;
+    if (t->ac && t->probing) {
+        redisAsyncContext *ac = t->ac;
+        t->ac = NULL;
+        ac->data = NULL;
+        if (!t->probe_failed)
+            snprintf(t->down_err, sizeof t->down_err, "redis %s:%d: no answer within %d ms",
+                     t->redis->host, t->redis->port, CONNECT_TIMEOUT_MS);
+        t->probing = t->probe_failed = false;
+        redisAsyncFree(ac);
+        schedule_retry(t);
+        return;
+    }
+    if (t->ac || !t->down)
+        return;
+    if (!async_connect(t->redis, t, t->loop)) {
+        snprintf(t->down_err, sizeof t->down_err, "%s", pt_memo_last_error());
+        schedule_retry(t);
+        return;
+    }
+    t->probing = true;
+    t->next_try = -1;
+    uv_timer_start(&t->timer, on_retry, CONNECT_TIMEOUT_MS, 0);
+}
+
+/* True (message set) while the connection is down: commands fail at once. */
+static bool async_down(tconn_t *t)
+{
+    if (!t->down)
+        return false;
+    int64_t left = t->next_try < 0 ? -1 : t->next_try - pt_now_mono_ms();
+    if (left < 0)
+        pt_memo_set_error("%s (reconnecting in the background)", t->down_err);
+    else
+        pt_memo_set_error("%s (reconnecting in the background, next attempt in %lld ms)",
+                          t->down_err, (long long)left);
+    return true;
 }
 
 static int command_async(pt__redis_t *r, pt__sched_t *sched, pt__redis_reply_t *out, int argc,
@@ -408,11 +576,17 @@ static int command_async(pt__redis_t *r, pt__sched_t *sched, pt__redis_reply_t *
     tconn_t *t = tconn_get(r);
     if (!t)
         return -1;
-    if (!t->ac && still_down(r, t))
+    if (async_down(t))
         return -1;
     uv_loop_t *loop = pt__sched_loop(sched);
+    if (t->timer_on && t->loop != loop) {
+        pt_memo_set_error("redis: this thread's connection belongs to another loop");
+        return -1;
+    }
+    /* The first connection is made by the first command, which queues
+     * behind it; after a failure the timer reconnects. */
     if (!t->ac && !async_connect(r, t, loop)) {
-        mark_down(t, pt_memo_last_error());
+        went_down(t, pt_memo_last_error());
         return -1;
     }
     rop_t *op = calloc(1, sizeof *op);
@@ -430,19 +604,18 @@ static int command_async(pt__redis_t *r, pt__sched_t *sched, pt__redis_reply_t *
         op->abandoned = true;
         pt_memo_set_error("redis %s:%d: no reply within %lld ms", r->host, r->port,
                           (long long)(until - now));
-        mark_down(t, pt_memo_last_error());
         redisAsyncContext *ac = t->ac;
         if (ac) {
             t->ac = NULL;
             ac->data = NULL;
             redisAsyncFree(ac);
         }
+        went_down(t, pt_memo_last_error());
         return -1;
     }
     int rc = 0;
     if (!op->ok) {
         pt_memo_set_error("%s", op->err);
-        mark_down(t, op->err);
         rc = -1;
     } else if (op->rep.type == REDIS_REPLY_ERROR) {
         pt_memo_set_error("redis: %s", op->rep.str ? op->rep.str : "error");
@@ -464,7 +637,7 @@ static int command_sync(pt__redis_t *r, pt__redis_reply_t *out, int argc, const 
     tconn_t *t = tconn_get(r);
     if (!t)
         return -1;
-    if (!t->sc && still_down(r, t))
+    if (!t->sc && still_down(t))
         return -1;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!t->sc) {
@@ -479,6 +652,7 @@ static int command_sync(pt__redis_t *r, pt__redis_reply_t *out, int argc, const 
                 mark_down(t, pt_memo_last_error());
                 return -1;
             }
+            t->backoff_ms = BACKOFF_MIN_MS;
             struct timeval ct = { CMD_TIMEOUT_MS / 1000, 0 };
             redisSetTimeout(t->sc, ct);
             redisReply *x;

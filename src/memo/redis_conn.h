@@ -3,16 +3,22 @@
  * From a coroutine, a command goes over this worker thread's asynchronous
  * connection (hiredis on the worker's libuv loop) and the coroutine is
  * suspended until the reply; from a plain thread, over that thread's
- * synchronous connection. Connections are made on first use and remade
- * after a loss; the command that meets the loss fails (-1, message in
- * pt_memo_last_error) and the caller sees PT_MEMO_STORE_ERROR. A refused
- * connection fails its command at once, and for 500 ms after a failure
- * commands fail at once with the same reason, before the next attempt. */
+ * synchronous connection. Connections are made on first use; the command
+ * that meets a loss fails (-1, message in pt_memo_last_error) and the
+ * caller sees PT_MEMO_STORE_ERROR. A refused connection fails its command
+ * at once. After a failure, commands fail at once with its reason while a
+ * timer on the worker's loop reconnects in the background (100 ms, then
+ * doubling to 2 s between attempts; an attempt counts once Redis answers
+ * a PING), so the first command after Redis is back finds the connection
+ * made. A plain thread's connection is remade by its first command after
+ * the same backoff. */
 #ifndef PT_REDIS_CONN_H
 #define PT_REDIS_CONN_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <uv.h>
 
 typedef struct pt__redis pt__redis_t;
 
@@ -55,5 +61,8 @@ int  pt__redis_reply_positive(pt__redis_reply_t *rep);
  * workers do this at thread exit; a thread running its own libuv loop calls
  * it before closing the loop. */
 void pt__redis_thread_close(void);
+/* Closes the calling thread's connections and reconnect timers on loop and
+ * runs the loop until their handles are closed: before uv_loop_close. */
+void pt__redis_loop_close(uv_loop_t *loop);
 
 #endif
