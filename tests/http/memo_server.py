@@ -55,12 +55,40 @@ class Redis:
     def __init__(self):
         self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         self.port = free_port()
+        self.start()
+        self.url = "redis://%s:%d/0" % (HOST, self.port)
+
+    def start(self):
+        """Starts redis-server on self.port (again, after stop())."""
         self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", HOST,
                                       "--save", "", "--appendonly", "no"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_until(lambda: _port_open(self.port) or self.proc.poll() is not None, 10):
             raise RuntimeError("redis-server did not start")
-        self.url = "redis://%s:%d/0" % (HOST, self.port)
+
+    def command(self, *args):
+        """One command over a fresh connection; the reply as bytes (bulk or
+        status) or int."""
+        with socket.create_connection((HOST, self.port), timeout=5) as s:
+            req = b"*%d\r\n" % len(args) + b"".join(
+                b"$%d\r\n%s\r\n" % (len(a), a) for a in (x.encode() for x in args))
+            s.sendall(req)
+            f = s.makefile("rb")
+            line = f.readline()
+            kind, rest = line[:1], line[1:-2]
+            if kind == b"$":
+                n = int(rest)
+                return None if n < 0 else f.read(n + 2)[:-2]
+            if kind == b":":
+                return int(rest)
+            if kind == b"-":
+                raise RuntimeError(rest.decode())
+            return rest
+
+    def clients(self):
+        """The other clients' lines of CLIENT LIST (not this query's own)."""
+        lines = self.command("CLIENT", "LIST").decode().splitlines()
+        return [l for l in lines if "cmd=client" not in l]
 
     def stop(self):
         if self.proc.poll() is None:

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <hiredis/hiredis.h>
 
 #include "ponty/memo.h"
 #include "ponty/sync.h"
@@ -267,15 +268,17 @@ static pt_memo_err_t get_on_coroutine(void)
 
 /* Keeps one scheduler thread (and its async connection) across the loss. */
 static atomic_int phase;
-static pt_memo_err_t phase_rc[3];
+static pt_memo_err_t phase_rc[4];
+static char phase_err[4][300];
 static void long_lived(int idx)
 {
     (void)idx;
-    for (int p = 0; p < 3; p++) {
+    for (int p = 0; p < 4; p++) {
         while (atomic_load(&phase) != p * 2 + 1)
             pt_sleep_ms(5);
         json_t *v;
         phase_rc[p] = pt_cache_get_key(lost_cache, "y", NULL, &v);
+        snprintf(phase_err[p], sizeof phase_err[p], "%s", pt_memo_last_error());
         json_decref(v);
         atomic_store(&phase, p * 2 + 2);
     }
@@ -292,6 +295,21 @@ static json_t *quick_load(pt_cache_call_t *call)
     (void)call;
     atomic_fetch_add(&loads, 1);
     return json_pack("{s:b}", "ok", 1);
+}
+
+/* How many clients Redis has besides the one asking (CLIENT LIST). */
+static int other_clients(void)
+{
+    redisContext *c = redisConnect("127.0.0.1", port);
+    assert_true(c && !c->err);
+    redisReply *x = redisCommand(c, "CLIENT LIST");
+    assert_true(x && x->type == REDIS_REPLY_STRING);
+    int n = -1; /* ourselves */
+    for (size_t i = 0; i < x->len; i++)
+        n += x->str[i] == '\n';
+    freeReplyObject(x);
+    redisFree(c);
+    return n;
 }
 
 static void test_connection_loss(void **state)
@@ -320,16 +338,30 @@ static void test_connection_loss(void **state)
     wait_phase(4);
     assert_int_equal(phase_rc[1], PT_MEMO_STORE_ERROR);
 
-    redis_start(); /* same port: everyone reconnects */
-    /* After a failure, commands fail at once for 500 ms before the next
-     * connection attempt (redis_conn.h). */
-    pt_sleep_ms(600);
+    /* Down: the scheduler thread fails at once, with the reason. */
+    pt_sleep_ms(50);
+    int64_t t0 = pt_now_mono_ms();
+    atomic_store(&phase, 5);
+    wait_phase(6);
+    assert_int_equal(phase_rc[2], PT_MEMO_STORE_ERROR);
+    assert_true(pt_now_mono_ms() - t0 < 1000);
+    assert_non_null(strstr(phase_err[2], "reconnecting in the background"));
+
+    redis_start(); /* same port */
+    /* The scheduler thread's connection comes back in the background (a
+     * timer on its loop; its coroutine sends nothing meanwhile). The plain
+     * thread's backoff window (100 ms after its one failure) ended before
+     * that thread's first attempt (100 ms after its later failure). */
+    int n = 0;
+    for (int i = 0; i < 1000 && (n = other_clients()) < 1; i++)
+        usleep(10000);
+    assert_int_equal(n, 1);
     assert_int_equal(pt_cache_get_key(lost_cache, "x", NULL, &v), PT_MEMO_OK);
     json_decref(v);
     assert_int_equal(get_on_coroutine(), PT_MEMO_OK);
-    atomic_store(&phase, 5);
-    wait_phase(6);
-    assert_int_equal(phase_rc[2], PT_MEMO_OK);
+    atomic_store(&phase, 7);
+    wait_phase(8);
+    assert_int_equal(phase_rc[3], PT_MEMO_OK);
     pthread_join(ll.th, NULL);
     pt_cache_free(lost_cache);
     pt_cache_store_free(vs);
