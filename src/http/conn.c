@@ -154,7 +154,8 @@ static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
 
 /* RFC 9112 3.2 / RFC 3986 3.2.2: uri-host [ ":" port ], where uri-host is
  * an IP literal in brackets or a reg-name (unreserved, pct-encoded and
- * sub-delims characters; an IPv4 address is one). Empty is allowed. */
+ * sub-delims characters; an IPv4 address is one) without an empty label
+ * inside. Empty is allowed. */
 static bool host_valid(const char *s, size_t n)
 {
     size_t i = 0;
@@ -170,6 +171,9 @@ static bool host_valid(const char *s, size_t n)
             unsigned char ch = (unsigned char)s[i];
             if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') && !(ch >= '0' && ch <= '9') &&
                 !strchr("-._~%!$&'()*+,;=", ch))
+                return false;
+            /* An empty label ("x..y") names no host (nginx refuses it too). */
+            if (ch == '.' && i && s[i - 1] == '.')
                 return false;
         }
     }
@@ -198,6 +202,11 @@ static int conn_on_header_value_complete(llhttp_t *p)
             return conn_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
+    /* An empty Transfer-Encoding names no coding; llhttp does not flag it
+     * as present, so the message would be read as having no body while a
+     * proxy that takes the field as present frames it otherwise. */
+    if (n == 0 && c->cur_field_len == 17 && strncasecmp(c->cur_field, "transfer-encoding", 17) == 0)
+        return conn_fail(c, 400, "400: Bad Request (empty transfer coding)");
     const char *v = pt_arena_strndup(&c->req->arena, n ? c->tok.data : "", n);
     pt__req_add_header(c->req, c->cur_field, c->cur_field_len, v, n);
     return 0;
@@ -208,7 +217,7 @@ static int conn_on_header_value_complete(llhttp_t *p)
 static int check_transfer_coding(pt__conn_t *c, const char **why)
 {
     const pt_req_t *r = c->req;
-    unsigned chunked = 0;
+    unsigned chunked = 0, codings = 0;
     for (unsigned i = 0; i < r->nheaders; i++) {
         const pt__header_t *h = &r->headers[i];
         if (h->name_len != 17 || strncasecmp(h->name, "transfer-encoding", 17) != 0)
@@ -232,9 +241,17 @@ static int check_transfer_coding(pt__conn_t *c, const char **why)
                 return 501;
             }
             chunked++;
+            codings++;
             while (v < e && *v != ',')
                 v++; /* parameters of chunked: none are defined */
         }
+    }
+    /* A Transfer-Encoding that names no coding at all: without it the
+     * message would be read as having no body, while a proxy that takes the
+     * field as present frames it otherwise. */
+    if (!codings) {
+        *why = "400: Bad Request (empty transfer coding)";
+        return 400;
     }
     *why = "400: Bad Request (chunked more than once)";
     return chunked > 1 ? 400 : 0;
@@ -941,8 +958,15 @@ static void conn_feed(pt__conn_t *c, const char *data, size_t len)
             continue;
         }
         int status = c->parse_error ? c->parse_error : 400;
+        /* A well-formed "HTTP/d.d" that llhttp does not speak (HTTP/3.0,
+         * HTTP/1.2): the version, not the syntax, is what is refused. */
+        const char *reason = llhttp_get_error_reason(&c->parser);
+        if (!c->parse_error && llhttp_get_errno(&c->parser) == HPE_INVALID_VERSION && reason &&
+            strcmp(reason, "Invalid HTTP version") == 0)
+            status = 505;
         pt__req_reset(conn_req(c));
-        const char *text = c->parse_error ? c->parse_error_text : conn_parse_error_text(c);
+        const char *text = c->parse_error ? c->parse_error_text
+                           : status == 505 ? NULL : conn_parse_error_text(c);
         pt__resp_simple(c, status, text, true);
         c->state = PT_CONN_CLOSING;
         break;

@@ -418,6 +418,31 @@ static bool has_encoded_slash(const char *t, size_t n)
     return false;
 }
 
+/* True when the ".." segments of a decoded path would climb above "/"
+ * ("/../x", "/a/%2e%2e/../x"). Paths are routed as they are, without
+ * removing dot segments; such a path names nothing on this server, and a
+ * file-serving handler or a proxy resolving it would leave the root, so it
+ * is refused (nginx answers 400 too). */
+static bool climbs_above_root(const char *p, size_t n)
+{
+    long depth = 0;
+    for (size_t i = 0; i < n;) {
+        while (i < n && p[i] == '/')
+            i++;
+        size_t j = i;
+        while (j < n && p[j] != '/')
+            j++;
+        if (j - i == 2 && p[i] == '.' && p[i + 1] == '.') {
+            if (--depth < 0)
+                return true;
+        } else if (j > i && !(j - i == 1 && p[i] == '.')) {
+            depth++;
+        }
+        i = j;
+    }
+    return false;
+}
+
 /* The decoded path; NULL with *why set when the target cannot be routed. */
 static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
 {
@@ -429,7 +454,15 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
         const char *s = strstr(t, "://");
         if (s) {
             s += 3;
-            s += strcspn(s, "/?#");
+            size_t alen = strcspn(s, "/?#");
+            /* RFC 9110 4.2.4: userinfo in an http(s) URI is deprecated and
+             * its presence an error (it hides the real host from a reader
+             * that stops at the '@'). nginx refuses it too. */
+            if (memchr(s, '@', alen)) {
+                *why = "400: Bad Request (userinfo in the request target)";
+                return NULL;
+            }
+            s += alen;
             t = *s == '/' ? s : pt_arena_printf(&r->arena, "/%s", s);
         }
     }
@@ -463,6 +496,10 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
     /* The asterisk-form ("OPTIONS * HTTP/1.1") is handled by the caller. */
     if (p[0] != '/' && !(*plen == 1 && p[0] == '*')) {
         *why = "400: Bad Request (request target must be a path)";
+        return NULL;
+    }
+    if (climbs_above_root(p, *plen)) {
+        *why = "400: Bad Request (path climbs above the root)";
         return NULL;
     }
     return p;

@@ -84,7 +84,8 @@ def test_http10_with_transfer_encoding(test_server):
             b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400)
 
 
-@pytest.mark.parametrize("hosts", [[], ["a", "b"], ["a b"], ["a/b"], ["x:y"], ["[::1"], ["a@b"]])
+@pytest.mark.parametrize("hosts", [[], ["a", "b"], ["a b"], ["a/b"], ["x:y"], ["[::1"], ["a@b"],
+                                   ["x..y"], ["..x"]])
 def test_host_required_once_and_valid(test_server, hosts):
     head = b"GET /whoami HTTP/1.1\r\n" + b"".join(b"Host: %s\r\n" % h.encode() for h in hosts)
     refused(test_server, head + b"\r\n", 400, "Host")
@@ -104,6 +105,12 @@ def test_http10_without_host_is_served(test_server):
 
 def test_versions_other_than_1x(test_server):
     refused(test_server, b"GET /whoami HTTP/2.0\r\nHost: x\r\n\r\n", 505)
+    # Well-formed versions llhttp does not speak: the version is refused.
+    refused(test_server, b"GET /whoami HTTP/3.0\r\nHost: x\r\n\r\n", 505)
+    refused(test_server, b"GET /whoami HTTP/1.2\r\nHost: x\r\n\r\n", 505)
+    # Malformed ones are a bad request.
+    for v in (b"HTTP/1", b"HTTP/1.1.1", b"HTTP/01.1", b"http/1.1"):
+        refused(test_server, b"GET /whoami " + v + b"\r\nHost: x\r\n\r\n", 400)
     # HTTP/0.9: no version, no head. Refused, never answered as 1.1 would be.
     refused(test_server, b"GET /whoami\r\n\r\n", 505)
     refused(test_server, b"GET /whoami\r\n", (400, 505))
@@ -121,6 +128,14 @@ def test_transfer_codings_other_than_chunked(test_server):
                 b"Transfer-Encoding:" + te + b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400)
 
 
+@pytest.mark.parametrize("value", [b"", b" ", b" , ,"])
+def test_transfer_encoding_naming_no_coding(test_server, value):
+    # Read without it, the message would have no body; a proxy that takes the
+    # field as present frames it otherwise.
+    refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+            b"Transfer-Encoding:" + value + b"\r\n\r\n", 400, "empty transfer coding")
+
+
 def test_chunk_over_the_body_limit_refused_at_once(test_server):
     # The limit is 1 MiB; the chunk's data never comes, the answer must.
     refused(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
@@ -135,6 +150,26 @@ def test_absolute_form_path_stops_at_query(test_server):
     r = served(test_server, b"GET http://x/request/a?b=c HTTP/1.1\r\nHost: x\r\n\r\n")
     data = r.json()["data"]
     assert data["path"] == "/request/a" and data["query_string"] == "b=c", data
+
+
+def test_userinfo_in_absolute_form_refused(test_server):
+    refused(test_server, b"GET http://u@x/request/a HTTP/1.1\r\nHost: x\r\n\r\n", 400, "userinfo")
+    refused(test_server, b"GET http://u:p@x HTTP/1.1\r\nHost: x\r\n\r\n", 400, "userinfo")
+    # An '@' after the authority is path or query data.
+    r = served(test_server, b"GET http://x/request/a@b?c=d@e HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert r.json()["data"]["path"] == "/request/a@b", r
+
+
+@pytest.mark.parametrize("path", [b"/..", b"/../request/a", b"/request/../../x", b"/request/%2e%2e/%2E%2E/x",
+                                  b"/./../x"])
+def test_path_climbing_above_the_root_refused(test_server, path):
+    refused(test_server, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400, "above the root")
+
+
+@pytest.mark.parametrize("path", [b"/request/a/../b", b"/request/./a", b"/request/..a/b..", b"/request/a/.."])
+def test_dot_segments_within_the_root_are_routed_as_sent(test_server, path):
+    r = served(test_server, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert r.status == 200 and r.json()["data"]["path"] == path.decode(), r
 
 
 def test_malformed_percent_encoding_closes(test_server):
