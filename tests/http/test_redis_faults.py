@@ -95,3 +95,19 @@ def test_lock_maxwait_holds_while_redis_hangs_and_a_late_set_is_undone(redis, st
     status, body, took = timed_get(s, "/locktest?secs=0")
     assert json.loads(body)["data"] == {"success": True, "secs": 0}, body
     assert took < 2.0, took
+
+
+def test_shutdown_while_reconnecting(redis, start_server):
+    # Redis hangs: after the first command times out, the background attempt
+    # is connected (the kernel completed the handshake) and waits for PING.
+    # The reconnect's timer and that connection must neither hold up the
+    # drain nor leak (the fixture checks the exit status, LSan's included).
+    s = start_server("locktest", PONTY_REDIS_URL=redis.url, PONTY_WORKERS=1)
+    connect_workers(s, redis, workers=1)
+    redis.proc.send_signal(signal.SIGSTOP)
+    status, body, took = timed_get(s, "/locktest?secs=0")
+    assert json.loads(body)["data"]["success"] is False, body
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    assert s.stop() == 0
+    assert time.monotonic() - t0 < 3.0, s.logs()
