@@ -2,6 +2,7 @@
 lines between the FIGURES markers). Run by bench/reliability/run.sh.
 
   framing cases   tests/http/test_framing.py, collected and run
+  framing/nginx   tests/http/test_framing_nginx.py: cases, alike, intended differences
   idle memory     RSS per idle keep-alive connection over 10,000 (ponty and nginx)
   soak            SOAK_SECS of mixed traffic: RSS and fds after warm-up
   overload        4x the admitted connections at once: 503s, slowest answer, recovery
@@ -43,6 +44,18 @@ def framing():
         "%s passed, %s failed" % (m.group(1) if m else 0, f.group(1) if f else 0))
 
 
+def framing_nginx():
+    import test_framing_nginx as t
+    r = subprocess.run(["/usr/bin/python3", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        os.path.join(ROOT, "tests/http/test_framing_nginx.py")],
+                       capture_output=True, text=True, env=os.environ)
+    verdict = "failed" if re.search(r"\d+ failed", r.stdout) else \
+        "skipped" if re.search(r"\d+ skipped", r.stdout) else "passed"
+    row("HTTP framing side by side with nginx 1.22 (tests/http/test_framing_nginx.py)",
+        "%d cases: %d alike, %d intended differences; %s" % (
+            len(t.CASES), len(t.CASES) - len(t.INTENDED), len(t.INTENDED), verdict))
+
+
 def nginx_idle():
     prefix = tempfile.mkdtemp(prefix="pt-nginx-")
     port = free_port()
@@ -68,6 +81,7 @@ http { access_log off; keepalive_timeout 120; keepalive_requests 100000;
 def main():
     raise_fd_limit(N_IDLE + 2000)
     framing()
+    framing_nginx()
 
     s = Server("pt_test_server", workers=2)
     try:
