@@ -142,8 +142,12 @@ pt_lock_store_t *pt_lock_store_local_new(void);
  * by a compare-and-delete script. Connections are made lazily: one
  * asynchronous connection per worker thread, on that worker's loop (the
  * calling coroutine is suspended until the reply), and one synchronous
- * connection per plain thread. A lost connection fails the commands in
- * flight with PT_MEMO_STORE_ERROR and the next command reconnects.
+ * connection per plain thread. A refused or lost connection fails the
+ * commands in flight with PT_MEMO_STORE_ERROR; while it is down, commands
+ * fail at once with its reason and a timer on the worker's loop reconnects
+ * in the background (100 ms, doubling to 2 s between attempts), so the
+ * first command after Redis is back finds it made. A plain thread's next
+ * command after the same backoff reconnects. See docs/memo.md.
  * Returns NULL (message in pt_memo_last_error) if url does not parse. */
 pt_cache_store_t *pt_cache_store_redis_new(const char *url, const char *prefix);
 pt_lock_store_t  *pt_lock_store_redis_new(const char *url, const char *prefix);
