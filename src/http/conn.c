@@ -217,7 +217,7 @@ static int conn_on_header_value_complete(llhttp_t *p)
 static int check_transfer_coding(pt__conn_t *c, const char **why)
 {
     const pt_req_t *r = c->req;
-    unsigned chunked = 0, codings = 0;
+    unsigned chunked = 0;
     for (unsigned i = 0; i < r->nheaders; i++) {
         const pt__header_t *h = &r->headers[i];
         if (h->name_len != 17 || strncasecmp(h->name, "transfer-encoding", 17) != 0)
@@ -241,15 +241,15 @@ static int check_transfer_coding(pt__conn_t *c, const char **why)
                 return 501;
             }
             chunked++;
-            codings++;
             while (v < e && *v != ',')
                 v++; /* parameters of chunked: none are defined */
         }
     }
-    /* A Transfer-Encoding that names no coding at all: without it the
-     * message would be read as having no body, while a proxy that takes the
-     * field as present frames it otherwise. */
-    if (!codings) {
+    /* Codings other than chunked were refused above, so no chunked means
+     * the field names no coding at all (" , ,"): read without it the
+     * message would have no body, while a proxy that takes the field as
+     * present frames it otherwise. */
+    if (!chunked) {
         *why = "400: Bad Request (empty transfer coding)";
         return 400;
     }
