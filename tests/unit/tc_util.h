@@ -1,0 +1,196 @@
+/* Assertions over pt_test_request answers for the cmocka tests that drive a
+ * service through the in-process test client (test_tc_*.c): the success
+ * envelope checked as a client sees it, and plain-text error answers. */
+#ifndef PT_TESTS_TC_UTIL_H
+#define PT_TESTS_TC_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ponty.h>
+
+#define TC_JSON_CT "application/json; charset=utf-8"
+#define TC_TEXT_CT "text/plain; charset=utf-8"
+
+static inline int64_t tc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A JSON value as one canonical line (keys sorted), for comparisons that
+ * print both sides when they differ. */
+static inline char *tc_canon(const json_t *v)
+{
+    char *s = json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+    assert_non_null(s);
+    return s;
+}
+
+static inline void tc_assert_json(const json_t *got, const char *want_text)
+{
+    json_error_t e;
+    json_t *want = json_loads(want_text, JSON_DECODE_ANY, &e);
+    if (!want)
+        fail_msg("expected value is not JSON: %s: %s", want_text, e.text);
+    char *g = tc_canon(got), *w = tc_canon(want);
+    assert_string_equal(g, w);
+    free(g);
+    free(w);
+    json_decref(want);
+}
+
+/* A 200 with the envelope: Content-Type JSON, exactly the keys now, data,
+ * elapsed in that order, the times inside the window measured around the
+ * request, and the bytes as the envelope writer lays them out (", " and
+ * ": " separators, ASCII). Returns data (a new reference). */
+static inline json_t *tc_envelope(pt_test_response_t *r, int64_t t0, int64_t t1)
+{
+    assert_non_null(r);
+    if (r->status != 200)
+        fail_msg("status %d, body %s", r->status, r->body);
+    assert_string_equal(pt_test_header(r, "Content-Type"), TC_JSON_CT);
+    json_error_t e;
+    json_t *env = json_loadb(r->body, r->len, 0, &e);
+    if (!env)
+        fail_msg("not JSON: %s (%s)", r->body, e.text);
+    const char *keys[3] = { NULL, NULL, NULL };
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(env, k, v) {
+        assert_true(i < 3);
+        keys[i++] = k;
+    }
+    assert_int_equal(i, 3);
+    assert_string_equal(keys[0], "now");
+    assert_string_equal(keys[1], "data");
+    assert_string_equal(keys[2], "elapsed");
+    json_t *now = json_object_get(env, "now"), *elapsed = json_object_get(env, "elapsed");
+    assert_true(json_is_integer(now) && json_is_integer(elapsed));
+    assert_in_range(json_integer_value(now), t0 - 1, t1 + 1);
+    assert_in_range(json_integer_value(elapsed), 0, t1 - t0 + 1);
+    char *again = json_dumps(env, JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    assert_non_null(again);
+    /* jansson writes \u escapes in upper case, the envelope in lower case. */
+    for (char *p = again; *p; p++) {
+        if (*p != '\\')
+            continue;
+        if (p[1] == 'u')
+            for (int j = 2; j < 6; j++)
+                p[j] = (char)tolower((unsigned char)p[j]);
+        p++;
+    }
+    assert_string_equal(r->body, again);
+    free(again);
+    json_t *data = json_incref(json_object_get(env, "data"));
+    json_decref(env);
+    return data;
+}
+
+static inline json_t *tc_ok_opts(pt_test_client_t *tc, const char *method, const char *path,
+                                 const pt_test_request_opts_t *o)
+{
+    int64_t t0 = tc_now_ms();
+    pt_test_response_t *r = pt_test_request_opts(tc, method, path, o);
+    int64_t t1 = tc_now_ms();
+    json_t *data = tc_envelope(r, t0, t1);
+    pt_test_response_free(r);
+    return data;
+}
+
+/* A request answered 200 with the envelope; its data (a new reference). */
+#define TC_OK(tc, method, path, ...) \
+    tc_ok_opts((tc), (method), (path), &(const pt_test_request_opts_t){ __VA_ARGS__ })
+
+static inline void tc_ok_is_opts(pt_test_client_t *tc, const char *want, const char *method, const char *path,
+                                 const pt_test_request_opts_t *o)
+{
+    json_t *data = tc_ok_opts(tc, method, path, o);
+    tc_assert_json(data, want);
+    json_decref(data);
+}
+
+/* A request answered 200 with the envelope whose data equals the JSON want. */
+#define TC_OK_IS(tc, want, method, path, ...) \
+    tc_ok_is_opts((tc), (want), (method), (path), &(const pt_test_request_opts_t){ __VA_ARGS__ })
+
+static inline void tc_err_opts(pt_test_client_t *tc, int status, const char *text, const char *method,
+                               const char *path, const pt_test_request_opts_t *o)
+{
+    pt_test_response_t *r = pt_test_request_opts(tc, method, path, o);
+    assert_non_null(r);
+    if (r->status != status)
+        fail_msg("%s %s: status %d (want %d), body %s", method, path, r->status, status, r->body);
+    assert_string_equal(r->body, text);
+    assert_string_equal(pt_test_header(r, "Content-Type"), TC_TEXT_CT);
+    char len[32];
+    snprintf(len, sizeof len, "%zu", r->len);
+    assert_string_equal(pt_test_header(r, "Content-Length"), len);
+    pt_test_response_free(r);
+}
+
+/* A request answered with this status and this plain-text body. */
+#define TC_ERR(tc, status, text, method, path, ...) \
+    tc_err_opts((tc), (status), (text), (method), (path), &(const pt_test_request_opts_t){ __VA_ARGS__ })
+
+/* The answer's status and body, whatever its media type. */
+static inline void tc_status_body(pt_test_response_t *r, int status, const char *body)
+{
+    assert_non_null(r);
+    if (r->status != status)
+        fail_msg("status %d (want %d), body %s", r->status, status, r->body);
+    assert_string_equal(r->body, body);
+    pt_test_response_free(r);
+}
+
+static inline void tc_assert_match(const char *s, const char *ere)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re, ere, REG_EXTENDED | REG_NOSUB), 0);
+    int rc = regexec(&re, s, 0, NULL, 0);
+    regfree(&re);
+    if (rc != 0)
+        fail_msg("'%s' does not match /%s/", s, ere);
+}
+
+/* Descriptors this process has open, and how many of them are sockets
+ * (read from /proc/self/fd; the directory's own descriptor is not counted). */
+static inline int tc_open_fds(int *sockets)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0, socks = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+            continue;
+        char path[300], link[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", de->d_name);
+        ssize_t len = readlink(path, link, sizeof link - 1);
+        if (len < 0)
+            continue;
+        link[len] = '\0';
+        n++;
+        socks += strncmp(link, "socket:", 7) == 0;
+    }
+    closedir(d);
+    if (sockets)
+        *sockets = socks;
+    return n;
+}
+
+#endif
