@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ctype.h>
 #include <dirent.h>
 #include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +53,167 @@ static inline void tc_assert_json(const json_t *got, const char *want_text)
     json_decref(want);
 }
 
+/* ---- JSON as Python's json.dumps writes it (", " and ": ", ASCII with
+ * lower-case \\u escapes, floats as repr) ---- */
+
+typedef struct {
+    char  *s;
+    size_t len, cap;
+} tc_str_t;
+
+static inline void tc_put(tc_str_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        assert_non_null(b->s);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static inline void tc_puts(tc_str_t *b, const char *s) { tc_put(b, s, strlen(s)); }
+
+/* repr(float): the fewest digits that read back as d, fixed notation for
+ * decimal exponents -4..15, else d.ddde+XX. */
+static inline void tc_py_float(tc_str_t *b, double d)
+{
+    char e[40];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(e, sizeof e, "%.*e", p - 1, d);
+        if (strtod(e, NULL) == d)
+            break;
+    }
+    char digits[20];
+    size_t nd = 0;
+    const char *p = e;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            digits[nd++] = *p;
+    digits[nd] = '\0';
+    int x = atoi(p + 1);
+    if (neg)
+        tc_puts(b, "-");
+    if (x >= -4 && x < 16) {
+        if (x < 0) {
+            tc_puts(b, "0.");
+            for (int i = 0; i < -x - 1; i++)
+                tc_puts(b, "0");
+            tc_puts(b, digits);
+        } else {
+            for (int i = 0; i <= x; i++)
+                tc_put(b, i < (int)nd ? &digits[i] : "0", 1);
+            tc_puts(b, ".");
+            tc_puts(b, (int)nd > x + 1 ? digits + x + 1 : "0");
+        }
+    } else {
+        tc_put(b, digits, 1);
+        if (nd > 1) {
+            tc_puts(b, ".");
+            tc_puts(b, digits + 1);
+        }
+        char ex[16];
+        snprintf(ex, sizeof ex, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+        tc_puts(b, ex);
+    }
+}
+
+static inline void tc_py_string(tc_str_t *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s, *end = u + n;
+    tc_puts(b, "\"");
+    while (u < end) {
+        unsigned c = *u++;
+        char esc[16];
+        if (c >= 0x80) { /* jansson hands valid UTF-8 */
+            int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+            c &= 0x3f >> more;
+            while (more--)
+                c = (c << 6) | (*u++ & 0x3f);
+        }
+        if (c == '"' || c == '\\') {
+            char two[2] = { '\\', (char)c };
+            tc_put(b, two, 2);
+        } else if (c == '\n') {
+            tc_puts(b, "\\n");
+        } else if (c == '\r') {
+            tc_puts(b, "\\r");
+        } else if (c == '\t') {
+            tc_puts(b, "\\t");
+        } else if (c == '\b') {
+            tc_puts(b, "\\b");
+        } else if (c == '\f') {
+            tc_puts(b, "\\f");
+        } else if (c >= 0x20 && c < 0x7f) {
+            char one = (char)c;
+            tc_put(b, &one, 1);
+        } else if (c >= 0x10000) {
+            c -= 0x10000;
+            snprintf(esc, sizeof esc, "\\u%04x\\u%04x", 0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
+            tc_puts(b, esc);
+        } else {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            tc_puts(b, esc);
+        }
+    }
+    tc_puts(b, "\"");
+}
+
+static inline void tc_py_dump(tc_str_t *b, const json_t *v)
+{
+    char num[32];
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *m;
+        bool first = true;
+        tc_puts(b, "{");
+        json_object_foreach((json_t *)v, k, m) {
+            tc_puts(b, first ? "" : ", ");
+            first = false;
+            tc_py_string(b, k, strlen(k));
+            tc_puts(b, ": ");
+            tc_py_dump(b, m);
+        }
+        tc_puts(b, "}");
+        break;
+    }
+    case JSON_ARRAY:
+        tc_puts(b, "[");
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            tc_puts(b, i ? ", " : "");
+            tc_py_dump(b, json_array_get(v, i));
+        }
+        tc_puts(b, "]");
+        break;
+    case JSON_STRING: tc_py_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        tc_puts(b, num);
+        break;
+    case JSON_REAL: tc_py_float(b, json_real_value(v)); break;
+    case JSON_TRUE: tc_puts(b, "true"); break;
+    case JSON_FALSE: tc_puts(b, "false"); break;
+    case JSON_NULL: tc_puts(b, "null"); break;
+    }
+}
+
+/* json.dumps(v) (the caller frees it). */
+static inline char *tc_py_dumps(const json_t *v)
+{
+    tc_str_t b = { 0 };
+    tc_py_dump(&b, v);
+    return b.s;
+}
+
 /* A 200 with the envelope: Content-Type JSON, exactly the keys now, data,
  * elapsed in that order, the times inside the window measured around the
- * request, and the bytes as the envelope writer lays them out (", " and
- * ": " separators, ASCII). Returns data (a new reference). */
+ * request, and the bytes exactly those Python's json.dumps writes for the
+ * parsed value. Returns data (a new reference). */
 static inline json_t *tc_envelope(pt_test_response_t *r, int64_t t0, int64_t t1)
 {
     assert_non_null(r);
@@ -83,17 +240,7 @@ static inline json_t *tc_envelope(pt_test_response_t *r, int64_t t0, int64_t t1)
     assert_true(json_is_integer(now) && json_is_integer(elapsed));
     assert_in_range(json_integer_value(now), t0 - 1, t1 + 1);
     assert_in_range(json_integer_value(elapsed), 0, t1 - t0 + 1);
-    char *again = json_dumps(env, JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    assert_non_null(again);
-    /* jansson writes \u escapes in upper case, the envelope in lower case. */
-    for (char *p = again; *p; p++) {
-        if (*p != '\\')
-            continue;
-        if (p[1] == 'u')
-            for (int j = 2; j < 6; j++)
-                p[j] = (char)tolower((unsigned char)p[j]);
-        p++;
-    }
+    char *again = tc_py_dumps(env);
     assert_string_equal(r->body, again);
     free(again);
     json_t *data = json_incref(json_object_get(env, "data"));
