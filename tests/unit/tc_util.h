@@ -210,15 +210,15 @@ static inline char *tc_py_dumps(const json_t *v)
     return b.s;
 }
 
-/* A 200 with the envelope: Content-Type JSON, exactly the keys now, data,
+/* The envelope with this status: Content-Type JSON, exactly the keys now, data,
  * elapsed in that order, the times inside the window measured around the
  * request, and the bytes exactly those Python's json.dumps writes for the
  * parsed value. Returns data (a new reference). */
-static inline json_t *tc_envelope(pt_test_response_t *r, int64_t t0, int64_t t1)
+static inline json_t *tc_envelope(pt_test_response_t *r, int status, int64_t t0, int64_t t1)
 {
     assert_non_null(r);
-    if (r->status != 200)
-        fail_msg("status %d, body %s", r->status, r->body);
+    if (r->status != status)
+        fail_msg("status %d (want %d), body %s", r->status, status, r->body);
     assert_string_equal(pt_test_header(r, "Content-Type"), TC_JSON_CT);
     json_error_t e;
     json_t *env = json_loadb(r->body, r->len, 0, &e);
@@ -254,7 +254,7 @@ static inline json_t *tc_ok_opts(pt_test_client_t *tc, const char *method, const
     int64_t t0 = tc_now_ms();
     pt_test_response_t *r = pt_test_request_opts(tc, method, path, o);
     int64_t t1 = tc_now_ms();
-    json_t *data = tc_envelope(r, t0, t1);
+    json_t *data = tc_envelope(r, 200, t0, t1);
     pt_test_response_free(r);
     return data;
 }
