@@ -275,6 +275,43 @@ static inline void tc_ok_is_opts(pt_test_client_t *tc, const char *want, const c
 #define TC_OK_IS(tc, want, method, path, ...) \
     tc_ok_is_opts((tc), (want), (method), (path), &(const pt_test_request_opts_t){ __VA_ARGS__ })
 
+/* A 200 with the envelope whose data is exactly these bytes (for values
+ * jansson cannot hold, such as integers past 64 bits): the layout
+ * {"now": N, "data": ..., "elapsed": M} and the times checked as in
+ * tc_envelope. */
+static inline void tc_ok_bytes_opts(pt_test_client_t *tc, const char *want, const char *method, const char *path,
+                                    const pt_test_request_opts_t *o)
+{
+    int64_t t0 = tc_now_ms();
+    pt_test_response_t *r = pt_test_request_opts(tc, method, path, o);
+    int64_t t1 = tc_now_ms();
+    assert_non_null(r);
+    if (r->status != 200)
+        fail_msg("%s %s: status %d, body %.300s", method, path, r->status, r->body);
+    assert_string_equal(pt_test_header(r, "Content-Type"), TC_JSON_CT);
+    const char *p = r->body;
+    assert_memory_equal(p, "{\"now\": ", 8);
+    char *end;
+    long long now = strtoll(p + 8, &end, 10);
+    assert_in_range(now, t0 - 1, t1 + 1);
+    assert_memory_equal(end, ", \"data\": ", 10);
+    const char *data = end + 10;
+    const char *tail = NULL;
+    for (const char *q = strstr(data, ", \"elapsed\": "); q; q = strstr(q + 1, ", \"elapsed\": "))
+        tail = q;
+    assert_non_null(tail);
+    long long elapsed = strtoll(tail + 13, &end, 10);
+    assert_in_range(elapsed, 0, t1 - t0 + 1);
+    assert_string_equal(end, "}");
+    size_t n = (size_t)(tail - data);
+    if (n != strlen(want) || memcmp(data, want, n) != 0)
+        fail_msg("data %.*s\n want %s", (int)(n > 400 ? 400 : n), data, want);
+    pt_test_response_free(r);
+}
+
+#define TC_OK_BYTES(tc, want, method, path, ...) \
+    tc_ok_bytes_opts((tc), (want), (method), (path), &(const pt_test_request_opts_t){ __VA_ARGS__ })
+
 static inline void tc_err_opts(pt_test_client_t *tc, int status, const char *text, const char *method,
                                const char *path, const pt_test_request_opts_t *o)
 {
