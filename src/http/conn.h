@@ -24,8 +24,9 @@ typedef struct pt__conn pt__conn_t;
 
 /* A connection with no socket (the test client, testclient.c): its response
  * bytes go to write() as they would go to the kernel, its input comes from
- * pt__conn_input, and closed() says the connection closed (no more bytes
- * will be written, and the pt__conn_t must no longer be fed). */
+ * pt__conn_input, and closed() says the connection closed: no more bytes
+ * will be written, the pt__conn_t must no longer be fed, and the sink is
+ * not used again (closed() may free it). */
 typedef struct pt__conn_sink {
     void (*write)(void *ctx, const char *data, size_t len);
     void (*closed)(void *ctx);
@@ -158,8 +159,10 @@ int  pt__conn_adopt(pt__worker_t *w, int fd);
  * 503 with Connection: close (best effort), then is closed. */
 void pt__conn_abandon(pt__conn_t *c);
 /* A connection without a socket on w's loop: served like an accepted one,
- * its output handed to sink (which must outlive it) instead of written.
- * NULL when out of memory. */
+ * its output handed to sink instead of written. The sink stays valid until
+ * its closed() runs, which may happen before this returns (over the
+ * connection limit it answers 503 and closes at once). NULL when out of
+ * memory. */
 pt__conn_t *pt__conn_open_sink(pt__worker_t *w, const pt__conn_sink_t *sink);
 /* Input for c, as a read of n bytes (n > 0) or its end (n < 0, UV_EOF)
  * hands it: the read callback's own entry point. While c->reading is false

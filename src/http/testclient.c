@@ -98,13 +98,18 @@ static int open_conn(pt_test_client_t *c)
     if (!l)
         return -1;
     *l = (tc_link_t){ .sink = { .write = sink_write, .closed = sink_closed, .ctx = l }, .client = c };
-    c->conn = pt__conn_open_sink(c->w, &l->sink);
-    if (!c->conn) {
-        free(l);
-        return -1;
-    }
     c->link = l;
     c->closed = false;
+    pt__conn_t *conn = pt__conn_open_sink(c->w, &l->sink);
+    if (!conn) {
+        free(l);
+        c->link = NULL;
+        return -1;
+    }
+    /* Unless it closed already (a 503 over the connection limit): then
+     * sink_closed freed the link and the answer waits in `in`. */
+    if (c->link == l)
+        c->conn = conn;
     return 0;
 }
 
@@ -300,6 +305,7 @@ static void on_timeout(uv_timer_t *t) { *(bool *)t->data = true; }
 pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method, const char *target,
                                          const pt_test_request_opts_t *o)
 {
+    c->in.len = 0;
     /* A fresh connection when the last one closed (or this is the first). */
     if (!c->conn && open_conn(c) != 0) {
         fprintf(stderr, "ponty: test client: out of memory\n");
@@ -329,7 +335,6 @@ pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method
     if (!res)
         abort();
     c->res = res;
-    c->in.len = 0;
     c->complete = c->failed = false;
     c->head = strcasecmp(method, "HEAD") == 0;
     c->tok.len = c->hname.len = 0;
