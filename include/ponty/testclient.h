@@ -15,10 +15,11 @@
  * socket is involved: the request's bytes are handed to the server's own
  * connection code as if read from one (its HTTP parser, framing checks and
  * limits), and the bytes that code would write are captured in memory and
- * parsed into the response. No port is bound and no descriptor is opened
- * per request (the event loop's own epoll and eventfd are made with the
- * client). pt_test_request returns once the response is complete (a
- * handler that waits makes it wait).
+ * parsed into the response. No port is bound and no socket is made; the
+ * only descriptors are the client's event loop's own (epoll, eventfd,
+ * signal pipe, and the spare /dev/null libuv keeps from its first
+ * connection), all closed by pt_test_client_free. pt_test_request returns
+ * once the response is complete (a handler that waits makes it wait).
  *
  * Providers are not run (start what the routes need yourself, e.g. publish
  * resources before creating the client). Metrics, the access log, request
