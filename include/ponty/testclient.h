@@ -11,18 +11,25 @@
  * The client serves the default route table plus .route_tables with the
  * hooks added so far (ponty/hooks.h), on a scheduler and event loop of its
  * own running on the calling thread: each request runs in a coroutine
- * exactly as under pt_run (declared fields, raises, waits, pt_strf), and its
- * request and response bytes go through the server's own HTTP parser,
- * limits and response writer over an in-process socket pair — no port is
- * bound, nothing leaves the process. pt_test_request returns once the
- * response is complete (a handler that waits makes it wait).
+ * exactly as under pt_run (declared fields, raises, waits, pt_strf). No
+ * socket is involved: the request's bytes are handed to the server's own
+ * connection code as if read from one (its HTTP parser, framing checks and
+ * limits), and the bytes that code would write are captured in memory and
+ * parsed into the response. No port is bound and no socket is made; the
+ * only descriptors are the client's event loop's own (epoll, eventfd,
+ * signal pipe, and the spare /dev/null libuv keeps from its first
+ * connection), all closed by pt_test_client_free. pt_test_request returns
+ * once the response is complete (a handler that waits makes it wait).
  *
  * Providers are not run (start what the routes need yourself, e.g. publish
- * resources before creating the client). Metrics, the access log and
- * request ids belong to pt_run and are off. A client serves one request at
- * a time on one connection, kept alive between requests unless a response
- * closes it (then the next request opens another). Not thread-safe: one
- * client per thread, never while pt_run serves in the same process. */
+ * resources before creating the client). Metrics, the access log, request
+ * ids and the header and idle timeouts belong to pt_run and are off;
+ * pt_req_peer is NULL (there is no peer). A client serves one request at a
+ * time on one connection, kept alive between requests unless a response
+ * closes it (then the next request opens another). Several clients may
+ * live on one thread, used one at a time. Not thread-safe: a client is used
+ * by the thread that made it, never while pt_run serves in the same
+ * process. */
 #ifndef PONTY_TESTCLIENT_H
 #define PONTY_TESTCLIENT_H
 

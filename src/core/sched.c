@@ -201,6 +201,13 @@ void pt__sched_on_free(pt__sched_t *s, void (*fn)(void *), void *arg)
 }
 
 pt__sched_t *pt__sched_self(void) { return sched_current; }
+
+pt__sched_t *pt__sched_bind(pt__sched_t *s)
+{
+    pt__sched_t *prev = sched_current;
+    sched_current = s;
+    return prev;
+}
 uv_loop_t *pt__sched_loop(pt__sched_t *s) { return s->loop; }
 unsigned pt__sched_live(const pt__sched_t *s)
 {

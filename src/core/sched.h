@@ -31,6 +31,10 @@ pt__sched_t *pt__sched_new(uv_loop_t *loop, size_t stack_size);
 void        pt__sched_free(pt__sched_t *s);
 /* The scheduler of the calling thread, or NULL on a plain thread. */
 pt__sched_t *pt__sched_self(void);
+/* Makes s (NULL: none) the calling thread's scheduler and returns the one
+ * before: a thread that drives several loops in turn (test clients,
+ * testclient.c) binds the one it is about to run. */
+pt__sched_t *pt__sched_bind(pt__sched_t *s);
 uv_loop_t  *pt__sched_loop(pt__sched_t *s);
 
 /* Starts t in a coroutine and runs it until it suspends or finishes. The

@@ -407,6 +407,8 @@ void pt__conn_close(pt__conn_t *c)
         return;
     c->closed = true;
     pt__conn_list_put(c->worker, c, PT_LIST_NONE);
+    if (c->sink)
+        c->sink->closed(c->sink->ctx);
     uv_close((uv_handle_t *)&c->tcp, on_close);
 }
 
@@ -432,12 +434,16 @@ static void conn_hold_input(pt__conn_t *c, const char *data, size_t len)
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-    pt__conn_t *c = (pt__conn_t *)s;
+    pt__conn_input((pt__conn_t *)s, buf->base, n);
+}
+
+void pt__conn_input(pt__conn_t *c, const char *data, ssize_t n)
+{
     if (n > 0) {
         if (c->state == PT_CONN_HANDLING)
-            conn_hold_input(c, buf->base, (size_t)n);
+            conn_hold_input(c, data, (size_t)n);
         else
-            conn_feed(c, buf->base, (size_t)n);
+            conn_feed(c, data, (size_t)n);
         return;
     }
     if (n < 0) {
@@ -445,8 +451,13 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
          * dropped. A client that half-closed after its request still gets
          * the responses already queued: close once they are written. */
         conn_read_stop(c);
-        if (c->state == PT_CONN_HANDLING)
+        if (c->state == PT_CONN_HANDLING) {
+            /* A socket reports its end again once reading restarts; a sink
+             * gives it once: close after the answer. */
+            if (c->sink)
+                c->close_after_write = true;
             return;
+        }
         if (n == UV_EOF && (c->writing || c->out.len)) {
             c->state = PT_CONN_CLOSING;
             c->close_after_write = true;
@@ -463,6 +474,8 @@ static void conn_read_start(pt__conn_t *c)
     if (c->reading || c->closed)
         return;
     c->reading = true;
+    if (c->sink)
+        return; /* its input is pushed by pt__conn_input */
     uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
 }
 
@@ -471,6 +484,8 @@ static void conn_read_stop(pt__conn_t *c)
     if (!c->reading)
         return;
     c->reading = false;
+    if (c->sink)
+        return;
     uv_read_stop((uv_stream_t *)&c->tcp);
 }
 
@@ -537,6 +552,18 @@ int pt__conn_adopt(pt__worker_t *w, int fd)
     return 0;
 }
 
+pt__conn_t *pt__conn_open_sink(pt__worker_t *w, const pt__conn_sink_t *sink)
+{
+    pt__conn_t *c = conn_new(w);
+    if (!c)
+        return NULL;
+    /* The handle stays unopened (no descriptor): uv_close still runs its
+     * callback, which keeps one path for freeing connections. */
+    c->sink = sink;
+    conn_begin(c);
+    return c;
+}
+
 void pt__conn_abandon(pt__conn_t *c)
 {
     if (c->closed)
@@ -571,6 +598,10 @@ static void conn_finish(pt__conn_t *c)
     if (c->closed)
         return;
     conn_read_stop(c);
+    if (c->sink) {
+        pt__conn_close(c); /* every byte was handed over: nothing to half-close */
+        return;
+    }
     uv_shutdown_t *req = malloc(sizeof *req);
     if (!req || uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
         free(req);
@@ -636,6 +667,11 @@ static void conn_flush(pt__conn_t *c)
 {
     if (c->closed || c->writing)
         return;
+    if (c->out.len && c->sink) {
+        /* The sink takes every byte at once: never a backlog. */
+        c->sink->write(c->sink->ctx, c->out.data, c->out.len);
+        c->out.len = 0;
+    }
     if (c->out.len) {
         uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
         int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);

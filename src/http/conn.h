@@ -22,6 +22,17 @@
 typedef struct pt__worker pt__worker_t;
 typedef struct pt__conn pt__conn_t;
 
+/* A connection with no socket (the test client, testclient.c): its response
+ * bytes go to write() as they would go to the kernel, its input comes from
+ * pt__conn_input, and closed() says the connection closed: no more bytes
+ * will be written, the pt__conn_t must no longer be fed, and the sink is
+ * not used again (closed() may free it). */
+typedef struct pt__conn_sink {
+    void (*write)(void *ctx, const char *data, size_t len);
+    void (*closed)(void *ctx);
+    void  *ctx;
+} pt__conn_sink_t;
+
 typedef struct pt__header {
     const char *name, *value;
     size_t      name_len, value_len;
@@ -135,6 +146,9 @@ struct pt__conn {
     bool                chunk_line;  /* the next input is a chunk-size line */
     unsigned char       chunk_crlf;  /* 1: a chunk's data ended, its CRLF is next (2: CR seen) */
     bool                last_chunk;  /* the chunk being read has size 0 */
+    /* Not NULL: no socket behind `tcp` (never opened); output goes to the
+     * sink and `reading` is only a flag (see pt__conn_open_sink). */
+    const pt__conn_sink_t *sink;
 };
 
 void pt__conn_accept(pt__worker_t *w, uv_stream_t *server);
@@ -144,6 +158,16 @@ int  pt__conn_adopt(pt__worker_t *w, int fd);
 /* At the shutdown deadline: a connection whose handler still runs gets a
  * 503 with Connection: close (best effort), then is closed. */
 void pt__conn_abandon(pt__conn_t *c);
+/* A connection without a socket on w's loop: served like an accepted one,
+ * its output handed to sink instead of written. The sink stays valid until
+ * its closed() runs, which may happen before this returns (over the
+ * connection limit it answers 503 and closes at once). NULL when out of
+ * memory. */
+pt__conn_t *pt__conn_open_sink(pt__worker_t *w, const pt__conn_sink_t *sink);
+/* Input for c, as a read of n bytes (n > 0) or its end (n < 0, UV_EOF)
+ * hands it: the read callback's own entry point. While c->reading is false
+ * the connection wants no more input yet. */
+void pt__conn_input(pt__conn_t *c, const char *data, ssize_t n);
 /* A request's answer is decided: queue it and go on with the connection. */
 void pt__conn_request_done(pt__conn_t *c);
 /* Timeout sweep and shutdown helpers. */

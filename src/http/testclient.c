@@ -1,17 +1,15 @@
 /* The in-process test client (ponty/testclient.h): a worker of its own on
- * the calling thread, one connection adopted from a socket pair, and a
- * client end that writes request bytes and parses the response with
- * llhttp. */
+ * the calling thread and one connection with no socket behind it. Request
+ * bytes go straight into the connection's input (pt__conn_input, what its
+ * read callback calls); the bytes it would write come back through a sink
+ * (conn.h) and are parsed with llhttp. No descriptor is opened. */
 #define _GNU_SOURCE
 #include "ponty/testclient.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "http/worker.h"
 #include "memo/redis_conn.h"
@@ -21,24 +19,38 @@
 
 void pt__limits_defaults(pt_limits_t *l); /* server.c */
 
+/* Clients alive on this thread: the route matcher's per-thread state is
+ * given back when the last one goes. */
+static __thread unsigned live_clients;
+
+/* Request bytes are handed over in slices of the size one read takes. */
+#define TC_SLICE sizeof(((pt__worker_t *)0)->readbuf)
+
+/* A connection's sink. It lives as long as the connection (freed when the
+ * connection says it closed); the client lets go of it when it hangs up, so
+ * a handler that answers after that writes into nothing. */
+typedef struct tc_link {
+    pt__conn_sink_t     sink;   /* ctx: this link */
+    pt_test_client_t   *client; /* NULL once the client hung up */
+} tc_link_t;
+
 struct pt_test_client {
     pt__worker_t  *w;
     pt_limits_t   limits;
     pt__router_t  *router;
     pt__route_rt_t *rts;
     size_t        nrts, caprts;
-    int           fd;         /* the client end, -1 when closed */
-    uv_poll_t    *poll;       /* its own allocation: a closing one may linger */
+    struct tc_link *link;     /* the connection's sink, NULL when none */
+    pt__conn_t    *conn;      /* NULL once closed (the server frees it) */
 
     /* the exchange in progress */
-    const char   *out;
-    size_t        out_len, out_done;
+    pt__buf_t      in;        /* response bytes the connection wrote, not yet parsed */
     llhttp_t      parser;
     llhttp_settings_t settings;
     pt_test_response_t *res;
     pt__buf_t      tok, hname;
-    bool          in_value;
-    bool          complete, closed, head;
+    bool          complete, closed, failed, head;
+    bool          counted;    /* in live_clients */
 };
 
 static int add_table(pt_test_client_t *c, const pt_route_table_t *t)
@@ -63,17 +75,57 @@ static int add_table(pt_test_client_t *c, const pt_route_table_t *t)
     return 0;
 }
 
+static void sink_write(void *ctx, const char *data, size_t len)
+{
+    tc_link_t *l = ctx;
+    if (l->client)
+        pt__buf_append(&l->client->in, data, len);
+}
+
+static void sink_closed(void *ctx)
+{
+    tc_link_t *l = ctx;
+    if (l->client) {
+        l->client->conn = NULL;
+        l->client->link = NULL;
+        l->client->closed = true;
+    }
+    free(l);
+}
+
+static int open_conn(pt_test_client_t *c)
+{
+    tc_link_t *l = malloc(sizeof *l);
+    if (!l)
+        return -1;
+    *l = (tc_link_t){ .sink = { .write = sink_write, .closed = sink_closed, .ctx = l }, .client = c };
+    c->link = l;
+    c->closed = false;
+    pt__conn_t *conn = pt__conn_open_sink(c->w, &l->sink);
+    if (!conn) {
+        free(l);
+        c->link = NULL;
+        return -1;
+    }
+    /* Unless it closed already (a 503 over the connection limit): then
+     * sink_closed freed the link and the answer waits in `in`. */
+    if (c->link == l)
+        c->conn = conn;
+    return 0;
+}
+
+/* The client hangs up: the connection reads the end of its input, as it
+ * would read EOF on a socket, and closes (at once, or after the answer of a
+ * handler still running). */
 static void close_client_end(pt_test_client_t *c)
 {
-    if (c->poll) {
-        uv_poll_stop(c->poll);
-        uv_close((uv_handle_t *)c->poll, (uv_close_cb)free);
-        c->poll = NULL;
-    }
-    if (c->fd >= 0) {
-        close(c->fd);
-        c->fd = -1;
-    }
+    pt__conn_t *conn = c->conn;
+    if (!conn)
+        return;
+    c->link->client = NULL;
+    c->link = NULL;
+    c->conn = NULL;
+    pt__conn_input(conn, NULL, UV_EOF);
 }
 
 /* ---- the client end ---- */
@@ -163,62 +215,15 @@ static int on_message_complete(llhttp_t *p)
     return HPE_PAUSED;
 }
 
-static void on_poll(uv_poll_t *h, int status, int events)
+/* Parses what the connection wrote so far. */
+static void take_output(pt_test_client_t *c)
 {
-    pt_test_client_t *c = h->data;
-    if (status < 0) {
-        c->closed = true;
+    if (!c->in.len || c->complete || c->failed)
         return;
-    }
-    if ((events & UV_WRITABLE) && c->out_done < c->out_len) {
-        ssize_t n = send(c->fd, c->out + c->out_done, c->out_len - c->out_done, MSG_NOSIGNAL);
-        if (n > 0)
-            c->out_done += (size_t)n;
-        else if (n < 0 && errno != EAGAIN && errno != EINTR)
-            c->closed = true;
-        if (c->out_done == c->out_len)
-            uv_poll_start(c->poll, UV_READABLE, on_poll);
-    }
-    if (events & UV_READABLE) {
-        char buf[16384];
-        ssize_t n = recv(c->fd, buf, sizeof buf, 0);
-        if (n == 0) {
-            c->closed = true;
-            llhttp_finish(&c->parser);
-        } else if (n > 0) {
-            llhttp_errno_t e = llhttp_execute(&c->parser, buf, (size_t)n);
-            if (e != HPE_OK && e != HPE_PAUSED)
-                c->closed = true;
-        } else if (errno != EAGAIN && errno != EINTR) {
-            c->closed = true;
-        }
-    }
-}
-
-/* A fresh connection: a socket pair whose server end the worker adopts. */
-static int connect_pair(pt_test_client_t *c)
-{
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
-        fprintf(stderr, "ponty: test client: socketpair: %s\n", strerror(errno));
-        return -1;
-    }
-    if (pt__conn_adopt(c->w, sv[0]) != 0) {
-        close(sv[0]);
-        close(sv[1]);
-        fprintf(stderr, "ponty: test client: cannot serve the connection\n");
-        return -1;
-    }
-    c->poll = malloc(sizeof *c->poll);
-    if (!c->poll || uv_poll_init(&c->w->loop, c->poll, sv[1]) != 0) {
-        free(c->poll);
-        c->poll = NULL;
-        close(sv[1]);
-        return -1;
-    }
-    c->fd = sv[1];
-    c->poll->data = c;
-    return 0;
+    llhttp_errno_t e = llhttp_execute(&c->parser, c->in.data, c->in.len);
+    if (e != HPE_OK && e != HPE_PAUSED)
+        c->failed = true;
+    c->in.len = 0; /* after the response: bytes of no request of ours */
 }
 
 pt_test_client_t *pt_test_client_new_opts(const pt_test_client_opts_t *o)
@@ -230,7 +235,6 @@ pt_test_client_t *pt_test_client_new_opts(const pt_test_client_opts_t *o)
         free(w);
         return NULL;
     }
-    c->fd = -1;
     c->w = w;
     c->limits = o->limits;
     pt__limits_defaults(&c->limits);
@@ -252,8 +256,15 @@ pt_test_client_t *pt_test_client_new_opts(const pt_test_client_opts_t *o)
     w->router = c->router;
     w->limits = &c->limits;
     w->stack_size = o->stack_size;
-    w->sched = pt__sched_new(&w->loop, o->stack_size);
-    pt__router_thread_prepare(w->router);
+    pt__sched_t *prev = pt__sched_bind(NULL);
+    w->sched = pt__sched_new(&w->loop, o->stack_size); /* binds itself */
+    pt__sched_bind(prev);
+    if (!w->sched) {
+        pt_test_client_free(c);
+        return NULL;
+    }
+    live_clients++;
+    c->counted = true;
     return c;
 }
 
@@ -263,13 +274,17 @@ void pt_test_client_free(pt_test_client_t *c)
         return;
     if (c->w) {
         pt__worker_t *w = c->w;
+        pt__sched_t *prev = pt__sched_bind(w->sched);
         close_client_end(c);
-        /* The server end sees EOF and closes; run until it is gone. */
+        /* The connection sees the end of its input and closes (after the
+         * answer of a handler still running); run until it is gone. */
         while (w->nconns)
             uv_run(&w->loop, UV_RUN_ONCE);
-        pt__sched_free(w->sched);
+        if (w->sched)
+            pt__sched_free(w->sched);
         pt__redis_loop_close(&w->loop);
         uv_run(&w->loop, UV_RUN_DEFAULT);
+        pt__sched_bind(prev == w->sched ? NULL : prev);
         pt__buf_free(&w->scratch);
         uv_loop_close(&w->loop);
         free(w);
@@ -279,9 +294,11 @@ void pt_test_client_free(pt_test_client_t *c)
     free(c->rts);
     if (c->router)
         pt__router_free(c->router);
-    pt__router_thread_release();
+    if (c->counted && --live_clients == 0)
+        pt__router_thread_release();
     pt__buf_free(&c->tok);
     pt__buf_free(&c->hname);
+    pt__buf_free(&c->in);
     free(c);
 }
 
@@ -290,8 +307,12 @@ static void on_timeout(uv_timer_t *t) { *(bool *)t->data = true; }
 pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method, const char *target,
                                          const pt_test_request_opts_t *o)
 {
-    if (c->fd < 0 && connect_pair(c) != 0)
+    c->in.len = 0;
+    /* A fresh connection when the last one closed (or this is the first). */
+    if (!c->conn && open_conn(c) != 0) {
+        fprintf(stderr, "ponty: test client: out of memory\n");
         return NULL;
+    }
     size_t blen = o->body ? (o->len ? o->len : strlen(o->body)) : 0;
     pt__buf_t req = { 0 };
     pt__buf_puts(&req, method);
@@ -316,10 +337,7 @@ pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method
     if (!res)
         abort();
     c->res = res;
-    c->out = req.data;
-    c->out_len = req.len;
-    c->out_done = 0;
-    c->complete = c->closed = false;
+    c->complete = c->failed = false;
     c->head = strcasecmp(method, "HEAD") == 0;
     c->tok.len = c->hname.len = 0;
     llhttp_settings_init(&c->settings);
@@ -334,24 +352,45 @@ pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method
     llhttp_init(&c->parser, HTTP_RESPONSE, &c->settings);
     c->parser.data = c;
 
+    /* This client's scheduler is the thread's while it runs (another client
+     * may have been made or freed since), and the route matcher's state is
+     * sized for its routes. */
+    pt__sched_t *prev = pt__sched_bind(c->w->sched);
+    pt__router_thread_prepare(c->w->router);
     bool timed_out = false;
     uv_timer_t timer;
     uv_timer_init(&c->w->loop, &timer);
     timer.data = &timed_out;
     uv_timer_start(&timer, on_timeout, 30000, 0);
-    uv_poll_start(c->poll, UV_READABLE | UV_WRITABLE, on_poll);
-    while (!c->complete && !c->closed && !timed_out)
+    /* Input goes in while the connection wants it (a handler that is still
+     * running may hold it back); what it wrote is parsed after each step. */
+    size_t sent = 0;
+    for (;;) {
+        while (c->conn && c->conn->reading && sent < req.len) {
+            size_t n = req.len - sent < TC_SLICE ? req.len - sent : TC_SLICE;
+            pt__conn_input(c->conn, req.data + sent, (ssize_t)n);
+            sent += n;
+        }
+        take_output(c);
+        if (c->complete || c->failed || c->closed || timed_out)
+            break;
         uv_run(&c->w->loop, UV_RUN_ONCE);
+    }
     uv_close((uv_handle_t *)&timer, NULL);
-    uv_poll_stop(c->poll);
     uv_run(&c->w->loop, UV_RUN_NOWAIT); /* the timer's close */
+    pt__sched_bind(prev);
+    if (!c->complete && c->closed) {
+        /* A response that ends with the connection (no length). */
+        llhttp_finish(&c->parser);
+    }
     pt__buf_free(&req);
-    c->out = NULL;
     c->res = NULL;
 
     if (!c->complete) {
         fprintf(stderr, "ponty: test client: %s %s: %s\n", method, target,
-                timed_out ? "no response within 30 s" : "connection closed before a complete response");
+                timed_out  ? "no response within 30 s"
+                : c->failed ? "the response is not valid HTTP"
+                            : "connection closed before a complete response");
         pt_test_response_free(res);
         close_client_end(c);
         return NULL;

@@ -1,7 +1,10 @@
-"""Around the handler and seeing what it does, over pt_ops_server: hooks
-(per table and global), the envelope with 201 and a Location header, the
-request id, the client's address, CORS, the JSON error format, the access
-log, metrics and health."""
+"""Around the handler and seeing what it does, over pt_ops_server run as a
+process: the request id, the client's address, the access log, metrics,
+health, and pipelined requests through hooks.
+
+Hooks (per table and global), the envelope with 201 and a Location header,
+CORS and the JSON error format are tested in-process through the test
+client, on the same service: tests/unit/test_tc_hooks.c."""
 import json
 import re
 import socket
@@ -23,60 +26,6 @@ def ops(module_server_factory):
 @pytest.fixture(scope="module")
 def ops_json(module_server_factory):
     return module_server_factory("pt_ops_server", PT_JSON_ERRORS=1)
-
-
-# ---- hooks ----
-
-def test_table_before_hook_answers_early(ops):
-    status, headers, body = ops.get("/admin/stats")
-    assert status == 401
-    assert body == b"token required"
-    assert headers["WWW-Authenticate"] == "Bearer"
-    # The table's after hook and the global one still ran on the early answer.
-    assert headers["X-Admin"] == "1"
-    assert headers["X-Status-Seen"] == "401"
-
-
-def test_table_before_hook_lets_through(ops):
-    status, headers, body = ops.get("/admin/stats", headers={"Authorization": "Bearer s3cret"})
-    assert status == 200
-    assert json.loads(body)["data"] == {"admin": True}
-    assert headers["X-Admin"] == "1"
-    assert headers["X-Status-Seen"] == "200"
-
-
-def test_table_hooks_do_not_apply_elsewhere(ops):
-    status, headers, _ = ops.get("/hello")
-    assert status == 200
-    assert headers["X-Admin"] is None
-    assert headers["X-Status-Seen"] == "200"
-
-
-def test_after_hook_sees_raises_and_router_answers(ops):
-    status, headers, body = ops.get("/boom")
-    assert (status, body) == (404, b"no such boom")
-    assert headers["X-Status-Seen"] == "404"
-    status, headers, _ = ops.get("/no/such/route")
-    assert status == 404 and headers["X-Status-Seen"] == "404"
-    status, headers, _ = ops.request("DELETE", "/hello")
-    assert status == 405 and "GET" in headers["Allow"]
-    assert headers["X-Status-Seen"] == "405"
-
-
-def test_field_errors_keep_plain_text_by_default(ops):
-    status, headers, body = ops.get("/items/3?lang=xx")
-    assert status == 400
-    assert headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert body == b"lang must be one of {en,es}"
-
-
-def test_envelope_with_201_and_location(ops):
-    status, headers, body = ops.request("POST", "/things", body=b'{"name": "box"}',
-                                        headers={"Content-Type": "application/json"})
-    assert status == 201
-    assert headers["Location"] == "/things/box"
-    doc = json.loads(body)
-    assert doc["data"] == {"name": "box"} and "now" in doc and "elapsed" in doc
 
 
 # ---- request id and peer ----
@@ -121,62 +70,6 @@ def test_request_ids_off(start_server):
     status, headers, body = s.get("/whoami")
     assert headers["X-Request-Id"] is None
     assert json.loads(body)["data"]["id"] is None
-
-
-# ---- CORS ----
-
-def test_cors_preflight_answered(ops):
-    status, headers, body = ops.request("OPTIONS", "/things", headers={
-        "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Content-Type, X-Token"})
-    assert status == 204 and body == b""
-    assert headers["Access-Control-Allow-Origin"] == "https://app.example"
-    assert "POST" in headers["Access-Control-Allow-Methods"]
-    assert headers["Access-Control-Allow-Headers"] == "Content-Type, X-Token"
-    assert headers["Access-Control-Max-Age"] == "600"
-    assert headers["Vary"] == "Origin"
-
-
-def test_cors_actual_request_and_other_origins(ops):
-    _, headers, _ = ops.get("/hello", headers={"Origin": "https://b.example"})
-    assert headers["Access-Control-Allow-Origin"] == "https://b.example"
-    assert headers["Access-Control-Expose-Headers"] == "X-Request-Id"
-    _, headers, _ = ops.get("/hello", headers={"Origin": "https://evil.example"})
-    assert headers["Access-Control-Allow-Origin"] is None
-    status, headers, _ = ops.request("OPTIONS", "/things", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
-    assert status == 405 and headers["Access-Control-Allow-Origin"] is None
-
-
-# ---- JSON errors ----
-
-def test_json_errors_name_field_and_place(ops_json):
-    status, headers, body = ops_json.get("/items/3?lang=xx")
-    assert status == 400
-    assert headers["Content-Type"] == "application/json; charset=utf-8"
-    assert json.loads(body) == {"error": {"status": 400, "message": "lang must be one of {en,es}",
-                                          "field": "lang", "in": "query"}}
-
-
-def test_json_errors_body_path(ops_json):
-    status, _, body = ops_json.request("POST", "/things", body=b'{"name": "x", "size": "big"}',
-                                       headers={"Content-Type": "application/json"})
-    assert status == 400
-    err = json.loads(body)["error"]
-    assert err["in"] == "body" and err["path"] == "/size" and err["field"] == "body"
-    assert err["message"] == "'big' is not of type 'integer'"
-
-
-def test_json_errors_without_field(ops_json):
-    status, headers, body = ops_json.get("/boom")
-    assert status == 404
-    assert json.loads(body) == {"error": {"status": 404, "message": "no such boom"}}
-    status, _, body = ops_json.get("/nowhere")
-    assert json.loads(body) == {"error": {"status": 404, "message": "404: Not Found"}}
-    # Hook-raised errors are reshaped too, their headers kept.
-    status, headers, body = ops_json.get("/admin/stats")
-    assert status == 401 and headers["WWW-Authenticate"] == "Bearer"
-    assert json.loads(body) == {"error": {"status": 401, "message": "token required"}}
 
 
 # ---- health ----

@@ -387,9 +387,13 @@ PT_GET_IN("/iso/{name}", iso, iso_in)
                      "also_undeclared", (json_int_t)in->also_undeclared);
 }
 
+/* tests/unit/test_tc_fields.c serves these routes through the test client:
+ * it compiles this file without its main. */
+#ifndef PT_SERVER_NO_MAIN
 int main(void)
 {
     long max_body = pt_env_long("PT_MAX_BODY", 0);
     return pt_run(.port = (int)pt_env_long("PORT", 8080),
                   .limits = { .max_body = max_body > 0 ? (size_t)max_body : 0 });
 }
+#endif

@@ -121,6 +121,32 @@ PT_POST("/sick", make_sick)
     return json_true();
 }
 
+/* The admin table under /admin (once), then the hooks the environment asks
+ * for. tests/unit/test_tc_hooks.c calls these to serve the same service
+ * through the test client; it compiles this file without main. */
+void ops_server_routes(void);
+void ops_server_hooks(void);
+
+void ops_server_routes(void)
+{
+    pt_route_add(ADMIN_TABLE, &(const pt_route_def_t){ .method = "GET", .path = "/stats",
+                                                        .handler = admin_stats, .name = "admin_stats" });
+    pt_route_table_prefix(ADMIN_TABLE, "/admin");
+}
+
+void ops_server_hooks(void)
+{
+    if (!getenv("PT_NO_HOOKS")) {
+        pt_hooks_add(ADMIN_TABLE, &(pt_hooks_t){ .before = need_token, .after = admin_after });
+        pt_hooks_add(NULL, &(pt_hooks_t){ .after = status_seen });
+    }
+    if (getenv("PT_JSON_ERRORS"))
+        pt_hooks_add(NULL, &pt_hooks_json_errors);
+    if (getenv("PT_CORS"))
+        pt_hooks_add(NULL, pt_cors(.origins = getenv("PT_CORS"), .expose = "X-Request-Id"));
+}
+
+#ifndef PT_SERVER_NO_MAIN
 static const char *always_ok(void *arg) { return NULL; }
 
 static const char *sickness(void *arg)
@@ -136,19 +162,10 @@ static int checks_start(void *arg)
 
 int main(int argc, char **argv)
 {
-    pt_route_add(ADMIN_TABLE, &(const pt_route_def_t){ .method = "GET", .path = "/stats",
-                                                        .handler = admin_stats, .name = "admin_stats" });
-    pt_route_table_prefix(ADMIN_TABLE, "/admin");
+    ops_server_routes();
     if (argc > 1 && strcmp(argv[1], "--openapi") == 0)
         return pt_openapi_print(stdout, .title = "ops", .route_tables = PT_ROUTE_TABLES(ADMIN_TABLE));
-    if (!getenv("PT_NO_HOOKS")) {
-        pt_hooks_add(ADMIN_TABLE, &(pt_hooks_t){ .before = need_token, .after = admin_after });
-        pt_hooks_add(NULL, &(pt_hooks_t){ .after = status_seen });
-    }
-    if (getenv("PT_JSON_ERRORS"))
-        pt_hooks_add(NULL, &pt_hooks_json_errors);
-    if (getenv("PT_CORS"))
-        pt_hooks_add(NULL, pt_cors(.origins = getenv("PT_CORS"), .expose = "X-Request-Id"));
+    ops_server_hooks();
     pt_health_check_add("static", always_ok, NULL);
     pt_metrics_breaker(upstream);
     const char *log = getenv("PT_LOG");
@@ -161,6 +178,7 @@ int main(int argc, char **argv)
                   .openapi_path = "/openapi.json", .openapi_title = "ops",
                   .request_ids = !getenv("PT_NO_IDS"));
 }
+#endif
 
 /* A named cache and a named lock, for their metrics. */
 static json_t *slow_value(pt_cache_call_t *call)

@@ -216,6 +216,9 @@ PT_GET("/resp_header", resp_header)
     return json_pack("{s:b}", "ok", 1);
 }
 
+/* tests/unit/test_tc_errors.c serves these routes through the test client:
+ * it compiles this file without its main. */
+#ifndef PT_SERVER_NO_MAIN
 static unsigned env_u(const char *name) { long v = pt_env_long(name, 0); return v > 0 ? (unsigned)v : 0; }
 
 int main(void)
@@ -233,6 +236,7 @@ int main(void)
                       .shutdown_timeout_ms = env_u("PT_SHUTDOWN_TIMEOUT_MS"),
                   });
 }
+#endif
 
 /* ---- caches whose loader or invalidation block raises ------------------- */
 

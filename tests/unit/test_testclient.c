@@ -1,16 +1,7 @@
 /* The in-process test client (ponty/testclient.h): requests go through the
  * route tables, declared fields, hooks, raises and waits as under pt_run,
- * from a plain cmocka test. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <string.h>
-
-#include <ponty.h>
+ * from a plain cmocka test, with no socket or other descriptor. */
+#include "tc_util.h"
 
 PT_GET("/hello", hello)
 {
@@ -175,6 +166,49 @@ static void limits_apply(void **state)
     pt_test_client_free(small);
 }
 
+/* No socket is opened, for the client, a connection, or a fresh connection
+ * after a closing response, and requests open no descriptor: the only ones
+ * are the event loop's (epoll, its signal pipe and eventfd, made with the
+ * client, and the spare /dev/null libuv reserves on the first stream handle
+ * of a loop), and they go with the client. */
+static void no_sockets(void **state)
+{
+    int socks_before, socks;
+    int before = tc_open_fds(&socks_before);
+    pt_test_client_t *c = pt_test_client_new();
+    assert_non_null(c);
+    int with_client = -1;
+    for (int i = 0; i < 5; i++) {
+        pt_test_response_t *r = pt_test_request(c, "GET", "/hello",
+                                                .headers = i == 2 ? PT_TEST_HEADERS("Connection", "close") : NULL);
+        assert_int_equal(r->status, 200);
+        pt_test_response_free(r);
+        int n = tc_open_fds(&socks);
+        if (i == 0)
+            with_client = n;
+        assert_int_equal(n, with_client);
+        assert_int_equal(socks, socks_before);
+    }
+    pt_test_client_free(c);
+    assert_int_equal(tc_open_fds(NULL), before);
+}
+
+/* A body bigger than one read goes in slice by slice, as from a socket. */
+static void big_body(void **state)
+{
+    size_t n = 300000;
+    char *body = malloc(n + 32);
+    assert_non_null(body);
+    int k = snprintf(body, 32, "{\"name\": \"");
+    memset(body + k, 'b', n - (size_t)k - 2);
+    memcpy(body + n - 2, "\"}", 3);
+    pt_test_response_t *r = pt_test_request(tc, "POST", "/things", .body = body);
+    assert_int_equal(r->status, 201);
+    assert_non_null(strstr(r->body, "bbbbbbbbbbbbbbbb\"}"));
+    pt_test_response_free(r);
+    free(body);
+}
+
 /* ---- hook order, and the JSON error format's origins ---- */
 
 static char trace[256];
@@ -265,6 +299,8 @@ int main(void)
         cmocka_unit_test(table_hooks),
         cmocka_unit_test(head_and_close),
         cmocka_unit_test(limits_apply),
+        cmocka_unit_test(no_sockets),
+        cmocka_unit_test(big_body),
         cmocka_unit_test(hook_order),
         cmocka_unit_test(json_error_origins),
     };
