@@ -842,11 +842,26 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
         pt_jmember_t *m = jalloc(a, n * sizeof *m + 1);
         if (!m)
             return false;
-        for (void *it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it), i++) {
-            m[i].klen = json_object_iter_key_len(it);
-            m[i].key = json_object_iter_key(it);
-            if (!pt__jv_from_json(a, json_object_iter_value(it), &m[i].v))
-                return false;
+        const objiter_layout_t *L = &pt__objiter_layout;
+        if (L->ok) { /* probed by a schema compile: no call per member */
+            const char *end = (const char *)j + L->head, *it;
+            memcpy(&it, end + L->next, sizeof it);
+            for (; it != end && i < n; i++) {
+                const json_t *v;
+                memcpy(&m[i].klen, it + L->keylen, sizeof m[i].klen);
+                m[i].key = it + L->key;
+                memcpy(&v, it + L->value, sizeof v);
+                if (!pt__jv_from_json(a, v, &m[i].v))
+                    return false;
+                memcpy(&it, it + L->next, sizeof it);
+            }
+        } else {
+            for (void *it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it), i++) {
+                m[i].klen = json_object_iter_key_len(it);
+                m[i].key = json_object_iter_key(it);
+                if (!pt__jv_from_json(a, json_object_iter_value(it), &m[i].v))
+                    return false;
+            }
         }
         out->type = PT_JV_OBJECT;
         out->len = (uint32_t)n;
