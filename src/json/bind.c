@@ -351,6 +351,16 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
     return dfail(c, path, NULL, &b);
 }
 
+/* Whether the C string name is the len bytes at key (which may hold NULs):
+ * byte by byte, so neither side is read past its end. */
+static inline bool key_is(const char *name, const char *key, size_t len)
+{
+    for (size_t j = 0; j < len; j++)
+        if (name[j] != key[j] || !name[j])
+            return false;
+    return name[len] == 0;
+}
+
 static bool is_field(const pt_struct_desc_t *d, const char *key, size_t len)
 {
     for (size_t i = 0; i < d->nfields; i++)
@@ -370,8 +380,15 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const pt_jv_t *in
     /* unknown keys are a client mistake: 400 with Python's wording */
     size_t nx = 0;
     const pt_jmember_t *m = in->u.members, *mend = m + in->len;
-    for (const pt_jmember_t *k = m; k != mend; k++)
-        nx += !is_field(d, k->key, k->klen);
+    /* members usually come in field order: then every one is a field and
+     * field i's member is m[i]; any other order is checked key by key */
+    size_t in_order = 0;
+    if (in->len <= d->nfields)
+        while (in_order < in->len && key_is(d->fields[in_order].name, m[in_order].key, m[in_order].klen))
+            in_order++;
+    if (in_order < in->len)
+        for (const pt_jmember_t *k = m; k != mend; k++)
+            nx += !is_field(d, k->key, k->klen);
     if (nx) {
         const char **keys = malloc(nx * sizeof *keys);
         if (!keys)
@@ -397,12 +414,16 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const pt_jv_t *in
         dseg_t fs = {path, f->name, 0};
         void *dst = (char *)out + f->offset;
         const pt_jv_t *val;
-        size_t nlen = strlen(f->name);
-        /* members usually come in field order: try the same position first */
-        if (i < in->len && m[i].klen == nlen && !memcmp(m[i].key, f->name, nlen))
+        if (i < in_order) {
             val = &m[i].v;
-        else
-            val = jv_get(in, f->name, nlen);
+        } else {
+            size_t nlen = strlen(f->name);
+            /* try the same position first */
+            if (i < in->len && m[i].klen == nlen && !memcmp(m[i].key, f->name, nlen))
+                val = &m[i].v;
+            else
+                val = jv_get(in, f->name, nlen);
+        }
         jalloc_t dmem = {0};
         pt_jv_t dflt;
         if (!val && f->defval) {
@@ -428,7 +449,8 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const pt_jv_t *in
         } else {
             rc = decode_value(c, f, f->type, f->size, val, dst, &fs);
         }
-        pt__jalloc_free(&dmem);
+        if (val == &dflt)
+            pt__jalloc_free(&dmem);
         if (rc)
             return -1;
     }

@@ -198,6 +198,11 @@ static bool poom(pctx_t *c)
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
+    /* the usual cases first: no whitespace, or the one space after ':' and ',' */
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
+    if (p + 1 < end && *p == ' ' && (unsigned char)p[1] > ' ')
+        return p + 1;
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
         p++;
     return p;
@@ -277,8 +282,15 @@ static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
         uint64_t q = w ^ 0x2222222222222222ULL, bs = w ^ 0x5c5c5c5c5c5c5c5cULL;
         uint64_t zq = (q - 0x0101010101010101ULL) & ~q & 0x8080808080808080ULL;
         uint64_t zb = (bs - 0x0101010101010101ULL) & ~bs & 0x8080808080808080ULL;
-        if (hi | lo | zq | zb)
+        uint64_t special = hi | lo | zq | zb;
+        if (special) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* the lowest flagged byte is exact (borrows only run upward):
+             * jump to it instead of testing the bytes before it one by one */
+            p += __builtin_ctzll(special) >> 3;
+#endif
             break;
+        }
         p += 8;
     }
     while (p < end && plain((unsigned char)*p))
