@@ -744,6 +744,16 @@ static const char *conn_parse_error_text(pt__conn_t *c)
 static bool head_folds(pt__conn_t *c, const char *p, const char *end)
 {
     for (; p < end; p++) {
+        if (c->head_seen && !c->head_lf) {
+            /* inside a line: nothing before its LF can fold or end the head
+             * (each byte would leave the state as it is), so jump to it */
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                return false;
+            c->head_lf = true;
+            p = nl;
+            continue;
+        }
         char ch = *p;
         if (ch == '\r')
             continue;

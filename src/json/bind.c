@@ -235,9 +235,15 @@ static const char *json_type_name(pt_ftype_t t)
     return "?";
 }
 
+/* n bytes for the decoded value, uninitialised (the caller fills them all) */
+static void *dalloc_raw(dctx_t *c, size_t n)
+{
+    return c->alloc && c->alloc->alloc ? c->alloc->alloc(c->alloc->ctx, n) : malloc(n);
+}
+
 static void *dalloc(dctx_t *c, size_t n)
 {
-    void *p = c->alloc && c->alloc->alloc ? c->alloc->alloc(c->alloc->ctx, n) : malloc(n);
+    void *p = dalloc_raw(c, n);
     if (p)
         memset(p, 0, n);
     return p;
@@ -261,14 +267,26 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
         if (!jv_is_string(v))
             return type_fail(c, path, v, "string");
         size_t n = v->len;
-        char *s = dalloc(c, n + 1);
+        char *s = dalloc_raw(c, n + 1);
         if (!s)
             return oom_fail(c, path);
         memcpy(s, v->u.s, n);
+        s[n] = 0;
         *(const char **)dst = s;
         return 0;
     }
     case PT_FT_INT: {
+        /* the usual case, an int64 that fits the member, without long double */
+        if (v->type == PT_JV_INT && size <= 8 && size > 0 &&
+            (size == 8 || (v->u.i >= -(INT64_C(1) << (size * 8 - 1)) && v->u.i < (INT64_C(1) << (size * 8 - 1))))) {
+            switch (size) {
+            case 1: *(int8_t *)dst = (int8_t)v->u.i; return 0;
+            case 2: *(int16_t *)dst = (int16_t)v->u.i; return 0;
+            case 4: *(int32_t *)dst = (int32_t)v->u.i; return 0;
+            case 8: *(int64_t *)dst = v->u.i; return 0;
+            default: break; /* another size: the general path below */
+            }
+        }
         long double x;
         if (v->type == PT_JV_INT)
             x = (long double)v->u.i;

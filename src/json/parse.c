@@ -268,10 +268,14 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
 /* Bytes that end the fast scan: '"', '\\', controls and non-ASCII. */
 static inline bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-/* The string starting at c->p (just past its opening quote). */
-static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
+static bool parse_string_slow(pctx_t *c, const char *p, const char **out, size_t *outlen);
+
+/* The string starting at c->p (just past its opening quote). The plain
+ * ASCII case is inlined into its callers; escapes, non-ASCII and errors go
+ * to parse_string_slow from the first byte that needs it. */
+static inline __attribute__((always_inline)) bool parse_string(pctx_t *c, const char **out, size_t *outlen)
 {
-    const char *start = c->p - 1, *p = c->p, *end = c->end;
+    const char *p = c->p, *end = c->end;
     /* The common case first: plain ASCII up to the closing quote. */
     while (p + 8 <= end) {
         uint64_t w;
@@ -315,8 +319,14 @@ static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
         c->p = p + 1;
         return true;
     }
-    /* Escapes or non-ASCII: find the end, then decode into a buffer no
-     * longer than the escaped text (every escape shrinks or keeps size). */
+    return parse_string_slow(c, p, out, outlen);
+}
+
+/* Escapes or non-ASCII from p on: find the end, then decode into a buffer
+ * no longer than the escaped text (every escape shrinks or keeps size). */
+static __attribute__((noinline)) bool parse_string_slow(pctx_t *c, const char *p, const char **out, size_t *outlen)
+{
+    const char *start = c->p - 1, *end = c->end;
     const char *q = p;
     while (q < end && *q != '"') {
         if (*q == '\\')
