@@ -280,13 +280,13 @@ static inline __attribute__((always_inline)) bool parse_string(pctx_t *c, const 
     while (p + 8 <= end) {
         uint64_t w;
         memcpy(&w, p, 8);
-        /* any byte < 0x20, >= 0x80, '"' or '\\' */
-        uint64_t hi = w & 0x8080808080808080ULL;
-        uint64_t lo = (w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL;
+        /* any byte < 0x20, >= 0x80, '"' or '\\': a byte >= 0x80 is flagged by
+         * its own high bit, so the usual "& ~x" of each zero-byte test is
+         * not needed; below the first special byte no subtraction borrows
+         * or sets a high bit, so when nothing is special nothing is flagged */
         uint64_t q = w ^ 0x2222222222222222ULL, bs = w ^ 0x5c5c5c5c5c5c5c5cULL;
-        uint64_t zq = (q - 0x0101010101010101ULL) & ~q & 0x8080808080808080ULL;
-        uint64_t zb = (bs - 0x0101010101010101ULL) & ~bs & 0x8080808080808080ULL;
-        uint64_t special = hi | lo | zq | zb;
+        uint64_t special = (w | (w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
+                            (bs - 0x0101010101010101ULL)) & 0x8080808080808080ULL;
         if (special) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             /* the lowest flagged byte is exact (borrows only run upward):
