@@ -558,7 +558,7 @@ static bool literal(pctx_t *c, const char *word, size_t n)
 }
 
 /* After '{' or ',': a key and its ':'; the member goes on the stack. */
-static bool parse_key(pctx_t *c)
+static inline __attribute__((always_inline)) bool parse_key(pctx_t *c)
 {
     c->p = skip_ws(c->p, c->end);
     if (c->p >= c->end || *c->p != '"')
