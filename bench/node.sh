@@ -14,6 +14,10 @@
 # is contacted: per package one metadata request and one tarball, checked
 # against the registry's sha512 integrity before it is unpacked.
 
+# `local` is not POSIX but every sh the benchmarks run under (dash, bash,
+# busybox) has it.
+# shellcheck disable=SC3043
+
 PT_NODE_MAJOR=${PT_NODE_MAJOR:-20}
 
 pt_node_major() { # prints the major version of the node on PATH, or 0
@@ -27,7 +31,7 @@ pt_node_major() { # prints the major version of the node on PATH, or 0
 # registry's PACKAGE unpacked into DEST (the tarball's package/ directory),
 # after checking its sha512 integrity.
 pt_npm_unpack() {
-    local pkg=$1 major=$2 dest=$3 registry meta ver url sri tgz ok
+    local pkg="$1" major="$2" dest="$3" registry meta ver url sri tgz ok
     registry=${PT_NPM_REGISTRY:-https://registry.npmjs.org}
     command -v curl >/dev/null || { echo "bench: curl is needed to fetch $pkg" >&2; return 1; }
     echo "bench: fetching $pkg@$major from $registry into $dest ..." >&2
@@ -67,7 +71,7 @@ if vs:
 }
 
 pt_bench_node() { # BUILD_DIR
-    local build=$1 dir arch
+    local build="$1" dir arch
     if [ "$(pt_node_major)" -ge "$PT_NODE_MAJOR" ] && command -v npm >/dev/null; then
         return 0
     fi
