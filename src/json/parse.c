@@ -832,7 +832,17 @@ json_t *pt__jv_to_json_cb(const pt_jv_t *v, void (*on_big)(void *ctx, const json
 
 /* The tree borrows j's strings and keys (jansson keeps them NUL-terminated
  * and alive as long as j): only the arrays of items and members are new. */
+static bool jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out, const objiter_layout_t *L);
+
 bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
+{
+    /* the probe has run (pthread_once: its result is visible to this
+     * thread) before objects are read through it */
+    pt__objiter_init();
+    return jv_from_json(a, j, out, pt__objiter_layout.ok ? &pt__objiter_layout : NULL);
+}
+
+static bool jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out, const objiter_layout_t *L)
 {
     memset(out, 0, sizeof *out);
     switch (json_typeof(j)) {
@@ -852,7 +862,7 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
         if (!items)
             return false;
         for (size_t i = 0; i < n; i++)
-            if (!pt__jv_from_json(a, json_array_get(j, i), &items[i]))
+            if (!jv_from_json(a, json_array_get(j, i), &items[i], L))
                 return false;
         out->type = PT_JV_ARRAY;
         out->len = (uint32_t)n;
@@ -864,8 +874,7 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
         pt_jmember_t *m = jalloc(a, n * sizeof *m + 1);
         if (!m)
             return false;
-        const objiter_layout_t *L = &pt__objiter_layout;
-        if (L->ok) { /* probed by a schema compile: no call per member */
+        if (L) { /* the probed member layout: no call per member */
             const char *end = (const char *)j + L->head, *it;
             memcpy(&it, end + L->next, sizeof it);
             for (; it != end && i < n; i++) {
@@ -873,7 +882,7 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
                 memcpy(&m[i].klen, it + L->keylen, sizeof m[i].klen);
                 m[i].key = it + L->key;
                 memcpy(&v, it + L->value, sizeof v);
-                if (!pt__jv_from_json(a, v, &m[i].v))
+                if (!jv_from_json(a, v, &m[i].v, L))
                     return false;
                 memcpy(&it, it + L->next, sizeof it);
             }
@@ -881,7 +890,7 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
             for (void *it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it), i++) {
                 m[i].klen = json_object_iter_key_len(it);
                 m[i].key = json_object_iter_key(it);
-                if (!pt__jv_from_json(a, json_object_iter_value(it), &m[i].v))
+                if (!jv_from_json(a, json_object_iter_value(it), &m[i].v, L))
                     return false;
             }
         }
