@@ -3,8 +3,8 @@
  *   json_bench SCHEMA.json DOC.json [SECONDS] [check|message] [json_t|tree]
  *
  * Prints "<rate> <first error or 'valid'>". The document is parsed once:
- * as a jansson json_t (default; the public json_t API, which validates a
- * tree copy of it), or with pt_json_parse into the pt_jv_t tree that
+ * as a jansson json_t (default; the public json_t API, which walks a flat
+ * schema's object in place and validates a tree copy of anything else), or with pt_json_parse into the pt_jv_t tree that
  * request bodies are parsed into ("tree": what a request pays).
  *
  *   check    (default) each iteration runs pt_schema_check: the verdict and,

@@ -57,8 +57,11 @@ void pt_schema_errors_clear(pt_schema_errors_t *errs);
  * pt_json_parse reads JSON text into a compact read-only tree (pt_jv_t):
  * one block of nodes per array or object, strings NUL-terminated next to
  * them, all carved from a few large chunks, so a document costs no malloc
- * per value. The validator and struct binding work on this tree directly;
- * the json_t entry points convert their instance to it first.
+ * per value. The validator and struct binding work on this tree directly.
+ * The json_t entry points walk an object in place when the schema's root
+ * only tests its properties' types (the usual request shape) and that
+ * settles the answer; otherwise they convert their instance to a tree
+ * first (in a per-thread scratch area: no malloc once warm).
  *
  * The accepted language is Python's json.loads: integers of any size (ones
  * beyond int64 are PT_JV_BIGINT and keep their digits), "\u0000" inside

@@ -114,13 +114,20 @@ static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
 
 /* RFC 9110 5.1: a field name is a token. llhttp lets some bytes through
  * (spaces before the colon); a name with them is refused. */
+/* tchar (RFC 9110 5.6.2) as a bitmap over bytes 0-127: a table test per
+ * byte instead of a strchr (header names are checked for every field). */
+static const uint64_t tchar_bits[2] = {
+    0x03ff6cfa00000000ULL, /* ! # $ % & ' * + - . 0-9 */
+    0x57ffffffc7fffffeULL, /* A-Z ^ _ ` a-z | ~ */
+};
+
 static bool is_token(const char *s, size_t n)
 {
     if (!n)
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch <= 0x20 || ch >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", ch))
+        if (ch >= 0x80 || !((tchar_bits[ch >> 6] >> (ch & 63)) & 1))
             return false;
     }
     return true;
@@ -790,6 +797,16 @@ static const char *conn_parse_error_text(pt__conn_t *c)
 static bool head_folds(pt__conn_t *c, const char *p, const char *end)
 {
     for (; p < end; p++) {
+        if (c->head_seen && !c->head_lf) {
+            /* inside a line: nothing before its LF can fold or end the head
+             * (each byte would leave the state as it is), so jump to it */
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                return false;
+            c->head_lf = true;
+            p = nl;
+            continue;
+        }
         char ch = *p;
         if (ch == '\r')
             continue;

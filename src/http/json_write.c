@@ -37,6 +37,30 @@ static void write_string(pt__buf_t *b, const char *s, size_t n)
         memcpy(o, &w, 8);
         o += 8;
     }
+    if (i < n && i + 8 > n) {
+        /* the rest, shorter than a word: tested and copied as one word (the
+         * last 8 bytes, overlapping copied ones) or two 4-byte halves that
+         * may overlap, instead of byte by byte */
+        uint64_t w;
+        if (n >= 8) {
+            memcpy(&w, s + n - 8, 8);
+            if (plain8(w)) {
+                memcpy(o - (i - (n - 8)), &w, 8);
+                o += n - i;
+                i = n;
+            }
+        } else if (n >= 4) {
+            uint32_t lo, hi;
+            memcpy(&lo, s, 4);
+            memcpy(&hi, s + n - 4, 4);
+            if (plain8((uint64_t)lo | (uint64_t)hi << 32)) {
+                memcpy(o, &lo, 4);
+                memcpy(o + n - 4, &hi, 4);
+                o += n;
+                i = n;
+            }
+        }
+    }
     while (i < n && plain1((unsigned char)s[i]))
         *o++ = s[i++];
     if (i == n) {

@@ -235,9 +235,15 @@ static const char *json_type_name(pt_ftype_t t)
     return "?";
 }
 
+/* n bytes for the decoded value, uninitialised (the caller fills them all) */
+static void *dalloc_raw(dctx_t *c, size_t n)
+{
+    return c->alloc && c->alloc->alloc ? c->alloc->alloc(c->alloc->ctx, n) : malloc(n);
+}
+
 static void *dalloc(dctx_t *c, size_t n)
 {
-    void *p = c->alloc && c->alloc->alloc ? c->alloc->alloc(c->alloc->ctx, n) : malloc(n);
+    void *p = dalloc_raw(c, n);
     if (p)
         memset(p, 0, n);
     return p;
@@ -261,14 +267,26 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
         if (!jv_is_string(v))
             return type_fail(c, path, v, "string");
         size_t n = v->len;
-        char *s = dalloc(c, n + 1);
+        char *s = dalloc_raw(c, n + 1);
         if (!s)
             return oom_fail(c, path);
         memcpy(s, v->u.s, n);
+        s[n] = 0;
         *(const char **)dst = s;
         return 0;
     }
     case PT_FT_INT: {
+        /* the usual case, an int64 that fits the member, without long double */
+        if (v->type == PT_JV_INT && size <= 8 && size > 0 &&
+            (size == 8 || (v->u.i >= -(INT64_C(1) << (size * 8 - 1)) && v->u.i < (INT64_C(1) << (size * 8 - 1))))) {
+            switch (size) {
+            case 1: *(int8_t *)dst = (int8_t)v->u.i; return 0;
+            case 2: *(int16_t *)dst = (int16_t)v->u.i; return 0;
+            case 4: *(int32_t *)dst = (int32_t)v->u.i; return 0;
+            case 8: *(int64_t *)dst = v->u.i; return 0;
+            default: break; /* another size: the general path below */
+            }
+        }
         long double x;
         if (v->type == PT_JV_INT)
             x = (long double)v->u.i;
@@ -351,6 +369,16 @@ static int decode_value(dctx_t *c, const pt_field_t *f, pt_ftype_t t, size_t siz
     return dfail(c, path, NULL, &b);
 }
 
+/* Whether the C string name is the len bytes at key (which may hold NULs):
+ * byte by byte, so neither side is read past its end. */
+static inline bool key_is(const char *name, const char *key, size_t len)
+{
+    for (size_t j = 0; j < len; j++)
+        if (name[j] != key[j] || !name[j])
+            return false;
+    return name[len] == 0;
+}
+
 static bool is_field(const pt_struct_desc_t *d, const char *key, size_t len)
 {
     for (size_t i = 0; i < d->nfields; i++)
@@ -370,8 +398,15 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const pt_jv_t *in
     /* unknown keys are a client mistake: 400 with Python's wording */
     size_t nx = 0;
     const pt_jmember_t *m = in->u.members, *mend = m + in->len;
-    for (const pt_jmember_t *k = m; k != mend; k++)
-        nx += !is_field(d, k->key, k->klen);
+    /* members usually come in field order: then every one is a field and
+     * field i's member is m[i]; any other order is checked key by key */
+    size_t in_order = 0;
+    if (in->len <= d->nfields)
+        while (in_order < in->len && key_is(d->fields[in_order].name, m[in_order].key, m[in_order].klen))
+            in_order++;
+    if (in_order < in->len)
+        for (const pt_jmember_t *k = m; k != mend; k++)
+            nx += !is_field(d, k->key, k->klen);
     if (nx) {
         const char **keys = malloc(nx * sizeof *keys);
         if (!keys)
@@ -397,12 +432,16 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const pt_jv_t *in
         dseg_t fs = {path, f->name, 0};
         void *dst = (char *)out + f->offset;
         const pt_jv_t *val;
-        size_t nlen = strlen(f->name);
-        /* members usually come in field order: try the same position first */
-        if (i < in->len && m[i].klen == nlen && !memcmp(m[i].key, f->name, nlen))
+        if (i < in_order) {
             val = &m[i].v;
-        else
-            val = jv_get(in, f->name, nlen);
+        } else {
+            size_t nlen = strlen(f->name);
+            /* try the same position first */
+            if (i < in->len && m[i].klen == nlen && !memcmp(m[i].key, f->name, nlen))
+                val = &m[i].v;
+            else
+                val = jv_get(in, f->name, nlen);
+        }
         jalloc_t dmem = {0};
         pt_jv_t dflt;
         if (!val && f->defval) {
@@ -428,7 +467,8 @@ static int decode_struct(dctx_t *c, const pt_struct_desc_t *d, const pt_jv_t *in
         } else {
             rc = decode_value(c, f, f->type, f->size, val, dst, &fs);
         }
-        pt__jalloc_free(&dmem);
+        if (val == &dflt)
+            pt__jalloc_free(&dmem);
         if (rc)
             return -1;
     }

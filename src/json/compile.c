@@ -257,11 +257,13 @@ pt_schema_t *pt_schema_compile(json_t *schema, const pt_schema_opts_t *opts, pt_
     if (!c.failed)
         s->root = pt__compile_node(&c, schema, root_base, "");
     if (!c.failed && s->root) {
+        pt__objiter_init(); /* the json_t walk and conversion read members through it */
         pt__mark_simple(&c);
         pt__build_plans(&c);
         if (s->root->flat && s->max_depth > 0) {
             s->fast_root = 1;
             s->fast_plan = s->root->plan;
+            s->fast_json = pt__objiter_layout.ok ? (objiter_layout_usual() ? 1 : 2) : 0;
             pt__locate_root_plan(&c);
         }
     }

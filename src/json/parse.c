@@ -198,6 +198,11 @@ static bool poom(pctx_t *c)
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
+    /* the usual cases first: no whitespace, or the one space after ':' and ',' */
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
+    if (p + 1 < end && *p == ' ' && (unsigned char)p[1] > ' ')
+        return p + 1;
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
         p++;
     return p;
@@ -263,22 +268,33 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
 /* Bytes that end the fast scan: '"', '\\', controls and non-ASCII. */
 static inline bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-/* The string starting at c->p (just past its opening quote). */
-static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
+static bool parse_string_slow(pctx_t *c, const char *p, const char **out, size_t *outlen);
+
+/* The string starting at c->p (just past its opening quote). The plain
+ * ASCII case is inlined into its callers; escapes, non-ASCII and errors go
+ * to parse_string_slow from the first byte that needs it. */
+static inline __attribute__((always_inline)) bool parse_string(pctx_t *c, const char **out, size_t *outlen)
 {
-    const char *start = c->p - 1, *p = c->p, *end = c->end;
+    const char *p = c->p, *end = c->end;
     /* The common case first: plain ASCII up to the closing quote. */
     while (p + 8 <= end) {
         uint64_t w;
         memcpy(&w, p, 8);
-        /* any byte < 0x20, >= 0x80, '"' or '\\' */
-        uint64_t hi = w & 0x8080808080808080ULL;
-        uint64_t lo = (w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL;
+        /* any byte < 0x20, >= 0x80, '"' or '\\': a byte >= 0x80 is flagged by
+         * its own high bit, so the usual "& ~x" of each zero-byte test is
+         * not needed; below the first special byte no subtraction borrows
+         * or sets a high bit, so when nothing is special nothing is flagged */
         uint64_t q = w ^ 0x2222222222222222ULL, bs = w ^ 0x5c5c5c5c5c5c5c5cULL;
-        uint64_t zq = (q - 0x0101010101010101ULL) & ~q & 0x8080808080808080ULL;
-        uint64_t zb = (bs - 0x0101010101010101ULL) & ~bs & 0x8080808080808080ULL;
-        if (hi | lo | zq | zb)
+        uint64_t special = (w | (w - 0x2020202020202020ULL) | (q - 0x0101010101010101ULL) |
+                            (bs - 0x0101010101010101ULL)) & 0x8080808080808080ULL;
+        if (special) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* the lowest flagged byte is exact (borrows only run upward):
+             * jump to it instead of testing the bytes before it one by one */
+            p += __builtin_ctzll(special) >> 3;
+#endif
             break;
+        }
         p += 8;
     }
     while (p < end && plain((unsigned char)*p))
@@ -303,8 +319,14 @@ static bool parse_string(pctx_t *c, const char **out, size_t *outlen)
         c->p = p + 1;
         return true;
     }
-    /* Escapes or non-ASCII: find the end, then decode into a buffer no
-     * longer than the escaped text (every escape shrinks or keeps size). */
+    return parse_string_slow(c, p, out, outlen);
+}
+
+/* Escapes or non-ASCII from p on: find the end, then decode into a buffer
+ * no longer than the escaped text (every escape shrinks or keeps size). */
+static __attribute__((noinline)) bool parse_string_slow(pctx_t *c, const char *p, const char **out, size_t *outlen)
+{
+    const char *start = c->p - 1, *end = c->end;
     const char *q = p;
     while (q < end && *q != '"') {
         if (*q == '\\')
@@ -536,7 +558,7 @@ static bool literal(pctx_t *c, const char *word, size_t n)
 }
 
 /* After '{' or ',': a key and its ':'; the member goes on the stack. */
-static bool parse_key(pctx_t *c)
+static inline __attribute__((always_inline)) bool parse_key(pctx_t *c)
 {
     c->p = skip_ws(c->p, c->end);
     if (c->p >= c->end || *c->p != '"')
@@ -810,7 +832,17 @@ json_t *pt__jv_to_json_cb(const pt_jv_t *v, void (*on_big)(void *ctx, const json
 
 /* The tree borrows j's strings and keys (jansson keeps them NUL-terminated
  * and alive as long as j): only the arrays of items and members are new. */
+static bool jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out, const objiter_layout_t *L);
+
 bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
+{
+    /* the probe has run (pthread_once: its result is visible to this
+     * thread) before objects are read through it */
+    pt__objiter_init();
+    return jv_from_json(a, j, out, pt__objiter_layout.ok ? &pt__objiter_layout : NULL);
+}
+
+static bool jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out, const objiter_layout_t *L)
 {
     memset(out, 0, sizeof *out);
     switch (json_typeof(j)) {
@@ -830,7 +862,7 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
         if (!items)
             return false;
         for (size_t i = 0; i < n; i++)
-            if (!pt__jv_from_json(a, json_array_get(j, i), &items[i]))
+            if (!jv_from_json(a, json_array_get(j, i), &items[i], L))
                 return false;
         out->type = PT_JV_ARRAY;
         out->len = (uint32_t)n;
@@ -842,11 +874,25 @@ bool pt__jv_from_json(jalloc_t *a, const json_t *j, pt_jv_t *out)
         pt_jmember_t *m = jalloc(a, n * sizeof *m + 1);
         if (!m)
             return false;
-        for (void *it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it), i++) {
-            m[i].klen = json_object_iter_key_len(it);
-            m[i].key = json_object_iter_key(it);
-            if (!pt__jv_from_json(a, json_object_iter_value(it), &m[i].v))
-                return false;
+        if (L) { /* the probed member layout: no call per member */
+            const char *end = (const char *)j + L->head, *it;
+            memcpy(&it, end + L->next, sizeof it);
+            for (; it != end && i < n; i++) {
+                const json_t *v;
+                memcpy(&m[i].klen, it + L->keylen, sizeof m[i].klen);
+                m[i].key = it + L->key;
+                memcpy(&v, it + L->value, sizeof v);
+                if (!jv_from_json(a, v, &m[i].v, L))
+                    return false;
+                memcpy(&it, it + L->next, sizeof it);
+            }
+        } else {
+            for (void *it = json_object_iter((json_t *)j); it; it = json_object_iter_next((json_t *)j, it), i++) {
+                m[i].klen = json_object_iter_key_len(it);
+                m[i].key = json_object_iter_key(it);
+                if (!jv_from_json(a, json_object_iter_value(it), &m[i].v, L))
+                    return false;
+            }
         }
         out->type = PT_JV_OBJECT;
         out->len = (uint32_t)n;

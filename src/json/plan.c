@@ -132,6 +132,7 @@ static void build_plan(cctx_t *c, sch_t *n)
             return;
         p->v[i].tmask = sub ? sub->tmask : T_ALL;
         p->v[i].jmask = jv_mask(p->v[i].tmask);
+        p->v[i].jsmask = json_type_mask(p->v[i].tmask);
     }
     p->extra_jmask = jv_mask(p->extra_tmask);
     for (size_t i = 0; i < n->nkw; i++) {

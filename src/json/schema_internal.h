@@ -17,6 +17,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <stddef.h>
 #include <string.h>
 
 #include "ponty/jsonschema.h"
@@ -175,6 +176,19 @@ static inline unsigned jv_mask(unsigned m)
     if (m & T_NULL) j |= 1u << PT_JV_NULL;
     return j;
 }
+/* The same mask as bits (1 << json_type) for jansson values. */
+static inline unsigned json_type_mask(unsigned m)
+{
+    unsigned j = 0;
+    if (m & T_OBJECT) j |= 1u << JSON_OBJECT;
+    if (m & T_ARRAY) j |= 1u << JSON_ARRAY;
+    if (m & T_STRING) j |= 1u << JSON_STRING;
+    if (m & (T_INTEGER | T_NUMBER)) j |= 1u << JSON_INTEGER;
+    if (m & T_NUMBER) j |= 1u << JSON_REAL;
+    if (m & T_BOOLEAN) j |= 1u << JSON_TRUE | 1u << JSON_FALSE;
+    if (m & T_NULL) j |= 1u << JSON_NULL;
+    return j;
+}
 #define T_ALL (T_NULL | T_BOOLEAN | T_OBJECT | T_ARRAY | T_NUMBER | T_INTEGER | T_STRING)
 
 typedef struct sch sch_t;
@@ -243,6 +257,7 @@ typedef struct plan_entry {
     uint64_t w0, w1;
     unsigned tmask;
     unsigned jmask; /* tmask as bits (1 << pt_jv_type_t) of types that pass outright */
+    unsigned jsmask; /* the same as bits (1 << json_type), for json_t instances */
     /* the flat root's plan: where pt_schema_check reports a failure of this
      * entry's schema (fail_sp NULL: not known statically, walk instead) */
     const char *fail_kw, *fail_ip, *fail_sp;
@@ -297,6 +312,10 @@ struct pt_schema {
     size_t max_stack;
     /* 1: root is flat (flat_run on objects) */
     unsigned char fast_root;
+    /* json_t objects against a flat root walked in place (fast_root set):
+     * 1 on the usual member layout (OI_*), 2 on another probed one, 0 not
+     * at all (no layout found: converted to a tree first) */
+    unsigned char fast_json;
     struct jalloc *jmem; /* the kw_t.jval trees */
     const objplan_t *fast_plan; /* root->plan, one load closer */
 };
@@ -388,6 +407,33 @@ static inline bool plan_key_eq(const plan_entry_t *e, const char *key, size_t le
     return ((a ^ e->w0) | (b ^ e->w1)) == 0;
 }
 
+
+/* Member iteration over a json_t object without a library call per member
+ * (objiter.c). pt__objiter_init() must have run (pt_schema_compile does
+ * it); when it found no layout it can trust (ok false), the json_t entry
+ * points convert their instance instead. */
+typedef struct objiter_layout {
+    bool ok;
+    ptrdiff_t next, key, keylen, value; /* within a member record, from the iterator */
+    ptrdiff_t head;                      /* the member list's head, from the object */
+} objiter_layout_t;
+
+extern objiter_layout_t pt__objiter_layout;
+void pt__objiter_init(void);
+
+/* jansson 2.x (x86-64 and other LP64 targets): the offsets objiter.c
+ * usually finds; the json_t flat walk compiles them in as constants. */
+#define OI_NEXT 8
+#define OI_VALUE 24
+#define OI_KEYLEN 32
+#define OI_KEY 40
+#define OI_HEAD 56
+static inline bool objiter_layout_usual(void)
+{
+    const objiter_layout_t *L = &pt__objiter_layout;
+    return L->ok && L->next == OI_NEXT && L->key == OI_KEY && L->keylen == OI_KEYLEN && L->value == OI_VALUE &&
+           L->head == OI_HEAD;
+}
 
 /* PCRE2 match data for this thread, big enough for every compiled pattern.
  * Created once per thread and reused, so matching allocates nothing. */

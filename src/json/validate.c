@@ -278,9 +278,12 @@ static int validate_all_jv(const pt_schema_t *s, const pt_jv_t *x, pt_schema_err
 
 /* ------------------------------------------------- json_t instances
  *
- * The json_t entry points validate the tree copy of their instance, made
- * in this thread's scratch document (reused, so warm calls allocate
- * nothing). The walk never re-enters these entry points. */
+ * An object against a flat root is walked in place (flat_json: no copy, no
+ * call per member) whenever that settles it: valid, or a failure whose
+ * location the compiler worked out. Everything else validates the tree
+ * copy of the instance, made in this thread's scratch document (reused,
+ * so warm calls allocate nothing). The walk never re-enters these entry
+ * points. */
 
 static const pt_jv_t *as_jv(const json_t *x, pt_jv_t *out)
 {
@@ -291,10 +294,25 @@ static const pt_jv_t *as_jv(const json_t *x, pt_jv_t *out)
     return pt__jv_from_json(a, x, out) ? out : NULL;
 }
 
+/* flat_json when it applies to s and x, else 2 (not settled). */
+static inline __attribute__((always_inline)) int json_fast(const pt_schema_t *s, const json_t *x,
+                                                           const plan_entry_t **bad)
+{
+    if (s->fast_json && json_is_object(x))
+        return flat_json(s, x, bad);
+    return 2;
+}
+
 bool pt_schema_is_valid(const pt_schema_t *s, const json_t *x)
 {
+    if (!s || !x)
+        return false;
+    const plan_entry_t *bad = NULL;
+    int r = json_fast(s, x, &bad);
+    if (r != 2)
+        return r == 0;
     pt_jv_t v;
-    return s && x && as_jv(x, &v) && pt_schema_is_valid_jv(s, &v);
+    return as_jv(x, &v) && pt_schema_is_valid_jv(s, &v);
 }
 
 int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t *first)
@@ -302,6 +320,14 @@ int pt_schema_validate(const pt_schema_t *s, const json_t *x, pt_schema_error_t 
     pt_jv_t v;
     if (!s || !x)
         return pt_schema_validate_jv(s, NULL, first);
+    const plan_entry_t *bad = NULL;
+    int r = json_fast(s, x, &bad);
+    if (r == 0 || (r != 2 && !first)) {
+        if (first && first->message)
+            pt_schema_error_clear(first);
+        return r ? 1 : 0;
+    }
+    /* the message quotes the failing value: word it from the tree */
     if (!as_jv(x, &v)) {
         if (first && first->message)
             pt_schema_error_clear(first);
@@ -316,6 +342,28 @@ int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
     pt_jv_t v;
     if (!s || !x)
         return check_jv(s, NULL, x, f);
+    const plan_entry_t *bad = NULL;
+    int r = json_fast(s, x, &bad);
+    if (r != 2) {
+        if (f && (f->heap_ || f->rc_))
+            pt_schema_fail_clear(f);
+        if (r == 0 || !f)
+            return r ? 1 : 0;
+        /* located at compile time: the first error in keyword order is
+         * "required" when only it fails, else the bad property's unless
+         * "required" comes first and might fail too (not known: walk) */
+        const objplan_t *p = s->fast_plan;
+        if (p->located && (r == 3 || (!p->req_first && bad->fail_sp))) {
+            f->keyword = r == 3 ? "required" : bad->fail_kw;
+            f->instance_path = r == 3 ? "" : bad->fail_ip;
+            f->schema_path = r == 3 ? "/required" : bad->fail_sp;
+            f->schema_ = s;
+            f->instance_ = x;
+            f->jv_ = NULL;
+            f->rc_ = 1;
+            return 1;
+        }
+    }
     if (!as_jv(x, &v)) {
         if (f && (f->heap_ || f->rc_))
             pt_schema_fail_clear(f);
@@ -335,7 +383,12 @@ int pt_schema_check(const pt_schema_t *s, const json_t *x, pt_schema_fail_t *f)
 int pt_schema_validate_all(const pt_schema_t *s, const json_t *x, pt_schema_errors_t *errs)
 {
     pt_jv_t v;
-    if (!s || !x || !errs || !as_jv(x, &v))
+    if (!s || !x || !errs)
+        return -1;
+    const plan_entry_t *bad = NULL;
+    if (json_fast(s, x, &bad) == 0)
+        return 0;
+    if (!as_jv(x, &v))
         return -1;
     return validate_all_jv(s, &v, errs);
 }

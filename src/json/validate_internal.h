@@ -143,4 +143,60 @@ static inline __attribute__((always_inline)) int flat_find(const objplan_t *p, c
     return (seen & p->required) == p->required ? 0 : 3;
 }
 
+/* ----------------------------------------------- flat walk on json_t */
+
+/* A json_t failing e's mask may still pass: a real that is integral (1.0)
+ * satisfies "integer". */
+static inline bool json_integral_ok(unsigned tmask, const json_t *v)
+{
+    if (!(tmask & T_INTEGER) || !json_is_real(v))
+        return false;
+    double d = json_real_value(v);
+    return isfinite(d) && floor(d) == d;
+}
+
+/* The flat root's walk on a json_t object in place, through the member
+ * layout objiter.c probed (offsets given; the usual ones are compile-time
+ * constants, so the loop makes no call): 0 valid; 1 the first failing
+ * property in declaration order is *bad; 3 only "required" fails; 2 not
+ * settled here (members out of declaration order, or more members than
+ * the schema names): convert and validate the tree. */
+static inline __attribute__((always_inline)) int flat_walk_json(const objplan_t *p, const json_t *x,
+                                                                ptrdiff_t onext, ptrdiff_t okey, ptrdiff_t olen,
+                                                                ptrdiff_t oval, ptrdiff_t ohead,
+                                                                const plan_entry_t **bad)
+{
+    const char *end = (const char *)x + ohead;
+    const char *it;
+    memcpy(&it, end + onext, sizeof it);
+    const plan_entry_t *e = p->v;
+    uint64_t seen = 0;
+    while (it != end) {
+        size_t len;
+        const json_t *v;
+        memcpy(&len, it + olen, sizeof len);
+        if (__builtin_expect(!plan_key_eq(e, it + okey, len), 0)) /* the sentinel never matches */
+            return 2;
+        memcpy(&v, it + oval, sizeof v);
+        seen |= e->bit;
+        if (__builtin_expect(!((e->jsmask >> json_typeof(v)) & 1), 0) && !json_integral_ok(e->tmask, v)) {
+            *bad = e;
+            return 1;
+        }
+        e++;
+        memcpy(&it, it + onext, sizeof it);
+    }
+    return (seen & p->required) == p->required ? 0 : 3;
+}
+
+/* flat_walk_json on s's layout. Needs s->fast_json and an object x. */
+static inline __attribute__((always_inline)) int flat_json(const pt_schema_t *s, const json_t *x,
+                                                           const plan_entry_t **bad)
+{
+    if (__builtin_expect(s->fast_json == 1, 1))
+        return flat_walk_json(s->fast_plan, x, OI_NEXT, OI_KEY, OI_KEYLEN, OI_VALUE, OI_HEAD, bad);
+    const objiter_layout_t *L = &pt__objiter_layout;
+    return flat_walk_json(s->fast_plan, x, L->next, L->key, L->keylen, L->value, L->head, bad);
+}
+
 #endif

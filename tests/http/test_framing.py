@@ -53,6 +53,35 @@ def test_obs_fold_split_across_reads(test_server):
         assert r.status == 400 and c.closed_by_peer()
 
 
+def test_obs_fold_found_across_any_read_boundary(test_server):
+    # The scan jumps from line feed to line feed: a read may end inside a
+    # line, between CR and LF, or right after the LF, and the fold behind it
+    # is still seen; a head without one is served.
+    import time
+    head = b"GET /whoami HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n"
+    for cut in (head.index(b"X-A") + 3, head.index(b" b") - 1, head.index(b" b")):
+        with test_server.raw() as c:
+            c.send(head[:cut])
+            time.sleep(0.1)
+            c.send(head[cut:] + NORMAL)
+            r = c.read_response()
+            assert r.status == 400 and "folding" in r.body.decode() and c.closed_by_peer(), (cut, r)
+    plain = b"GET /whoami HTTP/1.1\r\nHost: x\r\nX-A: a\r\nX-B: b\r\n\r\n"
+    with test_server.raw() as c:
+        c.send(plain[:30])
+        time.sleep(0.1)
+        c.send(plain[30:])
+        assert c.read_response().status == 200
+
+
+def test_header_names_take_every_tchar(test_server):
+    # RFC 9110 5.6.2: tchar is ALPHA, DIGIT and !#$%&'*+-.^_`|~
+    r = served(test_server, b"GET /whoami HTTP/1.1\r\nHost: x\r\n"
+               b"X-!#$%&'*+-.^_`|~09azAZ: v\r\n\r\n")
+    assert r.status == 200, r
+    refused(test_server, b"GET /whoami HTTP/1.1\r\nHost: x\r\nX(A): v\r\n\r\n", 400)
+
+
 def test_body_with_indented_lines_is_not_a_fold(test_server):
     body = b"a\r\n b\r\n\tc"
     r = served(test_server, b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"

@@ -465,6 +465,12 @@ static void test_check_matches_validate(void **state)
         "{\"first_name\": \"Mickey\", \"last_name\": \"Mouse\", \"height\": 1.5, \"favorite_color\": null}",
         "{\"last_name\": \"Mouse\"}",
         "{\"first_name\": 7}",
+        /* in declaration order: only "required" fails; one member too many */
+        "{\"first_name\": \"M\", \"last_name\": \"M\", \"favorite_color\": null}",
+        "{\"first_name\": \"M\", \"last_name\": \"M\", \"favorite_color\": null, \"height\": 2, \"x\": 1}",
+        "{\"first_name\": \"M\", \"last_name\": \"M\", \"favorite_color\": null, \"height\": 2.0}",
+        "{\"first_name\": \"M\", \"last_name\": \"M\", \"favorite_color\": null, \"height\": 1e300}",
+        "{\"first_name\": \"M\", \"last_name\": \"M\", \"favorite_color\": [], \"height\": 2}",
         "{}",
         "{\"a\": 1, \"b~/c\": null}",
         "{\"a\": \"1\", \"b~/c\": null}",
@@ -520,6 +526,22 @@ static void test_check_matches_validate(void **state)
                 assert_string_equal(e2.message, e.message);
                 pt_schema_error_clear(&e2);
             }
+            /* the json_t entry points (walked in place or converted) agree
+             * with the parsed tree's */
+            pt_jdoc_t *doc = pt_json_parse(insts[j], strlen(insts[j]), NULL, NULL);
+            assert_non_null(doc);
+            pt_schema_fail_t ft = {0};
+            if (pt_schema_check_jv(s, pt_jdoc_root(doc), &ft) != rc)
+                fail_msg("schema %zu inst %zu: json_t %d, tree %d", i, j, rc, 1 - rc);
+            assert_int_equal(pt_schema_is_valid_jv(s, pt_jdoc_root(doc)), rc == 0);
+            if (rc) {
+                if (ft.keyword != f.keyword && (!ft.keyword || !f.keyword || strcmp(ft.keyword, f.keyword)))
+                    fail_msg("schema %zu inst %zu: json_t %s, tree %s", i, j, f.keyword, ft.keyword);
+                assert_string_equal(ft.instance_path, f.instance_path);
+                assert_string_equal(ft.schema_path, f.schema_path);
+            }
+            pt_schema_fail_clear(&ft);
+            pt_jdoc_free(doc);
             /* a reused record is cleared by the next check */
             assert_int_equal(pt_schema_check(s, x, &f), rc);
             pt_schema_fail_clear(&f);
