@@ -12,6 +12,13 @@ Keep-alive connections, one thread per connection. Paths:
   /count                200 {"hits": <hits so far on /count>}
   /drop?ms=N            200 {"ok": true} (keep-alive), then closes the idle connection after N ms
   /bye                  200 {"ok": true} with Connection: close, then closes
+  /chunked?n=K          200 text/plain, chunked: K chunks "chunk-<i>;"
+  /big?n=N              200 application/octet-stream, N bytes cycling 0..255
+  /eof                  200 text/plain, no Content-Length: the body ends with the close
+  /garbage              answers bytes that are not HTTP, then closes
+  /oneshot              200 {"ok": true}, then the next request on that
+                        connection is read and the connection closed unanswered
+HEAD gets the headers of GET and no body.
 
 With an ssl.SSLContext it serves HTTPS. It records: open connections (now), peak concurrent /stall requests per tag, hits per
 path.
@@ -33,6 +40,7 @@ class Upstream:
         self.stalling = {}       # tag → /stall requests in progress
         self.peak_stalling = {}  # tag → most at once
         self.hits = {}
+        self.local = threading.local()
         up = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -76,6 +84,7 @@ class Upstream:
 
     def _serve(self, sock):
         buf = b""
+        self.local.dead_next = False
         sock.settimeout(30)
         while True:
             while b"\r\n\r\n" not in buf:
@@ -100,6 +109,12 @@ class Upstream:
                     return
                 buf += chunk
             body, buf = buf[:n], buf[n:]
+            if self.local.dead_next:
+                with self.lock:
+                    self.hits["(unanswered)"] = self.hits.get("(unanswered)", 0) + 1
+                sock.shutdown(socket.SHUT_RDWR)
+                return
+            self.local.method = method
             if not self._answer(sock, method, target, headers, body):
                 return
 
@@ -108,6 +123,8 @@ class Upstream:
             body = json.dumps(body).encode()
         head = [f"HTTP/1.1 {status} X", f"Content-Type: {ctype}", f"Content-Length: {len(body)}",
                 "X-Upstream: yes", *extra]
+        if getattr(self.local, "method", "") == "HEAD":
+            body = b""
         sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 
     def _answer(self, sock, method, target, headers, body):
@@ -165,6 +182,30 @@ class Upstream:
             self._send(sock, 200, {"ok": True}, extra=("Connection: close",))
             sock.shutdown(socket.SHUT_RDWR)
             return False
+        elif path == "/chunked":
+            n = int(q.get("n", ["3"])[0])
+            out = [b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                   b"X-Upstream: yes\r\n\r\n"]
+            for i in range(n):
+                c = f"chunk-{i};".encode()
+                out.append(b"%x\r\n%s\r\n" % (len(c), c))
+            out.append(b"0\r\n\r\n")
+            sock.sendall(b"".join(out))
+        elif path == "/big":
+            n = int(q.get("n", ["1000000"])[0])
+            self._send(sock, 200, bytes(range(256)) * (n // 256) + bytes(range(n % 256)),
+                       "application/octet-stream")
+        elif path == "/eof":
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end")
+            sock.shutdown(socket.SHUT_RDWR)
+            return False
+        elif path == "/garbage":
+            sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            sock.shutdown(socket.SHUT_RDWR)
+            return False
+        elif path == "/oneshot":
+            self._send(sock, 200, {"ok": True})
+            self.local.dead_next = True
         elif path == "/count":
             self._send(sock, 200, {"hits": self.hits[path]})
         else:
