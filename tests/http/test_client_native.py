@@ -97,6 +97,21 @@ def test_head_has_no_body(server, up):
     assert up.total_conns == 1
 
 
+def test_interim_answer_skipped(server, up):
+    d = info(server, up.url + "/interim")
+    assert (d["status"], d["error"], d["body"]) == (200, 0, '{"ok": true}')
+    assert not any(name == "X-Interim" for name, _ in d["headers"])
+    assert info(server, up.url + "/json")["status"] == 200
+    assert up.total_conns == 1
+
+
+def test_http10_answer_not_kept(server, up):
+    d = info(server, up.url + "/http10")
+    assert (d["status"], d["error"], d["body"]) == (200, 0, '{"ok": true}')
+    assert info(server, up.url + "/json")["status"] == 200
+    assert up.total_conns == 2
+
+
 def test_connection_close_from_upstream(server, up):
     for _ in range(3):
         d = info(server, up.url + "/bye")

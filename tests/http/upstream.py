@@ -15,6 +15,9 @@ Keep-alive connections, one thread per connection. Paths:
   /chunked?n=K          200 text/plain, chunked: K chunks "chunk-<i>;"
   /big?n=N              200 application/octet-stream, N bytes cycling 0..255
   /eof                  200 text/plain, no Content-Length: the body ends with the close
+  /interim              100 Continue, then 200 {"ok": true}
+  /http10               HTTP/1.0 200 {"ok": true} with Content-Length, no keep-alive
+                        (the connection stays open: the client must not reuse it)
   /garbage              answers bytes that are not HTTP, then closes
   /oneshot              200 {"ok": true}, then the next request on that
                         connection is read and the connection closed unanswered
@@ -199,6 +202,12 @@ class Upstream:
             sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end")
             sock.shutdown(socket.SHUT_RDWR)
             return False
+        elif path == "/interim":
+            sock.sendall(b"HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\n")
+            self._send(sock, 200, {"ok": True})
+        elif path == "/http10":
+            sock.sendall(b'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n'
+                         b'{"ok": true}')
         elif path == "/garbage":
             sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
             sock.shutdown(socket.SHUT_RDWR)
