@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,10 +299,10 @@ void pt_http_release(pt_http_lease_t *l)
 
 typedef struct resp {
     pt_http_response_t  pub;
-    pt__http_resp_buf_t b;      /* body and headers as they arrive */
     char   *msg;
     bool    in_req;
     bool    freed;
+    pt__http_resp_buf_t b;      /* body and headers as they arrive; last, for its inline arrays */
 } resp_t;
 
 static void resp_release_parts(resp_t *r)
@@ -309,10 +310,9 @@ static void resp_release_parts(resp_t *r)
     if (r->freed)
         return;
     r->freed = true;
-    free(r->b.body);
-    free(r->b.hdr);
+    pt__http_resp_buf_free(&r->b);
     free(r->msg);
-    r->b.body = r->b.hdr = r->msg = NULL;
+    r->msg = NULL;
     r->pub.body = "";
     r->pub.body_len = 0;
     r->pub.message = "";
@@ -326,13 +326,15 @@ static resp_t *resp_new(size_t max_body)
     pt_req_t *req = pt__coro_self() ? pt_req_current() : NULL;
     resp_t *r;
     if (req) {
-        r = pt_arena_calloc(pt_req_arena(req), sizeof *r);
+        r = pt_arena_alloc(pt_req_arena(req), sizeof *r);
+        memset(r, 0, offsetof(resp_t, b.inl_hdr));
         r->in_req = true;
         pt_req_defer(req, resp_end_of_request, r);
     } else {
         r = pt__http_xmalloc(sizeof *r);
-        memset(r, 0, sizeof *r);
+        memset(r, 0, offsetof(resp_t, b.inl_hdr));
     }
+    pt__http_resp_buf_init(&r->b);
     r->b.max_body = max_body;
     r->pub.body = "";
     r->pub.message = "";
@@ -357,7 +359,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
         r->b.too_big = true;
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
     }
-    if (!pt__http_grow(&r->b.body, &r->b.body_cap, r->b.body_len + n + 1))
+    if (!pt__http_body_room(&r->b, r->b.body_len + n + 1))
         return 0;
     memcpy(r->b.body + r->b.body_len, data, n);
     r->b.body_len += n;
@@ -384,7 +386,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
     size_t vlen = (size_t)(end - v);
-    if (!pt__http_grow(&r->b.hdr, &r->b.hdr_cap, r->b.hdr_len + nlen + vlen + 2))
+    if (!pt__http_hdr_room(&r->b, r->b.hdr_len + nlen + vlen + 2))
         return 0;
     memcpy(r->b.hdr + r->b.hdr_len, data, nlen);
     r->b.hdr[r->b.hdr_len + nlen] = '\0';
@@ -562,15 +564,18 @@ static int xfer_prepare(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
             x->url = pt__http_xmalloc(n + 1);
         memcpy(x->url, url, n + 1);
     } else if (c->base_url) {
-        size_t bl = strlen(c->base_url);
+        /* base_url and url with exactly one '/' between them. */
+        size_t bl = strlen(c->base_url), ul = strlen(url);
         bool bslash = bl && c->base_url[bl - 1] == '/', uslash = url[0] == '/';
-        int n = snprintf(x->ubuf, sizeof x->ubuf, "%.*s%s%s", (int)(bslash && uslash ? bl - 1 : bl),
-                         c->base_url, !bslash && !uslash && *url ? "/" : "", url);
-        if (n < 0 || (size_t)n >= sizeof x->ubuf) {
-            x->url = pt__http_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-            snprintf(x->url, (size_t)n + 1, "%.*s%s%s", (int)(bslash && uslash ? bl - 1 : bl), c->base_url,
-                     !bslash && !uslash && *url ? "/" : "", url);
-        }
+        if (bslash && uslash)
+            bl--;
+        size_t sep = !bslash && !uslash && *url ? 1 : 0;
+        if (bl + sep + ul >= sizeof x->ubuf)
+            x->url = pt__http_xmalloc(bl + sep + ul + 1);
+        memcpy(x->url, c->base_url, bl);
+        if (sep)
+            x->url[bl] = '/';
+        memcpy(x->url + bl + sep, url, ul + 1);
     } else {
         x->url = NULL;
         resp_fail(r, PT_HTTP_EURL, x->method, url, "a relative URL, and the client has no base_url");
@@ -681,7 +686,7 @@ static void xfer_finish(xfer_t *x, int error, int status, const char *detail)
         r->b.nheaders = 0;
     }
     r->pub.nheaders = r->b.nheaders;
-    if (!r->b.body && !pt__http_grow(&r->b.body, &r->b.body_cap, 1)) {
+    if (!pt__http_body_room(&r->b, r->b.body_len + 1)) {
         fprintf(stderr, "ponty: out of memory in the HTTP client\n");
         abort();
     }
@@ -698,15 +703,20 @@ static void xfer_curl_finish(xfer_t *x)
     xfer_finish(x, map_curl(x->result), (int)status, x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->result));
 }
 
-static void xfer_native(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
+/* The native path; false when it leaves the request to libcurl. */
+static bool xfer_native(xfer_t *x, client_t *c, const pt_http_request_opts_t *o, int64_t t0)
 {
     pt__http_native_req_t q = {
         .method = x->method, .url = x->url, .fixed = c->native_hdrs, .fixed_len = c->native_hdrs_len,
         .fixed_flags = c->native_flags, .headers = o->headers, .body = x->body, .body_len = x->body_len,
-        .has_body = x->has_body, .json_ctype = x->json_ctype, .timeout_ms = x->timeout_ms, .r = &x->r->b,
+        .has_body = x->has_body, .json_ctype = x->json_ctype, .timeout_ms = x->timeout_ms, .start_ms = t0,
+        .r = &x->r->b,
     };
     int error = pt__http_native_perform(&q);
+    if (error == PT__HTTP_NATIVE_DECLINED)
+        return false;
     xfer_finish(x, error, q.status, q.detail);
+    return true;
 }
 
 static void xfer_cleanup(xfer_t *x)
@@ -724,7 +734,8 @@ static void xfer_cleanup(xfer_t *x)
  * ------------------------------------------------------------------------- */
 
 static pt_outcome_t outcome_of(const pt_http_response_t *resp);
-static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method);
+static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method,
+                         int64_t t0);
 
 pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_request_opts_t *o)
 {
@@ -748,7 +759,7 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
     }
     if (c->throttle)
         pt_throttle_enter(c->throttle);
-    send_request(r, c, o, method);
+    send_request(r, c, o, method, t0);
     atomic_fetch_add_explicit(&c->requests, 1, memory_order_relaxed);
     if (r->pub.error)
         atomic_fetch_add_explicit(&c->errors, 1, memory_order_relaxed);
@@ -781,7 +792,7 @@ static pt_outcome_t outcome_of(const pt_http_response_t *resp)
 /* One request: on a worker, plain http:// URLs take the native path
  * (native.c) and the rest the worker's curl multi handle; on a plain
  * thread, a blocking easy handle. */
-static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method)
+static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method, int64_t t0)
 {
     xfer_t x;
     memset(&x, 0, offsetof(xfer_t, errbuf));
@@ -792,8 +803,7 @@ static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o
         xfer_cleanup(&x);
         return;
     }
-    if (in_coro && pt__http_native_takes(x.url)) {
-        xfer_native(&x, c, o);
+    if (in_coro && xfer_native(&x, c, o, t0)) {
         xfer_cleanup(&x);
         return;
     }

@@ -17,7 +17,6 @@
 #include <ctype.h>
 #include <llhttp.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,7 @@ typedef struct nengine {
     nconn_t   *all;       /* every open connection, for the teardown */
     nconn_t   *idle;      /* pooled connections, most recently used first */
     unsigned   nidle, max_idle;
+    bool       off;       /* the environment sends everything to libcurl */
     char       rbuf[READ_BUF]; /* every read lands here: read callbacks consume it at once */
 } nengine_t;
 
@@ -93,36 +93,72 @@ struct xfer {
 };
 
 static __thread nengine_t *tls_native;
-static pthread_once_t opt_once = PTHREAD_ONCE_INIT;
-static bool native_off;
 
-static void read_options(void)
+/* Whether the environment sends everything to libcurl. */
+static bool native_disabled(void)
 {
     const char *v = getenv("PONTY_HTTP_CLIENT");
     if (v && strcmp(v, "curl") == 0)
-        native_off = true;
+        return true;
     /* libcurl honours these; the native path has no proxy support. */
     static const char *const proxies[] = { "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY" };
     for (size_t i = 0; i < sizeof proxies / sizeof *proxies; i++) {
         const char *p = getenv(proxies[i]);
         if (p && *p)
-            native_off = true;
+            return true;
     }
+    return false;
 }
 
-bool pt__http_grow(char **buf, size_t *cap, size_t need)
+/* Grows *buf (which starts as the inline array inl) to hold need bytes. */
+static bool grow(char **buf, size_t *cap, size_t need, char *inl)
 {
     if (need <= *cap)
         return true;
     size_t n = *cap ? *cap : 1024;
     while (n < need)
         n *= 2;
-    char *p = realloc(*buf, n);
+    char *p;
+    if (*buf == inl) {
+        p = malloc(n);
+        if (p)
+            memcpy(p, inl, *cap);
+    } else {
+        p = realloc(*buf, n);
+    }
     if (!p)
         return false;
     *buf = p;
     *cap = n;
     return true;
+}
+
+void pt__http_resp_buf_init(pt__http_resp_buf_t *r)
+{
+    r->body = r->inl_body;
+    r->body_cap = sizeof r->inl_body;
+    r->hdr = r->inl_hdr;
+    r->hdr_cap = sizeof r->inl_hdr;
+}
+
+bool pt__http_body_room(pt__http_resp_buf_t *r, size_t need)
+{
+    return grow(&r->body, &r->body_cap, need, r->inl_body);
+}
+
+bool pt__http_hdr_room(pt__http_resp_buf_t *r, size_t need)
+{
+    return grow(&r->hdr, &r->hdr_cap, need, r->inl_hdr);
+}
+
+void pt__http_resp_buf_free(pt__http_resp_buf_t *r)
+{
+    if (r->body != r->inl_body)
+        free(r->body);
+    if (r->hdr != r->inl_hdr)
+        free(r->hdr);
+    r->body = r->hdr = NULL;
+    r->body_cap = r->hdr_cap = 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -205,13 +241,6 @@ static bool url_parse(const char *s, url_t *u)
     return true;
 }
 
-bool pt__http_native_takes(const char *url)
-{
-    pthread_once(&opt_once, read_options);
-    url_t u;
-    return !native_off && url_parse(url, &u);
-}
-
 /* ---------------------------------------------------------------------------
  * The per-thread engine and its connections
  * ------------------------------------------------------------------------- */
@@ -279,6 +308,7 @@ static nengine_t *engine_get(void)
     /* As many idle connections as all the clients together may use at once:
      * a burst then leaves its connections pooled for the next one. */
     e->max_idle = (unsigned)pt__http_total_limit();
+    e->off = native_disabled();
     pt__sched_on_free(s, engine_free, e);
     tls_native = e;
     return e;
@@ -349,7 +379,7 @@ static void xfer_end(xfer_t *x, int error, const char *fmt, ...)
 
 static bool hdr_add(pt__http_resp_buf_t *r, const char *at, size_t len)
 {
-    if (!pt__http_grow(&r->hdr, &r->hdr_cap, r->hdr_len + len + 1))
+    if (!pt__http_hdr_room(r, r->hdr_len + len + 1))
         return false;
     memcpy(r->hdr + r->hdr_len, at, len);
     r->hdr_len += len;
@@ -419,7 +449,7 @@ static int on_headers_complete(llhttp_t *p)
             r->too_big = true;
             return -1;
         }
-        if (!pt__http_grow(&r->body, &r->body_cap, (size_t)p->content_length + 1))
+        if (!pt__http_body_room(r, (size_t)p->content_length + 1))
             return -1;
     }
     return 0;
@@ -433,7 +463,7 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
         r->too_big = true;
         return -1;
     }
-    if (!pt__http_grow(&r->body, &r->body_cap, r->body_len + len + 1))
+    if (!pt__http_body_room(r, r->body_len + len + 1))
         return -1;
     memcpy(r->body + r->body_len, at, len);
     r->body_len += len;
@@ -450,20 +480,15 @@ static int on_message_complete(llhttp_t *p)
     return HPE_PAUSED;
 }
 
-static llhttp_settings_t parser_settings;
-static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
-
-static void settings_init(void)
-{
-    llhttp_settings_init(&parser_settings);
-    parser_settings.on_header_field = on_header_field;
-    parser_settings.on_header_field_complete = on_header_field_complete;
-    parser_settings.on_header_value = on_header_value;
-    parser_settings.on_header_value_complete = on_header_value_complete;
-    parser_settings.on_headers_complete = on_headers_complete;
-    parser_settings.on_body = on_body;
-    parser_settings.on_message_complete = on_message_complete;
-}
+static const llhttp_settings_t parser_settings = {
+    .on_header_field = on_header_field,
+    .on_header_field_complete = on_header_field_complete,
+    .on_header_value = on_header_value,
+    .on_header_value_complete = on_header_value_complete,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
 
 /* ---------------------------------------------------------------------------
  * I/O callbacks
@@ -776,27 +801,42 @@ static void build(obuf_t *o, const pt__http_native_req_t *q, const url_t *u, con
         put(o, q->body, q->body_len);
 }
 
+/* "host", "host:port", "[v6]:port": the Host header and the pool's key. */
+static void make_key(char *key, const url_t *u)
+{
+    char *k = key;
+    if (u->v6)
+        *k++ = '[';
+    memcpy(k, u->host, u->host_len);
+    k += u->host_len;
+    if (u->v6)
+        *k++ = ']';
+    if (u->port != 80) {
+        char digits[6];
+        int n = 0;
+        for (int p = u->port; p; p /= 10)
+            digits[n++] = (char)('0' + p % 10);
+        *k++ = ':';
+        while (n)
+            *k++ = digits[--n];
+    }
+    *k = '\0';
+}
+
 int pt__http_native_perform(pt__http_native_req_t *q)
 {
-    pthread_once(&settings_once, settings_init);
     nengine_t *e = engine_get();
     url_t u;
-    if (!e || !url_parse(q->url, &u)) {
-        snprintf(q->detail, sizeof q->detail, "the native HTTP path cannot take this request");
-        return PT_HTTP_EFAILED;
-    }
+    if (!e || e->off || !url_parse(q->url, &u))
+        return PT__HTTP_NATIVE_DECLINED;
     char key[MAX_HOST + 10];
-    if (u.port == 80)
-        snprintf(key, sizeof key, "%s%.*s%s", u.v6 ? "[" : "", (int)u.host_len, u.host, u.v6 ? "]" : "");
-    else
-        snprintf(key, sizeof key, "%s%.*s%s:%d", u.v6 ? "[" : "", (int)u.host_len, u.host, u.v6 ? "]" : "",
-                 u.port);
+    make_key(key, &u);
 
     char inline_buf[INLINE_REQ];
     obuf_t o = { .p = inline_buf, .cap = sizeof inline_buf };
     build(&o, q, &u, key);
 
-    int64_t deadline = pt_now_mono_ms() + (int64_t)q->timeout_ms;
+    int64_t deadline = q->start_ms + (int64_t)q->timeout_ms;
     bool retried = false;
     int error;
     for (;;) {
