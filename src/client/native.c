@@ -519,9 +519,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         llhttp_errno_t err = llhttp_execute(&x->parser, buf->base, (size_t)nread);
         if (err == HPE_OK)
             return;
-        if (err == HPE_PAUSED && x->complete) {
-            /* Bytes after the answer: the connection is out of step. */
-            if (llhttp_get_error_pos(&x->parser) != buf->base + nread)
+        if ((err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) && x->complete) {
+            /* Bytes after the answer: the connection is out of step. After
+             * a 101 it speaks another protocol. */
+            if (err == HPE_PAUSED_UPGRADE || llhttp_get_error_pos(&x->parser) != buf->base + nread)
                 x->keep = false;
             xfer_end(x, 0, NULL);
         } else if (x->q->r->too_big) {
