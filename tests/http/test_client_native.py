@@ -198,3 +198,17 @@ def test_request_headers_as_sent(server, up):
     assert h["x-default"] == "d" and h["cookie"] == "sid=abc; lang=en"
     assert "content-length" not in h and echo["method"] == "GET" and echo["path"] == "/echo"
     assert d["status"] == 200
+
+
+def test_large_request_body(server, up):
+    # more than a socket takes at once: the rest is queued and written as
+    # the upstream reads
+    n = 3_000_000
+    status, _, body = server.get(f"/sendbig?n={n}&url=" + quote(up.url + "/echo", safe=""))
+    assert status == 200, body[:200]
+    echo = json.loads(body)["data"]["json"]
+    assert echo["method"] == "POST" and echo["headers"]["content-length"] == str(n)
+    want = (b"abcdefghijklmnopqrstuvwxyz" * (n // 26 + 1))[:n].decode()
+    assert echo["body"] == want
+    assert info(server, up.url + "/json")["status"] == 200
+    assert up.total_conns == 1

@@ -83,6 +83,22 @@ PT_POST("/send", send_json)
     return describe(r, 0);
 }
 
+/* POSTs n bytes ('a'..'z' repeating) as a raw body to url. */
+PT_GET("/sendbig", send_big)
+{
+    size_t n = (size_t)atol(arg(req, "n", "1000"));
+    char *body = pt_arena_alloc(pt_req_arena(req), n + 1);
+    for (size_t i = 0; i < n; i++)
+        body[i] = (char)('a' + i % 26);
+    pt_http_lease_t *l = pt_http_lease_or_raise(NULL);
+    pt_http_response_t *r = pt_http_request(l, .method = "POST", .url = arg(req, "url", "/echo"), .body = body,
+                                            .body_len = n);
+    pt_http_release(l);
+    if (r->error)
+        pt_raise_status(pt_http_error_status(r->error), .text = r->message);
+    return describe(r, 0);
+}
+
 /* Leaves with a lease still held: the end of the request gives it back. */
 PT_GET("/raise", raise_with_lease)
 {
