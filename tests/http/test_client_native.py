@@ -200,11 +200,19 @@ def test_request_headers_as_sent(server, up):
     assert d["status"] == 200
 
 
-def test_large_request_body(server, up):
-    # more than a socket takes at once: the rest is queued and written as
-    # the upstream reads
-    n = 3_000_000
-    status, _, body = server.get(f"/sendbig?n={n}&url=" + quote(up.url + "/echo", safe=""))
+@pytest.fixture
+def slow_reader():
+    u = Upstream(rcvbuf=16384)
+    yield u
+    u.close()
+
+
+def test_large_request_body(server, slow_reader):
+    # more than the socket takes at once (more than the largest send buffer,
+    # and the upstream reads late, through a small buffer): the rest is queued and written as the upstream reads
+    up = slow_reader
+    n = 6_000_000
+    status, _, body = server.get(f"/sendbig?n={n}&url=" + quote(up.url + "/echo?slowread=300", safe=""))
     assert status == 200, body[:200]
     echo = json.loads(body)["data"]["json"]
     assert echo["method"] == "POST" and echo["headers"]["content-length"] == str(n)

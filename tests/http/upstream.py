@@ -4,6 +4,7 @@ Keep-alive connections, one thread per connection. Paths:
   /json                 200 {"ok": true}
   /text                 200 text/plain "plain words"
   /echo                 200 JSON of the request: method, path, query, headers, body
+                        (?slowread=MS: the body is read only after MS ms)
   /status/<n>           <n> with {"status": n}
   /stall?ms=N&tag=T     waits N ms, then 200 {"stalled": N}; counts concurrency per tag
   /slowbody?ms=N        headers at once (Content-Length 10), then a byte every N ms
@@ -23,7 +24,7 @@ Keep-alive connections, one thread per connection. Paths:
                         connection is read and the connection closed unanswered
 HEAD gets the headers of GET and no body.
 
-With an ssl.SSLContext it serves HTTPS. It records: open connections (now), peak concurrent /stall requests per tag, hits per
+With an ssl.SSLContext it serves HTTPS; rcvbuf=N sets its sockets' SO_RCVBUF. It records: open connections (now), peak concurrent /stall requests per tag, hits per
 path.
 """
 import json
@@ -36,7 +37,7 @@ from urllib.parse import urlsplit, parse_qs
 
 
 class Upstream:
-    def __init__(self, ssl_context=None):
+    def __init__(self, ssl_context=None, rcvbuf=None):
         self.lock = threading.Lock()
         self.open_conns = 0
         self.total_conns = 0
@@ -60,6 +61,13 @@ class Upstream:
         class Server(socketserver.ThreadingTCPServer):
             daemon_threads = True
             allow_reuse_address = True
+
+            def server_bind(self):
+                # a small receive buffer (inherited by accepted sockets) makes
+                # a large request body wait for the reader
+                if rcvbuf:
+                    self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+                super().server_bind()
 
             def finish_request(self, request, client_address):
                 if ssl_context is not None:
@@ -106,6 +114,8 @@ class Upstream:
                 k, _, v = line.partition(":")
                 headers.setdefault(k.strip().lower(), []).append(v.strip())
             n = int(headers.get("content-length", ["0"])[0])
+            if "slowread=" in target:  # let the body wait in the socket first
+                time.sleep(int(parse_qs(urlsplit(target).query)["slowread"][0]) / 1000)
             while len(buf) < n:
                 chunk = sock.recv(65536)
                 if not chunk:
