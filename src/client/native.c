@@ -90,6 +90,7 @@ struct xfer {
     int                  error;
     int                  hstate;         /* 0 none, 1 in a name, 2 name done, 3 in a value */
     bool                 parked, done, complete, got_bytes, reused, keep, head;
+    bool                 close_asked;    /* the request said Connection: close */
 };
 
 static __thread nengine_t *tls_native;
@@ -476,7 +477,7 @@ static int on_message_complete(llhttp_t *p)
     if (p->status_code >= 100 && p->status_code < 200 && p->status_code != 101)
         return 0; /* the real answer follows */
     x->complete = true;
-    x->keep = llhttp_should_keep_alive(p);
+    x->keep = llhttp_should_keep_alive(p) && !x->close_asked;
     return HPE_PAUSED;
 }
 
@@ -830,6 +831,14 @@ int pt__http_native_perform(pt__http_native_req_t *q)
     url_t u;
     if (!e || e->off || !url_parse(q->url, &u))
         return PT__HTTP_NATIVE_DECLINED;
+    /* A request that frames its own body is libcurl's to send. */
+    bool close_asked = false;
+    for (const char *const *h = q->headers; h && h[0]; h += 2) {
+        if (strcasecmp(h[0], "Transfer-Encoding") == 0)
+            return PT__HTTP_NATIVE_DECLINED;
+        if (strcasecmp(h[0], "Connection") == 0 && strcasestr(h[1], "close"))
+            close_asked = true;
+    }
     char key[MAX_HOST + 10];
     make_key(key, &u);
 
@@ -850,6 +859,7 @@ int pt__http_native_perform(pt__http_native_req_t *q)
         x.out = o.p;
         x.out_len = o.len;
         x.head = method_is(q->method, "HEAD");
+        x.close_asked = close_asked;
         pt__waiter_init(&x.w);
         llhttp_init(&x.parser, HTTP_RESPONSE, &parser_settings);
         x.parser.data = &x;

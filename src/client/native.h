@@ -61,7 +61,8 @@ typedef struct pt__http_native_req {
  * coroutine until it completes or its timeout passes. Returns 0 or a
  * PT_HTTP_E* code (detail then says what failed), or, without sending
  * anything, PT__HTTP_NATIVE_DECLINED when the native path does not take the
- * request: a URL not of the plain http:// forms it parses, or
+ * request: a URL not of the plain http:// forms it parses, a request header
+ * Transfer-Encoding, or
  * PONTY_HTTP_CLIENT=curl or a proxy variable (http_proxy, HTTP_PROXY,
  * all_proxy, ALL_PROXY) in the environment when the worker's engine was
  * made. Call it from a coroutine only. */

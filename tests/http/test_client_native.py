@@ -120,6 +120,14 @@ def test_connection_close_from_upstream(server, up):
     assert up.total_conns == 4
 
 
+def test_connection_close_asked_by_the_request(server, up):
+    # the upstream keeps the connection open anyway: the client must not
+    # pool a connection it asked to close
+    assert info(server, up.url + "/json", close=1)["status"] == 200
+    assert info(server, up.url + "/json")["status"] == 200
+    assert up.total_conns == 2
+
+
 def test_upstream_closes_an_idle_pooled_connection(server, up):
     assert info(server, up.url + "/drop?ms=0")["status"] == 200
     time.sleep(0.3)  # the close reaches the pool before the next request

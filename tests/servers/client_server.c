@@ -40,14 +40,17 @@ PT_GET("/get", get)
     return describe(r, wait_ms);
 }
 
-/* Any method, no body; answers what came back whatever it is: the status,
+/* Any method, no body (?close=1: with Connection: close); answers what
+ * came back whatever it is: the status,
  * the error and its message, the body's length and byte sum (and the body
  * itself when short), every header in order. */
 PT_GET("/info", info)
 {
     pt_http_lease_t *l = pt_http_lease_or_raise(pt_req_query(req, "client"));
+    static const char *const close_hdr[] = { "Connection", "close", NULL };
     pt_http_response_t *r = pt_http_request(l, .method = arg(req, "method", "GET"), .url = arg(req, "url", "/json"),
-                                            .timeout_ms = (unsigned)atoi(arg(req, "timeout_ms", "0")));
+                                            .timeout_ms = (unsigned)atoi(arg(req, "timeout_ms", "0")),
+                                            .headers = pt_req_query(req, "close") ? close_hdr : NULL);
     pt_http_release(l);
     uint64_t sum = 0;
     for (size_t i = 0; i < r->body_len; i++)
