@@ -881,8 +881,12 @@ int pt__http_native_perform(pt__http_native_req_t *q)
         if (!x.done) {
             /* The deadline passed first: leave, detaching what still
              * points here. */
-            if (x.gai)
+            if (x.gai) {
+                /* Its callback frees it; a lookup not yet started on
+                 * libuv's thread pool is called off. */
                 x.gai->x = NULL;
+                uv_cancel((uv_req_t *)&x.gai->req);
+            }
             if (x.conn)
                 conn_close(x.conn);
             x.conn = NULL;
