@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The path was percent-decoded by the router: encode it again, keeping '/'. */
-static const char *encode_path(const char *path)
+/* "/<path>[?<query>]" for the upstream, in the request's arena. The path
+ * was percent-decoded by the router: encode it again, keeping '/'. */
+static const char *upstream_target(const char *path, const char *qs)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(path);
-    char *out = pt_arena_alloc(pt_req_arena(pt_req_current()), n * 3 + 1), *o = out;
+    size_t n = strlen(path), qn = strlen(qs);
+    char *out = pt_arena_alloc(pt_req_arena(pt_req_current()), 1 + n * 3 + 1 + qn + 1), *o = out;
+    *o++ = '/';
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
             strchr("/-._~", *p)) {
@@ -29,6 +31,11 @@ static const char *encode_path(const char *path)
             *o++ = hex[*p >> 4];
             *o++ = hex[*p & 15];
         }
+    }
+    if (qn) {
+        *o++ = '?';
+        memcpy(o, qs, qn);
+        o += qn;
     }
     *o = '\0';
     return out;
@@ -41,8 +48,7 @@ static json_t *forward(pt_req_t *req, const char *path)
         pt_raise_status(502, .text = "UPSTREAM_URL is not set: no upstream to proxy to");
 
     pt_http_lease_t *lease = pt_http_lease_or_raise(NULL);
-    const char *qs = pt_req_query_string(req);
-    pt_http_response_t *r = pt_http_get(lease, pt_strf("/%s%s%s", encode_path(path), *qs ? "?" : "", qs));
+    pt_http_response_t *r = pt_http_get(lease, upstream_target(path, pt_req_query_string(req)));
     pt_http_release(lease); /* the position is free again while we answer */
     if (r->error)
         pt_raise_status(pt_http_error_status(r->error), .text = r->message);

@@ -4,6 +4,9 @@
 # (which answers {"ok": true}), in one run:
 #
 #   ponty    examples/proxy, one worker, through the default pooled client
+#            (plain http:// on a worker: the native HTTP/1.1 path)
+#   ponty-curl  the same with PONTY_HTTP_CLIENT=curl: the libcurl path, for
+#            comparison (not a target)
 #   nginx    nginx itself, proxy_pass with upstream keep-alive, one worker
 #   python   Python ponty's lease_http_client on aiohttp (bench/client/py_proxy.py;
 #            it falls back to plain aiohttp with one ClientSession, and says so,
@@ -146,8 +149,9 @@ run() {  # name
     port=$(free_port)
     url="http://127.0.0.1:$port/proxy/json"
     case $name in
-        ponty)  env PORT="$port" PONTY_WORKERS=1 UPSTREAM_URL="http://127.0.0.1:$UP_PORT" \
-                    taskset -c "$SERVER_CPU" "$BUILD/examples/proxy" > "$TMP/$name.log" 2>&1 &
+        ponty|ponty-curl)
+                env PORT="$port" PONTY_WORKERS=1 UPSTREAM_URL="http://127.0.0.1:$UP_PORT" \
+                    PONTY_HTTP_CLIENT="$([ "$name" = ponty-curl ] && echo curl || echo native)" taskset -c "$SERVER_CPU" "$BUILD/examples/proxy" > "$TMP/$name.log" 2>&1 &
                 SERVER_PID=$! ;;
         nginx)  start_nginx "$SERVER_CPU" "$port" 'location /proxy/ { proxy_pass http://up/; proxy_http_version 1.1; proxy_set_header Connection ""; }' proxy ;;
         python) PYTHONPATH="$PONTY_PY_DIR" taskset -c "$SERVER_CPU" "$PYTHON" "$HERE/py_proxy.py" "$port" \
@@ -176,14 +180,14 @@ run() {  # name
 
 note "upstream nginx on 127.0.0.1:$UP_PORT (cpu $CLIENT_CPU, shared with wrk); proxies on cpu $SERVER_CPU; ${SECS}s, $CONNS connections"
 note "$PY_NOTE"
-for n in ponty nginx python; do run "$n"; done
+for n in ponty ponty-curl nginx python; do run "$n"; done
 
 ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "NA" }'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "NA") print "n/a"; else print (r + 0 >= t) ? "PASS" : "MISS" }'; }
 echo
-printf '%-8s %12s %10s %14s\n' proxy req/s p99 "CPU µs/req"
-for n in ponty nginx python; do
-    printf '%-8s %12s %10s %14s\n' "$n" "${RPS[$n]:-NA}" "${P99[$n]:-NA}" "${CPU[$n]:-NA}"
+printf '%-11s %12s %10s %14s\n' proxy req/s p99 "CPU µs/req"
+for n in ponty ponty-curl nginx python; do
+    printf '%-11s %12s %10s %14s\n' "$n" "${RPS[$n]:-NA}" "${P99[$n]:-NA}" "${CPU[$n]:-NA}"
 done
 rn=$(ratio "${RPS[ponty]:-}" "${RPS[nginx]:-}")
 rp=$(ratio "${RPS[ponty]:-}" "${RPS[python]:-}")
@@ -192,4 +196,6 @@ cp=$(ratio "${CPU[python]:-}" "${CPU[ponty]:-}")
 echo
 printf 'ponty/nginx  req/s %sx  (target >= 0.7x: %s); CPU per request: nginx uses %sx of ponty'"'"'s\n' "$rn" "$(verdict "$rn" 0.7)" "$cn"
 printf 'ponty/python req/s %sx  (target >= 10x: %s); CPU per request: python uses %sx of ponty'"'"'s\n' "$rp" "$(verdict "$rp" 10)" "$cp"
+printf 'ponty native/libcurl path: req/s %sx, CPU per request %sx\n' "$(ratio "${RPS[ponty]:-}" "${RPS[ponty-curl]:-}")" \
+    "$(ratio "${CPU[ponty]:-}" "${CPU[ponty-curl]:-}")"
 echo "($PY_NOTE)"

@@ -1,4 +1,4 @@
-/* ponty/client.h — the pooled outbound HTTP client (libcurl).
+/* ponty/client.h — the pooled outbound HTTP client.
  *
  * A named client is created by a provider and lives from pt_run's start-up
  * to its teardown:
@@ -24,13 +24,15 @@
  * the early release above is an optimisation for the lease (it frees the
  * position while the handler goes on) and never required for correctness.
  *
- * Transfers run on the calling worker's libuv loop: each worker has one curl
- * multi handle (connections and DNS answers are reused per worker) driven by
- * uv_poll and a uv_timer, and the calling coroutine suspends until its
+ * Transfers run on the calling worker's libuv loop, with connections kept
+ * alive and pooled per worker, and the calling coroutine suspends until its
  * transfer completes, so a worker goes on serving other requests meanwhile.
- * From a plain thread (no coroutine) a request blocks that thread in
- * curl_easy_perform instead. TLS is libcurl's (OpenSSL), with peer and host
- * verification on.
+ * Plain http:// URLs go through a native HTTP/1.1 client; https:// and
+ * anything it does not take go through a curl multi handle per worker
+ * (docs/client.md states the rule; PONTY_HTTP_CLIENT=curl sends everything
+ * to libcurl). From a plain thread (no coroutine) a request blocks that
+ * thread in curl_easy_perform instead. TLS is libcurl's (OpenSSL), with
+ * peer and host verification on.
  *
  * Failures never raise: the response's .error is a PT_HTTP_E* code and
  * .message says what went wrong, naming the method and URL. An HTTP error
@@ -103,7 +105,7 @@ enum {
     PT_HTTP_EPROTO,       /* the peer's answer was not valid HTTP */
     PT_HTTP_ETOOBIG,      /* the response body exceeded the client's max_body */
     PT_HTTP_EINVAL,       /* the request itself is malformed (method, header, JSON body) */
-    PT_HTTP_EFAILED,      /* anything else; .message has libcurl's words */
+    PT_HTTP_EFAILED,      /* anything else; .message has the details */
     PT_HTTP_ECIRCUIT,     /* the client's circuit breaker is open: nothing was sent */
 };
 

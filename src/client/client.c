@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "ponty/resilience.h"
 #include "ponty/sync.h"
 #include "client/engine.h"
+#include "client/native.h"
 #include "core/sched.h"
 
 #define DEFAULT_NAME "_default"
@@ -40,6 +42,9 @@ typedef struct client {
     size_t             max_body;
     struct curl_slist *headers;     /* the client's own, built once */
     char              *cookie;      /* "a=b; c=d", or NULL */
+    char              *native_hdrs; /* the headers and cookie as "Name: value\r\n" lines (native path) */
+    size_t             native_hdrs_len;
+    unsigned           native_flags; /* PT__HTTP_HAS_*: they name Host or Accept */
     pt_sem_t           sem;
     pt_breaker_t      *breaker;     /* borrowed, optional */
     _Atomic int64_t    leased;      /* leases out now */
@@ -154,6 +159,27 @@ pt_provider_t pt_http_client_provider_opts(const pt_http_client_opts_t *o)
         if (!c->cookie)
             abort();
         clen += (size_t)sprintf(c->cookie + clen, "%s%s=%s", clen ? "; " : "", k[0], k[1]);
+    }
+    /* The native path sends the same headers, rendered once. */
+    for (const struct curl_slist *sl = c->headers; sl; sl = sl->next) {
+        size_t n = strlen(sl->data);
+        c->native_hdrs = realloc(c->native_hdrs, c->native_hdrs_len + n + 3);
+        if (!c->native_hdrs)
+            abort();
+        memcpy(c->native_hdrs + c->native_hdrs_len, sl->data, n);
+        memcpy(c->native_hdrs + c->native_hdrs_len + n, "\r\n", 3);
+        c->native_hdrs_len += n + 2;
+        if (strncasecmp(sl->data, "Host:", 5) == 0)
+            c->native_flags |= PT__HTTP_HAS_HOST;
+        if (strncasecmp(sl->data, "Accept:", 7) == 0)
+            c->native_flags |= PT__HTTP_HAS_ACCEPT;
+    }
+    if (c->cookie) {
+        size_t n = strlen(c->cookie);
+        c->native_hdrs = realloc(c->native_hdrs, c->native_hdrs_len + n + 11);
+        if (!c->native_hdrs)
+            abort();
+        c->native_hdrs_len += (size_t)sprintf(c->native_hdrs + c->native_hdrs_len, "Cookie: %s\r\n", c->cookie);
     }
     pthread_mutex_lock(&reg_lk);
     c->next = clients;
@@ -272,16 +298,11 @@ void pt_http_release(pt_http_lease_t *l)
  * ------------------------------------------------------------------------- */
 
 typedef struct resp {
-    pt_http_response_t pub;
-    char   *body;
-    size_t  body_len, body_cap;
-    char   *hdr;          /* "name\0value\0" pairs */
-    size_t  hdr_len, hdr_cap;
+    pt_http_response_t  pub;
     char   *msg;
-    size_t  max_body;
-    bool    too_big;
     bool    in_req;
     bool    freed;
+    pt__http_resp_buf_t b;      /* body and headers as they arrive; last, for its inline arrays */
 } resp_t;
 
 static void resp_release_parts(resp_t *r)
@@ -289,10 +310,9 @@ static void resp_release_parts(resp_t *r)
     if (r->freed)
         return;
     r->freed = true;
-    free(r->body);
-    free(r->hdr);
+    pt__http_resp_buf_free(&r->b);
     free(r->msg);
-    r->body = r->hdr = r->msg = NULL;
+    r->msg = NULL;
     r->pub.body = "";
     r->pub.body_len = 0;
     r->pub.message = "";
@@ -306,14 +326,16 @@ static resp_t *resp_new(size_t max_body)
     pt_req_t *req = pt__coro_self() ? pt_req_current() : NULL;
     resp_t *r;
     if (req) {
-        r = pt_arena_calloc(pt_req_arena(req), sizeof *r);
+        r = pt_arena_alloc(pt_req_arena(req), sizeof *r);
+        memset(r, 0, offsetof(resp_t, b.inl_hdr));
         r->in_req = true;
         pt_req_defer(req, resp_end_of_request, r);
     } else {
         r = pt__http_xmalloc(sizeof *r);
-        memset(r, 0, sizeof *r);
+        memset(r, 0, offsetof(resp_t, b.inl_hdr));
     }
-    r->max_body = max_body;
+    pt__http_resp_buf_init(&r->b);
+    r->b.max_body = max_body;
     r->pub.body = "";
     r->pub.message = "";
     return r;
@@ -329,33 +351,18 @@ void pt_http_response_free(pt_http_response_t *pub)
         free(r);
 }
 
-static bool grow(char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 1024;
-    while (n < need)
-        n *= 2;
-    char *p = realloc(*buf, n);
-    if (!p)
-        return false;
-    *buf = p;
-    *cap = n;
-    return true;
-}
-
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
     resp_t *r = arg;
     size_t n = size * nmemb;
-    if (r->body_len + n > r->max_body) {
-        r->too_big = true;
+    if (r->b.body_len + n > r->b.max_body) {
+        r->b.too_big = true;
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
     }
-    if (!grow(&r->body, &r->body_cap, r->body_len + n + 1))
+    if (!pt__http_body_room(&r->b, r->b.body_len + n + 1))
         return 0;
-    memcpy(r->body + r->body_len, data, n);
-    r->body_len += n;
+    memcpy(r->b.body + r->b.body_len, data, n);
+    r->b.body_len += n;
     return n;
 }
 
@@ -365,8 +372,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
     size_t n = size * nmemb, len = n;
     /* A new status line starts a new header block (after 100 Continue). */
     if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        r->hdr_len = 0;
-        r->pub.nheaders = 0;
+        r->b.hdr_len = 0;
+        r->b.nheaders = 0;
         return n;
     }
     while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
@@ -379,14 +386,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
     size_t vlen = (size_t)(end - v);
-    if (!grow(&r->hdr, &r->hdr_cap, r->hdr_len + nlen + vlen + 2))
+    if (!pt__http_hdr_room(&r->b, r->b.hdr_len + nlen + vlen + 2))
         return 0;
-    memcpy(r->hdr + r->hdr_len, data, nlen);
-    r->hdr[r->hdr_len + nlen] = '\0';
-    memcpy(r->hdr + r->hdr_len + nlen + 1, v, vlen);
-    r->hdr[r->hdr_len + nlen + 1 + vlen] = '\0';
-    r->hdr_len += nlen + vlen + 2;
-    r->pub.nheaders++;
+    memcpy(r->b.hdr + r->b.hdr_len, data, nlen);
+    r->b.hdr[r->b.hdr_len + nlen] = '\0';
+    memcpy(r->b.hdr + r->b.hdr_len + nlen + 1, v, vlen);
+    r->b.hdr[r->b.hdr_len + nlen + 1 + vlen] = '\0';
+    r->b.hdr_len += nlen + vlen + 2;
+    r->b.nheaders++;
     return n;
 }
 
@@ -396,7 +403,7 @@ int pt_http_response_header_at(const pt_http_response_t *pub, size_t i, const ch
     const resp_t *r = (const resp_t *)pub;
     if (!r || i >= pub->nheaders)
         return 0;
-    const char *p = r->hdr;
+    const char *p = r->b.hdr;
     for (size_t k = 0; k < i; k++) {
         p += strlen(p) + 1;
         p += strlen(p) + 1;
@@ -513,12 +520,17 @@ typedef struct xfer {
     CURLcode           result;
     resp_t            *r;
     struct curl_slist *own_headers;   /* per-request list, or NULL */
-    char              *url;
+    char              *url;           /* ubuf, or malloc'd when longer */
     char              *json_body;
     const char        *method;
+    const void        *body;
+    size_t             body_len;
+    bool               has_body;
+    bool               json_ctype;    /* a JSON body and no Content-Type in the request's headers */
     unsigned           timeout_ms;
     pt__http_engine_t *engine;        /* the thread's engine, NULL on a plain thread */
     char               errbuf[CURL_ERROR_SIZE];
+    char               ubuf[512];
 } xfer_t;
 
 static bool is_absolute(const char *url) { return strstr(url, "://") != NULL; }
@@ -533,10 +545,10 @@ static bool method_ok(const char *m)
     return true;
 }
 
-
-/* Fills x and configures its easy handle. Returns 0, or a PT_HTTP_E* code
- * (the response then carries the message). */
-static int xfer_setup(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
+/* What every path needs: the method checked, the URL made absolute, the
+ * request's headers checked, the JSON body encoded. Returns 0, or a
+ * PT_HTTP_E* code (the response then carries the message). */
+static int xfer_prepare(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
 {
     resp_t *r = x->r;
     const char *url = o->url ? o->url : "";
@@ -545,21 +557,33 @@ static int xfer_setup(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
         resp_fail(r, PT_HTTP_EINVAL, "?", url, "the method must be a token such as GET");
         return PT_HTTP_EINVAL;
     }
+    x->url = x->ubuf;
     if (is_absolute(url)) {
-        x->url = xstrdup(url);
+        size_t n = strlen(url);
+        if (n >= sizeof x->ubuf)
+            x->url = pt__http_xmalloc(n + 1);
+        memcpy(x->url, url, n + 1);
     } else if (c->base_url) {
-        size_t bl = strlen(c->base_url);
+        /* base_url and url with exactly one '/' between them. */
+        size_t bl = strlen(c->base_url), ul = strlen(url);
         bool bslash = bl && c->base_url[bl - 1] == '/', uslash = url[0] == '/';
-        if (asprintf(&x->url, "%.*s%s%s", (int)(bslash && uslash ? bl - 1 : bl), c->base_url,
-                     !bslash && !uslash && *url ? "/" : "", url) < 0)
-            abort();
+        if (bslash && uslash)
+            bl--;
+        size_t sep = !bslash && !uslash && *url ? 1 : 0;
+        if (bl + sep + ul >= sizeof x->ubuf)
+            x->url = pt__http_xmalloc(bl + sep + ul + 1);
+        memcpy(x->url, c->base_url, bl);
+        if (sep)
+            x->url[bl] = '/';
+        memcpy(x->url + bl + sep, url, ul + 1);
     } else {
+        x->url = NULL;
         resp_fail(r, PT_HTTP_EURL, x->method, url, "a relative URL, and the client has no base_url");
         return PT_HTTP_EURL;
     }
 
-    const void *body = o->body;
-    size_t body_len = o->body_len;
+    x->body = o->body;
+    x->body_len = o->body_len;
     bool has_ctype = false;
     for (const char *const *h = o->headers; h && h[0]; h += 2) {
         if (!header_ok(h[0], h[1])) {
@@ -575,14 +599,21 @@ static int xfer_setup(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
             resp_fail(r, PT_HTTP_EINVAL, x->method, x->url, "the JSON body could not be encoded");
             return PT_HTTP_EINVAL;
         }
-        body = x->json_body;
-        body_len = strlen(x->json_body);
+        x->body = x->json_body;
+        x->body_len = strlen(x->json_body);
+        x->json_ctype = !has_ctype;
     }
-    bool has_body = body != NULL;
+    x->has_body = x->body != NULL;
+    x->timeout_ms = o->timeout_ms ? o->timeout_ms : c->timeout_ms;
+    return 0;
+}
 
+/* Configures x's easy handle for libcurl. */
+static void xfer_curl_setup(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
+{
     CURL *e = x->easy;
     const struct curl_slist *hdrs = c->headers;
-    if ((o->headers && o->headers[0]) || o->json || has_body) {
+    if ((o->headers && o->headers[0]) || x->json_ctype || x->has_body) {
         for (const struct curl_slist *s = c->headers; s; s = s->next)
             x->own_headers = curl_slist_append(x->own_headers, s->data);
         for (const char *const *h = o->headers; h && h[0]; h += 2) {
@@ -594,10 +625,10 @@ static int xfer_setup(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
             x->own_headers = curl_slist_append(x->own_headers, line);
             free(line);
         }
-        if (o->json && !has_ctype)
+        if (x->json_ctype)
             x->own_headers = curl_slist_append(x->own_headers, "Content-Type: application/json");
         /* No "Expect: 100-continue" round trip before large bodies. */
-        if (has_body)
+        if (x->has_body)
             x->own_headers = curl_slist_append(x->own_headers, "Expect:");
         hdrs = x->own_headers;
     }
@@ -606,72 +637,93 @@ static int xfer_setup(xfer_t *x, client_t *c, const pt_http_request_opts_t *o)
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-    x->timeout_ms = o->timeout_ms ? o->timeout_ms : c->timeout_ms;
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)x->timeout_ms);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x->r);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-    if (x->engine) {
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x->r);
+    if (x->engine)
         pt__http_engine_watch_sockets(x->engine, e);
-    }
     if (hdrs)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
     if (c->cookie)
         curl_easy_setopt(e, CURLOPT_COOKIE, c->cookie);
     if (strcmp(x->method, "HEAD") == 0) {
         curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else if (strcmp(x->method, "GET") != 0 || has_body) {
-        if (has_body || strcmp(x->method, "POST") == 0) {
-            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(has_body ? body_len : 0));
-            curl_easy_setopt(e, CURLOPT_POSTFIELDS, has_body ? body : "");
+    } else if (strcmp(x->method, "GET") != 0 || x->has_body) {
+        if (x->has_body || strcmp(x->method, "POST") == 0) {
+            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(x->has_body ? x->body_len : 0));
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->has_body ? x->body : "");
         }
         if (strcmp(x->method, "POST") != 0)
             curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
     }
-    return 0;
 }
 
-/* Reads the outcome of a finished transfer into its response. */
-static void xfer_finish(xfer_t *x)
+/* Writes the outcome of a finished request into its response: error 0
+ * with the HTTP status, or a PT_HTTP_E* code with what failed. */
+static void xfer_finish(xfer_t *x, int error, int status, const char *detail)
 {
     resp_t *r = x->r;
-    if (x->result == CURLE_OK) {
-        long status = 0;
-        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-        r->pub.status = (int)status;
+    if (!error) {
+        r->pub.status = status;
         r->pub.error = 0;
-    } else if (r->too_big) {
-        char detail[64];
-        snprintf(detail, sizeof detail, "more than %zu bytes", r->max_body);
-        resp_fail(r, PT_HTTP_ETOOBIG, x->method, x->url, detail);
-    } else if (x->result == CURLE_OPERATION_TIMEDOUT) {
-        char detail[64];
-        snprintf(detail, sizeof detail, "after %u ms", x->timeout_ms);
-        resp_fail(r, PT_HTTP_ETIMEDOUT, x->method, x->url, detail);
+    } else if (r->b.too_big) {
+        char d[64];
+        snprintf(d, sizeof d, "more than %zu bytes", r->b.max_body);
+        resp_fail(r, PT_HTTP_ETOOBIG, x->method, x->url, d);
+    } else if (error == PT_HTTP_ETIMEDOUT) {
+        char d[64];
+        snprintf(d, sizeof d, "after %u ms", x->timeout_ms);
+        resp_fail(r, PT_HTTP_ETIMEDOUT, x->method, x->url, d);
     } else {
-        resp_fail(r, map_curl(x->result), x->method, x->url,
-                  x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->result));
+        resp_fail(r, error, x->method, x->url, detail);
     }
     if (r->pub.error) {
         /* A failed transfer may have received part of a body: drop it. */
-        r->body_len = 0;
-        r->hdr_len = 0;
-        r->pub.nheaders = 0;
+        r->b.body_len = 0;
+        r->b.hdr_len = 0;
+        r->b.nheaders = 0;
     }
-    if (!r->body && !grow(&r->body, &r->body_cap, 1)) {
+    r->pub.nheaders = r->b.nheaders;
+    if (!pt__http_body_room(&r->b, r->b.body_len + 1)) {
         fprintf(stderr, "ponty: out of memory in the HTTP client\n");
         abort();
     }
-    r->body[r->body_len] = '\0';
-    r->pub.body = r->body;
-    r->pub.body_len = r->body_len;
+    r->b.body[r->b.body_len] = '\0';
+    r->pub.body = r->b.body;
+    r->pub.body_len = r->b.body_len;
+}
+
+static void xfer_curl_finish(xfer_t *x)
+{
+    long status = 0;
+    if (x->result == CURLE_OK)
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    xfer_finish(x, map_curl(x->result), (int)status, x->errbuf[0] ? x->errbuf : curl_easy_strerror(x->result));
+}
+
+/* The native path; false when it leaves the request to libcurl. */
+static bool xfer_native(xfer_t *x, client_t *c, const pt_http_request_opts_t *o, int64_t t0)
+{
+    pt__http_native_req_t q = {
+        .method = x->method, .url = x->url, .fixed = c->native_hdrs, .fixed_len = c->native_hdrs_len,
+        .fixed_flags = c->native_flags, .headers = o->headers, .body = x->body, .body_len = x->body_len,
+        .has_body = x->has_body, .json_ctype = x->json_ctype, .timeout_ms = x->timeout_ms, .start_ms = t0,
+        .r = &x->r->b,
+    };
+    int error = pt__http_native_perform(&q);
+    if (error == PT__HTTP_NATIVE_DECLINED)
+        return false;
+    xfer_finish(x, error, q.status, q.detail);
+    return true;
 }
 
 static void xfer_cleanup(xfer_t *x)
 {
     curl_slist_free_all(x->own_headers);
-    free(x->url);
+    if (x->url != x->ubuf)
+        free(x->url);
     free(x->json_body);
     x->own_headers = NULL;
     x->url = x->json_body = NULL;
@@ -682,7 +734,8 @@ static void xfer_cleanup(xfer_t *x)
  * ------------------------------------------------------------------------- */
 
 static pt_outcome_t outcome_of(const pt_http_response_t *resp);
-static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method);
+static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method,
+                         int64_t t0);
 
 pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_request_opts_t *o)
 {
@@ -706,7 +759,7 @@ pt_http_response_t *pt_http_request_opts(pt_http_lease_t *l, const pt_http_reque
     }
     if (c->throttle)
         pt_throttle_enter(c->throttle);
-    send_request(r, c, o, method);
+    send_request(r, c, o, method, t0);
     atomic_fetch_add_explicit(&c->requests, 1, memory_order_relaxed);
     if (r->pub.error)
         atomic_fetch_add_explicit(&c->errors, 1, memory_order_relaxed);
@@ -736,30 +789,41 @@ static pt_outcome_t outcome_of(const pt_http_response_t *resp)
     }
 }
 
-/* One transfer, on the worker's multi handle or, on a plain thread, with a
- * blocking easy handle. */
-static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method)
+/* One request: on a worker, plain http:// URLs take the native path
+ * (native.c) and the rest the worker's curl multi handle; on a plain
+ * thread, a blocking easy handle. */
+static void send_request(resp_t *r, client_t *c, const pt_http_request_opts_t *o, const char *method, int64_t t0)
 {
     xfer_t x;
-    memset(&x, 0, sizeof x);
+    memset(&x, 0, offsetof(xfer_t, errbuf));
+    x.errbuf[0] = '\0';
     x.r = r;
     bool in_coro = pt__coro_self() != NULL;
+    if (xfer_prepare(&x, c, o) != 0) {
+        xfer_cleanup(&x);
+        return;
+    }
+    if (in_coro && xfer_native(&x, c, o, t0)) {
+        xfer_cleanup(&x);
+        return;
+    }
     pt__http_engine_t *e = in_coro ? pt__http_engine_get() : NULL;
     if (in_coro && !e) {
         /* Never fall back to a blocking transfer on a worker thread. */
         resp_fail(r, PT_HTTP_EFAILED, method, o->url, "libcurl could not create a multi handle");
+        xfer_cleanup(&x);
         return;
     }
     x.engine = e;
     x.easy = e ? pt__http_engine_easy(e) : curl_easy_init();
     if (!x.easy) {
         resp_fail(r, PT_HTTP_EFAILED, method, o->url, "libcurl could not create a handle");
+        xfer_cleanup(&x);
         return;
     }
-    if (xfer_setup(&x, c, o) == 0) {
-        x.result = e ? pt__http_engine_perform(e, x.easy, x.errbuf) : curl_easy_perform(x.easy);
-        xfer_finish(&x);
-    }
+    xfer_curl_setup(&x, c, o);
+    x.result = e ? pt__http_engine_perform(e, x.easy, x.errbuf) : curl_easy_perform(x.easy);
+    xfer_curl_finish(&x);
     xfer_cleanup(&x);
     if (e)
         pt__http_engine_easy_put(e, x.easy);

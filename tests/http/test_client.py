@@ -21,6 +21,14 @@ from upstream import Upstream  # noqa: E402
 PT_HTTP_ENOCLIENT = 1
 
 
+@pytest.fixture(scope="module", params=["native", "curl"])
+def engine(request):
+    """Every test runs against both paths of a worker's requests to plain
+    http:// URLs: the native HTTP/1.1 client, and libcurl (forced with
+    PONTY_HTTP_CLIENT=curl)."""
+    return {"PONTY_HTTP_CLIENT": request.param}
+
+
 @pytest.fixture(scope="module")
 def upstream():
     u = Upstream()
@@ -29,8 +37,8 @@ def upstream():
 
 
 @pytest.fixture(scope="module")
-def client_server(module_server_factory, upstream):
-    return module_server_factory("pt_client_server", UPSTREAM_URL=upstream.url)
+def client_server(module_server_factory, upstream, engine):
+    return module_server_factory("pt_client_server", UPSTREAM_URL=upstream.url, **engine)
 
 
 def q(url):
@@ -248,10 +256,10 @@ def test_retry_succeeds_after_failures(client_server, upstream):
     assert upstream.hit_count("/close") - before >= 3
 
 
-def test_teardown_closes_connections(start_server):
+def test_teardown_closes_connections(start_server, engine):
     upstream = Upstream()  # its own, so other servers' pools do not count
     try:
-        s = start_server("pt_client_server", UPSTREAM_URL=upstream.url)
+        s = start_server("pt_client_server", UPSTREAM_URL=upstream.url, **engine)
         for _ in range(4):
             assert get_json(s, "/get?url=/json")[0] == 200
         time.sleep(0.3)
@@ -276,8 +284,8 @@ def test_startup_errors(upstream, var, message):
 
 # ---- the proxy example ----
 
-def test_proxy_example(start_server, upstream):
-    s = start_server("proxy", UPSTREAM_URL=upstream.url, UPSTREAM_TIMEOUT_MS=300)
+def test_proxy_example(start_server, upstream, engine):
+    s = start_server("proxy", UPSTREAM_URL=upstream.url, UPSTREAM_TIMEOUT_MS=300, **engine)
     status, headers, body = s.get("/proxy/json")
     assert status == 200 and json.loads(body)["data"] == {"ok": True}
     status, _, body = s.get("/proxy/text")
@@ -291,20 +299,20 @@ def test_proxy_example(start_server, upstream):
     assert status == 504 and b"timed out (after 300 ms)" in body
 
 
-def test_proxy_unreachable_upstream(start_server):
-    s = start_server("proxy", UPSTREAM_URL=f"http://127.0.0.1:{free_port()}")
+def test_proxy_unreachable_upstream(start_server, engine):
+    s = start_server("proxy", UPSTREAM_URL=f"http://127.0.0.1:{free_port()}", **engine)
     status, _, body = s.get("/proxy/anything")
     assert status == 502 and b"could not connect" in body
 
 
-def test_proxy_without_upstream_and_in_showcase(start_server, upstream):
-    s = start_server("proxy", UPSTREAM_URL=None)
+def test_proxy_without_upstream_and_in_showcase(start_server, upstream, engine):
+    s = start_server("proxy", UPSTREAM_URL=None, **engine)
     status, _, body = s.get("/proxy/x")
     assert status == 502 and body == b"UPSTREAM_URL is not set: no upstream to proxy to"
-    show = start_server("showcase", UPSTREAM_URL=None)
+    show = start_server("showcase", UPSTREAM_URL=None, **engine)
     assert show.get("/hello_world/hello")[0] == 200
     assert show.get("/proxy/proxy/json")[0] == 502
-    show2 = start_server("showcase", UPSTREAM_URL=upstream.url)
+    show2 = start_server("showcase", UPSTREAM_URL=upstream.url, **engine)
     status, _, body = show2.get("/proxy/proxy/json")
     assert status == 200 and json.loads(body)["data"] == {"ok": True}
 
@@ -327,10 +335,10 @@ def test_retry_example_transcript():
         assert b - a >= min(0.1 * 2 ** n, 4.0) - 0.002, (n, times)
 
 
-def test_breaker_opens_and_refuses_without_a_connection(start_server, upstream):
+def test_breaker_opens_and_refuses_without_a_connection(start_server, upstream, engine):
     """A client given a breaker: after max_fails (2) failed requests the
     circuit opens and requests fail at once with 503, nothing sent."""
-    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url)
+    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url, **engine)
     status, data = get_json(s, "/guarded?url=/json")
     assert (status, data["state"]) == (200, "closed")
     for _ in range(2):
@@ -344,9 +352,9 @@ def test_breaker_opens_and_refuses_without_a_connection(start_server, upstream):
     assert s.stop() == 0
 
 
-def test_client_metrics(start_server, upstream):
+def test_client_metrics(start_server, upstream, engine):
     """/metrics shows each started client's leases, requests and failures."""
-    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url)
+    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url, **engine)
     for _ in range(3):
         assert get_json(s, "/get?client=capped&url=/json")[0] == 200
     assert get_json(s, "/get?client=capped&url=" + q(closed_port_url()))[0] == 502
@@ -359,10 +367,10 @@ def test_client_metrics(start_server, upstream):
     assert s.stop() == 0
 
 
-def test_throttle_paces_a_client(start_server, upstream):
+def test_throttle_paces_a_client(start_server, upstream, engine):
     """A client given a throttle of 5 requests a second: six requests, even
     sent at once from two workers, take at least a second."""
-    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url)
+    s = start_server("pt_client_server", UPSTREAM_URL=upstream.url, **engine)
     t0 = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(6) as ex:
         statuses = list(ex.map(lambda _: s.get("/paced")[0], range(6)))

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ponty.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,33 @@ PT_GET("/get", get)
     return describe(r, wait_ms);
 }
 
+/* Any method, no body (?close=1: with Connection: close); answers what
+ * came back whatever it is: the status,
+ * the error and its message, the body's length and byte sum (and the body
+ * itself when short), every header in order. */
+PT_GET("/info", info)
+{
+    pt_http_lease_t *l = pt_http_lease_or_raise(pt_req_query(req, "client"));
+    static const char *const close_hdr[] = { "Connection", "close", NULL };
+    pt_http_response_t *r = pt_http_request(l, .method = arg(req, "method", "GET"), .url = arg(req, "url", "/json"),
+                                            .timeout_ms = (unsigned)atoi(arg(req, "timeout_ms", "0")),
+                                            .headers = pt_req_query(req, "close") ? close_hdr : NULL);
+    pt_http_release(l);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < r->body_len; i++)
+        sum += (unsigned char)r->body[i];
+    json_t *headers = json_array();
+    const char *n, *v;
+    for (size_t i = 0; pt_http_response_header_at(r, i, &n, &v); i++)
+        json_array_append_new(headers, json_pack("[s,s]", n, v));
+    /* The body's first 200 bytes, or null when they are not UTF-8 text. */
+    json_t *body = json_stringn(r->body, r->body_len > 200 ? (size_t)200 : r->body_len);
+    return json_pack("{s:i,s:i,s:s,s:I,s:I,s:o?,s:o,s:b}", "status", r->status, "error", r->error, "message",
+                     r->message, "body_len", (json_int_t)r->body_len, "sum", (json_int_t)sum, "body",
+                     body, "headers", headers, "nul_ended",
+                     r->body[r->body_len] == '\0');
+}
+
 /* The request's JSON body goes upstream as .json, with a header of its own. */
 PT_POST("/send", send_json)
 {
@@ -53,6 +81,22 @@ PT_POST("/send", send_json)
                                             .url = arg(req, "url", "/echo"), .json = in,
                                             .headers = (const char *const[]){ "X-Test", "t", NULL });
     json_decref(in);
+    if (r->error)
+        pt_raise_status(pt_http_error_status(r->error), .text = r->message);
+    return describe(r, 0);
+}
+
+/* POSTs n bytes ('a'..'z' repeating) as a raw body to url. */
+PT_GET("/sendbig", send_big)
+{
+    size_t n = (size_t)atol(arg(req, "n", "1000"));
+    char *body = pt_arena_alloc(pt_req_arena(req), n + 1);
+    for (size_t i = 0; i < n; i++)
+        body[i] = (char)('a' + i % 26);
+    pt_http_lease_t *l = pt_http_lease_or_raise(NULL);
+    pt_http_response_t *r = pt_http_request(l, .method = "POST", .url = arg(req, "url", "/echo"), .body = body,
+                                            .body_len = n);
+    pt_http_release(l);
     if (r->error)
         pt_raise_status(pt_http_error_status(r->error), .text = r->message);
     return describe(r, 0);
