@@ -41,7 +41,7 @@ struct pt__worker {
     bool                abandoned;     /* shutdown deadline passed with requests in flight */
     pt__conn_list_t      lists[3];
     pt__buf_t            scratch;       /* envelope rendering */
-    char                date[64];      /* "Date: ...\r\n" */
+    char                date[64];      /* "Date: ...\r\nServer: ponty\r\n" */
     size_t              date_len;
     uint64_t            date_stamp;    /* loop second of `date` */
     char                readbuf[65536];
