@@ -73,8 +73,9 @@ static int conn_on_message_begin(llhttp_t *p)
     c->header_bytes = 0;
     c->nhost = 0;
     c->tok.len = 0;
+    /* The header timeout runs from here; pt__conn_feed puts the connection
+     * on the list its state calls for once its input is parsed. */
     c->since = (int64_t)uv_now(&c->worker->loop);
-    pt__conn_list_put(c->worker, c, PT_LIST_HEADERS);
     return 0;
 }
 
@@ -285,7 +286,6 @@ static int conn_on_headers_complete(llhttp_t *p)
     }
     c->state = PT_CONN_BODY;
     c->since = (int64_t)uv_now(&c->worker->loop);
-    pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
     if (p->flags & F_CHUNKED) {
         c->chunk_line = true;
         return HPE_PAUSED; /* the first chunk-size line is ours to read */
@@ -299,8 +299,7 @@ static int conn_on_body(llhttp_t *p, const char *at, size_t len)
     if (c->req->body.len + len > c->worker->limits->max_body)
         return conn_fail(c, 413, NULL);
     pt__buf_append(&c->req->body, at, len);
-    c->since = (int64_t)uv_now(&c->worker->loop);
-    pt__conn_list_put(c->worker, c, PT_LIST_IDLE); /* to the tail: still alive */
+    c->since = (int64_t)uv_now(&c->worker->loop); /* still alive */
     /* A chunk's data ends here: the CRLF after it is ours to check (llhttp
      * outside its strict mode skips any two bytes there; its strict mode
      * would also refuse raw UTF-8 in paths, which nginx and aiohttp take). */
@@ -929,9 +928,11 @@ static void conn_feed(pt__conn_t *c, const char *data, size_t len)
             p = llhttp_get_error_pos(&c->parser);
             llhttp_resume(&c->parser);
             c->state = PT_CONN_HANDLING;
-            pt__conn_list_put(c->worker, c, PT_LIST_NONE);
+            /* No timeout can fire while the handler runs on this stack: the
+             * connection leaves its list only if the handler waits. */
             pt__req_dispatch(c->req);
             if (c->state == PT_CONN_HANDLING) {
+                pt__conn_list_put(c->worker, c, PT_LIST_NONE);
                 /* The handler is waiting: keep the rest for when it is done.
                  * Reading goes on (stopping and restarting it costs two
                  * epoll_ctl per suspended request) until PT_PENDING_MAX
@@ -959,6 +960,12 @@ static void conn_feed(pt__conn_t *c, const char *data, size_t len)
         break;
     }
     c->in_feed = false;
+    /* Inside a request whose bytes are still to come: the header timeout
+     * (from its first byte) or the idle timeout (body) guards it. */
+    if (!c->closed && c->state == PT_CONN_READING)
+        pt__conn_list_put(c->worker, c, PT_LIST_HEADERS);
+    else if (!c->closed && c->state == PT_CONN_BODY)
+        pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
     conn_flush(c);
     if (conn_backlogged(c))
         conn_read_stop(c);

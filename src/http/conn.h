@@ -98,6 +98,7 @@ struct pt__conn {
     pt__conn_t          *prev, *next; /* timeout list membership */
     int                 list;        /* which timeout list, 0 none */
     int64_t             since;       /* ms on the loop clock, for timeouts */
+    int64_t             queued;      /* `since` when appended to its list (the list's order) */
 
     /* The request being read or handled; allocated at a message's first
      * byte and freed, with every buffer, when the connection goes idle:
