@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "http/observe_internal.h"
 #include "http/worker.h"
@@ -73,7 +76,7 @@ static int conn_on_message_begin(llhttp_t *p)
     c->header_bytes = 0;
     c->nhost = 0;
     c->tok.len = 0;
-    /* The header timeout runs from here; pt__conn_feed puts the connection
+    /* The header timeout runs from here; conn_feed puts the connection
      * on the list its state calls for once its input is parsed. */
     c->since = (int64_t)uv_now(&c->worker->loop);
     return 0;
@@ -487,6 +490,9 @@ static void conn_begin(pt__conn_t *c)
 {
     pt__worker_t *w = c->worker;
     uv_tcp_nodelay(&c->tcp, 1);
+    uv_os_fd_t fd = -1;
+    uv_fileno((uv_handle_t *)&c->tcp, &fd);
+    c->fd = fd;
     llhttp_init(&c->parser, HTTP_REQUEST, &settings);
     c->parser.data = c;
     c->head_scan = true;
@@ -625,20 +631,38 @@ static void on_write(uv_write_t *req, int status)
         conn_read_start(c);
 }
 
+/* Writes what the kernel takes now: bytes written, 0 when it takes
+ * nothing, a negative errno on failure. Only called with nothing queued in
+ * libuv (c->writing false), so the bytes cannot overtake a queued write.
+ * The system call is made directly: the C library's write() is a thread
+ * cancellation point and brackets the call with two atomic updates of the
+ * thread's cancellation state, on every response. */
+static ssize_t conn_try_write(pt__conn_t *c, const char *p, size_t n)
+{
+    for (;;) {
+        long r = syscall(SYS_write, c->fd, p, n);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+    }
+}
+
 static void conn_flush(pt__conn_t *c)
 {
     if (c->closed || c->writing)
         return;
     if (c->out.len) {
-        uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
-        int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-        if (n < 0 && n != UV_EAGAIN) {
+        uv_buf_t b;
+        ssize_t n = conn_try_write(c, c->out.data, c->out.len);
+        if (n < 0) {
             c->out.len = 0;
             if (c->state != PT_CONN_HANDLING)
                 pt__conn_close(c);
             return;
         }
-        size_t done = n > 0 ? (size_t)n : 0;
+        size_t done = (size_t)n;
         if (done < c->out.len) {
             /* The kernel is full: hand the rest to libuv and keep `out` free
              * for the next responses. */

@@ -93,6 +93,7 @@ struct pt_req {
 struct pt__conn {
     uv_tcp_t            tcp;         /* first: handle pointer is conn pointer */
     pt__worker_t        *worker;
+    int                 fd;          /* the socket, for writes made directly */
     llhttp_t            parser;
     enum pt__conn_state  state;
     pt__conn_t          *prev, *next; /* timeout list membership */
