@@ -45,9 +45,10 @@ static inline void pt__buf_free(pt__buf_t *b)
     b->len = b->cap = 0;
 }
 
-/* Appends the decimal form of v, two digits per division: responses carry
- * 13-digit millisecond timestamps. */
-static inline void pt__buf_int(pt__buf_t *b, long long v)
+/* Writes the decimal form of v at p (at most 20 bytes) and returns its
+ * end; two digits per division: responses carry 13-digit millisecond
+ * timestamps. */
+static inline char *pt__fmt_int(char *p, long long v)
 {
     static const char pairs[] = "00010203040506070809101112131415161718192021222324"
                                 "25262728293031323334353637383940414243444546474849"
@@ -72,7 +73,15 @@ static inline void pt__buf_int(pt__buf_t *b, long long v)
     }
     if (v < 0)
         *--d = '-';
-    pt__buf_append(b, d, (size_t)(end - d));
+    memcpy(p, d, (size_t)(end - d));
+    return p + (end - d);
+}
+
+/* Appends the decimal form of v. */
+static inline void pt__buf_int(pt__buf_t *b, long long v)
+{
+    pt__buf_reserve(b, 20);
+    b->len = (size_t)(pt__fmt_int(b->data + b->len, v) - b->data);
 }
 
 #endif

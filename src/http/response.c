@@ -100,18 +100,6 @@ static inline char *put(char *p, const void *s, size_t n)
 }
 #define PT_PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
 
-/* The decimal form of v at p; returns the end. */
-static inline char *put_size(char *p, size_t v)
-{
-    char tmp[24];
-    char *e = tmp + sizeof tmp, *d = e;
-    do {
-        *--d = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return put(p, d, (size_t)(e - d));
-}
-
 /* Bytes a header line adds beyond its name and value: ": " and CRLF. */
 #define PT_LINE_EXTRA 4
 
@@ -156,7 +144,7 @@ static void head(pt__conn_t *c, int status, const char *ctype, size_t len, bool 
     /* RFC 9110 8.6: no Content-Length on 1xx and 204. */
     if (status >= 200 && status != 204) {
         p = PT_PUT_LIT(p, "Content-Length: ");
-        p = put_size(p, len);
+        p = pt__fmt_int(p, (long long)len);
         p = PT_PUT_LIT(p, "\r\n");
     }
     p = put(p, w->date, w->date_len); /* Date and Server */
@@ -197,9 +185,16 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
     if (r->envelope) {
         pt__buf_t *s = &w->scratch;
         s->len = 0;
-        pt__buf_append(s, "{\"now\": ", 8);
-        pt__buf_int(s, r->now_ms);
-        pt__buf_append(s, ", \"data\": ", 10);
+        /* `now` changes once a millisecond: the envelope's opening up to
+         * the data is formatted then and copied whole until it changes. */
+        if (r->now_ms != w->env_now || !w->env_head_len) {
+            char *h = PT_PUT_LIT(w->env_head, "{\"now\": "); /* 8 + 20 + 10 bytes at most */
+            h = pt__fmt_int(h, r->now_ms);
+            h = PT_PUT_LIT(h, ", \"data\": ");
+            w->env_head_len = (size_t)(h - w->env_head);
+            w->env_now = r->now_ms;
+        }
+        pt__buf_append(s, w->env_head, w->env_head_len);
         /* pt_data_tree / pt_data_struct: the handler returned their null */
         int rc = r->data == json_null() && r->data_tree ? pt__json_write_jv(s, r->data_tree)
                : r->data == json_null() && r->data_desc ? pt__json_write_struct(s, r->data_desc, r->data_obj)

@@ -41,6 +41,9 @@ struct pt__worker {
     bool                abandoned;     /* shutdown deadline passed with requests in flight */
     pt__conn_list_t      lists[3];
     pt__buf_t            scratch;       /* envelope rendering */
+    char                env_head[48];  /* {"now": <env_now>, "data": */
+    size_t              env_head_len;
+    int64_t             env_now;
     char                date[64];      /* "Date: ...\r\nServer: ponty\r\n" */
     size_t              date_len;
     uint64_t            date_stamp;    /* loop second of `date` */
