@@ -32,6 +32,50 @@ static int conn_fail(pt__conn_t *c, int status, const char *text)
     return -1;
 }
 
+/* ---- the token being parsed (URL, header name or value) ----
+ *
+ * llhttp hands a token over in pieces, one per input buffer it spans. A
+ * token that lies whole in one buffer (nearly all) is used where it lies:
+ * `span` points into the input, which stays valid until conn_feed returns.
+ * Only a token cut by the end of the input is copied into `tok` (tok_keep),
+ * to be completed by the next read. */
+
+static void tok_add(pt__conn_t *c, const char *at, size_t len)
+{
+    if (!c->span && !c->tok.len) {
+        c->span = at;
+        c->span_len = len;
+        return;
+    }
+    if (c->span) {
+        pt__buf_append(&c->tok, c->span, c->span_len);
+        c->span = NULL;
+    }
+    pt__buf_append(&c->tok, at, len);
+}
+
+static inline size_t tok_len(const pt__conn_t *c) { return c->span ? c->span_len : c->tok.len; }
+
+static inline const char *tok_data(const pt__conn_t *c)
+{
+    return c->span ? c->span : c->tok.data ? c->tok.data : "";
+}
+
+static inline void tok_clear(pt__conn_t *c)
+{
+    c->span = NULL;
+    c->tok.len = 0;
+}
+
+/* The input is about to go: a token still open moves into `tok`. */
+static void tok_keep(pt__conn_t *c)
+{
+    if (c->span) {
+        pt__buf_append(&c->tok, c->span, c->span_len);
+        c->span = NULL;
+    }
+}
+
 /* ---- llhttp callbacks ---- */
 
 /* The connection's request, allocated on first use (see conn.h). */
@@ -75,7 +119,7 @@ static int conn_on_message_begin(llhttp_t *p)
     c->state = PT_CONN_READING;
     c->header_bytes = 0;
     c->nhost = 0;
-    c->tok.len = 0;
+    tok_clear(c);
     /* The header timeout runs from here; conn_feed puts the connection
      * on the list its state calls for once its input is parsed. */
     c->since = (int64_t)uv_now(&c->worker->loop);
@@ -85,17 +129,17 @@ static int conn_on_message_begin(llhttp_t *p)
 static int conn_on_url(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
-    if (c->tok.len + len > c->worker->limits->max_uri)
+    if (tok_len(c) + len > c->worker->limits->max_uri)
         return conn_fail(c, 414, NULL);
-    pt__buf_append(&c->tok, at, len);
+    tok_add(c, at, len);
     return 0;
 }
 
 static int conn_on_url_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
-    c->req->target = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
-    c->tok.len = 0;
+    c->req->target = pt_arena_strndup(&c->req->arena, tok_data(c), tok_len(c));
+    tok_clear(c);
     return 0;
 }
 
@@ -112,7 +156,7 @@ static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
     pt__conn_t *c = conn_of(p);
     if (conn_header_bytes(c, len))
         return -1;
-    pt__buf_append(&c->tok, at, len);
+    tok_add(c, at, len);
     return 0;
 }
 
@@ -150,11 +194,11 @@ static int conn_on_header_field_complete(llhttp_t *p)
     pt__conn_t *c = conn_of(p);
     if (!in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
         return conn_fail(c, 431, NULL);
-    if (!is_token(c->tok.data, c->tok.len))
+    if (!is_token(tok_data(c), tok_len(c)))
         return conn_fail(c, 400, "400: Bad Request (invalid header name)");
-    c->cur_field = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
-    c->cur_field_len = c->tok.len;
-    c->tok.len = 0;
+    c->cur_field = pt_arena_strndup(&c->req->arena, tok_data(c), tok_len(c));
+    c->cur_field_len = tok_len(c);
+    tok_clear(c);
     return 0;
 }
 
@@ -163,7 +207,7 @@ static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
     pt__conn_t *c = conn_of(p);
     if (conn_header_bytes(c, len))
         return -1;
-    pt__buf_append(&c->tok, at, len);
+    tok_add(c, at, len);
     return 0;
 }
 
@@ -202,18 +246,20 @@ static int conn_on_header_value_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     /* llhttp leaves trailing whitespace in values: trim it (RFC 9110 5.5). */
-    size_t n = c->tok.len;
-    while (n && (c->tok.data[n - 1] == ' ' || c->tok.data[n - 1] == '\t'))
+    const char *d = tok_data(c);
+    size_t n = tok_len(c);
+    while (n && (d[n - 1] == ' ' || d[n - 1] == '\t'))
         n--;
-    c->tok.len = 0;
+    /* d stays readable until the next token begins: tok_clear only forgets. */
+    tok_clear(c);
     if (in_trailers(c))
         return 0; /* read and dropped: a trailer never stands in for a header */
     if (c->cur_field_len == 4 && strncasecmp(c->cur_field, "host", 4) == 0) {
-        if (c->nhost++ || !host_valid(c->tok.data, n))
+        if (c->nhost++ || !host_valid(d, n))
             return conn_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
-    const char *v = pt_arena_strndup(&c->req->arena, n ? c->tok.data : "", n);
+    const char *v = pt_arena_strndup(&c->req->arena, d, n);
     pt__req_add_header(c->req, c->cur_field, c->cur_field_len, v, n);
     return 0;
 }
@@ -984,6 +1030,7 @@ static void conn_feed(pt__conn_t *c, const char *data, size_t len)
         break;
     }
     c->in_feed = false;
+    tok_keep(c);
     /* Inside a request whose bytes are still to come: the header timeout
      * (from its first byte) or the idle timeout (body) guards it. */
     if (!c->closed && c->state == PT_CONN_READING)

@@ -105,7 +105,9 @@ struct pt__conn {
      * byte and freed, with every buffer, when the connection goes idle:
      * an idle keep-alive connection holds only this struct. */
     pt_req_t           *req;
-    pt__buf_t            tok;         /* current URL / header field / value being assembled */
+    pt__buf_t           tok;         /* a URL / header field / value cut by the end of a read */
+    const char         *span;        /* the current token where it lies in the input, or NULL */
+    size_t              span_len;
     const char         *cur_field;
     size_t              cur_field_len;
     size_t              header_bytes;
