@@ -695,6 +695,34 @@ static ssize_t conn_try_write(pt__conn_t *c, const char *p, size_t n)
     }
 }
 
+/* A response about to be queued on an empty output buffer is written into
+ * the worker's spare buffer instead, which the previous response left and
+ * is still in the CPU cache; the connection's own buffer waits in its
+ * place. out_return swaps them back once the kernel took every byte. */
+static void out_borrow(pt__conn_t *c)
+{
+    pt__worker_t *w = c->worker;
+    if (c->out.len || c->out_borrowed || c->writing)
+        return;
+    pt__buf_t own = c->out;
+    c->out = w->out_spare;
+    w->out_spare = own;
+    c->out_borrowed = true;
+}
+
+static void out_return(pt__conn_t *c)
+{
+    if (!c->out_borrowed)
+        return;
+    pt__worker_t *w = c->worker;
+    c->out_borrowed = false;
+    if (c->out.cap > 65536)
+        pt__buf_free(&c->out); /* one big response does not pin its buffer */
+    pt__buf_t spare = c->out;
+    c->out = w->out_spare;
+    w->out_spare = spare;
+}
+
 static void conn_flush(pt__conn_t *c)
 {
     if (c->closed || c->writing)
@@ -704,6 +732,7 @@ static void conn_flush(pt__conn_t *c)
         ssize_t n = conn_try_write(c, c->out.data, c->out.len);
         if (n < 0) {
             c->out.len = 0;
+            out_return(c);
             if (c->state != PT_CONN_HANDLING)
                 pt__conn_close(c);
             return;
@@ -716,6 +745,7 @@ static void conn_flush(pt__conn_t *c)
             c->wbuf = c->out;
             c->out = tmp;
             c->out.len = 0;
+            c->out_borrowed = false; /* the spare went along: it is this connection's now */
             memmove(c->wbuf.data, c->wbuf.data + done, c->wbuf.len - done);
             c->wbuf.len -= done;
             b = uv_buf_init(c->wbuf.data, (unsigned)c->wbuf.len);
@@ -732,6 +762,7 @@ static void conn_flush(pt__conn_t *c)
             return;
         }
         c->out.len = 0;
+        out_return(c);
     }
     if (c->close_after_write && c->state != PT_CONN_HANDLING)
         conn_finish(c);
@@ -759,6 +790,7 @@ void pt__conn_request_done(pt__conn_t *c)
         return;
     }
     size_t out_before = c->out.len;
+    out_borrow(c);
     pt__resp_write(c, r);
     if (pt__observe_on)
         pt__observe_end(r, c->out.len - out_before);

@@ -114,6 +114,7 @@ struct pt__conn {
 
     pt__buf_t            pending;     /* unparsed input behind a paused message */
     pt__buf_t            out;         /* responses not yet handed to the kernel */
+    bool                out_borrowed; /* `out` is the worker's spare, the own one is there */
     pt__buf_t            wbuf;        /* bytes of the write in flight */
     uv_write_t          wreq;
     bool                writing;

@@ -222,6 +222,7 @@ static void *worker_main(void *arg)
     pt__sched_free(w->sched);
     w->sched = NULL;
     pt__buf_free(&w->scratch);
+    pt__buf_free(&w->out_spare);
     uv_loop_close(&w->loop);
     return NULL;
 }

@@ -41,6 +41,7 @@ struct pt__worker {
     bool                abandoned;     /* shutdown deadline passed with requests in flight */
     pt__conn_list_t      lists[3];
     pt__buf_t            scratch;       /* envelope rendering */
+    pt__buf_t            out_spare;     /* output buffer lent to the connection answering now */
     char                env_head[48];  /* {"now": <env_now>, "data": */
     size_t              env_head_len;
     int64_t             env_now;
