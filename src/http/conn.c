@@ -78,18 +78,64 @@ static void tok_keep(pt__conn_t *c)
 
 /* ---- llhttp callbacks ---- */
 
-/* The connection's request, allocated on first use (see conn.h). */
+/* The connection's request, taken on first use (see conn.h): the one an
+ * idle connection of this worker parked last (reset, still in the CPU
+ * cache), else a new one. */
 static pt_req_t *conn_req(pt__conn_t *c)
 {
-    if (!c->req) {
-        c->req = malloc(sizeof *c->req);
-        if (!c->req) {
+    if (c->req)
+        return c->req;
+    pt__worker_t *w = c->worker;
+    pt_req_t *r = w->req_parked;
+    if (r) {
+        w->req_parked = r->next_parked;
+        w->nreq_parked--;
+        r->conn = c;
+    } else {
+        r = malloc(sizeof *r);
+        if (!r) {
             fprintf(stderr, "ponty: out of memory (request)\n");
             abort();
         }
-        pt__req_init(c->req, c);
+        pt__req_init(r, c);
     }
-    return c->req;
+    c->req = r;
+    return r;
+}
+
+/* Requests a worker keeps for its next ones: bounded, so that the memory
+ * held for idle connections stays what their structs take. */
+#define PT_REQ_PARKED_MAX 32
+
+/* The request of a connection going idle, already reset when its response
+ * was queued: parked on the worker without its body buffer, or freed when
+ * PT_REQ_PARKED_MAX wait already. */
+static void conn_req_release(pt__conn_t *c)
+{
+    pt_req_t *r = c->req;
+    pt__worker_t *w = c->worker;
+    c->req = NULL;
+    if (w->nreq_parked >= PT_REQ_PARKED_MAX) {
+        pt__req_destroy(r);
+        free(r);
+        return;
+    }
+    pt__buf_free(&r->body);
+    r->conn = NULL;
+    r->next_parked = w->req_parked;
+    w->req_parked = r;
+    w->nreq_parked++;
+}
+
+void pt__conn_parked_free(pt__worker_t *w)
+{
+    while (w->req_parked) {
+        pt_req_t *r = w->req_parked;
+        w->req_parked = r->next_parked;
+        pt__req_destroy(r);
+        free(r);
+    }
+    w->nreq_parked = 0;
 }
 
 /* Idle with nothing waiting: give back the request and every buffer. A
@@ -99,11 +145,8 @@ static void conn_trim(pt__conn_t *c)
 {
     if (c->state != PT_CONN_IDLE || c->in_feed || c->pending.len || c->closed)
         return;
-    if (c->req) {
-        pt__req_destroy(c->req);
-        free(c->req);
-        c->req = NULL;
-    }
+    if (c->req)
+        conn_req_release(c);
     pt__buf_free(&c->tok);
     pt__buf_free(&c->pending);
     if (!c->out.len)

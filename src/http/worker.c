@@ -223,6 +223,7 @@ static void *worker_main(void *arg)
     w->sched = NULL;
     pt__buf_free(&w->scratch);
     pt__buf_free(&w->out_spare);
+    pt__conn_parked_free(w);
     uv_loop_close(&w->loop);
     return NULL;
 }

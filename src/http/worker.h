@@ -42,6 +42,8 @@ struct pt__worker {
     pt__conn_list_t      lists[3];
     pt__buf_t            scratch;       /* envelope rendering */
     pt__buf_t            out_spare;     /* output buffer lent to the connection answering now */
+    pt_req_t           *req_parked;    /* reset requests of idle connections, for the next ones */
+    unsigned            nreq_parked;
     char                env_head[48];  /* {"now": <env_now>, "data": */
     size_t              env_head_len;
     int64_t             env_now;
