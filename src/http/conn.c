@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "http/framing.h"
 #include "http/observe_internal.h"
 #include "http/worker.h"
 
@@ -203,30 +204,7 @@ static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-/* RFC 9110 5.1: a field name is a token. llhttp lets some bytes through
- * (spaces before the colon); a name with them is refused. One table lookup a
- * byte: every header of every request passes here. */
-static const unsigned char tchar[256] = {
-    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
-    ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
-    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
-    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
-};
 
-static bool is_token(const char *s, size_t n)
-{
-    if (!n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!tchar[(unsigned char)s[i]])
-            return false;
-    return true;
-}
 
 /* Fields after a chunked body are trailers (RFC 9110 6.5): once the head
  * is complete, fields no longer go into the request's headers. */
@@ -237,7 +215,7 @@ static int conn_on_header_field_complete(llhttp_t *p)
     pt__conn_t *c = conn_of(p);
     if (!in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
         return conn_fail(c, 431, NULL);
-    if (!is_token(tok_data(c), tok_len(c)))
+    if (!pt__is_token(tok_data(c), tok_len(c)))
         return conn_fail(c, 400, "400: Bad Request (invalid header name)");
     c->cur_field = pt_arena_strndup(&c->req->arena, tok_data(c), tok_len(c));
     c->cur_field_len = tok_len(c);
@@ -254,36 +232,6 @@ static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-/* RFC 9112 3.2 / RFC 3986 3.2.2: uri-host [ ":" port ], where uri-host is
- * an IP literal in brackets or a reg-name (unreserved, pct-encoded and
- * sub-delims characters; an IPv4 address is one). Empty is allowed. */
-static bool host_valid(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (n && s[0] == '[') {
-        for (i = 1; i < n && s[i] != ']'; i++)
-            if (!strchr("0123456789abcdefABCDEF:.vV", s[i]))
-                return false;
-        if (i == n)
-            return false;
-        i++;
-    } else {
-        for (; i < n && s[i] != ':'; i++) {
-            unsigned char ch = (unsigned char)s[i];
-            if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') && !(ch >= '0' && ch <= '9') &&
-                !strchr("-._~%!$&'()*+,;=", ch))
-                return false;
-        }
-    }
-    if (i == n)
-        return true;
-    if (s[i] != ':')
-        return false;
-    for (i++; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
 
 static int conn_on_header_value_complete(llhttp_t *p)
 {
@@ -298,7 +246,7 @@ static int conn_on_header_value_complete(llhttp_t *p)
     if (in_trailers(c))
         return 0; /* read and dropped: a trailer never stands in for a header */
     if (c->cur_field_len == 4 && strncasecmp(c->cur_field, "host", 4) == 0) {
-        if (c->nhost++ || !host_valid(d, n))
+        if (c->nhost++ || !pt__host_valid(d, n))
             return conn_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
@@ -307,42 +255,6 @@ static int conn_on_header_value_complete(llhttp_t *p)
     return 0;
 }
 
-/* Transfer-Encoding (RFC 9112 6.1): only "chunked" is implemented, and it
- * must come once. Returns 0, or the status to refuse the request with. */
-static int check_transfer_coding(pt__conn_t *c, const char **why)
-{
-    const pt_req_t *r = c->req;
-    unsigned chunked = 0;
-    for (unsigned i = 0; i < r->nheaders; i++) {
-        const pt__header_t *h = &r->headers[i];
-        if (h->name_len != 17 || strncasecmp(h->name, "transfer-encoding", 17) != 0)
-            continue;
-        const char *v = h->value, *e = v + h->value_len;
-        while (v < e) {
-            while (v < e && (*v == ' ' || *v == '\t' || *v == ','))
-                v++;
-            const char *t = v;
-            while (v < e && *v != ',' && *v != ' ' && *v != '\t' && *v != ';')
-                v++;
-            if (v == t) {
-                if (v < e) { /* parameters with no coding before them (";chunked") */
-                    *why = "400: Bad Request (empty transfer coding)";
-                    return 400;
-                }
-                continue;
-            }
-            if ((size_t)(v - t) != 7 || strncasecmp(t, "chunked", 7) != 0) {
-                *why = "501: Not Implemented (transfer coding other than chunked)";
-                return 501;
-            }
-            chunked++;
-            while (v < e && *v != ',')
-                v++; /* parameters of chunked: none are defined */
-        }
-    }
-    *why = "400: Bad Request (chunked more than once)";
-    return chunked > 1 ? 400 : 0;
-}
 
 static int conn_on_headers_complete(llhttp_t *p)
 {
@@ -361,7 +273,7 @@ static int conn_on_headers_complete(llhttp_t *p)
         if (llhttp_get_http_minor(p) == 0)
             return conn_fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
         const char *why = NULL;
-        int st = check_transfer_coding(c, &why);
+        int st = pt__transfer_coding_check(c->req, &why);
         if (st)
             return conn_fail(c, st, why);
     }
@@ -883,158 +795,9 @@ static const char *conn_parse_error_text(pt__conn_t *c)
     return why && *why ? pt_arena_printf(&c->req->arena, "400: Bad Request (%s)", why) : NULL;
 }
 
-/* Scans a request head, from where the last scan stopped, for a line that
- * starts with SP or HT: obsolete line folding (RFC 9112 5.2). llhttp folds
- * it into the previous field's value; a proxy that reads the indented line
- * as a field of its own frames the message differently, so it is refused,
- * as nginx does. The scan stops at the empty line that ends the head and
- * never reads into a body. Returns true on a fold. */
-static bool head_folds(pt__conn_t *c, const char *p, const char *end)
-{
-    for (; p < end; p++) {
-        char ch = *p;
-        if (ch == '\r')
-            continue;
-        if (c->head_lf && c->head_seen) {
-            if (ch == ' ' || ch == '\t')
-                return true;
-            if (ch == '\n') {
-                c->head_scan = false; /* end of the head */
-                return false;
-            }
-        }
-        c->head_lf = ch == '\n';
-        if (ch != '\n')
-            c->head_seen = true;
-    }
-    return false;
-}
 
-/* RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where
- *   chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] )
- * with name a token and value a token or a quoted-string. Extensions have
- * no meaning here: they are checked and dropped. Copies "size\r\n" to out
- * (at least len bytes) and returns its length, or -1 for a malformed line.
- * line[0..len) ends with LF. */
-static long chunk_line_strip(const char *line, size_t len, char *out)
-{
-    const char *s = line, *e = line + len - 1; /* e at the LF */
-    if (e > s && e[-1] == '\r')
-        e--;
-    else
-        return -1; /* strict: CRLF */
-    const char *h = s;
-    while (s < e && strchr("0123456789abcdefABCDEF", *s))
-        s++;
-    size_t hn = (size_t)(s - h);
-    if (!hn)
-        return -1;
-    while (s < e) {
-        while (s < e && (*s == ' ' || *s == '\t'))
-            s++;
-        if (s == e)
-            break; /* trailing whitespace: BWS before CRLF */
-        if (*s++ != ';')
-            return -1;
-        while (s < e && (*s == ' ' || *s == '\t'))
-            s++;
-        const char *n = s;
-        while (s < e && is_token(s, 1))
-            s++;
-        if (s == n)
-            return -1;
-        const char *t = s;
-        while (t < e && (*t == ' ' || *t == '\t'))
-            t++;
-        if (t < e && *t == '=') {
-            s = t + 1;
-            while (s < e && (*s == ' ' || *s == '\t'))
-                s++;
-            if (s < e && *s == '"') {
-                for (s++; s < e && *s != '"'; s++)
-                    if (*s == '\\' && ++s == e)
-                        return -1;
-                if (s == e)
-                    return -1;
-                s++;
-            } else {
-                const char *v = s;
-                while (s < e && is_token(s, 1))
-                    s++;
-                if (s == v)
-                    return -1;
-            }
-        }
-    }
-    memcpy(out, h, hn);
-    memcpy(out + hn, "\r\n", 2);
-    return (long)(hn + 2);
-}
 
-#define PT_CHUNK_LINE_MAX 4096
 
-/* Reads a chunk-size line from [*pp, end) (after what waits in tok) and
- * hands llhttp its size alone. Returns HPE_OK with *pp past the line, or
- * past the input when the line is not complete yet (kept in tok), or an
- * error (parse_error set when it is ours). */
-static llhttp_errno_t conn_chunk_line(pt__conn_t *c, const char **pp, const char *end)
-{
-    const char *p = *pp;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    size_t have = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
-    if (c->tok.len + have > PT_CHUNK_LINE_MAX) {
-        conn_fail(c, 400, "400: Bad Request (chunk-size line too long)");
-        return HPE_USER;
-    }
-    if (!nl) {
-        pt__buf_append(&c->tok, p, have);
-        *pp = end;
-        return HPE_OK;
-    }
-    const char *line = p;
-    size_t llen = have;
-    if (c->tok.len) {
-        pt__buf_append(&c->tok, p, have);
-        line = c->tok.data;
-        llen = c->tok.len;
-    }
-    *pp = nl + 1;
-    char norm[PT_CHUNK_LINE_MAX];
-    long n = chunk_line_strip(line, llen, norm);
-    c->tok.len = 0;
-    c->chunk_line = false;
-    if (n < 0) {
-        conn_fail(c, 400, "400: Bad Request (invalid chunk-size line)");
-        return HPE_USER;
-    }
-    return llhttp_execute(&c->parser, norm, (size_t)n);
-}
-
-/* Checks the CRLF after a chunk's data in [*pp, end), across reads, and
- * hands it to llhttp. */
-static llhttp_errno_t conn_chunk_crlf(pt__conn_t *c, const char **pp, const char *end)
-{
-    const char *p = *pp;
-    while (p < end && c->chunk_crlf) {
-        char want = c->chunk_crlf == 1 ? '\r' : '\n';
-        if (*p++ != want) {
-            conn_fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
-            return HPE_USER;
-        }
-        c->chunk_crlf = c->chunk_crlf == 1 ? 2 : 0;
-    }
-    *pp = p;
-    if (c->chunk_crlf)
-        return HPE_OK; /* the rest comes with the next read */
-    llhttp_errno_t e = llhttp_execute(&c->parser, "\r\n", 2);
-    if (e == HPE_PAUSED && c->chunk_line) {
-        /* on_chunk_complete paused for the next chunk-size line, which
-         * starts at *pp in the caller's input. */
-        llhttp_resume(&c->parser);
-        return HPE_OK;
-    }
-    return e;
-}
 
 static void conn_feed(pt__conn_t *c, const char *data, size_t len)
 {
@@ -1043,14 +806,14 @@ static void conn_feed(pt__conn_t *c, const char *data, size_t len)
     while (p < end && !c->closed && c->state != PT_CONN_CLOSING) {
         llhttp_errno_t e;
         if (c->chunk_crlf) {
-            e = conn_chunk_crlf(c, &p, end);
+            e = pt__chunk_crlf(c, &p, end);
             if (e == HPE_OK)
                 continue;
         } else if (c->chunk_line) {
-            e = conn_chunk_line(c, &p, end);
+            e = pt__chunk_line(c, &p, end);
             if (e == HPE_OK)
                 continue;
-        } else if (c->head_scan && head_folds(c, p, end)) {
+        } else if (c->head_scan && pt__head_folds(c, p, end)) {
             conn_fail(c, 400, "400: Bad Request (obsolete line folding)");
             e = HPE_USER;
         } else {
