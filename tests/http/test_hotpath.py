@@ -128,3 +128,39 @@ def test_envelope_now_follows_the_clock(server):
             seen.append(now)
             time.sleep(0.003)
     assert len(set(seen)) > 10
+
+
+def test_parked_requests_carry_nothing_over(server):
+    """A request struct goes back to the worker when its connection idles
+    and the next message on any connection takes it: 40 connections (more
+    than the worker keeps) each send a request with a body and headers, one
+    with a route capture and a query, one that adds a response header; then
+    each sends bare requests. Those must see only their own Host header, no
+    capture or query, and no response header of an earlier request."""
+    def ask(c, method, path, headers=(), body=b""):
+        if body:
+            headers = list(headers) + [("Content-Length", str(len(body)))]
+        c.send(request_bytes(method, path, headers, body))
+        return c.read_response()
+
+    conns = [server.raw() for _ in range(40)]
+    try:
+        for i, c in enumerate(conns):
+            r = ask(c, "POST", "/echo", [(f"X-Old-{i}", "x" * (i + 1)), ("Content-Type", "application/json")],
+                    b'{"n": %d}' % i)
+            assert r.status == 200 and r.body == b'{"n": %d}' % i, r
+            r = ask(c, "GET", f"/request/old{i}?q=old")
+            assert r.json()["data"]["path"] == f"/request/old{i}"
+            r = ask(c, "GET", "/resp_header")
+            assert r.header("X-Added") == "yes"
+        time.sleep(0.05)  # every connection idle: their requests parked
+        for i, c in enumerate(conns):
+            r = ask(c, "GET", "/headers")
+            assert r.status == 200
+            assert r.json()["data"] == {"Host": "127.0.0.1"}, (i, r.json())
+            assert r.header("X-Added") is None, (i, r)
+            d = ask(c, "GET", "/request/new").json()["data"]
+            assert d["path"] == "/request/new" and d["q"] is None and d["query_string"] == "", (i, d)
+    finally:
+        for c in conns:
+            c.close()
