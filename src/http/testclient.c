@@ -268,7 +268,7 @@ void pt_test_client_free(pt_test_client_t *c)
             uv_run(&w->loop, UV_RUN_ONCE);
         pt__sched_free(w->sched);
         uv_run(&w->loop, UV_RUN_DEFAULT);
-        pt__buf_free(&w->scratch);
+        pt__worker_free_buffers(w);
         uv_loop_close(&w->loop);
         free(w);
     }

@@ -221,11 +221,16 @@ static void *worker_main(void *arg)
     }
     pt__sched_free(w->sched);
     w->sched = NULL;
+    pt__worker_free_buffers(w);
+    uv_loop_close(&w->loop);
+    return NULL;
+}
+
+void pt__worker_free_buffers(pt__worker_t *w)
+{
     pt__buf_free(&w->scratch);
     pt__buf_free(&w->out_spare);
     pt__conn_parked_free(w);
-    uv_loop_close(&w->loop);
-    return NULL;
 }
 
 int pt__worker_start(pt__worker_t *w)

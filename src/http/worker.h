@@ -56,6 +56,9 @@ struct pt__worker {
 void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list);
 
 int  pt__worker_start(pt__worker_t *w);
+/* Frees what a worker keeps for its requests (envelope scratch, spare
+ * output buffer, parked requests), once its connections are gone. */
+void pt__worker_free_buffers(pt__worker_t *w);
 void pt__worker_request_stop(pt__worker_t *w);
 void pt__worker_join(pt__worker_t *w);
 
