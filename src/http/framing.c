@@ -46,25 +46,24 @@ static const unsigned char hostchar[256] = {
 
 bool pt__host_valid(const char *s, size_t n)
 {
-    size_t i = 0;
-    if (n && s[0] == '[') {
-        for (i = 1; i < n && s[i] != ']'; i++)
-            if (!(hostchar[(unsigned char)s[i]] & 2))
+    const unsigned char *u = (const unsigned char *)s, *e = u + n;
+    if (u < e && *u == '[') {
+        for (u++; u < e && *u != ']'; u++)
+            if (!(hostchar[*u] & 2))
                 return false;
-        if (i == n)
+        if (u == e)
             return false;
-        i++;
+        u++;
     } else {
-        for (; i < n && s[i] != ':'; i++)
-            if (!(hostchar[(unsigned char)s[i]] & 1))
-                return false;
+        while (u < e && hostchar[*u] & 1) /* ':' is not a reg-name byte: it stops here */
+            u++;
     }
-    if (i == n)
+    if (u == e)
         return true;
-    if (s[i] != ':')
+    if (*u != ':')
         return false;
-    for (i++; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
+    for (u++; u < e; u++)
+        if (*u < '0' || *u > '9')
             return false;
     return true;
 }
