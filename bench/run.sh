@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench/run.sh — every ponty benchmark (`make bench` runs this).
 #
-#   bench/http/run.sh        wrk: hello_world vs nginx and aiohttp (always)
+#   bench/http/run.sh        wrk: hello_world vs nginx, aiohttp and lwan (always)
+#   bench/http/callgrind.sh  user-space instructions per GET /hello (when valgrind
+#                            is installed; BENCH_CALLGRIND=0 skips it)
 #   bench/jsonschema/run.sh  JSON Schema validator benchmark (when present)
 #   bench/memo/run.sh        cache hits/s and 10,000 simultaneous misses
 #   bench/offload/run.sh     pt_offload round trip vs uv_queue_work; /fast p99 under blocking load
@@ -21,6 +23,11 @@ cd "$(dirname "$0")/.." || exit 1
 
 rc=0
 bash bench/http/run.sh || rc=1
+
+if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null 2>&1; then
+    echo
+    bash bench/http/callgrind.sh || rc=1
+fi
 
 if [ -f bench/jsonschema/run.sh ]; then
     echo

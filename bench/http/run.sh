@@ -152,16 +152,18 @@ tree_pids() {
 # tree (a process's stat counts all its threads), plus cutime+cstime, which
 # hold the time of descendants that already exited and were reaped, so a
 # worker that is replaced mid-run is neither lost nor counted twice.
+# Prints "total user": all ticks, and those spent in user space.
 cpu_ticks() {
-    local p line total=0
+    local p line total=0 user=0
     for p in $(tree_pids "$1"); do
         { read -r line < "/proc/$p/stat"; } 2>/dev/null || continue
         line=${line##*) }
         # fields after "pid (comm) ": 1=state ... 12=utime 13=stime 14=cutime 15=cstime
         set -- $line
         total=$(( total + ${12} + ${13} + ${14} + ${15} ))
+        user=$(( user + ${12} + ${14} ))
     done
-    printf '%s' "$total"
+    printf '%s %s' "$total" "$user"
 }
 
 alive() { kill -0 "$1" 2>/dev/null; }
@@ -345,7 +347,7 @@ start_exec() {  # name "cmd args" port "env"
 # One target, one round: start, wait, warm up, measure, stop. Appends this
 # round's figures to R_RPS/R_P99/R_CPU; the report uses their medians.
 # ---------------------------------------------------------------------------
-declare -A RPS P99 CPU REQS ERRS STATE INFO R_RPS R_P99 R_CPU OKRUNS
+declare -A RPS P99 CPU USR REQS ERRS STATE INFO R_RPS R_P99 R_CPU R_USR OKRUNS
 ORDER=()
 
 run_target() {
@@ -388,9 +390,9 @@ run_target() {
 
     # Warm-up (not measured), then the measured run, both bounded by timeout.
     run_wrk "$WARMUP" /dev/null "$url"
-    c0=$(cpu_ticks "$SERVER_PID")
+    read -r c0 u0 <<< "$(cpu_ticks "$SERVER_PID")"
     run_wrk "$SECS" "$TMP/$name.wrk" --latency "$url"
-    c1=$(cpu_ticks "$SERVER_PID")
+    read -r c1 u1 <<< "$(cpu_ticks "$SERVER_PID")"
     out=$(cat "$TMP/$name.wrk")
     stop_server "$SERVER_PID"
 
@@ -411,6 +413,9 @@ run_target() {
     R_RPS[$name]="${R_RPS[$name]:-} $rps"
     R_P99[$name]="${R_P99[$name]:-} $p99"
     R_CPU[$name]="${R_CPU[$name]:-} $cpu"
+    # user space's share of that CPU time, in percent
+    usr=$(awk -v d=$(( c1 - c0 )) -v u=$(( u1 - u0 )) 'BEGIN { if (d > 0) printf "%.1f", u / d * 100; else print "NA" }')
+    R_USR[$name]="${R_USR[$name]:-} $usr"
     REQS[$name]=$(( ${REQS[$name]:-0} + reqs ))
     ERRS[$name]=$(( ${ERRS[$name]:-0} + errs ))
     OKRUNS[$name]=$(( ${OKRUNS[$name]:-0} + 1 ))
@@ -461,6 +466,7 @@ for n in "${ORDER[@]}"; do
     RPS[$n]=$(median "${R_RPS[$n]}")
     P99[$n]=$(median "${R_P99[$n]}")
     CPU[$n]=$(median "${R_CPU[$n]}")
+    USR[$n]=$(median "${R_USR[$n]}")
 done
 
 # ---------------------------------------------------------------------------
@@ -481,17 +487,17 @@ spread() {
         END { if (n < 2 || m + 0 == 0) print "-"; else printf "%.0f%%", (hi - lo) / m * 100 }' m="$2"
 }
 
-printf '%-16s %12s %9s %11s %10s %10s %9s %12s %7s %7s\n' \
-    target req/s "p99 ms" "CPU µs/req" "rps/nginx" "cpu/nginx" "cpu/lwan" "rps/aiohttp" errors spread
-printf '%-16s %12s %9s %10s %10s %10s %9s %12s %7s %7s\n' \
-    ---------------- ------------ --------- ---------- ---------- ---------- --------- ------------ ------- -------
+printf '%-16s %12s %9s %11s %7s %10s %10s %9s %12s %7s %7s\n' \
+    target req/s "p99 ms" "CPU µs/req" "user %" "rps/nginx" "cpu/nginx" "cpu/lwan" "rps/aiohttp" errors spread
+printf '%-16s %12s %9s %10s %7s %10s %10s %9s %12s %7s %7s\n' \
+    ---------------- ------------ --------- ---------- ------- ---------- ---------- --------- ------------ ------- -------
 mkdir -p "$(dirname "$OUT")" 2>/dev/null
-printf 'target\treq_s\tp99_ms\tcpu_us_req\trequests\terrors\trounds\treq_s_rounds\tp99_ms_rounds\tcpu_us_req_rounds\tstate\n' \
+printf 'target\treq_s\tp99_ms\tcpu_us_req\tuser_pct\trequests\terrors\trounds\treq_s_rounds\tp99_ms_rounds\tcpu_us_req_rounds\tstate\n' \
     > "$OUT" 2>/dev/null || OUT=/dev/null
 for n in "${ORDER[@]}"; do
     if [ "${STATE[$n]}" = ok ]; then
-        printf '%-16s %12s %9s %10s %10s %10s %9s %12s %7s %7s\n' "$n" \
-            "$(awk -v v="${RPS[$n]}" 'BEGIN { printf "%.0f", v }')" "${P99[$n]}" "${CPU[$n]}" \
+        printf '%-16s %12s %9s %10s %7s %10s %10s %9s %12s %7s %7s\n' "$n" \
+            "$(awk -v v="${RPS[$n]}" 'BEGIN { printf "%.0f", v }')" "${P99[$n]}" "${CPU[$n]}" "${USR[$n]}" \
             "$(ratio "${RPS[$n]}" "${RPS[$REF_NGINX]:-}")" \
             "$(ratio "${CPU[$n]}" "${CPU[$REF_NGINX]:-}")" \
             "$(ratio "${CPU[$n]}" "${CPU[$REF_LWAN]:-}")" \
@@ -500,7 +506,7 @@ for n in "${ORDER[@]}"; do
     else
         printf '%-16s %s\n' "$n" "(${STATE[$n]})"
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "${RPS[$n]:-}" "${P99[$n]:-}" "${CPU[$n]:-}" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "${RPS[$n]:-}" "${P99[$n]:-}" "${CPU[$n]:-}" "${USR[$n]:-}" \
         "${REQS[$n]:-}" "${ERRS[$n]:-}" "${OKRUNS[$n]:-0}" "$(trim "${R_RPS[$n]:-}")" \
         "$(trim "${R_P99[$n]:-}")" "$(trim "${R_CPU[$n]:-}")" "${STATE[$n]}" >> "$OUT"
 done

@@ -34,7 +34,10 @@ typedef struct pt_arena {
 void  pt_arena_init(pt_arena_t *a, size_t block_size);
 /* Runs cleanups, then frees every block. */
 void  pt_arena_destroy(pt_arena_t *a);
-/* Runs cleanups and forgets every allocation, keeping one block for reuse. */
+/* Runs cleanups and forgets every allocation. Blocks of the default size go
+ * to a cache of the calling thread (up to 16), from which the next arena
+ * to need a block on that thread takes the one left last, still in the CPU
+ * cache; an arena of another block size keeps one block for itself. */
 void  pt_arena_reset(pt_arena_t *a);
 
 /* 16-byte aligned. Past the limit or out of memory it calls on_fail (by

@@ -1,6 +1,8 @@
 /* Region allocator: see include/ponty/arena.h. */
 #include "ponty/arena.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,17 +64,79 @@ void pt_arena_destroy(pt_arena_t *a)
     a->held = 0;
 }
 
+/* ---- per-thread cache of default-size blocks ----
+ *
+ * A reset gives the arena's default-size blocks to a cache of the calling
+ * thread, and a new block is taken from there first: the next request on a
+ * worker writes into the block the previous one just left, still in the CPU
+ * cache, whichever connection it comes on; and an arena between requests
+ * holds no memory. */
+#define PT_ARENA_CACHED 16 /* blocks a thread keeps: 64 KiB */
+
+typedef struct block_cache {
+    pt_arena_block_t *head;
+    unsigned          n;
+    bool              registered; /* thread-exit destructor armed */
+    bool              dead;       /* destructor ran: cache no more */
+} block_cache_t;
+
+static __thread block_cache_t blocks;
+static pthread_key_t blocks_key;
+static pthread_once_t blocks_once = PTHREAD_ONCE_INIT;
+static bool blocks_keyed;
+
+static void blocks_thread_exit(void *arg)
+{
+    block_cache_t *c = arg;
+    free_chain(c->head);
+    c->head = NULL;
+    c->n = 0;
+    c->dead = true;
+}
+
+static void blocks_key_init(void)
+{
+    blocks_keyed = pthread_key_create(&blocks_key, blocks_thread_exit) == 0;
+}
+
+/* Takes b (a default-size block) into the cache, or frees it. */
+static void block_put(pt_arena_block_t *b)
+{
+    block_cache_t *c = &blocks;
+    if (c->n >= PT_ARENA_CACHED || c->dead) {
+        free(b);
+        return;
+    }
+    if (!c->registered) {
+        pthread_once(&blocks_once, blocks_key_init);
+        if (!blocks_keyed || pthread_setspecific(blocks_key, c) != 0) {
+            free(b);
+            return;
+        }
+        c->registered = true;
+    }
+    b->next = c->head;
+    c->head = b;
+    c->n++;
+}
+
+#define PT_ARENA_DEFAULT_BLOCK 4096
+
 void pt_arena_reset(pt_arena_t *a)
 {
     run_cleanups(a);
-    if (!a->head)
-        return;
-    /* Keep the first standard-size block; oversize ones go back to malloc so
-     * one huge request does not pin memory on a keep-alive connection. */
+    bool cache = a->block_size == PT_ARENA_DEFAULT_BLOCK;
     pt_arena_block_t *keep = NULL, *b = a->head;
     while (b) {
         pt_arena_block_t *n = b->next;
-        if (!keep && b->size == a->block_size) {
+        if (b->size != a->block_size) {
+            /* Oversize blocks go back to malloc so that one huge request
+             * does not pin memory. */
+            free(b);
+        } else if (cache) {
+            block_put(b);
+        } else if (!keep) {
+            /* Other block sizes: the arena keeps one block itself. */
             keep = b;
             keep->next = NULL;
             keep->used = 0;
@@ -89,9 +153,16 @@ static pt_arena_block_t *new_block(pt_arena_t *a, size_t size)
 {
     if (a->limit && (size > a->limit || a->held > a->limit - size))
         fail(a, size);
-    pt_arena_block_t *b = size <= SIZE_MAX - sizeof *b ? malloc(sizeof *b + size) : NULL;
-    if (!b)
-        fail(a, size);
+    pt_arena_block_t *b = NULL;
+    if (size == PT_ARENA_DEFAULT_BLOCK && blocks.head) {
+        b = blocks.head;
+        blocks.head = b->next;
+        blocks.n--;
+    } else {
+        b = size <= SIZE_MAX - sizeof *b ? malloc(sizeof *b + size) : NULL;
+        if (!b)
+            fail(a, size);
+    }
     a->held += size;
     b->next = NULL;
     b->size = size;

@@ -45,19 +45,43 @@ static inline void pt__buf_free(pt__buf_t *b)
     b->len = b->cap = 0;
 }
 
+/* Writes the decimal form of v at p (at most 20 bytes) and returns its
+ * end; two digits per division: responses carry 13-digit millisecond
+ * timestamps. */
+static inline char *pt__fmt_int(char *p, long long v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    char tmp[24];
+    char *end = tmp + sizeof tmp, *d = end;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    while (u >= 100) {
+        const char *pr = pairs + (u % 100) * 2;
+        u /= 100;
+        d -= 2;
+        d[0] = pr[0];
+        d[1] = pr[1];
+    }
+    if (u >= 10) {
+        d -= 2;
+        d[0] = pairs[u * 2];
+        d[1] = pairs[u * 2 + 1];
+    } else {
+        *--d = (char)('0' + u);
+    }
+    if (v < 0)
+        *--d = '-';
+    memcpy(p, d, (size_t)(end - d));
+    return p + (end - d);
+}
+
 /* Appends the decimal form of v. */
 static inline void pt__buf_int(pt__buf_t *b, long long v)
 {
-    char tmp[24];
-    int i = sizeof tmp;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        tmp[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[--i] = '-';
-    pt__buf_append(b, tmp + i, sizeof tmp - (size_t)i);
+    pt__buf_reserve(b, 20);
+    b->len = (size_t)(pt__fmt_int(b->data + b->len, v) - b->data);
 }
 
 #endif

@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include "http/framing.h"
 #include "http/observe_internal.h"
 #include "http/worker.h"
 
@@ -29,20 +33,110 @@ static int conn_fail(pt__conn_t *c, int status, const char *text)
     return -1;
 }
 
+/* ---- the token being parsed (URL, header name or value) ----
+ *
+ * llhttp hands a token over in pieces, one per input buffer it spans. A
+ * token that lies whole in one buffer (nearly all) is used where it lies:
+ * `span` points into the input, which stays valid until conn_feed returns.
+ * Only a token cut by the end of the input is copied into `tok` (tok_keep),
+ * to be completed by the next read. */
+
+static void tok_add(pt__conn_t *c, const char *at, size_t len)
+{
+    if (!c->span && !c->tok.len) {
+        c->span = at;
+        c->span_len = len;
+        return;
+    }
+    if (c->span) {
+        pt__buf_append(&c->tok, c->span, c->span_len);
+        c->span = NULL;
+    }
+    pt__buf_append(&c->tok, at, len);
+}
+
+static inline size_t tok_len(const pt__conn_t *c) { return c->span ? c->span_len : c->tok.len; }
+
+static inline const char *tok_data(const pt__conn_t *c)
+{
+    return c->span ? c->span : c->tok.data ? c->tok.data : "";
+}
+
+static inline void tok_clear(pt__conn_t *c)
+{
+    c->span = NULL;
+    c->tok.len = 0;
+}
+
+/* The input is about to go: a token still open moves into `tok`. */
+static void tok_keep(pt__conn_t *c)
+{
+    if (c->span) {
+        pt__buf_append(&c->tok, c->span, c->span_len);
+        c->span = NULL;
+    }
+}
+
 /* ---- llhttp callbacks ---- */
 
-/* The connection's request, allocated on first use (see conn.h). */
+/* The connection's request, taken on first use (see conn.h): the one an
+ * idle connection of this worker parked last (reset, still in the CPU
+ * cache), else a new one. */
 static pt_req_t *conn_req(pt__conn_t *c)
 {
-    if (!c->req) {
-        c->req = malloc(sizeof *c->req);
-        if (!c->req) {
+    if (c->req)
+        return c->req;
+    pt__worker_t *w = c->worker;
+    pt_req_t *r = w->req_parked;
+    if (r) {
+        w->req_parked = r->next_parked;
+        w->nreq_parked--;
+        r->conn = c;
+    } else {
+        r = malloc(sizeof *r);
+        if (!r) {
             fprintf(stderr, "ponty: out of memory (request)\n");
             abort();
         }
-        pt__req_init(c->req, c);
+        pt__req_init(r, c);
     }
-    return c->req;
+    c->req = r;
+    return r;
+}
+
+/* Requests a worker keeps for its next ones: bounded, so that the memory
+ * held for idle connections stays what their structs take. */
+#define PT_REQ_PARKED_MAX 32
+
+/* The request of a connection going idle, already reset when its response
+ * was queued: parked on the worker without its body buffer, or freed when
+ * PT_REQ_PARKED_MAX wait already. */
+static void conn_req_release(pt__conn_t *c)
+{
+    pt_req_t *r = c->req;
+    pt__worker_t *w = c->worker;
+    c->req = NULL;
+    if (w->nreq_parked >= PT_REQ_PARKED_MAX) {
+        pt__req_destroy(r);
+        free(r);
+        return;
+    }
+    pt__buf_free(&r->body);
+    r->conn = NULL;
+    r->next_parked = w->req_parked;
+    w->req_parked = r;
+    w->nreq_parked++;
+}
+
+void pt__conn_parked_free(pt__worker_t *w)
+{
+    while (w->req_parked) {
+        pt_req_t *r = w->req_parked;
+        w->req_parked = r->next_parked;
+        pt__req_destroy(r);
+        free(r);
+    }
+    w->nreq_parked = 0;
 }
 
 /* Idle with nothing waiting: give back the request and every buffer. A
@@ -52,11 +146,8 @@ static void conn_trim(pt__conn_t *c)
 {
     if (c->state != PT_CONN_IDLE || c->in_feed || c->pending.len || c->closed)
         return;
-    if (c->req) {
-        pt__req_destroy(c->req);
-        free(c->req);
-        c->req = NULL;
-    }
+    if (c->req)
+        conn_req_release(c);
     pt__buf_free(&c->tok);
     pt__buf_free(&c->pending);
     if (!c->out.len)
@@ -72,26 +163,27 @@ static int conn_on_message_begin(llhttp_t *p)
     c->state = PT_CONN_READING;
     c->header_bytes = 0;
     c->nhost = 0;
-    c->tok.len = 0;
+    tok_clear(c);
+    /* The header timeout runs from here; conn_feed puts the connection
+     * on the list its state calls for once its input is parsed. */
     c->since = (int64_t)uv_now(&c->worker->loop);
-    pt__conn_list_put(c->worker, c, PT_LIST_HEADERS);
     return 0;
 }
 
 static int conn_on_url(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
-    if (c->tok.len + len > c->worker->limits->max_uri)
+    if (tok_len(c) + len > c->worker->limits->max_uri)
         return conn_fail(c, 414, NULL);
-    pt__buf_append(&c->tok, at, len);
+    tok_add(c, at, len);
     return 0;
 }
 
 static int conn_on_url_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
-    c->req->target = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
-    c->tok.len = 0;
+    c->req->target = pt_arena_strndup(&c->req->arena, tok_data(c), tok_len(c));
+    tok_clear(c);
     return 0;
 }
 
@@ -108,30 +200,11 @@ static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
     pt__conn_t *c = conn_of(p);
     if (conn_header_bytes(c, len))
         return -1;
-    pt__buf_append(&c->tok, at, len);
+    tok_add(c, at, len);
     return 0;
 }
 
-/* RFC 9110 5.1: a field name is a token. llhttp lets some bytes through
- * (spaces before the colon); a name with them is refused. */
-/* tchar (RFC 9110 5.6.2) as a bitmap over bytes 0-127: a table test per
- * byte instead of a strchr (header names are checked for every field). */
-static const uint64_t tchar_bits[2] = {
-    0x03ff6cfa00000000ULL, /* ! # $ % & ' * + - . 0-9 */
-    0x57ffffffc7fffffeULL, /* A-Z ^ _ ` a-z | ~ */
-};
 
-static bool is_token(const char *s, size_t n)
-{
-    if (!n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x80 || !((tchar_bits[ch >> 6] >> (ch & 63)) & 1))
-            return false;
-    }
-    return true;
-}
 
 /* Fields after a chunked body are trailers (RFC 9110 6.5): once the head
  * is complete, fields no longer go into the request's headers. */
@@ -142,11 +215,11 @@ static int conn_on_header_field_complete(llhttp_t *p)
     pt__conn_t *c = conn_of(p);
     if (!in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
         return conn_fail(c, 431, NULL);
-    if (!is_token(c->tok.data, c->tok.len))
+    if (!pt__is_token(tok_data(c), tok_len(c)))
         return conn_fail(c, 400, "400: Bad Request (invalid header name)");
-    c->cur_field = pt_arena_strndup(&c->req->arena, c->tok.data ? c->tok.data : "", c->tok.len);
-    c->cur_field_len = c->tok.len;
-    c->tok.len = 0;
+    c->cur_field = pt_arena_strndup(&c->req->arena, tok_data(c), tok_len(c));
+    c->cur_field_len = tok_len(c);
+    tok_clear(c);
     return 0;
 }
 
@@ -155,57 +228,25 @@ static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
     pt__conn_t *c = conn_of(p);
     if (conn_header_bytes(c, len))
         return -1;
-    pt__buf_append(&c->tok, at, len);
+    tok_add(c, at, len);
     return 0;
 }
 
-/* RFC 9112 3.2 / RFC 3986 3.2.2: uri-host [ ":" port ], where uri-host is
- * an IP literal in brackets or a reg-name (unreserved, pct-encoded and
- * sub-delims characters; an IPv4 address is one) without an empty label
- * inside. Empty is allowed. */
-static bool host_valid(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (n && s[0] == '[') {
-        for (i = 1; i < n && s[i] != ']'; i++)
-            if (!strchr("0123456789abcdefABCDEF:.vV", s[i]))
-                return false;
-        if (i == n)
-            return false;
-        i++;
-    } else {
-        for (; i < n && s[i] != ':'; i++) {
-            unsigned char ch = (unsigned char)s[i];
-            if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') && !(ch >= '0' && ch <= '9') &&
-                !strchr("-._~%!$&'()*+,;=", ch))
-                return false;
-            /* An empty label ("x..y") names no host (nginx refuses it too). */
-            if (ch == '.' && i && s[i - 1] == '.')
-                return false;
-        }
-    }
-    if (i == n)
-        return true;
-    if (s[i] != ':')
-        return false;
-    for (i++; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
 
 static int conn_on_header_value_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
     /* llhttp leaves trailing whitespace in values: trim it (RFC 9110 5.5). */
-    size_t n = c->tok.len;
-    while (n && (c->tok.data[n - 1] == ' ' || c->tok.data[n - 1] == '\t'))
+    const char *d = tok_data(c);
+    size_t n = tok_len(c);
+    while (n && (d[n - 1] == ' ' || d[n - 1] == '\t'))
         n--;
-    c->tok.len = 0;
+    /* d stays readable until the next token begins: tok_clear only forgets. */
+    tok_clear(c);
     if (in_trailers(c))
         return 0; /* read and dropped: a trailer never stands in for a header */
     if (c->cur_field_len == 4 && strncasecmp(c->cur_field, "host", 4) == 0) {
-        if (c->nhost++ || !host_valid(c->tok.data, n))
+        if (c->nhost++ || !pt__host_valid(d, n))
             return conn_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
@@ -214,55 +255,11 @@ static int conn_on_header_value_complete(llhttp_t *p)
      * proxy that takes the field as present frames it otherwise. */
     if (n == 0 && c->cur_field_len == 17 && strncasecmp(c->cur_field, "transfer-encoding", 17) == 0)
         return conn_fail(c, 400, "400: Bad Request (empty transfer coding)");
-    const char *v = pt_arena_strndup(&c->req->arena, n ? c->tok.data : "", n);
+    const char *v = pt_arena_strndup(&c->req->arena, d, n);
     pt__req_add_header(c->req, c->cur_field, c->cur_field_len, v, n);
     return 0;
 }
 
-/* Transfer-Encoding (RFC 9112 6.1): only "chunked" is implemented, and it
- * must come once. Returns 0, or the status to refuse the request with. */
-static int check_transfer_coding(pt__conn_t *c, const char **why)
-{
-    const pt_req_t *r = c->req;
-    unsigned chunked = 0;
-    for (unsigned i = 0; i < r->nheaders; i++) {
-        const pt__header_t *h = &r->headers[i];
-        if (h->name_len != 17 || strncasecmp(h->name, "transfer-encoding", 17) != 0)
-            continue;
-        const char *v = h->value, *e = v + h->value_len;
-        while (v < e) {
-            while (v < e && (*v == ' ' || *v == '\t' || *v == ','))
-                v++;
-            const char *t = v;
-            while (v < e && *v != ',' && *v != ' ' && *v != '\t' && *v != ';')
-                v++;
-            if (v == t) {
-                if (v < e) { /* parameters with no coding before them (";chunked") */
-                    *why = "400: Bad Request (empty transfer coding)";
-                    return 400;
-                }
-                continue;
-            }
-            if ((size_t)(v - t) != 7 || strncasecmp(t, "chunked", 7) != 0) {
-                *why = "501: Not Implemented (transfer coding other than chunked)";
-                return 501;
-            }
-            chunked++;
-            while (v < e && *v != ',')
-                v++; /* parameters of chunked: none are defined */
-        }
-    }
-    /* Codings other than chunked were refused above, so no chunked means
-     * the field names no coding at all (" , ,"): read without it the
-     * message would have no body, while a proxy that takes the field as
-     * present frames it otherwise. */
-    if (!chunked) {
-        *why = "400: Bad Request (empty transfer coding)";
-        return 400;
-    }
-    *why = "400: Bad Request (chunked more than once)";
-    return chunked > 1 ? 400 : 0;
-}
 
 static int conn_on_headers_complete(llhttp_t *p)
 {
@@ -281,7 +278,7 @@ static int conn_on_headers_complete(llhttp_t *p)
         if (llhttp_get_http_minor(p) == 0)
             return conn_fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
         const char *why = NULL;
-        int st = check_transfer_coding(c, &why);
+        int st = pt__transfer_coding_check(c->req, &why);
         if (st)
             return conn_fail(c, st, why);
     }
@@ -298,7 +295,6 @@ static int conn_on_headers_complete(llhttp_t *p)
     }
     c->state = PT_CONN_BODY;
     c->since = (int64_t)uv_now(&c->worker->loop);
-    pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
     if (p->flags & F_CHUNKED) {
         c->chunk_line = true;
         return HPE_PAUSED; /* the first chunk-size line is ours to read */
@@ -312,8 +308,7 @@ static int conn_on_body(llhttp_t *p, const char *at, size_t len)
     if (c->req->body.len + len > c->worker->limits->max_body)
         return conn_fail(c, 413, NULL);
     pt__buf_append(&c->req->body, at, len);
-    c->since = (int64_t)uv_now(&c->worker->loop);
-    pt__conn_list_put(c->worker, c, PT_LIST_IDLE); /* to the tail: still alive */
+    c->since = (int64_t)uv_now(&c->worker->loop); /* still alive */
     /* A chunk's data ends here: the CRLF after it is ours to check (llhttp
      * outside its strict mode skips any two bytes there; its strict mode
      * would also refuse raw UTF-8 in paths, which nginx and aiohttp take). */
@@ -516,6 +511,9 @@ static void conn_begin(pt__conn_t *c)
 {
     pt__worker_t *w = c->worker;
     uv_tcp_nodelay(&c->tcp, 1);
+    uv_os_fd_t fd = -1;
+    uv_fileno((uv_handle_t *)&c->tcp, &fd);
+    c->fd = fd;
     llhttp_init(&c->parser, HTTP_REQUEST, &settings);
     c->parser.data = c;
     c->head_scan = true;
@@ -670,6 +668,52 @@ static void on_write(uv_write_t *req, int status)
         conn_read_start(c);
 }
 
+/* Writes what the kernel takes now: bytes written, 0 when it takes
+ * nothing, a negative errno on failure. Only called with nothing queued in
+ * libuv (c->writing false), so the bytes cannot overtake a queued write.
+ * The system call is made directly: the C library's write() is a thread
+ * cancellation point and brackets the call with two atomic updates of the
+ * thread's cancellation state, on every response. */
+static ssize_t conn_try_write(pt__conn_t *c, const char *p, size_t n)
+{
+    for (;;) {
+        long r = syscall(SYS_write, c->fd, p, n);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+    }
+}
+
+/* A response about to be queued on an empty output buffer is written into
+ * the worker's spare buffer instead, which the previous response left and
+ * is still in the CPU cache; the connection's own buffer waits in its
+ * place. out_return swaps them back once the kernel took every byte. */
+static void out_borrow(pt__conn_t *c)
+{
+    pt__worker_t *w = c->worker;
+    if (c->out.len || c->out_borrowed || c->writing)
+        return;
+    pt__buf_t own = c->out;
+    c->out = w->out_spare;
+    w->out_spare = own;
+    c->out_borrowed = true;
+}
+
+static void out_return(pt__conn_t *c)
+{
+    if (!c->out_borrowed)
+        return;
+    pt__worker_t *w = c->worker;
+    c->out_borrowed = false;
+    if (c->out.cap > 65536)
+        pt__buf_free(&c->out); /* one big response does not pin its buffer */
+    pt__buf_t spare = c->out;
+    c->out = w->out_spare;
+    w->out_spare = spare;
+}
+
 static void conn_flush(pt__conn_t *c)
 {
     if (c->closed || c->writing)
@@ -680,15 +724,16 @@ static void conn_flush(pt__conn_t *c)
         c->out.len = 0;
     }
     if (c->out.len) {
-        uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
-        int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-        if (n < 0 && n != UV_EAGAIN) {
+        uv_buf_t b;
+        ssize_t n = conn_try_write(c, c->out.data, c->out.len);
+        if (n < 0) {
             c->out.len = 0;
+            out_return(c);
             if (c->state != PT_CONN_HANDLING)
                 pt__conn_close(c);
             return;
         }
-        size_t done = n > 0 ? (size_t)n : 0;
+        size_t done = (size_t)n;
         if (done < c->out.len) {
             /* The kernel is full: hand the rest to libuv and keep `out` free
              * for the next responses. */
@@ -696,6 +741,7 @@ static void conn_flush(pt__conn_t *c)
             c->wbuf = c->out;
             c->out = tmp;
             c->out.len = 0;
+            c->out_borrowed = false; /* the spare went along: it is this connection's now */
             memmove(c->wbuf.data, c->wbuf.data + done, c->wbuf.len - done);
             c->wbuf.len -= done;
             b = uv_buf_init(c->wbuf.data, (unsigned)c->wbuf.len);
@@ -712,6 +758,7 @@ static void conn_flush(pt__conn_t *c)
             return;
         }
         c->out.len = 0;
+        out_return(c);
     }
     if (c->close_after_write && c->state != PT_CONN_HANDLING)
         conn_finish(c);
@@ -739,6 +786,7 @@ void pt__conn_request_done(pt__conn_t *c)
         return;
     }
     size_t out_before = c->out.len;
+    out_borrow(c);
     pt__resp_write(c, r);
     if (pt__observe_on)
         pt__observe_end(r, c->out.len - out_before);
@@ -788,168 +836,9 @@ static const char *conn_parse_error_text(pt__conn_t *c)
     return why && *why ? pt_arena_printf(&c->req->arena, "400: Bad Request (%s)", why) : NULL;
 }
 
-/* Scans a request head, from where the last scan stopped, for a line that
- * starts with SP or HT: obsolete line folding (RFC 9112 5.2). llhttp folds
- * it into the previous field's value; a proxy that reads the indented line
- * as a field of its own frames the message differently, so it is refused,
- * as nginx does. The scan stops at the empty line that ends the head and
- * never reads into a body. Returns true on a fold. */
-static bool head_folds(pt__conn_t *c, const char *p, const char *end)
-{
-    for (; p < end; p++) {
-        if (c->head_seen && !c->head_lf) {
-            /* inside a line: nothing before its LF can fold or end the head
-             * (each byte would leave the state as it is), so jump to it */
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            if (!nl)
-                return false;
-            c->head_lf = true;
-            p = nl;
-            continue;
-        }
-        char ch = *p;
-        if (ch == '\r')
-            continue;
-        if (c->head_lf && c->head_seen) {
-            if (ch == ' ' || ch == '\t')
-                return true;
-            if (ch == '\n') {
-                c->head_scan = false; /* end of the head */
-                return false;
-            }
-        }
-        c->head_lf = ch == '\n';
-        if (ch != '\n')
-            c->head_seen = true;
-    }
-    return false;
-}
 
-/* RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where
- *   chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] )
- * with name a token and value a token or a quoted-string. Extensions have
- * no meaning here: they are checked and dropped. Copies "size\r\n" to out
- * (at least len bytes) and returns its length, or -1 for a malformed line.
- * line[0..len) ends with LF. */
-static long chunk_line_strip(const char *line, size_t len, char *out)
-{
-    const char *s = line, *e = line + len - 1; /* e at the LF */
-    if (e > s && e[-1] == '\r')
-        e--;
-    else
-        return -1; /* strict: CRLF */
-    const char *h = s;
-    while (s < e && strchr("0123456789abcdefABCDEF", *s))
-        s++;
-    size_t hn = (size_t)(s - h);
-    if (!hn)
-        return -1;
-    while (s < e) {
-        while (s < e && (*s == ' ' || *s == '\t'))
-            s++;
-        if (s == e)
-            break; /* trailing whitespace: BWS before CRLF */
-        if (*s++ != ';')
-            return -1;
-        while (s < e && (*s == ' ' || *s == '\t'))
-            s++;
-        const char *n = s;
-        while (s < e && is_token(s, 1))
-            s++;
-        if (s == n)
-            return -1;
-        const char *t = s;
-        while (t < e && (*t == ' ' || *t == '\t'))
-            t++;
-        if (t < e && *t == '=') {
-            s = t + 1;
-            while (s < e && (*s == ' ' || *s == '\t'))
-                s++;
-            if (s < e && *s == '"') {
-                for (s++; s < e && *s != '"'; s++)
-                    if (*s == '\\' && ++s == e)
-                        return -1;
-                if (s == e)
-                    return -1;
-                s++;
-            } else {
-                const char *v = s;
-                while (s < e && is_token(s, 1))
-                    s++;
-                if (s == v)
-                    return -1;
-            }
-        }
-    }
-    memcpy(out, h, hn);
-    memcpy(out + hn, "\r\n", 2);
-    return (long)(hn + 2);
-}
 
-#define PT_CHUNK_LINE_MAX 4096
 
-/* Reads a chunk-size line from [*pp, end) (after what waits in tok) and
- * hands llhttp its size alone. Returns HPE_OK with *pp past the line, or
- * past the input when the line is not complete yet (kept in tok), or an
- * error (parse_error set when it is ours). */
-static llhttp_errno_t conn_chunk_line(pt__conn_t *c, const char **pp, const char *end)
-{
-    const char *p = *pp;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    size_t have = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
-    if (c->tok.len + have > PT_CHUNK_LINE_MAX) {
-        conn_fail(c, 400, "400: Bad Request (chunk-size line too long)");
-        return HPE_USER;
-    }
-    if (!nl) {
-        pt__buf_append(&c->tok, p, have);
-        *pp = end;
-        return HPE_OK;
-    }
-    const char *line = p;
-    size_t llen = have;
-    if (c->tok.len) {
-        pt__buf_append(&c->tok, p, have);
-        line = c->tok.data;
-        llen = c->tok.len;
-    }
-    *pp = nl + 1;
-    char norm[PT_CHUNK_LINE_MAX];
-    long n = chunk_line_strip(line, llen, norm);
-    c->tok.len = 0;
-    c->chunk_line = false;
-    if (n < 0) {
-        conn_fail(c, 400, "400: Bad Request (invalid chunk-size line)");
-        return HPE_USER;
-    }
-    return llhttp_execute(&c->parser, norm, (size_t)n);
-}
-
-/* Checks the CRLF after a chunk's data in [*pp, end), across reads, and
- * hands it to llhttp. */
-static llhttp_errno_t conn_chunk_crlf(pt__conn_t *c, const char **pp, const char *end)
-{
-    const char *p = *pp;
-    while (p < end && c->chunk_crlf) {
-        char want = c->chunk_crlf == 1 ? '\r' : '\n';
-        if (*p++ != want) {
-            conn_fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
-            return HPE_USER;
-        }
-        c->chunk_crlf = c->chunk_crlf == 1 ? 2 : 0;
-    }
-    *pp = p;
-    if (c->chunk_crlf)
-        return HPE_OK; /* the rest comes with the next read */
-    llhttp_errno_t e = llhttp_execute(&c->parser, "\r\n", 2);
-    if (e == HPE_PAUSED && c->chunk_line) {
-        /* on_chunk_complete paused for the next chunk-size line, which
-         * starts at *pp in the caller's input. */
-        llhttp_resume(&c->parser);
-        return HPE_OK;
-    }
-    return e;
-}
 
 static void conn_feed(pt__conn_t *c, const char *data, size_t len)
 {
@@ -958,14 +847,14 @@ static void conn_feed(pt__conn_t *c, const char *data, size_t len)
     while (p < end && !c->closed && c->state != PT_CONN_CLOSING) {
         llhttp_errno_t e;
         if (c->chunk_crlf) {
-            e = conn_chunk_crlf(c, &p, end);
+            e = pt__chunk_crlf(c, &p, end);
             if (e == HPE_OK)
                 continue;
         } else if (c->chunk_line) {
-            e = conn_chunk_line(c, &p, end);
+            e = pt__chunk_line(c, &p, end);
             if (e == HPE_OK)
                 continue;
-        } else if (c->head_scan && head_folds(c, p, end)) {
+        } else if (c->head_scan && pt__head_folds(c, p, end)) {
             conn_fail(c, 400, "400: Bad Request (obsolete line folding)");
             e = HPE_USER;
         } else {
@@ -988,9 +877,11 @@ static void conn_feed(pt__conn_t *c, const char *data, size_t len)
             p = llhttp_get_error_pos(&c->parser);
             llhttp_resume(&c->parser);
             c->state = PT_CONN_HANDLING;
-            pt__conn_list_put(c->worker, c, PT_LIST_NONE);
+            /* No timeout can fire while the handler runs on this stack: the
+             * connection leaves its list only if the handler waits. */
             pt__req_dispatch(c->req);
             if (c->state == PT_CONN_HANDLING) {
+                pt__conn_list_put(c->worker, c, PT_LIST_NONE);
                 /* The handler is waiting: keep the rest for when it is done.
                  * Reading goes on (stopping and restarting it costs two
                  * epoll_ctl per suspended request) until PT_PENDING_MAX
@@ -1025,6 +916,13 @@ static void conn_feed(pt__conn_t *c, const char *data, size_t len)
         break;
     }
     c->in_feed = false;
+    tok_keep(c);
+    /* Inside a request whose bytes are still to come: the header timeout
+     * (from its first byte) or the idle timeout (body) guards it. */
+    if (!c->closed && c->state == PT_CONN_READING)
+        pt__conn_list_put(c->worker, c, PT_LIST_HEADERS);
+    else if (!c->closed && c->state == PT_CONN_BODY)
+        pt__conn_list_put(c->worker, c, PT_LIST_IDLE);
     conn_flush(c);
     if (conn_backlogged(c))
         conn_read_stop(c);

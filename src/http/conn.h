@@ -72,7 +72,6 @@ struct pt_req {
     const void         *data_obj;
     struct pt__bignum   *bigs;        /* body_json's big integers, arena (json_write.h) */
     const struct pt_jv *body_jv;     /* the body, parsed once (tree in the arena) */
-    pt__route_match_t    match;
 
     /* timing for the envelope */
     int64_t             now_ms;
@@ -99,28 +98,39 @@ struct pt_req {
     const char         *peer;        /* pt_req_peer, once asked */
     int                 peer_port;
     uint64_t            t0_ns;       /* uv_hrtime at dispatch, when observed */
+
+    /* Last: pt__req_reset clears everything before match.captures (400
+     * bytes the router writes before anything reads them). */
+    pt__route_match_t    match;
+    pt_req_t           *next_parked; /* on the worker's list of parked requests */
 };
 
 struct pt__conn {
     uv_tcp_t            tcp;         /* first: handle pointer is conn pointer */
     pt__worker_t        *worker;
+    int                 fd;          /* the socket, for writes made directly */
     llhttp_t            parser;
     enum pt__conn_state  state;
     pt__conn_t          *prev, *next; /* timeout list membership */
     int                 list;        /* which timeout list, 0 none */
     int64_t             since;       /* ms on the loop clock, for timeouts */
+    int64_t             queued;      /* `since` when appended to its list (the list's order) */
 
-    /* The request being read or handled; allocated at a message's first
-     * byte and freed, with every buffer, when the connection goes idle:
-     * an idle keep-alive connection holds only this struct. */
+    /* The request being read or handled; taken at a message's first byte
+     * (from the worker's parked ones, else allocated) and given back, with
+     * every buffer, when the connection goes idle: an idle keep-alive
+     * connection holds only this struct. */
     pt_req_t           *req;
-    pt__buf_t            tok;         /* current URL / header field / value being assembled */
+    pt__buf_t           tok;         /* a URL / header field / value cut by the end of a read */
+    const char         *span;        /* the current token where it lies in the input, or NULL */
+    size_t              span_len;
     const char         *cur_field;
     size_t              cur_field_len;
     size_t              header_bytes;
 
     pt__buf_t            pending;     /* unparsed input behind a paused message */
     pt__buf_t            out;         /* responses not yet handed to the kernel */
+    bool                out_borrowed; /* `out` is the worker's spare, the own one is there */
     pt__buf_t            wbuf;        /* bytes of the write in flight */
     uv_write_t          wreq;
     bool                writing;
@@ -183,6 +193,8 @@ void pt__resp_date_refresh(pt__worker_t *w);
 void pt__req_reset(pt_req_t *r);
 void pt__req_init(pt_req_t *r, pt__conn_t *c);
 void pt__req_destroy(pt_req_t *r);
+/* Frees the requests parked on w (at the worker's exit). */
+void pt__conn_parked_free(pt__worker_t *w);
 void pt__req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen);
 void pt__req_dispatch(pt_req_t *r);
 /* First value of a query key: 1 found (*value, NUL-terminated, and its

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "ponty/request.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,10 @@ void pt__req_reset(pt_req_t *r)
     pt__buf_t body = r->body;
     pt__conn_t *c = r->conn;
     pt_arena_t arena = r->arena;
-    memset(r, 0, sizeof *r);
+    /* The capture slots are left as they are: pt__router_match fills those
+     * it reports before any is read, and clearing them would write 400
+     * bytes a request. */
+    memset(r, 0, offsetof(pt_req_t, match.captures));
     r->conn = c;
     r->arena = arena;
     req_arena_arm(r);

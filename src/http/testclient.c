@@ -285,7 +285,7 @@ void pt_test_client_free(pt_test_client_t *c)
         pt__redis_loop_close(&w->loop);
         uv_run(&w->loop, UV_RUN_DEFAULT);
         pt__sched_bind(prev == w->sched ? NULL : prev);
-        pt__buf_free(&w->scratch);
+        pt__worker_free_buffers(w);
         uv_loop_close(&w->loop);
         free(w);
     }

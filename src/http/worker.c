@@ -16,6 +16,13 @@
 
 void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list)
 {
+    /* Already on that list: the caller moved `since` forward and the entry
+     * keeps its place; the sweep moves it to the tail when it reaches the
+     * head (at most once per timeout). Moving it on every request would
+     * unlink and append it, writing to two neighbouring connections each
+     * time. */
+    if (list && c->list == list)
+        return;
     if (c->list) {
         pt__conn_list_t *l = &w->lists[c->list];
         if (c->prev) c->prev->next = c->next; else l->head = c->next;
@@ -25,8 +32,10 @@ void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list)
     c->list = list;
     if (!list)
         return;
-    /* Every connection on a list has the same timeout, so appending keeps
-     * each list sorted by deadline and the sweep stops at the first live one. */
+    /* Every connection on a list has the same timeout and `since` only
+     * grows, so appending keeps each list sorted by `queued`; the sweep
+     * stops at the first entry queued within the timeout. */
+    c->queued = c->since;
     pt__conn_list_t *l = &w->lists[list];
     c->prev = l->tail;
     if (l->tail) l->tail->next = c; else l->head = c;
@@ -36,9 +45,14 @@ void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list)
 static void sweep_list(pt__worker_t *w, int list, uint64_t timeout, uint64_t now)
 {
     pt__conn_list_t *l = &w->lists[list];
-    while (l->head && (uint64_t)l->head->since + timeout <= now) {
+    while (l->head && (uint64_t)l->head->queued + timeout <= now) {
         pt__conn_t *c = l->head;
         pt__conn_list_put(w, c, PT_LIST_NONE);
+        if ((uint64_t)c->since + timeout > now) {
+            /* Active since it was queued: to the tail, with its newer time. */
+            pt__conn_list_put(w, c, list);
+            continue;
+        }
         pt__conn_expire(c);
     }
 }
@@ -208,10 +222,17 @@ static void *worker_main(void *arg)
     }
     pt__sched_free(w->sched);
     w->sched = NULL;
-    pt__buf_free(&w->scratch);
+    pt__worker_free_buffers(w);
     pt__redis_loop_close(&w->loop); /* the Redis stores' connections and timers */
     uv_loop_close(&w->loop);
     return NULL;
+}
+
+void pt__worker_free_buffers(pt__worker_t *w)
+{
+    pt__buf_free(&w->scratch);
+    pt__buf_free(&w->out_spare);
+    pt__conn_parked_free(w);
 }
 
 int pt__worker_start(pt__worker_t *w)

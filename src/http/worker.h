@@ -41,7 +41,13 @@ struct pt__worker {
     bool                abandoned;     /* shutdown deadline passed with requests in flight */
     pt__conn_list_t      lists[3];
     pt__buf_t            scratch;       /* envelope rendering */
-    char                date[64];      /* "Date: ...\r\n" */
+    pt__buf_t            out_spare;     /* output buffer lent to the connection answering now */
+    pt_req_t           *req_parked;    /* reset requests of idle connections, for the next ones */
+    unsigned            nreq_parked;
+    char                env_head[48];  /* {"now": <env_now>, "data": */
+    size_t              env_head_len;
+    int64_t             env_now;
+    char                date[64];      /* "Date: ...\r\nServer: ponty\r\n" */
     size_t              date_len;
     uint64_t            date_stamp;    /* loop second of `date` */
     char                readbuf[65536];
@@ -50,6 +56,9 @@ struct pt__worker {
 void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list);
 
 int  pt__worker_start(pt__worker_t *w);
+/* Frees what a worker keeps for its requests (envelope scratch, spare
+ * output buffer, parked requests), once its connections are gone. */
+void pt__worker_free_buffers(pt__worker_t *w);
 void pt__worker_request_stop(pt__worker_t *w);
 void pt__worker_join(pt__worker_t *w);
 

@@ -114,13 +114,14 @@ def test_http10_with_transfer_encoding(test_server):
 
 
 @pytest.mark.parametrize("hosts", [[], ["a", "b"], ["a b"], ["a/b"], ["x:y"], ["[::1"], ["a@b"],
-                                   ["x..y"], ["..x"]])
+                                   ["x..y"], ["..x"], ["[::1]x"], ["[g::1]"], ["a:80:1"], ["a:8a"]])
 def test_host_required_once_and_valid(test_server, hosts):
     head = b"GET /whoami HTTP/1.1\r\n" + b"".join(b"Host: %s\r\n" % h.encode() for h in hosts)
     refused(test_server, head + b"\r\n", 400, "Host")
 
 
-@pytest.mark.parametrize("host", ["x", "127.0.0.1:8080", "[::1]:80", "a-b.c_d~e", ""])
+@pytest.mark.parametrize("host", ["x", "127.0.0.1:8080", "[::1]:80", "a-b.c_d~e", "", "[v1.fe80::a]",
+                                  "%41b!$&'()*+,;=:", "A.Z:"])
 def test_valid_hosts(test_server, host):
     r = served(test_server, b"GET /whoami HTTP/1.1\r\nHost: %s\r\n\r\n" % host.encode())
     assert r.status == 200

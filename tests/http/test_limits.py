@@ -223,6 +223,39 @@ def test_idle_keep_alive_connection_closed(limited):
     assert IDLE_TIMEOUT_MS / 1000 - 0.1 <= elapsed < IDLE_TIMEOUT_MS / 1000 + 3, elapsed
 
 
+def test_active_keep_alive_connection_outlives_idle_timeouts(limited):
+    """A connection stays on the idle list while it is used: each request
+    moves its deadline, and the sweep re-queues it instead of closing it;
+    an idle neighbour queued at the same time is still closed on time."""
+    with limited.raw() as busy, limited.raw() as idle:
+        busy.send(request_bytes("GET", "/whoami"))
+        assert busy.read_response().status == 200
+        idle.send(request_bytes("GET", "/whoami"))
+        assert idle.read_response().status == 200
+        t0 = time.monotonic()
+        # Three idle timeouts of requests spaced at a third of one.
+        while time.monotonic() - t0 < 3 * IDLE_TIMEOUT_MS / 1000:
+            time.sleep(IDLE_TIMEOUT_MS / 3000)
+            busy.send(request_bytes("GET", "/whoami"))
+            assert busy.read_response().status == 200, "active connection was closed"
+        assert idle.closed_by_peer(timeout=1), "idle connection outlived its timeout"
+        t1 = time.monotonic()
+        assert busy.closed_by_peer(timeout=IDLE_TIMEOUT_MS / 1000 + 5)
+        assert time.monotonic() - t1 >= IDLE_TIMEOUT_MS / 1000 - 0.3
+
+
+def test_trickling_body_is_not_cut_while_it_progresses(limited):
+    with limited.raw() as c:
+        body = b"x" * 12
+        c.send(request_bytes("POST", "/echo", [("Content-Length", str(len(body)))]))
+        # Spread over two idle timeouts, a byte at a time.
+        for b in body:
+            time.sleep(2 * IDLE_TIMEOUT_MS / 1000 / len(body))
+            c.send(bytes([b]))
+        r = c.read_response()
+        assert r.status == 200, r
+
+
 def test_silent_new_connection_closed_after_idle_timeout(limited):
     with limited.raw() as c:
         t0 = time.monotonic()

@@ -1,5 +1,6 @@
 /* The request arena: alignment, growth, big blocks, printf, reset keeping a
  * block, and cleanups in LIFO order on reset and destroy. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -153,9 +154,67 @@ static void test_limit_calls_on_fail(void **state)
     pt_arena_destroy(&a);
 }
 
+static void test_default_blocks_pass_between_arenas(void **state)
+{
+    (void)state;
+    pt_arena_t a, b;
+    pt_arena_init(&a, 0);
+    pt_arena_init(&b, 0);
+    char *pa = pt_arena_strdup(&a, "first request");
+    pt_arena_reset(&a); /* its block goes to this thread's cache */
+    size_t before = mallocs;
+    char *pb = pt_arena_strdup(&b, "second request");
+    assert_int_equal(mallocs, before); /* no new memory */
+    assert_ptr_equal(pb, pa);           /* the block the first one left */
+    /* Many arenas' blocks at once: the cache keeps a bounded number, and
+     * every arena still gets working memory. */
+    enum { N = 40 };
+    pt_arena_t many[N];
+    for (int i = 0; i < N; i++) {
+        pt_arena_init(&many[i], 0);
+        memset(pt_arena_alloc(&many[i], 1000), i, 1000);
+    }
+    for (int i = 0; i < N; i++)
+        pt_arena_reset(&many[i]);
+    before = mallocs;
+    for (int i = 0; i < N; i++)
+        memset(pt_arena_alloc(&many[i], 1000), i, 1000);
+    assert_true(mallocs - before >= N - 16); /* at most 16 came from the cache */
+    assert_true(mallocs - before < N);
+    for (int i = 0; i < N; i++)
+        pt_arena_destroy(&many[i]);
+    pt_arena_destroy(&a);
+    pt_arena_destroy(&b);
+}
+
+static void *arena_thread(void *arg)
+{
+    (void)arg;
+    pt_arena_t a;
+    pt_arena_init(&a, 0);
+    for (int i = 0; i < 100; i++) {
+        (void)pt_arena_printf(&a, "round %d", i);
+        pt_arena_reset(&a); /* cached on this thread, released at its exit */
+    }
+    pt_arena_destroy(&a);
+    return NULL;
+}
+
+static void test_thread_cache_released_at_exit(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, arena_thread, NULL), 0);
+        assert_int_equal(pthread_join(t, NULL), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_blocks_pass_between_arenas),
+        cmocka_unit_test(test_thread_cache_released_at_exit),
         cmocka_unit_test(test_alloc_aligned_and_distinct),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_cleanups_lifo_on_reset_and_destroy),
