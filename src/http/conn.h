@@ -13,6 +13,7 @@
 #include <llhttp.h>
 #include <uv.h>
 
+#include "ponty/error.h"
 #include "ponty/request.h"
 #include "ponty/route.h"
 #include "core/buf.h"
@@ -155,6 +156,9 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r);
 void pt__resp_simple(pt__conn_t *c, int status, const char *text, bool close);
 void pt__resp_date_refresh(pt__worker_t *w);
 
+/* Records the answer to a raise in request task t (error.c). */
+void pt__req_raise(pt__task_t *t, int status, const pt_raise_opts_t *o);
+
 /* Requests (request.c). */
 void pt__req_reset(pt_req_t *r);
 void pt__req_init(pt_req_t *r, pt__conn_t *c);
@@ -167,5 +171,21 @@ int  pt__req_query_lookup(const pt_req_t *r, const char *key, const char **value
 /* A route placeholder's value and its length (which counts any %00 inside),
  * or NULL. */
 const char *pt__req_param_n(const pt_req_t *r, const char *name, size_t *len);
+
+/* Request parsing helpers, what declared fields read through
+ * pt__fields_req_ops_t (fields/fields_rt.h). */
+/* A cookie's value (arena copy, its length in *len) or NULL (cookie.c). */
+const char *pt__cookie_value(pt_req_t *r, const char *name, size_t *len);
+/* Converts the request body to UTF-8 from the charset its Content-Type
+ * names (charset.c), once. 0, or a status (415 unknown charset, 400 bytes
+ * invalid in it) with the message in *why. */
+int         pt__req_body_decode(pt_req_t *r, const char **why);
+/* True if the media type of a Content-Type value is `want` (body.c). */
+bool        pt__media_type_is(const char *content_type, const char *want);
+/* The body as UTF-8, as a JSON tree, as jansson values: each made once per
+ * request; they raise 415/400/500 when the body cannot be read so (body.c). */
+const char *pt__req_body_text(pt_req_t *r, size_t *len);
+const struct pt_jv *pt__req_body_tree(pt_req_t *r);
+json_t     *pt__req_body_json(pt_req_t *r);
 
 #endif

@@ -15,7 +15,7 @@
 #include "ponty/server.h"
 #include "core/buf.h"
 #include "http/conn.h"
-#include "request/fields_rt.h"
+#include "fields/fields_rt.h"
 
 /* ---- hooks.c ---- */
 extern bool pt__hooks_any;     /* some hook set exists */

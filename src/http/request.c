@@ -10,12 +10,17 @@
 
 #include "ponty/error.h"
 #include "ponty/jsonschema.h"
+#include "core/context.h"
 #include "http/conn.h"
 #include "http/observe_internal.h"
 #include "http/worker.h"
-#include "request/fields_rt.h"
+#include "fields/fields_rt.h"
 
 static void req_done(pt__task_t *t);
+
+/* A request's context for the modules below http (core/context.h). */
+static pt_arena_t *req_task_arena(pt__task_t *t) { return &((pt_req_t *)t)->arena; }
+static const pt__task_ops_t req_ops = { req_task_arena, pt__req_raise };
 
 /* A request that allocates past max_request_memory (or when malloc fails)
  * is answered 500, as an out-of-memory error would be. The limit is lifted
@@ -115,12 +120,9 @@ void pt__req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *
 
 pt_req_t *pt_req_current(void)
 {
-    pt__coro_t *co = pt__coro_self();
-    if (!co)
-        return NULL;
-    pt__task_t *t = pt__coro_data(co);
-    /* Only request tasks finish through req_done. */
-    return t && t->done == req_done ? (pt_req_t *)t : NULL;
+    pt__task_t *t = pt__task_current();
+    /* Only request tasks carry the request's ops. */
+    return t && t->ops == &req_ops ? (pt_req_t *)t : NULL;
 }
 
 const char *pt_req_method(const pt_req_t *r) { return r->method; }
@@ -261,14 +263,9 @@ void pt_req_defer(pt_req_t *r, void (*fn)(void *), void *arg) { pt_arena_defer(&
 
 char *pt_strf(const char *fmt, ...)
 {
-    pt_req_t *r = pt_req_current();
-    if (!r) {
-        fprintf(stderr, "ponty: pt_strf called outside a request\n");
-        abort();
-    }
     va_list ap;
     va_start(ap, fmt);
-    char *s = pt_arena_vprintf(&r->arena, fmt, ap);
+    char *s = pt__task_vstrf("pt_strf", fmt, ap);
     va_end(ap);
     return s;
 }
@@ -334,6 +331,19 @@ json_t *pt_data_struct(pt_req_t *r, const pt_struct_desc_t *desc, const void *ob
 
 /* ---- running a request ---- */
 
+void *pt_req_input(pt_req_t *r) { return r->input; }
+
+/* How declared fields read a request (fields/fields_rt.h). */
+static const pt__fields_req_ops_t fields_ops = {
+    .header = pt_req_header,
+    .param = pt__req_param_n,
+    .query = pt__req_query_lookup,
+    .cookie = pt__cookie_value,
+    .body_text = pt__req_body_text,
+    .body_tree = pt__req_body_tree,
+    .body_json = pt__req_body_json,
+};
+
 static void req_run(pt__task_t *t)
 {
     pt_req_t *r = (pt_req_t *)t;
@@ -343,7 +353,11 @@ static void req_run(pt__task_t *t)
         if (r->answered)
             return;
     }
-    pt__fields_extract(r, r->rt);
+    const pt_route_def_t *def = r->rt->def;
+    if (def->mimetype && !pt__media_type_is(pt_req_header(r, "Content-Type"), def->mimetype))
+        pt_raise_status(415);
+    pt__fields_req_t in = { &fields_ops, r, &r->arena, &r->input, &r->err_field, &r->err_path };
+    pt__fields_extract(&in, r->rt);
     json_t *data = r->route->handler(r);
     if (r->answered) {
         if (data)
@@ -403,6 +417,7 @@ static void req_refuse(pt_req_t *r)
     if (pt__hooks_global) {
         r->task.run = req_run_unmatched;
         r->task.done = req_done;
+        r->task.ops = &req_ops;
         if (pt__sched_start(w->sched, &r->task) == 0)
             return;
     }
@@ -512,6 +527,7 @@ void pt__req_dispatch(pt_req_t *r)
     r->route = r->rt->def;
     r->task.run = req_run;
     r->task.done = req_done;
+    r->task.ops = &req_ops;
     if (pt__sched_start(w->sched, &r->task) != 0) {
         r->answered = true;
         r->status = 503;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "http/worker.h"
-#include "request/fields_rt.h"
+#include "fields/fields_rt.h"
 #include "route/router.h"
 #include "route/table.h"
 

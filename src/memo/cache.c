@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memo/cache_internal.h"
+#include "core/context.h"
 #include "core/sched.h"
 #include "ponty/request.h"
 #include "ponty/sync.h"
@@ -438,11 +439,11 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
     result_t r;
     int64_t fetched;
     flight_guard_t *guard = NULL;
-    pt_req_t *req = pt_req_current();
-    if (req) {
-        guard = pt_arena_alloc(pt_req_arena(req), sizeof *guard);
+    pt_arena_t *arena = pt__task_arena();
+    if (arena) {
+        guard = pt_arena_alloc(arena, sizeof *guard);
         *guard = (flight_guard_t){ c, s, e, false };
-        pt_req_defer(req, flight_abandoned, guard);
+        pt_arena_defer(arena, flight_abandoned, guard);
     }
     run_loader(c, x, &r, &fetched);
     if (guard)
@@ -778,8 +779,8 @@ json_t *pt_cache_get_or_raise(pt_cache_t *c, const json_t *args, const json_t *k
         pt__memo_raise(PT_MEMO_KEY_ERROR, PT_STAMPEDE, NULL);
     /* The key goes to the arena before the lookup, so that a stampede's
      * 409 can name it without leaking heap on the unwind. */
-    pt_req_t *req = pt_req_current();
-    char *key = req ? pt_arena_alloc(pt_req_arena(req), (size_t)n + 1) : NULL;
+    pt_arena_t *arena = pt__task_arena();
+    char *key = arena ? pt_arena_alloc(arena, (size_t)n + 1) : NULL;
     if (key) {
         memcpy(key, heap ? heap : buf, (size_t)n);
         key[n] = '\0';

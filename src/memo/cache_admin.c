@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "memo/cache_internal.h"
+#include "core/context.h"
 #include "core/sched.h"
 #include "ponty/request.h"
 
@@ -156,14 +157,14 @@ static void invalidation_abandoned(void *arg) { pt_cache_invalidate_end(arg); }
 
 static void arm_invalidation_guard(pt_cache_invalidation_t *inv)
 {
-    pt_req_t *req = pt_req_current();
-    if (!req)
+    pt_arena_t *arena = pt__task_arena();
+    if (!arena)
         return;
-    pt_cache_invalidation_t *copy = pt_arena_alloc(pt_req_arena(req), sizeof *copy);
+    pt_cache_invalidation_t *copy = pt_arena_alloc(arena, sizeof *copy);
     *copy = *inv;
     copy->guard = NULL;
     inv->guard = copy;
-    pt_req_defer(req, invalidation_abandoned, copy);
+    pt_arena_defer(arena, invalidation_abandoned, copy);
 }
 
 void pt_cache_invalidate_end(pt_cache_invalidation_t *inv)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "memo/memo_internal.h"
+#include "core/context.h"
 #include "memo/redis_conn.h"
 #include "core/sched.h"
 #include "core/wait.h"
@@ -243,16 +244,16 @@ static void guard_abandoned(void *arg) { pt_lock_release(arg); }
 
 static void arm_guard(pt_lock_guard_t *g)
 {
-    pt_req_t *req = pt_req_current();
-    if (!req)
+    pt_arena_t *arena = pt__task_arena();
+    if (!arena)
         return;
-    pt_lock_guard_t *copy = pt_arena_alloc(pt_req_arena(req), sizeof *copy);
+    pt_lock_guard_t *copy = pt_arena_alloc(arena, sizeof *copy);
     if (!copy)
         return;
     *copy = *g;
     copy->armed = NULL;
     g->armed = copy;
-    pt_req_defer(req, guard_abandoned, copy);
+    pt_arena_defer(arena, guard_abandoned, copy);
 }
 
 static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, pt_lock_guard_t *g);
@@ -376,8 +377,8 @@ bool pt_lock_is_held(pt_lock_t *l, const char *key)
 
 pt_lock_guard_t *pt_lock_hold(pt_lock_t *l, const char *key)
 {
-    pt_req_t *req = pt_req_current();
-    pt_lock_guard_t *g = req ? pt_arena_alloc(pt_req_arena(req), sizeof *g) : NULL;
+    pt_arena_t *arena = pt__task_arena();
+    pt_lock_guard_t *g = arena ? pt_arena_alloc(arena, sizeof *g) : NULL;
     if (!g)
         pt_raise(PT_ERROR);
     /* The acquire arms the request cleanup that releases it. */
