@@ -50,8 +50,8 @@ const char *pt__req_body_text(pt_req_t *r, size_t *len)
 
 const pt_jv_t *pt__req_body_tree(pt_req_t *r)
 {
-    if (r->body_jv)
-        return r->body_jv;
+    if (r->body_tree)
+        return r->body_tree;
     body_decode(r);
     size_t len;
     const char *body = pt_req_body(r, &len);
@@ -70,7 +70,7 @@ const pt_jv_t *pt__req_body_tree(pt_req_t *r)
         bad(r, 400, "malformed JSON body: %s: line %zu column %zu (char %zu)", pe.reason, pe.line, pe.col,
                pe.pos);
     }
-    r->body_jv = v;
+    r->body_tree = v;
     return v;
 }
 

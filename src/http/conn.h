@@ -56,12 +56,11 @@ struct pt_req {
     const pt_route_def_t *route;
     const struct pt__route_rt *rt;
     void               *input;       /* declared fields (ponty/fields.h) */
-    json_t             *body_json;   /* the body as jansson values, built from body_jv when asked */
-    const struct pt_jv *data_tree;   /* pt_data_tree: the envelope's data */
-    const struct pt_struct_desc *data_desc; /* pt_data_struct: the envelope's data */
-    const void         *data_obj;
+    /* The request's JSON: body_tree, parsed once (in the arena), and
+     * body_json, jansson values built from it when a field asks. */
+    const struct pt_jv *body_tree;
+    json_t             *body_json;
     struct pt__bignum   *bigs;        /* body_json's big integers, arena (json_write.h) */
-    const struct pt_jv *body_jv;     /* the body, parsed once (tree in the arena) */
     pt__route_match_t    match;
 
     /* timing for the envelope */
@@ -73,8 +72,14 @@ struct pt_req {
     const char         *content_type;
     const char         *resp_body;   /* raw reply or error text, arena */
     size_t              resp_len;
-    json_t             *data;        /* envelope payload */
-    json_t             *json_body;   /* error or pt_reply_json body */
+    /* The response's JSON: resp_json is the envelope's data when
+     * `envelope`, else the whole body (pt_reply_json, a raise's .body);
+     * resp_tree or resp_desc + resp_obj replace the envelope's data when
+     * the handler returned pt_data_tree's / pt_data_struct's null. */
+    json_t             *resp_json;
+    const struct pt_jv *resp_tree;
+    const struct pt_struct_desc *resp_desc;
+    const void         *resp_obj;
     pt__header_t        *resp_headers;
     unsigned            nresp_headers, resp_headers_cap;
     bool                answered;    /* pt_reply, pt_raise or framework error */

@@ -56,23 +56,21 @@ void pt__req_init(pt_req_t *r, pt__conn_t *c)
 
 static void req_release_values(pt_req_t *r)
 {
-    if (r->data)
-        json_decref(r->data);
-    if (r->json_body)
-        json_decref(r->json_body);
+    if (r->resp_json)
+        json_decref(r->resp_json);
     if (r->body_json)
         json_decref(r->body_json);
-    r->data = r->json_body = r->body_json = NULL;
+    r->resp_json = r->body_json = NULL;
 }
 
 void pt__req_reset(pt_req_t *r)
 {
     req_release_values(r);
     /* in the arena */
-    r->body_jv = r->data_tree = NULL;
+    r->body_tree = r->resp_tree = NULL;
     r->bigs = NULL;
-    r->data_desc = NULL;
-    r->data_obj = NULL;
+    r->resp_desc = NULL;
+    r->resp_obj = NULL;
     pt_arena_reset(&r->arena); /* runs the request's cleanups */
     pt__buf_t body = r->body;
     pt__conn_t *c = r->conn;
@@ -311,21 +309,21 @@ void pt_reply_json(pt_req_t *r, int status, json_t *value)
     r->status = status;
     r->content_type = NULL;
     r->resp_body = NULL;
-    r->json_body = value;
+    r->resp_json = value;
 }
 
 json_t *pt_data_tree(pt_req_t *r, const pt_jv_t *v)
 {
-    r->data_tree = v;
-    r->data_desc = NULL;
+    r->resp_tree = v;
+    r->resp_desc = NULL;
     return json_null();
 }
 
 json_t *pt_data_struct(pt_req_t *r, const pt_struct_desc_t *desc, const void *obj)
 {
-    r->data_desc = desc;
-    r->data_obj = obj;
-    r->data_tree = NULL;
+    r->resp_desc = desc;
+    r->resp_obj = obj;
+    r->resp_tree = NULL;
     return json_null();
 }
 
@@ -368,7 +366,7 @@ static void req_run(pt__task_t *t)
         r->status = 500;
         return;
     }
-    r->data = data;
+    r->resp_json = data;
     r->envelope = true;
     r->status = r->envelope_status ? r->envelope_status : 200;
 }

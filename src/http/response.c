@@ -133,9 +133,9 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
         status = 500;
         r->envelope = false;
         r->resp_body = NULL;
-        if (r->json_body) {
-            json_decref(r->json_body);
-            r->json_body = NULL;
+        if (r->resp_json) {
+            json_decref(r->resp_json);
+            r->resp_json = NULL;
         }
     }
     const char *ctype = r->content_type;
@@ -150,9 +150,9 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
         pt__buf_int(s, r->now_ms);
         pt__buf_append(s, ", \"data\": ", 10);
         /* pt_data_tree / pt_data_struct: the handler returned their null */
-        int rc = r->data == json_null() && r->data_tree ? pt__json_write_jv(s, r->data_tree)
-               : r->data == json_null() && r->data_desc ? pt__json_write_struct(s, r->data_desc, r->data_obj)
-               : pt__json_write(s, r->data, r->bigs);
+        int rc = r->resp_json == json_null() && r->resp_tree ? pt__json_write_jv(s, r->resp_tree)
+               : r->resp_json == json_null() && r->resp_desc ? pt__json_write_struct(s, r->resp_desc, r->resp_obj)
+               : pt__json_write(s, r->resp_json, r->bigs);
         if (rc != 0) {
             fprintf(stderr, "ponty: %s %s: response value nested too deeply\n", r->method, r->path);
             status = 500;
@@ -167,10 +167,10 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
         body = s->data;
         len = s->len;
         ctype = PT_JSON_CT;
-    } else if (r->json_body) {
+    } else if (r->resp_json) {
         pt__buf_t *s = &w->scratch;
         s->len = 0;
-        if (pt__json_write(s, r->json_body, r->bigs) != 0) {
+        if (pt__json_write(s, r->resp_json, r->bigs) != 0) {
             status = 500;
             goto plain;
         }
@@ -187,7 +187,7 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
     plain:
         len = (size_t)snprintf(deftext, sizeof deftext, "%d: %s", status, pt_status_reason(status));
         body = deftext;
-        if (!ctype || r->envelope || r->json_body)
+        if (!ctype || r->resp_json)
             ctype = PT_TEXT_CT;
     }
     if (status == 204 || status == 304)

@@ -105,11 +105,11 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
         }
         if (e->state == E_READY) {
             /* Take the entry over: it becomes the key's lock, its value goes. */
-            pt__box_t *old = e->box;
+            pt_cache_ref_t *old = e->vref;
             pt__ready_remove(s, e);
-            e->box = NULL;
+            e->vref = NULL;
             pthread_mutex_unlock(&s->lk);
-            pt__box_unref(old);
+            pt__cache_ref_unref(old);
             break;
         }
         /* A load or another invalidation holds the key: wait our turn. */
