@@ -65,9 +65,11 @@ int pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char 
     const pt_expect_t *e = def->expect;
     if (!e) {
         rt->path = strdup(full_path);
-        return 0;
+        return rt->path ? 0 : decl_fail(err, errlen, def, "out of memory");
     }
     rt->fields = calloc(e->nfields, sizeof *rt->fields);
+    if (!rt->fields)
+        return decl_fail(err, errlen, def, "out of memory");
     if (pt__route_render_path(def, full_path, &rt->path, err, errlen) != 0)
         return -1;
     for (size_t i = 0; i < e->nfields; i++) {
@@ -204,6 +206,111 @@ static void store(pt__fields_req_t *r, const pt_reqfield_t *f, const char *raw, 
         bad(r, 400, "%lld less than 0", (long long)*(int64_t *)dst);
 }
 
+/* What reading a field from its source leaves to do. */
+typedef enum field_read {
+    FIELD_STORED, /* the value is in the input struct (bodies, the raw request) */
+    FIELD_TEXT,   /* *raw holds the text (NULL: absent); the caller defaults, checks and casts it */
+} field_read_t;
+
+/* Reads field f from its source; raises 400 (or the field's errorcode)
+ * when a required value is missing or a body does not validate. */
+static field_read_t field_read(pt__fields_req_t *r, const pt_reqfield_t *f, const pt__field_rt_t *fr,
+                               void *dst, const char **raw, size_t *rawlen)
+{
+    switch (f->src) {
+    case PT_SRC_ROUTE:
+        *raw = r->ops->param(r->req, f->name, rawlen);
+        return FIELD_TEXT;
+    case PT_SRC_QUERY:
+        if (r->ops->query(r->req, field_key(f), raw, rawlen) < 0)
+            bad(r, 400, "query param '%s' has a malformed %%-escape", field_key(f));
+        if (!*raw && f->required)
+            bad(r, f->errorcode ? f->errorcode : 400, "required query param '%s' is missing", field_key(f));
+        return FIELD_TEXT;
+    case PT_SRC_HEADER:
+        *raw = r->ops->header(r->req, field_key(f));
+        if (!*raw && f->required)
+            bad(r, f->errorcode ? f->errorcode : 400, "required header '%s' is missing", field_key(f));
+        return FIELD_TEXT;
+    case PT_SRC_COOKIE:
+        *raw = r->ops->cookie(r->req, field_key(f), rawlen);
+        if (!*raw && f->required)
+            bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", field_key(f));
+        return FIELD_TEXT;
+    case PT_SRC_BODY_TEXT: {
+        size_t len;
+        const char *b = r->ops->body_text(r->req, &len);
+        /* NUL is valid text; the handler has the length from pt_req_body. */
+        if (!pt__utf8_valid(b, len))
+            bad(r, 400, "request body is not valid UTF-8 text");
+        *(const char **)dst = b;
+        return FIELD_STORED;
+    }
+    case PT_SRC_BODY_JSON:
+        *(json_t **)dst = r->ops->body_json(r->req);
+        return FIELD_STORED;
+    case PT_SRC_BODY_SCHEMA: {
+        const pt_jv_t *v = r->ops->body_tree(r->req);
+        pt_schema_error_t se = { 0 };
+        if (pt_schema_validate_jv(fr->schema, v, &se) != 0) {
+            char *msg = pt_arena_strdup(r->arena, se.message ? se.message : "invalid body");
+            *r->err_path = pt_arena_strdup(r->arena, se.instance_path ? se.instance_path : "");
+            pt_schema_error_clear(&se);
+            pt_raise_status(400, .text = msg);
+        }
+        *(json_t **)dst = r->ops->body_json(r->req);
+        return FIELD_STORED;
+    }
+    case PT_SRC_BODY_STRUCT: {
+        const pt_jv_t *v = r->ops->body_tree(r->req);
+        void *obj = pt_arena_calloc(r->arena, f->desc->size);
+        pt_alloc_t alloc = { arena_alloc_cb, r->arena };
+        pt_schema_error_t se = { 0 };
+        if (pt_struct_decode_jv(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
+            char *msg = pt_arena_strdup(r->arena, se.message ? se.message : "invalid body");
+            *r->err_path = pt_arena_strdup(r->arena, se.instance_path ? se.instance_path : "");
+            pt_schema_error_clear(&se);
+            pt_raise_status(400, .text = msg);
+        }
+        *(void **)dst = obj;
+        return FIELD_STORED;
+    }
+    case PT_SRC_BODY_TREE: {
+        const pt_jv_t *v = r->ops->body_tree(r->req);
+        pt_schema_error_t se = { 0 };
+        if (fr->schema && pt_schema_validate_jv(fr->schema, v, &se) != 0) {
+            char *msg = pt_arena_strdup(r->arena, se.message ? se.message : "invalid body");
+            pt_schema_error_clear(&se);
+            pt_raise_status(400, .text = msg);
+        }
+        *(const pt_jv_t **)dst = v;
+        return FIELD_STORED;
+    }
+    case PT_SRC_RAW:
+        *(pt_req_t **)dst = r->req;
+        return FIELD_STORED;
+    }
+    return FIELD_TEXT;
+}
+
+/* A field given as text: its default when absent, else checked (UTF-8,
+ * .values) and cast into dst. */
+static void field_text(pt__fields_req_t *r, const pt_reqfield_t *f, const pt__field_rt_t *fr,
+                       const char *raw, size_t rawlen, void *dst)
+{
+    if (!raw) {
+        if (fr->has_dflt)
+            memcpy(dst, fr->dflt, f->size);
+        return;
+    }
+    if (f->src == PT_SRC_HEADER)
+        rawlen = strlen(raw);
+    if (f->type == PT_V_STR && !pt__utf8_valid(raw, rawlen))
+        bad(r, 400, "%s '%s' is not valid UTF-8", src_word(f->src), field_key(f));
+    values_check(r, f, raw, rawlen);
+    store(r, f, raw, rawlen, dst);
+}
+
 void pt__fields_extract(pt__fields_req_t *r, const pt__route_rt_t *rt)
 {
     const pt_route_def_t *def = rt->def;
@@ -219,90 +326,13 @@ void pt__fields_extract(pt__fields_req_t *r, const pt__route_rt_t *rt)
         *r->err_field = f; /* where a failure came from (pt_req_error_origin) */
         const char *raw = NULL;
         size_t rawlen = 0;   /* route, query and cookie values may hold NUL */
-        switch (f->src) {
-        case PT_SRC_ROUTE:
-            raw = r->ops->param(r->req, f->name, &rawlen);
+        switch (field_read(r, f, fr, dst, &raw, &rawlen)) {
+        case FIELD_STORED:
             break;
-        case PT_SRC_QUERY:
-            if (r->ops->query(r->req, field_key(f), &raw, &rawlen) < 0)
-                bad(r, 400, "query param '%s' has a malformed %%-escape", field_key(f));
-            if (!raw && f->required)
-                bad(r, f->errorcode ? f->errorcode : 400, "required query param '%s' is missing", field_key(f));
+        case FIELD_TEXT:
+            field_text(r, f, fr, raw, rawlen, dst);
             break;
-        case PT_SRC_HEADER:
-            raw = r->ops->header(r->req, field_key(f));
-            if (!raw && f->required)
-                bad(r, f->errorcode ? f->errorcode : 400, "required header '%s' is missing", field_key(f));
-            break;
-        case PT_SRC_COOKIE:
-            raw = r->ops->cookie(r->req, field_key(f), &rawlen);
-            if (!raw && f->required)
-                bad(r, f->errorcode ? f->errorcode : 400, "required cookie '%s' is missing", field_key(f));
-            break;
-        case PT_SRC_BODY_TEXT: {
-            size_t len;
-            const char *b = r->ops->body_text(r->req, &len);
-            /* NUL is valid text; the handler has the length from pt_req_body. */
-            if (!pt__utf8_valid(b, len))
-                bad(r, 400, "request body is not valid UTF-8 text");
-            *(const char **)dst = b;
-            continue;
         }
-        case PT_SRC_BODY_JSON:
-            *(json_t **)dst = r->ops->body_json(r->req);
-            continue;
-        case PT_SRC_BODY_SCHEMA: {
-            const pt_jv_t *v = r->ops->body_tree(r->req);
-            pt_schema_error_t se = { 0 };
-            if (pt_schema_validate_jv(fr->schema, v, &se) != 0) {
-                char *msg = pt_arena_strdup(r->arena, se.message ? se.message : "invalid body");
-                *r->err_path = pt_arena_strdup(r->arena, se.instance_path ? se.instance_path : "");
-                pt_schema_error_clear(&se);
-                pt_raise_status(400, .text = msg);
-            }
-            *(json_t **)dst = r->ops->body_json(r->req);
-            continue;
-        }
-        case PT_SRC_BODY_STRUCT: {
-            const pt_jv_t *v = r->ops->body_tree(r->req);
-            void *obj = pt_arena_calloc(r->arena, f->desc->size);
-            pt_alloc_t alloc = { arena_alloc_cb, r->arena };
-            pt_schema_error_t se = { 0 };
-            if (pt_struct_decode_jv(f->desc, fr->schema, v, obj, &alloc, &se) != 0) {
-                char *msg = pt_arena_strdup(r->arena, se.message ? se.message : "invalid body");
-                *r->err_path = pt_arena_strdup(r->arena, se.instance_path ? se.instance_path : "");
-                pt_schema_error_clear(&se);
-                pt_raise_status(400, .text = msg);
-            }
-            *(void **)dst = obj;
-            continue;
-        }
-        case PT_SRC_BODY_TREE: {
-            const pt_jv_t *v = r->ops->body_tree(r->req);
-            pt_schema_error_t se = { 0 };
-            if (fr->schema && pt_schema_validate_jv(fr->schema, v, &se) != 0) {
-                char *msg = pt_arena_strdup(r->arena, se.message ? se.message : "invalid body");
-                pt_schema_error_clear(&se);
-                pt_raise_status(400, .text = msg);
-            }
-            *(const pt_jv_t **)dst = v;
-            continue;
-        }
-        case PT_SRC_RAW:
-            *(pt_req_t **)dst = r->req;
-            continue;
-        }
-        if (!raw) {
-            if (fr->has_dflt)
-                memcpy(dst, fr->dflt, f->size);
-            continue;
-        }
-        if (f->src == PT_SRC_HEADER)
-            rawlen = strlen(raw);
-        if (f->type == PT_V_STR && !pt__utf8_valid(raw, rawlen))
-            bad(r, 400, "%s '%s' is not valid UTF-8", src_word(f->src), field_key(f));
-        values_check(r, f, raw, rawlen);
-        store(r, f, raw, rawlen, dst);
     }
     *r->err_field = NULL;
 }

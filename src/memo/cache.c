@@ -654,7 +654,7 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
         e = pt__tab_insert(s, h, x->key, x->len);
         pthread_mutex_unlock(&s->lk);
         if (!e) {
-            *r = (result_t){ .rc = PT_MEMO_INVALID };
+            *r = (result_t){ .rc = PT_MEMO_NO_MEMORY };
             pt_memo_set_error("cache: out of memory");
             return r->rc;
         }
@@ -717,7 +717,7 @@ static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r
         if (!e) {
             pthread_mutex_unlock(&s->lk);
             pt_memo_set_error("cache: out of memory");
-            *r = (result_t){ .rc = PT_MEMO_INVALID };
+            *r = (result_t){ .rc = PT_MEMO_NO_MEMORY };
             return r->rc;
         }
         s->misses += miss;

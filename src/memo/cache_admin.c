@@ -99,7 +99,7 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
             pthread_mutex_unlock(&s->lk);
             if (!e) {
                 pt_memo_set_error("cache: out of memory");
-                return PT_MEMO_INVALID;
+                return PT_MEMO_NO_MEMORY;
             }
             break;
         }
@@ -131,6 +131,11 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
     inv->cache = c;
     inv->entry = e;
     inv->key = strdup(key);
+    if (!inv->key) {
+        pt_cache_invalidate_end(inv);
+        pt_memo_set_error("cache: out of memory");
+        return PT_MEMO_NO_MEMORY;
+    }
     if (c->o.store) {
         if (c->o.lock_store) {
             pt__memo_token(inv->token);

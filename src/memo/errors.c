@@ -21,6 +21,7 @@ const char *pt_memo_strerror(pt_memo_err_t err)
     case PT_MEMO_STORE_ERROR: return "store error";
     case PT_MEMO_KEY_ERROR: return "key error";
     case PT_MEMO_INVALID: return "invalid argument";
+    case PT_MEMO_NO_MEMORY: return "out of memory";
     case PT_MEMO_NOT_FOUND: return "no such cache";
     case PT_MEMO_EXISTS: return "cache name already registered";
     }

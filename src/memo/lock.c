@@ -109,6 +109,11 @@ static pt_lock_t *lock_create(const pt_lock_opts_t *opts, const char *label)
     l->seed = pt__memo_random();
     if (opts->name && *opts->name) {
         l->name = strdup(opts->name);
+        if (!l->name) { /* nothing else is held yet (the shards come below) */
+            pt_memo_set_error("%s: out of memory", who);
+            free(l);
+            return NULL;
+        }
         l->o.name = l->name;
         pthread_mutex_lock(&named_lk);
         l->next_named = named;
@@ -286,7 +291,7 @@ static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, 
         pthread_mutex_unlock(&s->lk);
         if (!e) {
             pt_memo_set_error("lock: out of memory");
-            return PT_MEMO_INVALID;
+            return PT_MEMO_NO_MEMORY;
         }
     } else if (nowait) {
         pthread_mutex_unlock(&s->lk);
@@ -335,8 +340,15 @@ static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, 
                 nap = deadline - now;
             pt_sleep_ms(nap);
         }
-        g->store_held = true;
         g->key = strdup(key);
+        if (!g->key) {
+            st->ops->remove(st, key, len, g->token);
+            local_release(l, e);
+            memset(g, 0, sizeof *g);
+            pt_memo_set_error("lock: out of memory");
+            return PT_MEMO_NO_MEMORY;
+        }
+        g->store_held = true;
     }
     arm_guard(g);
     return PT_MEMO_OK;

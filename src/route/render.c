@@ -43,6 +43,10 @@ int pt__route_render_path(const pt_route_def_t *def, const char *full, char **re
     const pt_expect_t *e = def->expect;
     pt__buf_t out = { 0 };
     bool *seen = calloc(e->nfields + 1, 1);
+    if (!seen) {
+        *rendered = NULL;
+        return route_fail(err, errlen, def, "out of memory");
+    }
     int rc = 0;
     for (const char *p = full; *p;) {
         if (*p != '{') {
