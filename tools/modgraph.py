@@ -2,6 +2,7 @@
 """The module graph of src/, and the check that it stays acyclic.
 
     tools/modgraph.py SOURCE_DIR [BUILD_DIR]
+    tools/modgraph.py --self-test
 
 Prints one line per edge, "module -> module (what)", from two sources:
 
@@ -113,7 +114,30 @@ def cyclic(allowed):
     return any(visit(m) for m in allowed)
 
 
+def self_test():
+    """The check itself: a tree with an upward include and one with only
+    allowed includes, in a temporary directory."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        for mod, text in (("memo", '#include "core/wait.h"\n'), ("core", ""), ("http", '#include "memo/x.h"\n')):
+            os.makedirs(os.path.join(d, "src", mod))
+            with open(os.path.join(d, "src", mod, "x.c"), "w") as f:
+                f.write(text)
+        if main(["modgraph", d]) != 0:
+            print("modgraph self-test: allowed edges were refused")
+            return 1
+        with open(os.path.join(d, "src", "memo", "y.c"), "w") as f:
+            f.write('#include "http/conn.h"\n')
+        if main(["modgraph", d]) != 1:
+            print("modgraph self-test: memo -> http was not refused")
+            return 1
+    print("modgraph self-test: ok")
+    return 0
+
+
 def main(argv):
+    if argv[1:] == ["--self-test"]:
+        return self_test()
     if len(argv) not in (2, 3):
         sys.exit(__doc__)
     if cyclic(ALLOWED):
