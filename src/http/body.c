@@ -25,7 +25,6 @@ _Noreturn static void bad(pt_req_t *r, int status, const char *fmt, ...)
     pt_raise_status(status, .text = text);
 }
 
-
 static void *arena_alloc_cb(void *ctx, size_t n) { return pt_arena_alloc(ctx, n); }
 
 /* A body in another charset is read as UTF-8 after decoding. */
