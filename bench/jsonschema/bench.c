@@ -14,7 +14,7 @@
  *            not rendered in the loop; the line printed shows it once.
  *   message  each iteration runs pt_schema_validate, which also renders the
  *            Python-worded message into a heap record (what a 400 response
- *            built by src/request/fields.c needs), then frees it.
+ *            built by src/fields/fields.c needs), then frees it.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -263,9 +263,6 @@ typedef struct pt_expect {
 #define PT_DELETE_IN(path, fn, T, ...) PT_ROUTE_IN("DELETE", path, fn, T, __VA_ARGS__)
 #define PT_PATCH_IN(path, fn, T, ...)  PT_ROUTE_IN("PATCH", path, fn, T, __VA_ARGS__)
 
-/* The struct of declared fields for this request (NULL without declarations). */
-void *pt_req_input(pt_req_t *req);
-
 /* Directories searched (after the working directory) for relative schema
  * files; NULL-terminated; set before pt_run. */
 void pt_fields_schema_path(const char *const *dirs);

@@ -60,6 +60,7 @@ typedef enum pt_memo_err {
     PT_MEMO_INVALID,      /* bad options or arguments */
     PT_MEMO_NOT_FOUND,    /* no cache registered under that name */
     PT_MEMO_EXISTS,       /* a cache is already registered under that name */
+    PT_MEMO_NO_MEMORY,    /* an allocation failed (docs/errors.md); nothing was changed */
 } pt_memo_err_t;
 
 /* "stampede", "locked", ... */

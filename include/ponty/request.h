@@ -51,6 +51,10 @@ const char *pt_req_param(const pt_req_t *r, const char *name);
  * NUL here; declared fields see the whole value. */
 const char *pt_req_query(const pt_req_t *r, const char *key);
 
+/* The struct of declared fields for this request (ponty/fields.h; NULL
+ * without declarations). */
+void       *pt_req_input(pt_req_t *r);
+
 pt_arena_t *pt_req_arena(pt_req_t *r);
 /* fn(arg) runs when the request ends, on every path (LIFO). */
 void        pt_req_defer(pt_req_t *r, void (*fn)(void *), void *arg);

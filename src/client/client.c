@@ -25,6 +25,7 @@
 #include "ponty/sync.h"
 #include "client/engine.h"
 #include "client/native.h"
+#include "core/context.h"
 #include "core/sched.h"
 
 #define DEFAULT_NAME "_default"
@@ -256,14 +257,14 @@ pt_http_lease_t *pt_http_lease(const char *name)
         return NULL;
     pt_sem_wait(&c->sem);
     atomic_fetch_add_explicit(&c->leased, 1, memory_order_relaxed);
-    pt_req_t *req = pt__coro_self() ? pt_req_current() : NULL;
+    pt_arena_t *arena = pt__task_arena();
     pt_http_lease_t *l;
-    if (req) {
-        l = pt_arena_calloc(pt_req_arena(req), sizeof *l);
+    if (arena) {
+        l = pt_arena_calloc(arena, sizeof *l);
         l->in_req = true;
         /* The safety net: a raise or an early return still gives the
          * position back when the request ends. */
-        pt_req_defer(req, lease_end_of_request, l);
+        pt_arena_defer(arena, lease_end_of_request, l);
     } else {
         l = pt__http_xmalloc(sizeof *l);
         l->in_req = false;
@@ -277,7 +278,7 @@ pt_http_lease_t *pt_http_lease_or_raise(const char *name)
 {
     pt_http_lease_t *l = pt_http_lease(name);
     if (!l)
-        pt_raise_status(500, .text = pt_strf("no HTTP client named '%s'",
+        pt_raise_status(500, .text = pt__task_strf("no HTTP client named '%s'",
                                              name && *name ? name : DEFAULT_NAME));
     return l;
 }
@@ -323,13 +324,13 @@ static void resp_end_of_request(void *arg) { resp_release_parts(arg); }
 
 static resp_t *resp_new(size_t max_body)
 {
-    pt_req_t *req = pt__coro_self() ? pt_req_current() : NULL;
+    pt_arena_t *arena = pt__task_arena();
     resp_t *r;
-    if (req) {
-        r = pt_arena_alloc(pt_req_arena(req), sizeof *r);
+    if (arena) {
+        r = pt_arena_alloc(arena, sizeof *r);
         memset(r, 0, offsetof(resp_t, b.inl_hdr));
         r->in_req = true;
-        pt_req_defer(req, resp_end_of_request, r);
+        pt_arena_defer(arena, resp_end_of_request, r);
     } else {
         r = pt__http_xmalloc(sizeof *r);
         memset(r, 0, offsetof(resp_t, b.inl_hdr));

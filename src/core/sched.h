@@ -16,6 +16,7 @@
 
 typedef struct pt__sched pt__sched_t;
 typedef struct pt__task pt__task_t;
+typedef struct pt__task_ops pt__task_ops_t; /* core/context.h */
 
 struct pt__task {
     void (*run)(pt__task_t *t);   /* runs in the coroutine */
@@ -23,6 +24,7 @@ struct pt__task {
     pt__coro_t  *co;
     pt__sched_t *sched;
     pt__task_t  *spawn_next;      /* pt__sched_spawn's inbox */
+    const pt__task_ops_t *ops;    /* a request's context (context.h); NULL for other tasks */
 };
 
 /* Binds a scheduler to loop and to the calling thread. */

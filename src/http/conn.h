@@ -13,6 +13,7 @@
 #include <llhttp.h>
 #include <uv.h>
 
+#include "ponty/error.h"
 #include "ponty/request.h"
 #include "ponty/route.h"
 #include "core/buf.h"
@@ -66,12 +67,11 @@ struct pt_req {
     const pt_route_def_t *route;
     const struct pt__route_rt *rt;
     void               *input;       /* declared fields (ponty/fields.h) */
-    json_t             *body_json;   /* the body as jansson values, built from body_jv when asked */
-    const struct pt_jv *data_tree;   /* pt_data_tree: the envelope's data */
-    const struct pt_struct_desc *data_desc; /* pt_data_struct: the envelope's data */
-    const void         *data_obj;
+    /* The request's JSON: body_tree, parsed once (in the arena), and
+     * body_json, jansson values built from it when a field asks. */
+    const struct pt_jv *body_tree;
+    json_t             *body_json;
     struct pt__bignum   *bigs;        /* body_json's big integers, arena (json_write.h) */
-    const struct pt_jv *body_jv;     /* the body, parsed once (tree in the arena) */
 
     /* timing for the envelope */
     int64_t             now_ms;
@@ -82,8 +82,14 @@ struct pt_req {
     const char         *content_type;
     const char         *resp_body;   /* raw reply or error text, arena */
     size_t              resp_len;
-    json_t             *data;        /* envelope payload */
-    json_t             *json_body;   /* error or pt_reply_json body */
+    /* The response's JSON: resp_json is the envelope's data when
+     * `envelope`, else the whole body (pt_reply_json, a raise's .body);
+     * resp_tree or resp_desc + resp_obj replace the envelope's data when
+     * the handler returned pt_data_tree's / pt_data_struct's null. */
+    json_t             *resp_json;
+    const struct pt_jv *resp_tree;
+    const struct pt_struct_desc *resp_desc;
+    const void         *resp_obj;
     pt__header_t        *resp_headers;
     unsigned            nresp_headers, resp_headers_cap;
     bool                answered;    /* pt_reply, pt_raise or framework error */
@@ -189,6 +195,9 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r);
 void pt__resp_simple(pt__conn_t *c, int status, const char *text, bool close);
 void pt__resp_date_refresh(pt__worker_t *w);
 
+/* Records the answer to a raise in request task t (error.c). */
+void pt__req_raise(pt__task_t *t, int status, const pt_raise_opts_t *o);
+
 /* Requests (request.c). */
 void pt__req_reset(pt_req_t *r);
 void pt__req_init(pt_req_t *r, pt__conn_t *c);
@@ -203,5 +212,21 @@ int  pt__req_query_lookup(const pt_req_t *r, const char *key, const char **value
 /* A route placeholder's value and its length (which counts any %00 inside),
  * or NULL. */
 const char *pt__req_param_n(const pt_req_t *r, const char *name, size_t *len);
+
+/* Request parsing helpers, what declared fields read through
+ * pt__fields_req_ops_t (fields/fields_rt.h). */
+/* A cookie's value (arena copy, its length in *len) or NULL (cookie.c). */
+const char *pt__cookie_value(pt_req_t *r, const char *name, size_t *len);
+/* Converts the request body to UTF-8 from the charset its Content-Type
+ * names (charset.c), once. 0, or a status (415 unknown charset, 400 bytes
+ * invalid in it) with the message in *why. */
+int         pt__req_body_decode(pt_req_t *r, const char **why);
+/* True if the media type of a Content-Type value is `want` (body.c). */
+bool        pt__media_type_is(const char *content_type, const char *want);
+/* The body as UTF-8, as a JSON tree, as jansson values: each made once per
+ * request; they raise 415/400/500 when the body cannot be read so (body.c). */
+const char *pt__req_body_text(pt_req_t *r, size_t *len);
+const struct pt_jv *pt__req_body_tree(pt_req_t *r);
+json_t     *pt__req_body_json(pt_req_t *r);
 
 #endif

@@ -1,5 +1,6 @@
-/* Raising HTTP errors: record the answer on the request, then leave the
- * request's coroutine for good (core/coro.h pt__coro_exit). */
+/* Raising HTTP errors in a request: how the answer to a raise is recorded
+ * (the request task's ops, core/context.h). The raise itself, which leaves
+ * the coroutine, is src/core/error.c. */
 #include "ponty/error.h"
 
 #include <stdio.h>
@@ -9,20 +10,6 @@
 
 #include "ponty/request.h"
 #include "http/conn.h"
-
-const pt_error_kind_t pt_error_generic = { "PontyError", 500, NULL };
-const pt_error_kind_t pt_error_does_not_exist = { "DoesNotExist", 404, &pt_error_generic };
-const pt_error_kind_t pt_error_validation = { "ValidationError", 400, &pt_error_generic };
-const pt_error_kind_t pt_error_locked = { "Locked", 409, &pt_error_generic };
-const pt_error_kind_t pt_error_stampede = { "Stampede", 409, &pt_error_locked };
-
-bool pt_error_kind_is(const pt_error_kind_t *kind, const pt_error_kind_t *base)
-{
-    for (; kind; kind = kind->base)
-        if (kind == base)
-            return true;
-    return false;
-}
 
 /* Text bodies are UTF-8: a media type given without a charset parameter
  * gets "; charset=utf-8", one that names a charset is kept as written. */
@@ -40,14 +27,11 @@ static const char *text_type(pt_req_t *r, const char *ct)
     return pt_arena_printf(&r->arena, "%s; charset=utf-8", ct);
 }
 
-_Noreturn void pt_raise_status_opts(int status, const pt_raise_opts_t *o)
+/* The ops' raise for a request task: records the answer; pt_raise_status
+ * (src/core/error.c) then leaves the coroutine. */
+void pt__req_raise(pt__task_t *t, int status, const pt_raise_opts_t *o)
 {
-    pt_req_t *r = pt_req_current();
-    if (!r) {
-        fprintf(stderr, "ponty: pt_raise_status(%d%s%s) outside a request\n", status,
-                o->text ? ", " : "", o->text ? o->text : "");
-        abort();
-    }
+    pt_req_t *r = (pt_req_t *)t;
     /* An invalid status (1xx, > 999) is turned into 500 by the response
      * writer, for pt_reply as for raises. */
     if (o->text && o->body) {
@@ -69,10 +53,5 @@ _Noreturn void pt_raise_status_opts(int status, const pt_raise_opts_t *o)
     if (o->headers)
         for (const char *const *h = o->headers; h[0] && h[1]; h += 2)
             pt_resp_header(r, h[0], h[1]);
-    pt__coro_exit();
 }
 
-_Noreturn void pt_raise_kind_opts(const pt_error_kind_t *kind, const pt_raise_opts_t *o)
-{
-    pt_raise_status_opts(kind ? kind->status : 500, o);
-}

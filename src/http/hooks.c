@@ -132,7 +132,7 @@ const char *pt_resp_text(const pt_req_t *r, size_t *len)
     size_t dummy;
     if (!len)
         len = &dummy;
-    if (r->envelope || r->json_body)
+    if (r->resp_json)
         return NULL;
     if (r->resp_body) {
         *len = r->resp_len;

@@ -290,7 +290,7 @@ static void render_locks(pt__buf_t *o)
     }
 }
 
-void pt__metrics_render(pt__buf_t *o)
+int pt__metrics_render(pt__buf_t *o)
 {
     size_t n = nroutes + 1;
     route_ctr_t *sum = calloc(n, sizeof *sum);
@@ -301,7 +301,7 @@ void pt__metrics_render(pt__buf_t *o)
     size_t *sc_route = NULL;
     int64_t inflight = 0, conns = 0;
     if (!sum)
-        return;
+        return -1;
     pthread_mutex_lock(&blocks_lk);
     for (block_t *b = blocks; b; b = b->next) {
         inflight += atomic_load_explicit(&b->inflight, memory_order_relaxed);
@@ -320,10 +320,19 @@ void pt__metrics_render(pt__buf_t *o)
                 if (j == nsc) {
                     if (nsc == nsc_cap) {
                         nsc_cap = nsc_cap ? nsc_cap * 2 : 64;
-                        sc = realloc(sc, nsc_cap * sizeof *sc);
-                        sc_route = realloc(sc_route, nsc_cap * sizeof *sc_route);
-                        if (!sc || !sc_route)
-                            abort();
+                        sc_t *nsc_arr = realloc(sc, nsc_cap * sizeof *sc);
+                        if (nsc_arr)
+                            sc = nsc_arr;
+                        size_t *nroute = nsc_arr ? realloc(sc_route, nsc_cap * sizeof *sc_route) : NULL;
+                        if (nroute)
+                            sc_route = nroute;
+                        if (!nsc_arr || !nroute) { /* out of memory: the page is answered 500 */
+                            pthread_mutex_unlock(&blocks_lk);
+                            free(sum);
+                            free(sc);
+                            free(sc_route);
+                            return -1;
+                        }
                     }
                     sc[nsc] = (sc_t){ code, 0 };
                     sc_route[nsc++] = i;
@@ -408,4 +417,5 @@ void pt__metrics_render(pt__buf_t *o)
     free(sum);
     free(sc);
     free(sc_route);
+    return 0;
 }

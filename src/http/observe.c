@@ -151,7 +151,10 @@ void pt__observe_conn(const pt__conn_t *c, int delta)
 static json_t *metrics_handler(pt_req_t *req)
 {
     pt__buf_t out = { 0 };
-    pt__metrics_render(&out);
+    if (pt__metrics_render(&out) != 0) {
+        pt__buf_free(&out);
+        pt_raise_status(500);
+    }
     pt_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
     pt__buf_free(&out);
     return NULL;

@@ -15,7 +15,7 @@
 #include "ponty/server.h"
 #include "core/buf.h"
 #include "http/conn.h"
-#include "request/fields_rt.h"
+#include "fields/fields_rt.h"
 
 /* ---- hooks.c ---- */
 extern bool pt__hooks_any;     /* some hook set exists */
@@ -69,7 +69,8 @@ void pt__metrics_stop(void);
 void pt__metrics_count(const pt_req_t *r, int status, uint64_t ns);
 void pt__metrics_inflight(int delta);
 void pt__metrics_conn(int delta);
-void pt__metrics_render(pt__buf_t *out);
+/* The metrics page into out: 0, or -1 when out of memory (docs/errors.md). */
+int  pt__metrics_render(pt__buf_t *out);
 
 /* ---- health.c ---- */
 json_t *pt__health_run(int *status);

@@ -16,7 +16,7 @@
  * next to them (under "<component>.<def>") and every local $ref rewritten,
  * because a "#/..." reference inside an OpenAPI document points at the
  * document's root. */
-const char *const *pt__fields_schema_dirs(void); /* request/fields.c */
+const char *const *pt__fields_schema_dirs(void); /* fields/fields.c */
 
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)

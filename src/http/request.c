@@ -11,12 +11,17 @@
 
 #include "ponty/error.h"
 #include "ponty/jsonschema.h"
+#include "core/context.h"
 #include "http/conn.h"
 #include "http/observe_internal.h"
 #include "http/worker.h"
-#include "request/fields_rt.h"
+#include "fields/fields_rt.h"
 
 static void req_done(pt__task_t *t);
+
+/* A request's context for the modules below http (core/context.h). */
+static pt_arena_t *req_task_arena(pt__task_t *t) { return &((pt_req_t *)t)->arena; }
+static const pt__task_ops_t req_ops = { req_task_arena, pt__req_raise };
 
 /* A request that allocates past max_request_memory (or when malloc fails)
  * is answered 500, as an out-of-memory error would be. The limit is lifted
@@ -52,23 +57,21 @@ void pt__req_init(pt_req_t *r, pt__conn_t *c)
 
 static void req_release_values(pt_req_t *r)
 {
-    if (r->data)
-        json_decref(r->data);
-    if (r->json_body)
-        json_decref(r->json_body);
+    if (r->resp_json)
+        json_decref(r->resp_json);
     if (r->body_json)
         json_decref(r->body_json);
-    r->data = r->json_body = r->body_json = NULL;
+    r->resp_json = r->body_json = NULL;
 }
 
 void pt__req_reset(pt_req_t *r)
 {
     req_release_values(r);
     /* in the arena */
-    r->body_jv = r->data_tree = NULL;
+    r->body_tree = r->resp_tree = NULL;
     r->bigs = NULL;
-    r->data_desc = NULL;
-    r->data_obj = NULL;
+    r->resp_desc = NULL;
+    r->resp_obj = NULL;
     pt_arena_reset(&r->arena); /* runs the request's cleanups */
     pt__buf_t body = r->body;
     pt__conn_t *c = r->conn;
@@ -119,12 +122,9 @@ void pt__req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *
 
 pt_req_t *pt_req_current(void)
 {
-    pt__coro_t *co = pt__coro_self();
-    if (!co)
-        return NULL;
-    pt__task_t *t = pt__coro_data(co);
-    /* Only request tasks finish through req_done. */
-    return t && t->done == req_done ? (pt_req_t *)t : NULL;
+    pt__task_t *t = pt__task_current();
+    /* Only request tasks carry the request's ops. */
+    return t && t->ops == &req_ops ? (pt_req_t *)t : NULL;
 }
 
 const char *pt_req_method(const pt_req_t *r) { return r->method; }
@@ -265,14 +265,9 @@ void pt_req_defer(pt_req_t *r, void (*fn)(void *), void *arg) { pt_arena_defer(&
 
 char *pt_strf(const char *fmt, ...)
 {
-    pt_req_t *r = pt_req_current();
-    if (!r) {
-        fprintf(stderr, "ponty: pt_strf called outside a request\n");
-        abort();
-    }
     va_list ap;
     va_start(ap, fmt);
-    char *s = pt_arena_vprintf(&r->arena, fmt, ap);
+    char *s = pt__task_vstrf("pt_strf", fmt, ap);
     va_end(ap);
     return s;
 }
@@ -318,25 +313,38 @@ void pt_reply_json(pt_req_t *r, int status, json_t *value)
     r->status = status;
     r->content_type = NULL;
     r->resp_body = NULL;
-    r->json_body = value;
+    r->resp_json = value;
 }
 
 json_t *pt_data_tree(pt_req_t *r, const pt_jv_t *v)
 {
-    r->data_tree = v;
-    r->data_desc = NULL;
+    r->resp_tree = v;
+    r->resp_desc = NULL;
     return json_null();
 }
 
 json_t *pt_data_struct(pt_req_t *r, const pt_struct_desc_t *desc, const void *obj)
 {
-    r->data_desc = desc;
-    r->data_obj = obj;
-    r->data_tree = NULL;
+    r->resp_desc = desc;
+    r->resp_obj = obj;
+    r->resp_tree = NULL;
     return json_null();
 }
 
 /* ---- running a request ---- */
+
+void *pt_req_input(pt_req_t *r) { return r->input; }
+
+/* How declared fields read a request (fields/fields_rt.h). */
+static const pt__fields_req_ops_t fields_ops = {
+    .header = pt_req_header,
+    .param = pt__req_param_n,
+    .query = pt__req_query_lookup,
+    .cookie = pt__cookie_value,
+    .body_text = pt__req_body_text,
+    .body_tree = pt__req_body_tree,
+    .body_json = pt__req_body_json,
+};
 
 static void req_run(pt__task_t *t)
 {
@@ -347,7 +355,11 @@ static void req_run(pt__task_t *t)
         if (r->answered)
             return;
     }
-    pt__fields_extract(r, r->rt);
+    const pt_route_def_t *def = r->rt->def;
+    if (def->mimetype && !pt__media_type_is(pt_req_header(r, "Content-Type"), def->mimetype))
+        pt_raise_status(415);
+    pt__fields_req_t in = { &fields_ops, r, &r->arena, &r->input, &r->err_field, &r->err_path };
+    pt__fields_extract(&in, r->rt);
     json_t *data = r->route->handler(r);
     if (r->answered) {
         if (data)
@@ -358,7 +370,7 @@ static void req_run(pt__task_t *t)
         r->status = 500;
         return;
     }
-    r->data = data;
+    r->resp_json = data;
     r->envelope = true;
     r->status = r->envelope_status ? r->envelope_status : 200;
 }
@@ -407,6 +419,7 @@ static void req_refuse(pt_req_t *r)
     if (pt__hooks_global) {
         r->task.run = req_run_unmatched;
         r->task.done = req_done;
+        r->task.ops = &req_ops;
         if (pt__sched_start(w->sched, &r->task) == 0)
             return;
     }
@@ -553,6 +566,7 @@ void pt__req_dispatch(pt_req_t *r)
     r->route = r->rt->def;
     r->task.run = req_run;
     r->task.done = req_done;
+    r->task.ops = &req_ops;
     if (pt__sched_start(w->sched, &r->task) != 0) {
         r->answered = true;
         r->status = 503;

@@ -9,66 +9,6 @@
 #include "http/json_write.h"
 #include "http/worker.h"
 
-const char *pt_status_reason(int status)
-{
-    switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 203: return "Non-Authoritative Information";
-    case 204: return "No Content";
-    case 205: return "Reset Content";
-    case 206: return "Partial Content";
-    case 300: return "Multiple Choices";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 407: return "Proxy Authentication Required";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Request Entity Too Large";
-    case 414: return "Request-URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Requested Range Not Satisfiable";
-    case 417: return "Expectation Failed";
-    case 418: return "I'm a teapot";
-    case 421: return "Misdirected Request";
-    case 422: return "Unprocessable Entity";
-    case 423: return "Locked";
-    case 424: return "Failed Dependency";
-    case 425: return "Too Early";
-    case 426: return "Upgrade Required";
-    case 428: return "Precondition Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 451: return "Unavailable For Legal Reasons";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    case 507: return "Insufficient Storage";
-    case 511: return "Network Authentication Required";
-    default: return "Unknown";
-    }
-}
-
 #define PT_JSON_CT "application/json; charset=utf-8"
 #define PT_TEXT_CT "text/plain; charset=utf-8"
 
@@ -172,9 +112,9 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
         status = 500;
         r->envelope = false;
         r->resp_body = NULL;
-        if (r->json_body) {
-            json_decref(r->json_body);
-            r->json_body = NULL;
+        if (r->resp_json) {
+            json_decref(r->resp_json);
+            r->resp_json = NULL;
         }
     }
     const char *ctype = r->content_type;
@@ -196,9 +136,9 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
         }
         pt__buf_append(s, w->env_head, w->env_head_len);
         /* pt_data_tree / pt_data_struct: the handler returned their null */
-        int rc = r->data == json_null() && r->data_tree ? pt__json_write_jv(s, r->data_tree)
-               : r->data == json_null() && r->data_desc ? pt__json_write_struct(s, r->data_desc, r->data_obj)
-               : pt__json_write(s, r->data, r->bigs);
+        int rc = r->resp_json == json_null() && r->resp_tree ? pt__json_write_jv(s, r->resp_tree)
+               : r->resp_json == json_null() && r->resp_desc ? pt__json_write_struct(s, r->resp_desc, r->resp_obj)
+               : pt__json_write(s, r->resp_json, r->bigs);
         if (rc != 0) {
             fprintf(stderr, "ponty: %s %s: response value nested too deeply\n", r->method, r->path);
             status = 500;
@@ -213,10 +153,10 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
         body = s->data;
         len = s->len;
         ctype = json_ct;
-    } else if (r->json_body) {
+    } else if (r->resp_json) {
         pt__buf_t *s = &w->scratch;
         s->len = 0;
-        if (pt__json_write(s, r->json_body, r->bigs) != 0) {
+        if (pt__json_write(s, r->resp_json, r->bigs) != 0) {
             status = 500;
             goto plain;
         }
@@ -233,7 +173,7 @@ void pt__resp_write(pt__conn_t *c, pt_req_t *r)
     plain:
         len = (size_t)snprintf(deftext, sizeof deftext, "%d: %s", status, pt_status_reason(status));
         body = deftext;
-        if (!ctype || r->envelope || r->json_body)
+        if (!ctype || r->envelope || r->resp_json)
             ctype = text_ct;
     }
     if (status == 204 || status == 304)

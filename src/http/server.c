@@ -22,7 +22,7 @@
 #include "http/worker.h"
 #include "route/router.h"
 #include "route/table.h"
-#include "request/fields_rt.h"
+#include "fields/fields_rt.h"
 
 long pt_env_long(const char *name, long dflt)
 {

@@ -13,7 +13,7 @@
 
 #include "http/worker.h"
 #include "memo/redis_conn.h"
-#include "request/fields_rt.h"
+#include "fields/fields_rt.h"
 #include "route/router.h"
 #include "route/table.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memo/cache_internal.h"
+#include "core/context.h"
 #include "core/sched.h"
 #include "ponty/request.h"
 #include "ponty/sync.h"
@@ -267,17 +268,17 @@ char *pt_cache_key(pt_cache_t *c, const json_t *args, const json_t *kwargs)
 
 /* ---- results ------------------------------------------------------------- */
 
-/* Hands the caller its share of a box: the json (new ref) or a box ref. */
-static void give_box(pt_cache_t *c, pt__box_t *b, result_t *r)
+/* Hands the caller its share of a value: the json (new ref) or a held reference. */
+static void give_ref(pt_cache_t *c, pt_cache_ref_t *b, result_t *r)
 {
     r->rc = b->is_error ? PT_MEMO_LOAD_FAILED : PT_MEMO_OK;
     if (c->ptr_mode && !b->is_error) {
-        pt__box_ref(b);
-        r->box = b;
+        pt__cache_ref_hold(b);
+        r->vref = b;
         r->json = NULL;
     } else {
         r->json = json_incref(b->json);
-        r->box = NULL;
+        r->vref = NULL;
     }
 }
 
@@ -285,18 +286,18 @@ static void copy_result(const result_t *from, result_t *to)
 {
     to->rc = from->rc;
     to->json = json_incref(from->json);
-    to->box = from->box;
-    if (to->box)
-        pt__box_ref(to->box);
+    to->vref = from->vref;
+    if (to->vref)
+        pt__cache_ref_hold(to->vref);
 }
 
 static void drop_result(result_t *r)
 {
     json_decref(r->json);
-    if (r->box)
-        pt__box_unref(r->box);
+    if (r->vref)
+        pt__cache_ref_unref(r->vref);
     r->json = NULL;
-    r->box = NULL;
+    r->vref = NULL;
 }
 
 void pt__flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res)
@@ -337,8 +338,8 @@ typedef struct call_ctx {
     void         *arg;
 } call_ctx_t;
 
-/* Runs the loader with retries. On success r->json or r->box holds the
- * value (box not yet shared); on failure r->json is the error. *fetched_ms
+/* Runs the loader with retries. On success r->json or r->vref holds the
+ * value (vref not yet shared); on failure r->json is the error. *fetched_ms
  * is when the last attempt finished. */
 static void run_loader(pt_cache_t *c, const call_ctx_t *x, result_t *r, int64_t *fetched_ms)
 {
@@ -361,8 +362,8 @@ static void run_loader(pt_cache_t *c, const call_ctx_t *x, result_t *r, int64_t 
             json_decref(r->json);
             r->rc = PT_MEMO_OK;
             r->json = json;
-            r->box = ptr ? pt__box_new(c, NULL, ptr, false, *fetched_ms) : NULL;
-            if (ptr && !r->box) { /* out of memory: the value is lost */
+            r->vref = ptr ? pt__cache_ref_new(c, NULL, ptr, false, *fetched_ms) : NULL;
+            if (ptr && !r->vref) { /* out of memory: the value is lost */
                 if (c->o.cleanup)
                     c->o.cleanup(ptr, c->o.ud);
                 r->rc = PT_MEMO_LOAD_FAILED;
@@ -438,11 +439,11 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
     result_t r;
     int64_t fetched;
     flight_guard_t *guard = NULL;
-    pt_req_t *req = pt_req_current();
-    if (req) {
-        guard = pt_arena_alloc(pt_req_arena(req), sizeof *guard);
+    pt_arena_t *arena = pt__task_arena();
+    if (arena) {
+        guard = pt_arena_alloc(arena, sizeof *guard);
         *guard = (flight_guard_t){ c, s, e, false };
-        pt_req_defer(req, flight_abandoned, guard);
+        pt_arena_defer(arena, flight_abandoned, guard);
     }
     run_loader(c, x, &r, &fetched);
     if (guard)
@@ -451,10 +452,10 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
     int64_t at = (ok || c->o.negative) ? expiry_of(c, &r, fetched) : PT_EXPIRY_ALWAYS_MS;
     bool keep = (ok || c->o.negative) && at != PT_EXPIRY_ALWAYS_MS && at > pt__memo_now_ms();
 
-    pt__box_t *box = r.box;
-    if (keep && !box) {
-        box = pt__box_new(c, json_incref(r.json), NULL, !ok, fetched);
-        if (!box) {
+    pt_cache_ref_t *vref = r.vref;
+    if (keep && !vref) {
+        vref = pt__cache_ref_new(c, json_incref(r.json), NULL, !ok, fetched);
+        if (!vref) {
             json_decref(r.json);
             keep = false;
         }
@@ -463,9 +464,9 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
     pthread_mutex_lock(&s->lk);
     pt__flight_wake_all(c, e, &r);
     if (keep) {
-        e->box = box;
-        if (r.box)
-            pt__box_ref(box); /* the cache's hold; r keeps the caller's */
+        e->vref = vref;
+        if (r.vref)
+            pt__cache_ref_hold(vref); /* the cache's hold; r keeps the caller's */
         e->expires_ms = at;
         pt__ready_add(s, e);
     } else {
@@ -653,7 +654,7 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
         e = pt__tab_insert(s, h, x->key, x->len);
         pthread_mutex_unlock(&s->lk);
         if (!e) {
-            *r = (result_t){ .rc = PT_MEMO_INVALID };
+            *r = (result_t){ .rc = PT_MEMO_NO_MEMORY };
             pt_memo_set_error("cache: out of memory");
             return r->rc;
         }
@@ -684,17 +685,17 @@ static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r
                     s->hits++;
                 if (c->bounded)
                     pt__lru_touch(s, e);
-                give_box(c, e->box, r);
+                give_ref(c, e->vref, r);
                 pthread_mutex_unlock(&s->lk);
                 return r->rc;
             }
             /* Expired: this call reloads it; the stale value goes now. */
-            pt__box_t *old = e->box;
+            pt_cache_ref_t *old = e->vref;
             pt__ready_remove(s, e);
-            e->box = NULL;
+            e->vref = NULL;
             s->misses += miss;
             pthread_mutex_unlock(&s->lk);
-            pt__box_unref(old);
+            pt__cache_ref_unref(old);
             return lead_local(c, s, e, x, r);
         }
         if (e) {
@@ -716,7 +717,7 @@ static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r
         if (!e) {
             pthread_mutex_unlock(&s->lk);
             pt_memo_set_error("cache: out of memory");
-            *r = (result_t){ .rc = PT_MEMO_INVALID };
+            *r = (result_t){ .rc = PT_MEMO_NO_MEMORY };
             return r->rc;
         }
         s->misses += miss;
@@ -778,8 +779,8 @@ json_t *pt_cache_get_or_raise(pt_cache_t *c, const json_t *args, const json_t *k
         pt__memo_raise(PT_MEMO_KEY_ERROR, PT_STAMPEDE, NULL);
     /* The key goes to the arena before the lookup, so that a stampede's
      * 409 can name it without leaking heap on the unwind. */
-    pt_req_t *req = pt_req_current();
-    char *key = req ? pt_arena_alloc(pt_req_arena(req), (size_t)n + 1) : NULL;
+    pt_arena_t *arena = pt__task_arena();
+    char *key = arena ? pt_arena_alloc(arena, (size_t)n + 1) : NULL;
     if (key) {
         memcpy(key, heap ? heap : buf, (size_t)n);
         key[n] = '\0';
@@ -814,7 +815,7 @@ pt_memo_err_t pt_cache_get_ptr(pt_cache_t *c, const char *key, void *arg, pt_cac
     result_t r;
     get_any(c, &x, &r);
     json_decref(r.json); /* the error value, if any */
-    *ref = r.box;
+    *ref = r.vref;
     return (pt_memo_err_t)r.rc;
 }
 
@@ -823,7 +824,7 @@ void *pt_cache_ref_ptr(const pt_cache_ref_t *ref) { return ref ? ref->ptr : NULL
 void pt_cache_ref_release(pt_cache_ref_t *ref)
 {
     if (ref)
-        pt__box_unref(ref);
+        pt__cache_ref_unref(ref);
 }
 
 /* used by cache_admin.c */

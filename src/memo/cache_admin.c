@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "memo/cache_internal.h"
+#include "core/context.h"
 #include "core/sched.h"
 #include "ponty/request.h"
 
@@ -98,17 +99,17 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
             pthread_mutex_unlock(&s->lk);
             if (!e) {
                 pt_memo_set_error("cache: out of memory");
-                return PT_MEMO_INVALID;
+                return PT_MEMO_NO_MEMORY;
             }
             break;
         }
         if (e->state == E_READY) {
             /* Take the entry over: it becomes the key's lock, its value goes. */
-            pt__box_t *old = e->box;
+            pt_cache_ref_t *old = e->vref;
             pt__ready_remove(s, e);
-            e->box = NULL;
+            e->vref = NULL;
             pthread_mutex_unlock(&s->lk);
-            pt__box_unref(old);
+            pt__cache_ref_unref(old);
             break;
         }
         /* A load or another invalidation holds the key: wait our turn. */
@@ -130,6 +131,11 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
     inv->cache = c;
     inv->entry = e;
     inv->key = strdup(key);
+    if (!inv->key) {
+        pt_cache_invalidate_end(inv);
+        pt_memo_set_error("cache: out of memory");
+        return PT_MEMO_NO_MEMORY;
+    }
     if (c->o.store) {
         if (c->o.lock_store) {
             pt__memo_token(inv->token);
@@ -156,14 +162,14 @@ static void invalidation_abandoned(void *arg) { pt_cache_invalidate_end(arg); }
 
 static void arm_invalidation_guard(pt_cache_invalidation_t *inv)
 {
-    pt_req_t *req = pt_req_current();
-    if (!req)
+    pt_arena_t *arena = pt__task_arena();
+    if (!arena)
         return;
-    pt_cache_invalidation_t *copy = pt_arena_alloc(pt_req_arena(req), sizeof *copy);
+    pt_cache_invalidation_t *copy = pt_arena_alloc(arena, sizeof *copy);
     *copy = *inv;
     copy->guard = NULL;
     inv->guard = copy;
-    pt_req_defer(req, invalidation_abandoned, copy);
+    pt_arena_defer(arena, invalidation_abandoned, copy);
 }
 
 void pt_cache_invalidate_end(pt_cache_invalidation_t *inv)

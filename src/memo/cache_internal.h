@@ -19,11 +19,10 @@ struct pt_cache_ref {
     void                *ptr;      /* pointer caches */
     bool                 is_error;
     int64_t              fetched_ms;
-    pt_cache_cleanup_fn  cleanup;  /* copied from the cache: the box may outlive it */
+    pt_cache_cleanup_fn  cleanup;  /* copied from the cache: the vref may outlive it */
     void                *ud;
     int64_t              cleanup_delay_ms;
-};
-typedef struct pt_cache_ref pt__box_t;
+}; /* pt_cache_ref_t (ponty/memo.h) */
 
 enum { E_READY = 0, E_LOADING = 1 };
 
@@ -39,7 +38,7 @@ typedef struct entry {
     uint8_t       state;
     bool          invalidating;   /* held by pt_cache_invalidate_begin */
     pt_waitq_t    waiters;        /* LOADING: flight_waiter_t */
-    pt__box_t     *box;            /* READY */
+    pt_cache_ref_t *vref;         /* READY */
     int64_t       expires_ms;     /* READY */
     char          key[];
 } entry_t;
@@ -62,9 +61,9 @@ typedef struct shard {
 /* What a call ends with; handed from a loader to its waiters. */
 enum { RC_RETRY = -1 };
 typedef struct result {
-    int       rc;    /* pt_memo_err_t, or RC_RETRY: look again (an invalidation ended) */
-    json_t   *json;  /* new reference (value or error) */
-    pt__box_t *box;   /* pointer caches: a held reference */
+    int             rc;    /* pt_memo_err_t, or RC_RETRY: look again (an invalidation ended) */
+    json_t         *json;  /* new reference (value or error) */
+    pt_cache_ref_t *vref;  /* pointer caches: a held reference */
 } result_t;
 
 typedef struct flight_waiter {
@@ -160,10 +159,10 @@ void     pt__cache_evict_over(pt_cache_t *c);
 int      pt__tab_init(shard_t *s, pt_cache_t *c);
 void     pt__tab_destroy(shard_t *s);
 
-/* Boxes. */
-pt__box_t *pt__box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms);
-void      pt__box_unref(pt__box_t *b);
-static inline void pt__box_ref(pt__box_t *b) { atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed); }
+/* Value references (pt_cache_ref_t). */
+pt_cache_ref_t *pt__cache_ref_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms);
+void            pt__cache_ref_unref(pt_cache_ref_t *b);
+static inline void pt__cache_ref_hold(pt_cache_ref_t *b) { atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed); }
 
 /* Frees a chain of unlinked entries (linked by hnext), dropping their values.
  * Never call with a shard lock held: cleanups are user code. */

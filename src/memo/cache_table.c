@@ -175,16 +175,16 @@ void pt__entries_free(entry_t *e)
 {
     while (e) {
         entry_t *next = e->hnext;
-        if (e->box)
-            pt__box_unref(e->box);
+        if (e->vref)
+            pt__cache_ref_unref(e->vref);
         free(e);
         e = next;
     }
 }
 
-pt__box_t *pt__box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms)
+pt_cache_ref_t *pt__cache_ref_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, int64_t fetched_ms)
 {
-    pt__box_t *b = malloc(sizeof *b);
+    pt_cache_ref_t *b = malloc(sizeof *b);
     if (!b)
         return NULL;
     atomic_init(&b->refs, 1);
@@ -198,7 +198,7 @@ pt__box_t *pt__box_new(pt_cache_t *c, json_t *json, void *ptr, bool is_error, in
     return b;
 }
 
-void pt__box_unref(pt__box_t *b)
+void pt__cache_ref_unref(pt_cache_ref_t *b)
 {
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
         return;

@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "memo/memo_internal.h"
+#include "core/context.h"
 #include "ponty/request.h"
 
 static __thread char last_error[512];
@@ -20,6 +21,7 @@ const char *pt_memo_strerror(pt_memo_err_t err)
     case PT_MEMO_STORE_ERROR: return "store error";
     case PT_MEMO_KEY_ERROR: return "key error";
     case PT_MEMO_INVALID: return "invalid argument";
+    case PT_MEMO_NO_MEMORY: return "out of memory";
     case PT_MEMO_NOT_FOUND: return "no such cache";
     case PT_MEMO_EXISTS: return "cache name already registered";
     }
@@ -76,8 +78,8 @@ _Noreturn void pt__memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_k
     /* A 409's body is the key that stayed locked, copied into the request
      * arena because the caller's copy may not outlive the unwind. A
      * single-key cache's key is empty: the body is then "409: Conflict". */
-    pt_req_t *req = pt_req_current();
-    const char *text = key && *key && req ? pt_arena_strdup(pt_req_arena(req), key) : NULL;
+    pt_arena_t *arena = pt__task_arena();
+    const char *text = key && *key && arena ? pt_arena_strdup(arena, key) : NULL;
     switch (err) {
     case PT_MEMO_STAMPEDE:
         pt_raise(PT_STAMPEDE, .text = text);

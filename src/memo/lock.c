@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "memo/memo_internal.h"
+#include "core/context.h"
 #include "memo/redis_conn.h"
 #include "core/sched.h"
 #include "core/wait.h"
@@ -108,6 +109,11 @@ static pt_lock_t *lock_create(const pt_lock_opts_t *opts, const char *label)
     l->seed = pt__memo_random();
     if (opts->name && *opts->name) {
         l->name = strdup(opts->name);
+        if (!l->name) { /* nothing else is held yet (the shards come below) */
+            pt_memo_set_error("%s: out of memory", who);
+            free(l);
+            return NULL;
+        }
         l->o.name = l->name;
         pthread_mutex_lock(&named_lk);
         l->next_named = named;
@@ -243,16 +249,16 @@ static void guard_abandoned(void *arg) { pt_lock_release(arg); }
 
 static void arm_guard(pt_lock_guard_t *g)
 {
-    pt_req_t *req = pt_req_current();
-    if (!req)
+    pt_arena_t *arena = pt__task_arena();
+    if (!arena)
         return;
-    pt_lock_guard_t *copy = pt_arena_alloc(pt_req_arena(req), sizeof *copy);
+    pt_lock_guard_t *copy = pt_arena_alloc(arena, sizeof *copy);
     if (!copy)
         return;
     *copy = *g;
     copy->armed = NULL;
     g->armed = copy;
-    pt_req_defer(req, guard_abandoned, copy);
+    pt_arena_defer(arena, guard_abandoned, copy);
 }
 
 static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, pt_lock_guard_t *g);
@@ -285,7 +291,7 @@ static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, 
         pthread_mutex_unlock(&s->lk);
         if (!e) {
             pt_memo_set_error("lock: out of memory");
-            return PT_MEMO_INVALID;
+            return PT_MEMO_NO_MEMORY;
         }
     } else if (nowait) {
         pthread_mutex_unlock(&s->lk);
@@ -334,8 +340,15 @@ static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, 
                 nap = deadline - now;
             pt_sleep_ms(nap);
         }
-        g->store_held = true;
         g->key = strdup(key);
+        if (!g->key) {
+            st->ops->remove(st, key, len, g->token);
+            local_release(l, e);
+            memset(g, 0, sizeof *g);
+            pt_memo_set_error("lock: out of memory");
+            return PT_MEMO_NO_MEMORY;
+        }
+        g->store_held = true;
     }
     arm_guard(g);
     return PT_MEMO_OK;
@@ -376,8 +389,8 @@ bool pt_lock_is_held(pt_lock_t *l, const char *key)
 
 pt_lock_guard_t *pt_lock_hold(pt_lock_t *l, const char *key)
 {
-    pt_req_t *req = pt_req_current();
-    pt_lock_guard_t *g = req ? pt_arena_alloc(pt_req_arena(req), sizeof *g) : NULL;
+    pt_arena_t *arena = pt__task_arena();
+    pt_lock_guard_t *g = arena ? pt_arena_alloc(arena, sizeof *g) : NULL;
     if (!g)
         pt_raise(PT_ERROR);
     /* The acquire arms the request cleanup that releases it. */

@@ -8,6 +8,7 @@
  * same, i.e. to the period the call entered in. */
 #define _GNU_SOURCE
 #include "resilience/res_internal.h"
+#include "core/context.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -157,11 +158,11 @@ void pt_breaker_enter_or_raise(pt_breaker_t *b, pt_breaker_ticket_t *t)
     if (pt_breaker_enter(b, t) == 0)
         return;
     int64_t ms = pt_breaker_until_half_open_ms(b);
-    const char *text = pt_strf("circuit %s is open", b->name);
+    const char *text = pt__task_strf("circuit %s is open", b->name);
     if (ms > 0) {
         /* Retry-After is whole seconds: round up so a client that obeys it
          * does not arrive early. */
-        const char *secs = pt_strf("%lld", (long long)((ms + 999) / 1000));
+        const char *secs = pt__task_strf("%lld", (long long)((ms + 999) / 1000));
         pt_raise(PT_CIRCUIT_OPEN, .text = text,
                  .headers = (const char *const[]){ "Retry-After", secs, NULL });
     }

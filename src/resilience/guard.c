@@ -3,6 +3,7 @@
  * compare-and-swap that never waits. */
 #define _GNU_SOURCE
 #include "resilience/res_internal.h"
+#include "core/context.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,7 +45,7 @@ void pt_guard_enter_or_raise(pt_guard_t *g)
     if (pt_guard_enter(g) == 0)
         return;
     char msg[256];
-    pt_raise(PT_BUSY, .text = pt_strf("%s", pt_guard_message(g, msg, sizeof msg)));
+    pt_raise(PT_BUSY, .text = pt__task_strf("%s", pt_guard_message(g, msg, sizeof msg)));
 }
 
 /* ---- unique guards: a small open hash keyed by the object's address ---- */

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "route/table.h"
-#include "request/fields_rt.h"
 
 static pt_route_table_t default_table;
 
@@ -90,7 +89,7 @@ static void route_full_path(pt_route_table_t *t, pt__route_entry_t *e)
     /* Declared route fields fill in their patterns, as the seed's f-string
      * rendering does; a mismatch is left for pt_run to report. */
     char *path = NULL, err[8];
-    if (e->def.expect && pt__fields_render_path(&e->def, e->def.path, &path, err, sizeof err) != 0) {
+    if (e->def.expect && pt__route_render_path(&e->def, e->def.path, &path, err, sizeof err) != 0) {
         free(path);
         path = NULL;
     }

@@ -2,6 +2,8 @@
 #ifndef PT_ROUTE_TABLE_H
 #define PT_ROUTE_TABLE_H
 
+#include <stddef.h>
+
 #include "ponty/route.h"
 
 typedef struct pt__route_entry {
@@ -14,5 +16,12 @@ struct pt_route_table {
     size_t            n, cap;
     char             *prefix;
 };
+
+/* def->path with {name} placeholders given their declared fields' patterns
+ * ("/hello/{name}" → "/hello/{name:\\w+}"), as *rendered (malloc'd, set even
+ * on failure); -1 with a message naming the route when placeholders and
+ * route fields do not match one to one (render.c). */
+int pt__route_render_path(const pt_route_def_t *def, const char *path, char **rendered,
+                          char *err, size_t errlen);
 
 #endif

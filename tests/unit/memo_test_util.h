@@ -1,5 +1,7 @@
-/* Shared by the memo unit tests: run N copies of a function as coroutines
- * on a scheduler thread of their own, or as plain threads. */
+/* Shared by the unit tests of what waits (memo, offload, resilience): run N
+ * copies of a function as coroutines on a scheduler thread of their own, or
+ * as plain threads. A scheduler thread ends when its coroutines and every
+ * task spawned onto it (pt_spawn) are done. */
 #ifndef MEMO_TEST_UTIL_H
 #define MEMO_TEST_UTIL_H
 
@@ -44,7 +46,9 @@ static inline void *mt_sched_main(void *arg)
         slots[i].task.done = mt_slot_done;
         pt__sched_start(s, &slots[i].task);
     }
-    while (atomic_load(&st->done) < st->ntasks) {
+    /* Cross-thread wakes come through an unref'd async handle: keep the
+     * loop turning until everything is done. */
+    while (atomic_load(&st->done) < st->ntasks || pt__sched_live(s) > 0) {
         uv_timer_start(&keepalive, mt_noop_timer, 5, 0);
         uv_run(&loop, UV_RUN_ONCE);
     }
@@ -84,6 +88,14 @@ static inline void mt_threads(mt_thread_t *t, int n, void (*fn)(int), int base)
         t[i].idx = base + i;
         pthread_create(&t[i].th, NULL, mt_thread_main, &t[i]);
     }
+}
+
+/* Runs n coroutines of fn on a scheduler thread and waits for it. */
+static inline void mt_run(void (*fn)(int), int ntasks)
+{
+    mt_sched_t st;
+    mt_spawn(&st, fn, ntasks, 0);
+    pthread_join(st.th, NULL);
 }
 
 static inline void mt_join(mt_thread_t *t, int n)

@@ -11,7 +11,7 @@
 
 #include <ponty.h>
 #include "http/conn.h"
-#include "request/fields_rt.h"
+#include "fields/fields_rt.h"
 
 static pt_req_t *new_req(void)
 {

@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include <ponty.h>
-#include "request/cast.h"
-#include "request/fields_rt.h"
+#include "fields/cast.h"
+#include "fields/fields_rt.h"
 
 static void test_cast_int_python_rules(void **state)
 {

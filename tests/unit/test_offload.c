@@ -18,67 +18,7 @@
 #include "ponty/task.h"
 #include "core/offload.h"
 #include "core/sched.h"
-
-/* ---- a scheduler thread running n coroutines of fn(idx) ---- */
-
-typedef struct slot {
-    pt__task_t   task;
-    void      (*fn)(int idx);
-    int         idx;
-    atomic_int *done;
-} slot_t;
-
-static void slot_run(pt__task_t *t) { slot_t *s = (slot_t *)t; s->fn(s->idx); }
-static void slot_done(pt__task_t *t) { atomic_fetch_add(((slot_t *)t)->done, 1); }
-
-typedef struct sched_thread {
-    pthread_t  th;
-    void     (*fn)(int idx);
-    int        n;
-    atomic_int done;
-    atomic_int *extra;   /* more tasks to wait for (spawned ones), or NULL */
-    int        extra_n;
-} sched_thread_t;
-
-static void noop_timer(uv_timer_t *t) { (void)t; }
-
-static void *sched_main(void *arg)
-{
-    sched_thread_t *st = arg;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    pt__sched_t *s = pt__sched_new(&loop, 64 * 1024);
-    slot_t *slots = calloc((size_t)st->n, sizeof *slots);
-    for (int i = 0; i < st->n; i++) {
-        slots[i] = (slot_t){ .fn = st->fn, .idx = i, .done = &st->done };
-        slots[i].task.run = slot_run;
-        slots[i].task.done = slot_done;
-        pt__sched_start(s, &slots[i].task);
-    }
-    /* Cross-thread wakes come through an unref'd async handle: keep the loop
-     * turning until everything is done. */
-    uv_timer_t keepalive;
-    uv_timer_init(&loop, &keepalive);
-    while (atomic_load(&st->done) < st->n || (st->extra && atomic_load(st->extra) < st->extra_n) ||
-           pt__sched_live(s) > 0) {
-        uv_timer_start(&keepalive, noop_timer, 5, 0);
-        uv_run(&loop, UV_RUN_ONCE);
-    }
-    uv_close((uv_handle_t *)&keepalive, NULL);
-    free(slots);
-    pt__sched_free(s);
-    uv_loop_close(&loop);
-    return NULL;
-}
-
-static void run_on_sched(sched_thread_t *st, void (*fn)(int), int n)
-{
-    st->fn = fn;
-    st->n = n;
-    atomic_init(&st->done, 0);
-    pthread_create(&st->th, NULL, sched_main, st);
-    pthread_join(st->th, NULL);
-}
+#include "memo_test_util.h"
 
 /* ---- plain threads call directly ---- */
 
@@ -123,8 +63,7 @@ static void test_coroutines_offload_concurrently(void **state)
     (void)state;
     pt__offload_configure(&(pt_offload_opts_t){ .threads = 8 });
     atomic_store(&most_inside, 0);
-    sched_thread_t st = { 0 };
-    run_on_sched(&st, offloading, 8);
+    mt_run(offloading, 8);
     for (int i = 0; i < 8; i++)
         assert_false(pthread_equal(ran_on[i], sched_tid[i]));
     /* All eight calls were in their blocking sleep at once at some point
@@ -180,8 +119,7 @@ static void test_full_queue_gives_up_at_its_deadline(void **state)
     (void)state;
     pt__offload_configure(&(pt_offload_opts_t){ .threads = 1, .queue = 1 });
     atomic_store(&release_gate, 0);
-    sched_thread_t st = { 0 };
-    run_on_sched(&st, bounded, 4);
+    mt_run(bounded, 4);
     assert_int_equal(atomic_load(&results[0]), 0);
     assert_int_equal(atomic_load(&results[1]), 0);
     assert_int_equal(atomic_load(&results[2]), PT_EBUSY);
@@ -220,8 +158,7 @@ static void test_room_is_handed_to_the_waiter(void **state)
         atomic_store(&results[i], -1);
     pthread_t opener;
     pthread_create(&opener, NULL, open_gate_later, NULL);
-    sched_thread_t st = { 0 };
-    run_on_sched(&st, handoff, 3);
+    mt_run(handoff, 3);
     pthread_join(opener, NULL);
     for (int i = 0; i < 3; i++)
         assert_int_equal(atomic_load(&results[i]), 0);
@@ -265,10 +202,7 @@ static void test_spawn_on_own_scheduler(void **state)
     /* A plain thread with no server has nowhere to run a task. */
     assert_int_equal(pt_spawn(spawned, &spawn_arg), PT_ENOTRUNNING);
     assert_false(pt_stopping());
-    sched_thread_t st = { 0 };
-    st.extra = &spawned_ran;
-    st.extra_n = 7;
-    run_on_sched(&st, spawner, 1);
+    mt_run(spawner, 1); /* the scheduler thread ends once the spawned task is done too */
     assert_int_equal(atomic_load(&spawned_ran), 7);
     assert_true(pthread_equal(spawner_tid, spawned_tid));
 }

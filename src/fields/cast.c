@@ -1,6 +1,6 @@
 /* Casting raw request strings, and the Python-style wording of the seeds'
  * messages ("'abc' could not be cast", "-3 less than 0"). */
-#include "request/cast.h"
+#include "fields/cast.h"
 
 #include "json/pyunicode.h"
 

@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "http/conn.h"
-#include "request/fields_rt.h"
 
 /* The charset parameter of a Content-Type value, copied into out (lower
  * case, quotes removed); false when there is none. */

@@ -6,7 +6,6 @@
  * reserved name first) is read leniently instead: "name=value" pairs split
  * at ';', the first occurrence winning. */
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include "request/fields_rt.h"
 #include "http/conn.h"
 
 #include <pcre2.h>
