@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http/observe_internal.h"
+#include "http/observe.h"
 
 #define WAKE_BYTES (32u << 10)
 #define MAX_BYTES (4u << 20)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "http/framing.h"
-#include "http/observe_internal.h"
+#include "http/observe.h"
 #include "http/worker.h"
 
 static void conn_flush(pt__conn_t *c);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/observe_internal.h"
+#include "http/observe.h"
 
 typedef struct check {
     struct check *next;

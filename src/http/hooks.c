@@ -14,7 +14,7 @@
 
 #include "ponty/error.h"
 #include "ponty/fields.h"
-#include "http/observe_internal.h"
+#include "http/observe.h"
 
 /* Hook sets in the order added; table NULL = global. Written only while no
  * worker serves, read without locks while they do. */

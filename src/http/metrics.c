@@ -16,7 +16,7 @@
 #include "ponty/offload.h"
 #include "ponty/resilience.h"
 #include "ponty/client.h"
-#include "http/observe_internal.h"
+#include "http/observe.h"
 
 #define NSTATUS 8   /* distinct statuses counted per route and thread */
 #define NBUCKETS 14

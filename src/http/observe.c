@@ -9,7 +9,7 @@
 #include <uv.h>
 
 #include "ponty/openapi.h"
-#include "http/observe_internal.h"
+#include "http/observe.h"
 
 bool pt__observe_on;
 pt__observe_cfg_t pt__obs;

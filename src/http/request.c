@@ -13,7 +13,7 @@
 #include "ponty/jsonschema.h"
 #include "core/context.h"
 #include "http/conn.h"
-#include "http/observe_internal.h"
+#include "http/observe.h"
 #include "http/worker.h"
 #include "fields/fields_rt.h"
 

@@ -17,7 +17,7 @@
 #include "core/tasks.h"
 #include "core/coro.h"
 #include "http/listen.h"
-#include "http/observe_internal.h"
+#include "http/observe.h"
 #include "http/resource.h"
 #include "http/worker.h"
 #include "route/router.h"

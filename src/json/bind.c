@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "jdoc.h"
-#include "schema_internal.h"
+#include "schema.h"
 
 /* ------------------------------------------------------------- generation */
 

@@ -10,8 +10,8 @@
 #ifndef PT_JSON_KEYWORDS_H
 #define PT_JSON_KEYWORDS_H
 
-#include "compile_internal.h"
-#include "validate_internal.h"
+#include "compile.h"
+#include "validate.h"
 
 /* Where a keyword sits, for its compiler. */
 typedef struct kw_site {

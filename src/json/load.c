@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "schema_internal.h"
+#include "schema.h"
 
 static json_t *load_one(const char *path, pt_schema_error_t *err, bool *exists)
 {

@@ -4,7 +4,7 @@
  * process on first use and kept for the life of the process. */
 #include <pthread.h>
 
-#include "schema_internal.h"
+#include "schema.h"
 
 static const char metaschema_text[] =
     "{"

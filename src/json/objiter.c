@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "schema_internal.h"
+#include "schema.h"
 
 objiter_layout_t pt__objiter_layout;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;

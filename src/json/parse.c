@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "jdoc.h"
-#include "schema_internal.h"
+#include "schema.h"
 
 /* -------------------------------------------------------------- chunks */
 

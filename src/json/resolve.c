@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_internal.h"
+#include "compile.h"
 
 static size_t ptr_hash(const void *p)
 {

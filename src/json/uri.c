@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema_internal.h"
+#include "schema.h"
 
 typedef struct uri_parts {
     const char *scheme; size_t scheme_n; bool has_scheme;

@@ -9,7 +9,7 @@
 
 #include "pyunicode.h"
 #include "jdoc.h"
-#include "schema_internal.h"
+#include "schema.h"
 
 /* ------------------------------------------------------------------ pool */
 

@@ -10,7 +10,7 @@
  * segments and only turned into strings when an error is recorded.
  *
  * This file holds the entry points and the node walker; the keywords, the
- * object plans and the error records are in the files validate_internal.h
+ * object plans and the error records are in the files validate.h
  * lists.
  */
 #include <stdlib.h>

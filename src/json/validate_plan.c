@@ -3,11 +3,11 @@
  * required and additionalProperties (run_plan, M_BOOL), the values the
  * error modes gather, and the flat root's errors located at compile time
  * (locate_root_plan), which pt_schema_validate and pt_schema_check report
- * without walking. The inline flat walk is in validate_internal.h. */
+ * without walking. The inline flat walk is in validate.h. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate_internal.h"
+#include "validate.h"
 
 /* The plan entry for key, or NULL. Clients usually send members in the
  * order the schema declares them, so the entry after the previous match is

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate_internal.h"
+#include "validate.h"
 
 /* --------------------------------------------------------- PCRE2 helpers */
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memo/cache_internal.h"
+#include "memo/cache.h"
 #include "core/context.h"
 #include "core/sched.h"
 #include "ponty/request.h"

@@ -8,7 +8,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 #include "memo/redis_conn.h"
 
 typedef struct redis_cache_store {

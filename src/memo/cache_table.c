@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memo/cache_internal.h"
+#include "memo/cache.h"
 
 _Thread_local uint64_t pt__lru_clock __attribute__((tls_model("initial-exec")));
 

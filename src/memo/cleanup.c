@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 #include "core/sched.h"
 
 typedef struct job {

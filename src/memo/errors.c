@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 #include "core/context.h"
 #include "ponty/request.h"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "expiry_internal.h"
+#include "expiry.h"
 
 /* ---- shared helpers ------------------------------------------------------ */
 

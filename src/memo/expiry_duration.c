@@ -7,7 +7,7 @@
  * ponty is deliberately stricter), and compute in exact integers. */
 #include <string.h>
 
-#include "expiry_internal.h"
+#include "expiry.h"
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "expiry_internal.h"
+#include "expiry.h"
 
 /* 10^k for k in 0..38, the whole range of a positive 128-bit integer. */
 static pt__i128 pow10_i128(int k)

@@ -7,7 +7,7 @@
  * the process TZ. */
 #include <string.h>
 
-#include "expiry_internal.h"
+#include "expiry.h"
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "ponty/memo_key.h"
-#include "key_internal.h"
+#include "key.h"
 
 #define PT_KEY_JSON_FLAGS \
     (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17))

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ponty/memo_key.h"
-#include "key_internal.h"
+#include "key.h"
 
 typedef struct pt__key_access {
     bool is_index;     /* [key] rather than .name */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 #include "core/context.h"
 #include "memo/redis_conn.h"
 #include "core/sched.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 #include "core/sched.h"
 
 typedef struct sentinel {

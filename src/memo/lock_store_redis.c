@@ -16,7 +16,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 #include "memo/redis_conn.h"
 #include "core/wait.h"
 

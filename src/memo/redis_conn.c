@@ -11,7 +11,7 @@
 #include <hiredis/async.h>
 
 #include "memo/redis_conn.h"
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 #include "core/sched.h"
 #include "core/wait.h"
 

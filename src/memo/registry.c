@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 
 typedef struct reg_node {
     struct reg_node *next;

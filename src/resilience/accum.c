@@ -2,7 +2,7 @@
  * (fn, arg) pairs under a mutex; running takes a copy out of the lock so a
  * callback may add to the accumulator (for the next run) without
  * deadlocking. */
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * reference count, and wakes everyone with it as the waiter's payload. A
  * wake without a payload means the barrier broke. */
 #define _GNU_SOURCE
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -7,7 +7,7 @@
  * entered under, and an outcome is applied only if the word is still the
  * same, i.e. to the period the call entered in. */
 #define _GNU_SOURCE
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 #include "core/context.h"
 
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* Error codes and kinds, clocks and sleeping for the resilience module. */
 #define _GNU_SOURCE
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * lock and stays valid for the machine's life. Edges and handlers are short
  * lists, walked in the order they were added. */
 #define _GNU_SOURCE
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>

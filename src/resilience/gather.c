@@ -6,7 +6,7 @@
  * whenever an item waits; from a plain thread they are threads. The caller
  * parks on a waiter that the last runner to finish wakes. */
 #define _GNU_SOURCE
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * include/ponty/resilience.h. A guard is one atomic flag: entering is a
  * compare-and-swap that never waits. */
 #define _GNU_SOURCE
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 #include "core/context.h"
 
 #include <pthread.h>

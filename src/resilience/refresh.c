@@ -7,7 +7,7 @@
  * and the cache itself is reference-counted by its owner and by each
  * background reload, so pt_refresh_cache_free never waits for a reload. */
 #define _GNU_SOURCE
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Releasing a held lock for a block: see include/ponty/resilience.h. */
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 
 static void mutex_lock(void *m) { pt_mutex_lock(m); }
 static void mutex_unlock(void *m) { pt_mutex_unlock(m); }

@@ -7,7 +7,7 @@
  * millisecond late, but the next slot is computed from the schedule, not
  * from when the sleeper woke, so rounding does not add up. */
 #define _GNU_SOURCE
-#include "resilience/res_internal.h"
+#include "resilience/common.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* Parsing route paths: static text, "{name}" and "{name:regex}", with
  * balanced braces inside the regex ("{id:[a-zA-Z]{5}}"). */
-#include "route/route_pattern.h"
+#include "route/pattern.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* PCRE2 compilation and per-thread matching for route segments. */
-#include "route/route_regex.h"
+#include "route/regex.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "route/route_pattern.h"
-#include "route/route_regex.h"
+#include "route/pattern.h"
+#include "route/regex.h"
 
 typedef struct pt__rnode pt__rnode_t;
 

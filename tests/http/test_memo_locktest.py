@@ -17,26 +17,42 @@ def redis_exists(port, key):
         return s.recv(64).startswith(b":1")
 
 
+def expected_by_arrival(docs, maxwait_ms=5000):
+    """What a FIFO lock with a maxwait gives each request, given when the
+    server started each one (the envelope's `now`): served in arrival
+    order, each waits for the holder before it, and gives up after
+    maxwait. Returns [(success, elapsed_ms)] in the requests' order."""
+    order = sorted(range(len(docs)), key=lambda i: docs[i]["now"])
+    free_at, out = 0, {}
+    for i in order:
+        now, secs = docs[i]["now"], docs[i]["data"]["secs"]
+        start = max(now, free_at)
+        if start - now > maxwait_ms:
+            out[i] = (False, maxwait_ms)
+        else:
+            free_at = start + secs * 1000
+            out[i] = (True, free_at - now)
+    return [out[i] for i in range(len(docs))], order
+
+
 def test_five_requests_fifo_and_timeouts(start_server):
     s = start_server("locktest")
     secs = [1, 3, 4, 2, 5]
     res = simultaneous([(lambda n=n: timed_get(s, "/locktest?secs=%d" % n)) for n in secs],
-                       stagger=0.05)
+                       stagger=0.15)
     docs = [json.loads(body) for _, body, _ in res]
     assert all(status == 200 for status, _, _ in res)
-    assert [d["data"] for d in docs] == [
-        {"success": True, "secs": 1},
-        {"success": True, "secs": 3},
-        {"success": True, "secs": 4},
-        {"success": False, "secs": 2},
-        {"success": False, "secs": 5},
-    ]
-    elapsed = [d["elapsed"] for d in docs]
-    assert 950 <= elapsed[0] < 1300
-    assert 3900 <= elapsed[1] < 4400    # waited 1 s, slept 3
-    assert 7900 <= elapsed[2] < 8500    # waited 4 s, slept 4
-    assert 4900 <= elapsed[3] < 5400    # timed out at ~5 s
-    assert 4900 <= elapsed[4] < 5400
+    # The lock is FIFO: what each request got follows from when the server
+    # started it. A loaded machine may start them out of the order they
+    # were sent; the expectation follows the order the server saw.
+    want, order = expected_by_arrival(docs)
+    for d, (ok, elapsed) in zip(docs, want):
+        assert d["data"]["success"] is ok, (docs, want)
+        assert elapsed - 60 <= d["elapsed"] < elapsed + 450, (docs, want)
+    if order == list(range(len(secs))):
+        # In the order sent: the seed's transcript, the first three get the
+        # lock and the last two give up at ~5 s.
+        assert [d["data"]["success"] for d in docs] == [True, True, True, False, False]
 
 
 def test_random_secs_in_range(start_server):

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "route/route_regex.h"
+#include "route/regex.h"
 #include "route/router.h"
 
 /* How one path segment is matched. The fast kinds cover the placeholders

@@ -5,7 +5,7 @@
 #ifndef PT_JSON_COMPILE_INTERNAL_H
 #define PT_JSON_COMPILE_INTERNAL_H
 
-#include "schema_internal.h"
+#include "schema.h"
 
 /* Nesting of subschemas inside one document; deeper is rejected rather than
  * risking the stack. */

@@ -16,7 +16,7 @@
 #include <math.h>
 
 #include "jdoc.h"
-#include "schema_internal.h"
+#include "schema.h"
 
 /* M_LOC is M_FIRST that records where the first error is (keyword and
  * paths) without wording it: pt_schema_check. */

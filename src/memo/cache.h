@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "memo/memo_internal.h"
+#include "memo/memo.h"
 #include "core/wait.h"
 
 /* A loaded value. JSON caches: refs counts the cache's hold only (callers
