@@ -312,15 +312,23 @@ void pt__flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res)
     }
 }
 
-int pt__flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, result_t *out)
+int pt__flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t *deadline, const char *key, const char *busy,
+                    result_t *out)
 {
-    (void)c;
+    if (c->o.maxwait_ms == PT_MEMO_NOWAIT) {
+        pthread_mutex_unlock(&s->lk);
+        pt_memo_set_error("stampede: key '%.200s' %s", key, busy);
+        *out = (result_t){ .rc = PT_MEMO_STAMPEDE };
+        return PT_MEMO_STAMPEDE;
+    }
+    if (*deadline == PT__DEADLINE_UNSET)
+        *deadline = pt__deadline_after(c->o.maxwait_ms);
     flight_waiter_t fw;
     pt__waiter_init(&fw.w);
     fw.res = (result_t){ .rc = PT_MEMO_STAMPEDE };
     /* e stays alive while we are queued: the loader frees it only after
      * waking its waiters. */
-    if (!pt__wait_on(&e->waiters, &s->lk, &fw.w, deadline)) {
+    if (!pt__wait_on(&e->waiters, &s->lk, &fw.w, *deadline)) {
         pt_memo_set_error("stampede: maxwait passed while another caller loads the key");
         *out = (result_t){ .rc = PT_MEMO_STAMPEDE };
         return PT_MEMO_STAMPEDE;
@@ -634,20 +642,12 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
     /* In-process single flight first: one process sends one load (and one
      * lock poller) to the store per key, however many of its callers miss. */
     shard_t *s = pt__shard_of(c, h);
-    int64_t deadline = -2;
+    int64_t deadline = PT__DEADLINE_UNSET;
     for (;;) {
         pthread_mutex_lock(&s->lk);
         entry_t *e = pt__tab_find(s, h, x->key, x->len);
         if (e) {
-            if (c->o.maxwait_ms == PT_MEMO_NOWAIT) {
-                pthread_mutex_unlock(&s->lk);
-                pt_memo_set_error("stampede: key '%.200s' is being loaded", x->key);
-                *r = (result_t){ .rc = PT_MEMO_STAMPEDE };
-                return r->rc;
-            }
-            if (deadline == -2)
-                deadline = pt__deadline_after(c->o.maxwait_ms);
-            if (pt__flight_wait(c, s, e, deadline, r) == RC_RETRY)
+            if (pt__flight_wait(c, s, e, &deadline, x->key, "is being loaded", r) == RC_RETRY)
                 continue;
             return r->rc;
         }
@@ -671,7 +671,7 @@ static int get_shared(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *
 static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r)
 {
     shard_t *s = pt__shard_of(c, h);
-    int64_t deadline = -2;
+    int64_t deadline = PT__DEADLINE_UNSET;
     /* A get that waits and looks again (an invalidation ended) is still one
      * get: it counts one miss, once. */
     uint64_t miss = 1;
@@ -701,15 +701,7 @@ static int get_local(pt_cache_t *c, uint64_t h, const call_ctx_t *x, result_t *r
         if (e) {
             s->misses += miss;
             miss = 0;
-            if (c->o.maxwait_ms == PT_MEMO_NOWAIT) {
-                pthread_mutex_unlock(&s->lk);
-                pt_memo_set_error("stampede: key '%.200s' is being loaded", x->key);
-                *r = (result_t){ .rc = PT_MEMO_STAMPEDE };
-                return r->rc;
-            }
-            if (deadline == -2)
-                deadline = pt__deadline_after(c->o.maxwait_ms);
-            if (pt__flight_wait(c, s, e, deadline, r) == RC_RETRY)
+            if (pt__flight_wait(c, s, e, &deadline, x->key, "is being loaded", r) == RC_RETRY)
                 continue;
             return r->rc;
         }

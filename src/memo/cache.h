@@ -171,9 +171,20 @@ void pt__entries_free(entry_t *e);
 /* Wakes everyone parked on e (LOADING) with res (references are added per
  * waiter). s->lk held. */
 void pt__flight_wake_all(pt_cache_t *c, entry_t *e, const result_t *res);
-/* Parks on a LOADING entry found under s->lk (which this releases) until it
- * is resolved or deadline passes (-> PT_MEMO_STAMPEDE). */
-int  pt__flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t deadline, result_t *out);
+/* A call's deadline before its first wait: maxwait counts from the moment a
+ * call first finds its key busy, not from the call's start. */
+#define PT__DEADLINE_UNSET INT64_MIN
+
+/* The one way a call meets a key another caller holds (a load or an
+ * invalidation), found under s->lk, which this releases. A cache that does
+ * not wait (maxwait PT_MEMO_NOWAIT) fails at once: PT_MEMO_STAMPEDE with
+ * "stampede: key '<key>' <busy>". Otherwise the call parks until the holder
+ * is done or *deadline passes (PT_MEMO_STAMPEDE); *deadline starts as
+ * PT__DEADLINE_UNSET and is fixed at the call's first wait, so looking
+ * again (RC_RETRY: an invalidation ended) does not extend it. Returns the
+ * holder's result (out) or RC_RETRY. */
+int  pt__flight_wait(pt_cache_t *c, shard_t *s, entry_t *e, int64_t *deadline, const char *key, const char *busy,
+                     result_t *out);
 
 static inline shard_t *pt__shard_of(pt_cache_t *c, uint64_t h)
 {

@@ -89,7 +89,7 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
     size_t len = strlen(key);
     uint64_t h = pt_key_hash(key, len, c->seed);
     shard_t *s = pt__shard_of(c, h);
-    int64_t deadline = -2;
+    int64_t deadline = PT__DEADLINE_UNSET;
     entry_t *e;
     for (;;) {
         pthread_mutex_lock(&s->lk);
@@ -113,15 +113,8 @@ pt_memo_err_t pt_cache_invalidate_key_begin(pt_cache_t *c, const char *key,
             break;
         }
         /* A load or another invalidation holds the key: wait our turn. */
-        if (c->o.maxwait_ms == PT_MEMO_NOWAIT) {
-            pthread_mutex_unlock(&s->lk);
-            pt_memo_set_error("stampede: key '%.200s' is held", key);
-            return PT_MEMO_STAMPEDE;
-        }
-        if (deadline == -2)
-            deadline = pt__deadline_after(c->o.maxwait_ms);
         result_t r;
-        int rc = pt__flight_wait(c, s, e, deadline, &r);
+        int rc = pt__flight_wait(c, s, e, &deadline, key, "is held", &r);
         pt__cache_drop_result(&r);
         if (rc == PT_MEMO_STAMPEDE)
             return PT_MEMO_STAMPEDE;
