@@ -497,41 +497,47 @@ static bool item_fresh(const pt_cache_item_t *it)
     return it->expires_ms == PT_EXPIRY_NEVER_MS || pt__memo_now_ms() < it->expires_ms;
 }
 
-/* Takes the store lock for key, polling every pulse until deadline; while
- * waiting, a value that appears in the store ends the wait (1, *found set).
- * 0: locked. -1: error or timeout (code in the return of *found? no: we use
- * the returned pt_memo_err via negative values). */
+typedef struct {
+    pt_cache_t      *c;
+    const char      *key;
+    size_t           len;
+    pt_cache_item_t *found;
+} value_appears_t;
+
+/* Between store-lock tries: a fresh value in the store ends the wait. */
+static int value_appears(void *arg)
+{
+    value_appears_t *v = arg;
+    pt_cache_item_t it = { 0 };
+    int g = v->c->o.store->ops->get(v->c->o.store, v->key, v->len, &it);
+    if (g < 0)
+        return PT__POLL_ERROR;
+    if (g == 1 && item_fresh(&it)) {
+        *v->found = it;
+        return PT__POLL_ENDED;
+    }
+    if (g == 1)
+        json_decref(it.value);
+    return 0;
+}
+
+/* Takes the shared store's lock for key, trying every pulse until deadline.
+ * With `found`, a fresh value that appears in the store meanwhile ends the
+ * wait. Returns 0: locked; 1: *found holds the value; -PT_MEMO_STORE_ERROR
+ * or -PT_MEMO_STAMPEDE (deadline passed). */
 int pt__cache_store_lock(pt_cache_t *c, const char *key, size_t len, const char *token,
                         int64_t deadline, pt_cache_item_t *found)
 {
-    pt_lock_store_t *ls = c->o.lock_store;
-    for (;;) {
-        int r = ls->ops->add(ls, key, len, token, c->o.lock_lease_ms);
-        if (r == 1)
-            return 0;
-        if (r < 0)
-            return -PT_MEMO_STORE_ERROR;
-        if (found) {
-            pt_cache_item_t it = { 0 };
-            int g = c->o.store->ops->get(c->o.store, key, len, &it);
-            if (g < 0)
-                return -PT_MEMO_STORE_ERROR;
-            if (g == 1 && item_fresh(&it)) {
-                *found = it;
-                return 1;
-            }
-            if (g == 1)
-                json_decref(it.value);
-        }
-        int64_t now = pt_now_mono_ms();
-        if (deadline >= 0 && now >= deadline) {
-            pt_memo_set_error("stampede: key '%.200s' is locked in the shared store", key);
-            return -PT_MEMO_STAMPEDE;
-        }
-        int64_t nap = c->o.pulse_ms;
-        if (deadline >= 0 && now + nap > deadline)
-            nap = deadline - now;
-        pt_sleep_ms(nap);
+    value_appears_t v = { c, key, len, found };
+    int r = pt__store_lock_poll(c->o.lock_store, key, len, token, c->o.lock_lease_ms, c->o.pulse_ms, deadline,
+                                found ? value_appears : NULL, &v);
+    switch (r) {
+    case PT__POLL_LOCKED: return 0;
+    case PT__POLL_ENDED: return 1;
+    case PT__POLL_TIMEOUT:
+        pt_memo_set_error("stampede: key '%.200s' is locked in the shared store", key);
+        return -PT_MEMO_STAMPEDE;
+    default: return -PT_MEMO_STORE_ERROR;
     }
 }
 

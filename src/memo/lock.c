@@ -261,6 +261,34 @@ static void arm_guard(pt_lock_guard_t *g)
     pt_arena_defer(arena, guard_abandoned, copy);
 }
 
+int pt__store_lock_poll(pt_lock_store_t *st, const char *key, size_t len, const char *token, int64_t lease_ms,
+                        int64_t pulse_ms, int64_t deadline, int (*until)(void *ctx), void *ctx)
+{
+    for (;;) {
+        /* A Redis store gives up on a hung server by the deadline, so
+         * maxwait holds when the store fails too. */
+        pt__redis_deadline = deadline;
+        int r = st->ops->add(st, key, len, token, lease_ms);
+        pt__redis_deadline = -1;
+        if (r == 1)
+            return PT__POLL_LOCKED;
+        if (r < 0)
+            return PT__POLL_ERROR;
+        if (until) {
+            int u = until(ctx);
+            if (u)
+                return u;
+        }
+        int64_t now = pt_now_mono_ms();
+        if (deadline >= 0 && now >= deadline)
+            return PT__POLL_TIMEOUT;
+        int64_t nap = pulse_ms;
+        if (deadline >= 0 && now + nap > deadline)
+            nap = deadline - now;
+        pt_sleep_ms(nap);
+    }
+}
+
 static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, pt_lock_guard_t *g);
 
 pt_memo_err_t pt_lock_acquire_for(pt_lock_t *l, const char *key, int64_t maxwait_ms,
@@ -315,30 +343,14 @@ static pt_memo_err_t acquire(pt_lock_t *l, const char *key, int64_t maxwait_ms, 
     if (l->o.store) {
         pt_lock_store_t *st = l->o.store;
         pt__memo_token(g->token);
-        for (;;) {
-            /* A Redis store gives up on a hung server by the deadline, so
-             * maxwait holds when the store fails too. */
-            pt__redis_deadline = deadline;
-            int r = st->ops->add(st, key, len, g->token, l->o.lease_ms);
-            pt__redis_deadline = -1;
-            if (r == 1)
-                break;
-            if (r < 0) {
-                local_release(l, e);
-                memset(g, 0, sizeof *g);
+        int r = pt__store_lock_poll(st, key, len, g->token, l->o.lease_ms, l->o.pulse_ms, deadline, NULL, NULL);
+        if (r != PT__POLL_LOCKED) {
+            local_release(l, e);
+            memset(g, 0, sizeof *g);
+            if (r == PT__POLL_ERROR)
                 return PT_MEMO_STORE_ERROR;
-            }
-            int64_t now = pt_now_mono_ms();
-            if (deadline >= 0 && now >= deadline) {
-                local_release(l, e);
-                memset(g, 0, sizeof *g);
-                pt_memo_set_error("locked: '%.200s' is held in the store", key);
-                return PT_MEMO_LOCKED;
-            }
-            int64_t nap = l->o.pulse_ms;
-            if (deadline >= 0 && now + nap > deadline)
-                nap = deadline - now;
-            pt_sleep_ms(nap);
+            pt_memo_set_error("locked: '%.200s' is held in the store", key);
+            return PT_MEMO_LOCKED;
         }
         g->key = strdup(key);
         if (!g->key) {

@@ -33,6 +33,18 @@ void pt__memo_cleanup_schedule(pt_cache_cleanup_fn fn, void *value, void *ud, js
 int  pt__memo_registry_add(pt_cache_t *c, const char *name);  /* -1 on a duplicate name */
 void pt__memo_registry_remove(pt_cache_t *c);
 
+/* The shared store's lock, as the cache and the lock take it (lock.c):
+ * tries st->add(key, token, lease_ms) every pulse_ms until it succeeds
+ * (PT__POLL_LOCKED), the store fails (PT__POLL_ERROR) or deadline passes
+ * (PT__POLL_TIMEOUT; deadline -1: never). Between tries, `until` (optional)
+ * returns 0 to go on waiting, or ends the wait with what it returns
+ * (PT__POLL_ENDED: the cache stops waiting when a value appears in the
+ * store; PT__POLL_ERROR). Each store command is bounded by the
+ * deadline too (a hung Redis cannot stretch the wait). */
+enum { PT__POLL_LOCKED = 1, PT__POLL_ENDED, PT__POLL_TIMEOUT, PT__POLL_ERROR };
+int pt__store_lock_poll(pt_lock_store_t *st, const char *key, size_t len, const char *token, int64_t lease_ms,
+                        int64_t pulse_ms, int64_t deadline, int (*until)(void *ctx), void *ctx);
+
 /* Raising (errors.c): maps err to the HTTP error and never returns. */
 _Noreturn void pt__memo_raise(pt_memo_err_t err, const pt_error_kind_t *locked_kind, const char *key);
 
