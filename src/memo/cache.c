@@ -22,7 +22,7 @@ static void cache_destroy(pt_cache_t *c)
 {
     if (c->shards) {
         for (unsigned i = 0; i < c->nshards; i++)
-            if (c->shards[i].buckets)
+            if (c->shards[i].tab.buckets)
                 pt__tab_destroy(&c->shards[i]);
         free(c->shards);
     }
@@ -203,17 +203,7 @@ void pt_cache_free(pt_cache_t *c)
     pt__memo_registry_remove(c);
     for (unsigned i = 0; i < c->nshards; i++) {
         shard_t *s = &c->shards[i];
-        entry_t *dead = NULL;
-        for (size_t b = 0; b < s->nbuckets; b++) {
-            entry_t *e = s->buckets[b];
-            while (e) {
-                entry_t *next = e->hnext;
-                e->hnext = dead;
-                dead = e;
-                e = next;
-            }
-        }
-        pt__entries_free(dead);
+        pt__entries_free((entry_t *)pt__keytab_take_all(&s->tab));
     }
     if (c->o.own_stores) {
         pt_cache_store_free(c->o.store);
@@ -435,7 +425,7 @@ static void flight_abandoned(void *arg)
     pt__flight_wake_all(g->c, g->e, &r);
     pt__tab_unlink(g->s, g->e);
     pthread_mutex_unlock(&g->s->lk);
-    g->e->hnext = NULL;
+    g->e->node.hnext = NULL;
     pt__entries_free(g->e);
     drop_result(&r);
 }
@@ -479,8 +469,7 @@ static int lead_local(pt_cache_t *c, shard_t *s, entry_t *e, const call_ctx_t *x
         pt__ready_add(s, e);
     } else {
         pt__tab_unlink(s, e);
-        e->hnext = dead;
-        dead = e;
+        pt__entry_chain(&dead, e);
     }
     pthread_mutex_unlock(&s->lk);
     pt__entries_free(dead);

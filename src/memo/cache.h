@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "memo/keytab.h"
 #include "memo/memo.h"
 #include "core/wait.h"
 
@@ -30,11 +31,10 @@ enum { E_READY = 0, E_LOADING = 1 };
  * flight (LOADING) with the callers parked on it. LOADING entries are not
  * in the LRU and never evicted. */
 typedef struct entry {
-    struct entry *hnext;          /* bucket chain */
+    pt__keynode_t node;           /* first: the shard's table; once unlinked,
+                                   * node.hnext chains entries to free */
     struct entry *lprev, *lnext;  /* LRU, READY only; head = most recent */
-    uint64_t      hash;
     uint64_t      stamp;          /* READY, bounded multi-shard caches: last use */
-    uint32_t      klen;
     uint8_t       state;
     bool          invalidating;   /* held by pt_cache_invalidate_begin */
     pt_waitq_t    waiters;        /* LOADING: flight_waiter_t */
@@ -45,9 +45,7 @@ typedef struct entry {
 
 typedef struct shard {
     pthread_mutex_t lk;
-    entry_t       **buckets;
-    size_t          nbuckets;     /* power of two */
-    size_t          count;        /* entries, READY and LOADING */
+    pt__keytab_t    tab;          /* entries, READY and LOADING */
     size_t          ready;        /* READY entries in this shard */
     entry_t        *lru_head, *lru_tail;
     uint64_t        hits, misses;
@@ -164,7 +162,14 @@ pt_cache_ref_t *pt__cache_ref_new(pt_cache_t *c, json_t *json, void *ptr, bool i
 void            pt__cache_ref_unref(pt_cache_ref_t *b);
 static inline void pt__cache_ref_hold(pt_cache_ref_t *b) { atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed); }
 
-/* Frees a chain of unlinked entries (linked by hnext), dropping their values.
+/* Puts an unlinked entry on a chain of entries to free. */
+static inline void pt__entry_chain(entry_t **chain, entry_t *e)
+{
+    e->node.hnext = (pt__keynode_t *)*chain; /* node is an entry's first member */
+    *chain = e;
+}
+
+/* Frees a chain of unlinked entries (pt__entry_chain), dropping their values.
  * Never call with a shard lock held: cleanups are user code. */
 void pt__entries_free(entry_t *e);
 

@@ -52,8 +52,7 @@ static size_t sweep(pt_cache_t *c, bool only_expired)
             entry_t *next = e->lnext;
             if (!only_expired || now >= e->expires_ms) {
                 pt__tab_unlink(s, e);
-                e->hnext = dead;
-                dead = e;
+                pt__entry_chain(&dead, e);
                 n++;
             }
             e = next;
@@ -175,7 +174,7 @@ void pt_cache_invalidate_end(pt_cache_invalidation_t *inv)
     entry_t *e = inv->entry;
     if (inv->store_locked)
         c->o.lock_store->ops->remove(c->o.lock_store, inv->key, strlen(inv->key), inv->token);
-    shard_t *s = pt__shard_of(c, e->hash);
+    shard_t *s = pt__shard_of(c, e->node.hash);
     result_t retry = { .rc = RC_RETRY };
     pthread_mutex_lock(&s->lk);
     /* Waiters look again; the first becomes the loader. */

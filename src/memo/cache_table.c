@@ -23,43 +23,18 @@ int pt__tab_init(shard_t *s, pt_cache_t *c)
     pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
     pthread_mutex_init(&s->lk, &a);
     pthread_mutexattr_destroy(&a);
-    s->nbuckets = 16;
-    s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
-    return s->buckets ? 0 : -1;
+    return pt__keytab_init(&s->tab);
 }
 
 void pt__tab_destroy(shard_t *s)
 {
-    free(s->buckets);
+    pt__keytab_destroy(&s->tab);
     pthread_mutex_destroy(&s->lk);
 }
 
 entry_t *pt__tab_find(shard_t *s, uint64_t h, const char *key, size_t len)
 {
-    for (entry_t *e = s->buckets[h & (s->nbuckets - 1)]; e; e = e->hnext)
-        if (e->hash == h && e->klen == len && memcmp(e->key, key, len) == 0)
-            return e;
-    return NULL;
-}
-
-static void grow(shard_t *s)
-{
-    size_t n = s->nbuckets * 2;
-    entry_t **b = calloc(n, sizeof *b);
-    if (!b)
-        return; /* longer chains, still correct */
-    for (size_t i = 0; i < s->nbuckets; i++) {
-        entry_t *e = s->buckets[i];
-        while (e) {
-            entry_t *next = e->hnext;
-            e->hnext = b[e->hash & (n - 1)];
-            b[e->hash & (n - 1)] = e;
-            e = next;
-        }
-    }
-    free(s->buckets);
-    s->buckets = b;
-    s->nbuckets = n;
+    return (entry_t *)pt__keytab_find(&s->tab, h, key, len);
 }
 
 entry_t *pt__tab_insert(shard_t *s, uint64_t h, const char *key, size_t len)
@@ -68,17 +43,13 @@ entry_t *pt__tab_insert(shard_t *s, uint64_t h, const char *key, size_t len)
     if (!e)
         return NULL;
     memset(e, 0, sizeof *e);
-    e->hash = h;
-    e->klen = (uint32_t)len;
-    e->state = E_LOADING;
     memcpy(e->key, key, len);
     e->key[len] = 0;
-    if (s->count + 1 > s->nbuckets)
-        grow(s);
-    entry_t **b = &s->buckets[h & (s->nbuckets - 1)];
-    e->hnext = *b;
-    *b = e;
-    s->count++;
+    e->node.hash = h;
+    e->node.key = e->key;
+    e->node.klen = len;
+    e->state = E_LOADING;
+    pt__keytab_insert(&s->tab, &e->node);
     return e;
 }
 
@@ -150,8 +121,7 @@ void pt__cache_evict_over(pt_cache_t *c)
         entry_t *v = victim->lru_tail;
         if (v && v->stamp == best) {
             pt__tab_unlink(victim, v);
-            v->hnext = dead;
-            dead = v;
+            pt__entry_chain(&dead, v);
         }
         pthread_mutex_unlock(&victim->lk);
     }
@@ -160,13 +130,7 @@ void pt__cache_evict_over(pt_cache_t *c)
 
 void pt__tab_unlink(shard_t *s, entry_t *e)
 {
-    entry_t **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
-    while (*pp && *pp != e)
-        pp = &(*pp)->hnext;
-    if (*pp)
-        *pp = e->hnext;
-    e->hnext = NULL;
-    s->count--;
+    pt__keytab_unlink(&s->tab, &e->node);
     if (e->state == E_READY)
         pt__ready_remove(s, e);
 }
@@ -174,7 +138,7 @@ void pt__tab_unlink(shard_t *s, entry_t *e)
 void pt__entries_free(entry_t *e)
 {
     while (e) {
-        entry_t *next = e->hnext;
+        entry_t *next = (entry_t *)e->node.hnext;
         if (e->vref)
             pt__cache_ref_unref(e->vref);
         free(e);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memo/keytab.h"
 #include "memo/memo.h"
 #include "core/context.h"
 #include "memo/redis_conn.h"
@@ -21,17 +22,14 @@
 #define NSHARDS 16
 
 typedef struct lentry {
-    struct lentry *hnext;
-    uint64_t       hash;
-    size_t         klen;
+    pt__keynode_t  node;            /* first: the shard's table */
     pt_waitq_t     waiters;
     char           key[];
 } lentry_t;
 
 typedef struct lshard {
     pthread_mutex_t lk;
-    lentry_t      **buckets;
-    size_t          nbuckets, count;
+    pt__keytab_t    tab;
 } __attribute__((aligned(64))) lshard_t;
 
 struct pt_lock {
@@ -122,9 +120,7 @@ static pt_lock_t *lock_create(const pt_lock_opts_t *opts, const char *label)
     }
     for (int i = 0; i < NSHARDS; i++) {
         pthread_mutex_init(&l->shards[i].lk, NULL);
-        l->shards[i].nbuckets = 16;
-        l->shards[i].buckets = calloc(16, sizeof(lentry_t *));
-        if (!l->shards[i].buckets) {
+        if (pt__keytab_init(&l->shards[i].tab) != 0) {
             pt_memo_set_error("lock: out of memory");
             pt_lock_free(l);
             return NULL;
@@ -156,13 +152,12 @@ void pt_lock_free(pt_lock_t *l)
     }
     for (int i = 0; i < NSHARDS; i++) {
         lshard_t *s = &l->shards[i];
-        if (s->buckets)
-            for (size_t b = 0; b < s->nbuckets; b++)
-                for (lentry_t *e = s->buckets[b], *n; e; e = n) {
-                    n = e->hnext;
-                    free(e);
-                }
-        free(s->buckets);
+        if (s->tab.buckets)
+            for (pt__keynode_t *n = pt__keytab_take_all(&s->tab), *next; n; n = next) {
+                next = n->hnext;
+                free(n); /* the entry: its node is its first member */
+            }
+        pt__keytab_destroy(&s->tab);
         pthread_mutex_destroy(&s->lk);
     }
     free(l);
@@ -172,27 +167,7 @@ const pt_error_kind_t *pt_lock_timeout_error(const pt_lock_t *l) { return l->o.t
 
 static lentry_t *lfind(lshard_t *s, uint64_t h, const char *key, size_t len)
 {
-    for (lentry_t *e = s->buckets[h & (s->nbuckets - 1)]; e; e = e->hnext)
-        if (e->hash == h && e->klen == len && memcmp(e->key, key, len) == 0)
-            return e;
-    return NULL;
-}
-
-static void lgrow(lshard_t *s)
-{
-    size_t n = s->nbuckets * 2;
-    lentry_t **b = calloc(n, sizeof *b);
-    if (!b)
-        return;
-    for (size_t i = 0; i < s->nbuckets; i++)
-        for (lentry_t *e = s->buckets[i], *next; e; e = next) {
-            next = e->hnext;
-            e->hnext = b[e->hash & (n - 1)];
-            b[e->hash & (n - 1)] = e;
-        }
-    free(s->buckets);
-    s->buckets = b;
-    s->nbuckets = n;
+    return (lentry_t *)pt__keytab_find(&s->tab, h, key, len);
 }
 
 static lentry_t *linsert(lshard_t *s, uint64_t h, const char *key, size_t len)
@@ -200,34 +175,22 @@ static lentry_t *linsert(lshard_t *s, uint64_t h, const char *key, size_t len)
     lentry_t *e = calloc(1, sizeof *e + len + 1);
     if (!e)
         return NULL;
-    e->hash = h;
-    e->klen = len;
     memcpy(e->key, key, len);
-    if (s->count + 1 > s->nbuckets)
-        lgrow(s);
-    lentry_t **b = &s->buckets[h & (s->nbuckets - 1)];
-    e->hnext = *b;
-    *b = e;
-    s->count++;
+    e->node.hash = h;
+    e->node.key = e->key;
+    e->node.klen = len;
+    pt__keytab_insert(&s->tab, &e->node);
     return e;
 }
 
-static void lunlink(lshard_t *s, lentry_t *e)
-{
-    lentry_t **pp = &s->buckets[e->hash & (s->nbuckets - 1)];
-    while (*pp && *pp != e)
-        pp = &(*pp)->hnext;
-    if (*pp)
-        *pp = e->hnext;
-    s->count--;
-}
+static void lunlink(lshard_t *s, lentry_t *e) { pt__keytab_unlink(&s->tab, &e->node); }
 
 static lshard_t *lshard(pt_lock_t *l, uint64_t h) { return &l->shards[h >> 60]; }
 
 /* Releases the in-process part: hand-off to the oldest waiter or drop. */
 static void local_release(pt_lock_t *l, lentry_t *e)
 {
-    lshard_t *s = lshard(l, e->hash);
+    lshard_t *s = lshard(l, e->node.hash);
     pthread_mutex_lock(&s->lk);
     pt__waiter_t *w = pt__waitq_pop(&e->waiters);
     if (w) {
