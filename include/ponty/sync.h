@@ -30,10 +30,11 @@ void pt_sleep_ms(int64_t ms);
 int64_t pt_now_mono_ms(void);
 int64_t pt_now_ms(void);
 
-struct pt_waiter;
-/* The FIFO of waiters every primitive embeds; internal (src/core/wait.h),
- * public only so the primitives can be declared and statically initialised. */
-typedef struct pt_waitq { struct pt_waiter *head, *tail; } pt_waitq_t;
+struct pt__link;
+/* The FIFO of waiters every primitive embeds: the library's one intrusive
+ * list (src/core/list.h); internal, public only so the primitives can be
+ * declared and statically initialised. */
+typedef struct pt_waitq { struct pt__link *head, *tail; } pt_waitq_t;
 
 /* Mutex. Not recursive. Unlock hands the mutex to the longest waiter. */
 typedef struct pt_mutex {

@@ -19,7 +19,7 @@ int64_t pt__deadline_after(int64_t timeout_ms)
 
 void pt__waiter_init(pt__waiter_t *w)
 {
-    w->next = w->prev = NULL;
+    w->link.next = w->link.prev = NULL;
     w->co = pt__coro_self();
     w->sched = w->co ? pt__sched_self() : NULL;
     if (w->co && !w->sched) {
@@ -121,34 +121,12 @@ bool pt__wait_on(pt_waitq_t *q, pthread_mutex_t *lk, pt__waiter_t *w, int64_t de
     return got;
 }
 
-void pt__waitq_push(pt_waitq_t *q, pt__waiter_t *w)
-{
-    w->next = NULL;
-    w->prev = q->tail;
-    if (q->tail)
-        q->tail->next = w;
-    else
-        q->head = w;
-    q->tail = w;
-}
+void pt__waitq_push(pt_waitq_t *q, pt__waiter_t *w) { pt__list_push_back(q, &w->link); }
 
 pt__waiter_t *pt__waitq_pop(pt_waitq_t *q)
 {
-    pt__waiter_t *w = q->head;
-    if (w)
-        pt__waitq_remove(q, w);
-    return w;
+    pt__link_t *l = pt__list_pop_front(q);
+    return l ? PT__ELEM(l, pt__waiter_t, link) : NULL;
 }
 
-void pt__waitq_remove(pt_waitq_t *q, pt__waiter_t *w)
-{
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        q->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        q->tail = w->prev;
-    w->next = w->prev = NULL;
-}
+void pt__waitq_remove(pt_waitq_t *q, pt__waiter_t *w) { pt__list_remove(q, &w->link); }

@@ -18,10 +18,11 @@
 
 #include "ponty/sync.h"
 #include "core/coro.h"
+#include "core/list.h"
 #include "core/sched.h"
 
 typedef struct pt_waiter {
-    struct pt_waiter *next, *prev;  /* the primitive's queue */
+    pt__link_t        link;         /* the primitive's queue */
     pt__coro_t        *co;           /* NULL: a plain thread */
     pt__sched_t       *sched;
     _Atomic uint32_t  state;        /* 0 parked, 1 woken, 2 deadline passed */
@@ -44,7 +45,7 @@ void pt__waiter_wake(pt__waiter_t *w);
 void         pt__waitq_push(pt_waitq_t *q, pt__waiter_t *w);
 pt__waiter_t *pt__waitq_pop(pt_waitq_t *q);
 void         pt__waitq_remove(pt_waitq_t *q, pt__waiter_t *w);
-static inline bool pt__waitq_empty(const pt_waitq_t *q) { return q->head == 0; }
+static inline bool pt__waitq_empty(const pt_waitq_t *q) { return q->head == NULL; }
 
 /* The waiting half of every primitive, written once. Call with lk (the
  * primitive's lock) held and w initialised (pt__waiter_init, plus whatever

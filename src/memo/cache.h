@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/list.h"
 #include "memo/keytab.h"
 #include "memo/memo.h"
 #include "core/wait.h"
@@ -33,7 +34,7 @@ enum { E_READY = 0, E_LOADING = 1 };
 typedef struct entry {
     pt__keynode_t node;           /* first: the shard's table; once unlinked,
                                    * node.hnext chains entries to free */
-    struct entry *lprev, *lnext;  /* LRU, READY only; head = most recent */
+    pt__link_t    lru;            /* the shard's LRU, READY only; head = most recent */
     uint64_t      stamp;          /* READY, bounded multi-shard caches: last use */
     uint8_t       state;
     bool          invalidating;   /* held by pt_cache_invalidate_begin */
@@ -47,10 +48,10 @@ typedef struct shard {
     pthread_mutex_t lk;
     pt__keytab_t    tab;          /* entries, READY and LOADING */
     size_t          ready;        /* READY entries in this shard */
-    entry_t        *lru_head, *lru_tail;
+    pt__list_t      lru;
     uint64_t        hits, misses;
     struct pt_cache *cache;
-    /* The stamp of lru_tail (UINT64_MAX when empty), written under lk and
+    /* The stamp of the LRU tail (UINT64_MAX when empty), written under lk and
      * read without it by eviction to find the least recently used entry of
      * the whole cache. */
     _Atomic uint64_t tail_stamp;
@@ -107,10 +108,13 @@ void     pt__ready_remove(shard_t *s, entry_t *e);
 void     pt__lru_remove(shard_t *s, entry_t *e);
 void     pt__lru_push(shard_t *s, entry_t *e);
 
+static inline entry_t *pt__lru_entry(pt__link_t *l) { return l ? PT__ELEM(l, entry_t, lru) : NULL; }
+static inline entry_t *pt__lru_tail(shard_t *s) { return pt__lru_entry(s->lru.tail); }
+
 static inline void pt__tail_stamp_sync(shard_t *s)
 {
-    atomic_store_explicit(&s->tail_stamp, s->lru_tail ? s->lru_tail->stamp : UINT64_MAX,
-                          memory_order_relaxed);
+    entry_t *t = pt__lru_tail(s);
+    atomic_store_explicit(&s->tail_stamp, t ? t->stamp : UINT64_MAX, memory_order_relaxed);
 }
 
 /* Use stamps: a Lamport clock per thread, raised to the cache's published
@@ -140,12 +144,12 @@ static inline void pt__lru_touch(shard_t *s, entry_t *e)
 {
     if (s->cache->stamped) {
         e->stamp = pt__lru_stamp(s->cache);
-        if (s->lru_head != e) {
+        if (s->lru.head != &e->lru) {
             pt__lru_remove(s, e);
             pt__lru_push(s, e);
         }
         pt__tail_stamp_sync(s);
-    } else if (s->lru_head != e) {
+    } else if (s->lru.head != &e->lru) {
         /* Already the most recent: the common case for a hot key costs a compare. */
         pt__lru_remove(s, e);
         pt__lru_push(s, e);

@@ -48,8 +48,8 @@ static size_t sweep(pt_cache_t *c, bool only_expired)
         pthread_mutex_lock(&s->lk);
         if (!only_expired)
             s->hits = s->misses = 0;
-        for (entry_t *e = s->lru_head; e;) {
-            entry_t *next = e->lnext;
+        for (entry_t *e = pt__lru_entry(s->lru.head); e;) {
+            entry_t *next = pt__lru_entry(e->lru.next);
             if (!only_expired || now >= e->expires_ms) {
                 pt__tab_unlink(s, e);
                 pt__entry_chain(&dead, e);

@@ -53,29 +53,9 @@ entry_t *pt__tab_insert(shard_t *s, uint64_t h, const char *key, size_t len)
     return e;
 }
 
-void pt__lru_push(shard_t *s, entry_t *e)
-{
-    e->lprev = NULL;
-    e->lnext = s->lru_head;
-    if (s->lru_head)
-        s->lru_head->lprev = e;
-    else
-        s->lru_tail = e;
-    s->lru_head = e;
-}
+void pt__lru_push(shard_t *s, entry_t *e) { pt__list_push_front(&s->lru, &e->lru); }
 
-void pt__lru_remove(shard_t *s, entry_t *e)
-{
-    if (e->lprev)
-        e->lprev->lnext = e->lnext;
-    else
-        s->lru_head = e->lnext;
-    if (e->lnext)
-        e->lnext->lprev = e->lprev;
-    else
-        s->lru_tail = e->lprev;
-    e->lprev = e->lnext = NULL;
-}
+void pt__lru_remove(shard_t *s, entry_t *e) { pt__list_remove(&s->lru, &e->lru); }
 
 void pt__ready_add(shard_t *s, entry_t *e)
 {
@@ -118,7 +98,7 @@ void pt__cache_evict_over(pt_cache_t *c)
         if (!victim)
             break; /* nothing READY: the excess is being removed by others */
         pthread_mutex_lock(&victim->lk);
-        entry_t *v = victim->lru_tail;
+        entry_t *v = pt__lru_tail(victim);
         if (v && v->stamp == best) {
             pt__tab_unlink(victim, v);
             pt__entry_chain(&dead, v);
