@@ -27,6 +27,7 @@
 #include "ponty/client.h"
 #include "ponty/sync.h"
 #include "client/engine.h"
+#include "core/list.h"
 #include "core/sched.h"
 #include "core/wait.h"
 
@@ -39,8 +40,8 @@ typedef struct xfer xfer_t;
 
 typedef struct nengine {
     uv_loop_t *loop;
-    nconn_t   *all;       /* every open connection, for the teardown */
-    nconn_t   *idle;      /* pooled connections, most recently used first */
+    pt__list_t all;       /* every open connection, for the teardown */
+    pt__list_t idle;      /* pooled connections, most recently used first */
     unsigned   nidle, max_idle;
     bool       off;       /* the environment sends everything to libcurl */
     char       rbuf[READ_BUF]; /* every read lands here: read callbacks consume it at once */
@@ -51,8 +52,8 @@ struct nconn {
     uv_connect_t creq;
     uv_write_t   wreq;
     nengine_t   *e;
-    nconn_t     *prev, *next;    /* e->all */
-    nconn_t     *iprev, *inext;  /* e->idle, while idle */
+    pt__link_t   in_all;         /* e->all */
+    pt__link_t   in_idle;        /* e->idle, while idle */
     xfer_t      *x;              /* the transfer using it; NULL when pooled or abandoned */
     char        *wbuf;           /* the unwritten rest of a request, while uv_write has it */
     bool         idle, closing, reading;
@@ -255,13 +256,7 @@ static void conn_closed(uv_handle_t *h)
 
 static void idle_remove(nengine_t *e, nconn_t *c)
 {
-    if (c->iprev)
-        c->iprev->inext = c->inext;
-    else
-        e->idle = c->inext;
-    if (c->inext)
-        c->inext->iprev = c->iprev;
-    c->iprev = c->inext = NULL;
+    pt__list_remove(&e->idle, &c->in_idle);
     c->idle = false;
     e->nidle--;
 }
@@ -275,12 +270,7 @@ static void conn_close(nconn_t *c)
     c->x = NULL;
     if (c->idle)
         idle_remove(e, c);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        e->all = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    pt__list_remove(&e->all, &c->in_all);
     /* Pending connect and write callbacks run (with UV_ECANCELED) before
      * conn_closed frees c. */
     uv_close((uv_handle_t *)&c->tcp, conn_closed);
@@ -289,8 +279,8 @@ static void conn_close(nconn_t *c)
 static void engine_free(void *arg)
 {
     nengine_t *e = arg;
-    while (e->all)
-        conn_close(e->all);
+    while (e->all.head)
+        conn_close(PT__ELEM(e->all.head, nconn_t, in_all));
     if (tls_native == e)
         tls_native = NULL;
     free(e);
@@ -317,11 +307,13 @@ static nengine_t *engine_get(void)
 
 static nconn_t *pool_take(nengine_t *e, const char *key)
 {
-    for (nconn_t *c = e->idle; c; c = c->inext)
+    for (pt__link_t *l = e->idle.head; l; l = l->next) {
+        nconn_t *c = PT__ELEM(l, nconn_t, in_idle);
         if (strcmp(c->key, key) == 0) {
             idle_remove(e, c);
             return c;
         }
+    }
     return NULL;
 }
 
@@ -332,11 +324,7 @@ static void pool_put(nengine_t *e, nconn_t *c)
         return;
     }
     c->idle = true;
-    c->iprev = NULL;
-    c->inext = e->idle;
-    if (e->idle)
-        e->idle->iprev = c;
-    e->idle = c;
+    pt__list_push_front(&e->idle, &c->in_idle);
     e->nidle++;
 }
 
@@ -648,10 +636,7 @@ static void xfer_connect(xfer_t *x, const struct sockaddr *sa)
     c->creq.data = c;
     /* Pooled connections must not keep a stopping worker's loop alive. */
     uv_unref((uv_handle_t *)&c->tcp);
-    c->next = e->all;
-    if (e->all)
-        e->all->prev = c;
-    e->all = c;
+    pt__list_push_front(&e->all, &c->in_all);
     c->x = x;
     x->conn = c;
     rc = uv_tcp_connect(&c->creq, &c->tcp, sa, on_connect);
