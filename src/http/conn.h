@@ -17,6 +17,7 @@
 #include "ponty/request.h"
 #include "ponty/route.h"
 #include "core/buf.h"
+#include "core/list.h"
 #include "core/sched.h"
 #include "route/router.h"
 
@@ -117,7 +118,7 @@ struct pt__conn {
     int                 fd;          /* the socket, for writes made directly */
     llhttp_t            parser;
     enum pt__conn_state  state;
-    pt__conn_t          *prev, *next; /* timeout list membership */
+    pt__link_t           in_list;     /* timeout list membership */
     int                 list;        /* which timeout list, 0 none */
     int64_t             since;       /* ms on the loop clock, for timeouts */
     int64_t             queued;      /* `since` when appended to its list (the list's order) */

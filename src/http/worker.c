@@ -23,12 +23,8 @@ void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list)
      * time. */
     if (list && c->list == list)
         return;
-    if (c->list) {
-        pt__conn_list_t *l = &w->lists[c->list];
-        if (c->prev) c->prev->next = c->next; else l->head = c->next;
-        if (c->next) c->next->prev = c->prev; else l->tail = c->prev;
-        c->prev = c->next = NULL;
-    }
+    if (c->list)
+        pt__list_remove(&w->lists[c->list], &c->in_list);
     c->list = list;
     if (!list)
         return;
@@ -36,17 +32,14 @@ void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list)
      * grows, so appending keeps each list sorted by `queued`; the sweep
      * stops at the first entry queued within the timeout. */
     c->queued = c->since;
-    pt__conn_list_t *l = &w->lists[list];
-    c->prev = l->tail;
-    if (l->tail) l->tail->next = c; else l->head = c;
-    l->tail = c;
+    pt__list_push_back(&w->lists[list], &c->in_list);
 }
 
 static void sweep_list(pt__worker_t *w, int list, uint64_t timeout, uint64_t now)
 {
-    pt__conn_list_t *l = &w->lists[list];
-    while (l->head && (uint64_t)l->head->queued + timeout <= now) {
-        pt__conn_t *c = l->head;
+    pt__list_t *l = &w->lists[list];
+    pt__conn_t *c;
+    while ((c = pt__conn_of_link(l->head)) && (uint64_t)c->queued + timeout <= now) {
         pt__conn_list_put(w, c, PT_LIST_NONE);
         if ((uint64_t)c->since + timeout > now) {
             /* Active since it was queued: to the tail, with its newer time. */
@@ -164,8 +157,8 @@ static void on_drain_check(uv_timer_t *t)
     uint64_t now = uv_now(&w->loop);
     if (w->listening && now >= w->stop_at + PT_HANDSHAKE_GRACE_MS)
         close_listener(w);
-    for (pt__conn_t *c = w->lists[PT_LIST_IDLE].head; c;) {
-        pt__conn_t *next = c->next;
+    for (pt__conn_t *c = pt__conn_of_link(w->lists[PT_LIST_IDLE].head); c;) {
+        pt__conn_t *next = pt__conn_of_link(c->in_list.next);
         if (c->state == PT_CONN_IDLE && (uint64_t)c->since + PT_DRAIN_SILENCE_MS <= now)
             pt__conn_close(c);
         c = next;
@@ -186,10 +179,9 @@ static void on_stop(uv_async_t *a)
      * ago and its request is likely in the socket buffer unread (closing
      * would reset it): it is served, or closed once silent for
      * PT_DRAIN_SILENCE_MS. */
-    pt__conn_list_t *l = &w->lists[PT_LIST_IDLE];
-    pt__conn_t *c = l->head;
+    pt__conn_t *c = pt__conn_of_link(w->lists[PT_LIST_IDLE].head);
     while (c) {
-        pt__conn_t *next = c->next;
+        pt__conn_t *next = pt__conn_of_link(c->in_list.next);
         if (c->state == PT_CONN_IDLE && c->answered_one)
             pt__conn_close(c);
         c = next;

@@ -13,9 +13,8 @@
 #include "http/conn.h"
 #include "route/router.h"
 
-typedef struct pt__conn_list {
-    pt__conn_t *head, *tail;
-} pt__conn_list_t;
+/* A worker's timeout lists (core/list.h) hold connections through in_list. */
+static inline pt__conn_t *pt__conn_of_link(pt__link_t *l) { return l ? PT__ELEM(l, pt__conn_t, in_list) : NULL; }
 
 enum { PT_LIST_NONE = 0, PT_LIST_HEADERS = 1, PT_LIST_IDLE = 2 };
 
@@ -39,7 +38,7 @@ struct pt__worker {
     bool                listening;
     uint64_t            stop_at;       /* loop time the stop arrived */
     bool                abandoned;     /* shutdown deadline passed with requests in flight */
-    pt__conn_list_t      lists[3];
+    pt__list_t           lists[3];
     pt__buf_t            scratch;       /* envelope rendering */
     pt__buf_t            out_spare;     /* output buffer lent to the connection answering now */
     pt_req_t           *req_parked;    /* reset requests of idle connections, for the next ones */
