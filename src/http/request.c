@@ -483,9 +483,18 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
             t = *s == '/' ? s : pt_arena_printf(&r->arena, "/%s", s);
         }
     }
-    const char *qm = strchr(t, '?');
-    const char *hash = strchr(t, '#');
-    size_t n = qm ? (size_t)(qm - t) : hash ? (size_t)(hash - t) : strlen(t);
+    /* The path ends at the first '?', or with none at the first '#'. One
+     * pass: targets are short, and most have neither. */
+    const char *qm = NULL, *hash = NULL, *e = t;
+    for (; *e; e++) {
+        if (*e == '?') {
+            qm = e;
+            break;
+        }
+        if (*e == '#' && !hash)
+            hash = e;
+    }
+    size_t n = qm ? (size_t)(qm - t) : hash ? (size_t)(hash - t) : (size_t)(e - t);
     if (qm) {
         const char *qe = strchr(qm + 1, '#');
         r->query = qe ? pt_arena_strndup(&r->arena, qm + 1, (size_t)(qe - qm - 1)) : qm + 1;
@@ -504,7 +513,9 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
         p = url_decode(&r->arena, t, n, false, plen);
     } else {
         *plen = n;
-        p = pt_arena_strndup(&r->arena, t, n);
+        /* A target that is all path is already a NUL-terminated copy in
+         * the arena (or one made above): the path is that string. */
+        p = t[n] ? pt_arena_strndup(&r->arena, t, n) : (char *)t;
     }
     if (!p) {
         *why = "400: Bad Request (malformed percent-encoding in path)";
