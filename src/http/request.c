@@ -358,8 +358,10 @@ static void req_run(pt__task_t *t)
     const pt_route_def_t *def = r->rt->def;
     if (def->mimetype && !pt__media_type_is(pt_req_header(r, "Content-Type"), def->mimetype))
         pt_raise_status(415);
-    pt__fields_req_t in = { &fields_ops, r, &r->arena, &r->input, &r->err_field, &r->err_path };
-    pt__fields_extract(&in, r->rt);
+    if (def->expect) { /* declared fields to read */
+        pt__fields_req_t in = { &fields_ops, r, &r->arena, &r->input, &r->err_field, &r->err_path };
+        pt__fields_extract(&in, r->rt);
+    }
     json_t *data = r->route->handler(r);
     if (r->answered) {
         if (data)
@@ -484,8 +486,11 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
         }
     }
     /* The path ends at the first '?', or with none at the first '#'. One
-     * pass: targets are short, and most have neither. */
+     * pass: targets are short, and most have neither. It also notes whether
+     * a '%' or a '.' comes before the '?' (past a '#' too: a superset of the
+     * path), without which the path has nothing to decode or check below. */
     const char *qm = NULL, *hash = NULL, *e = t;
+    bool pct = false, dot = false;
     for (; *e; e++) {
         if (*e == '?') {
             qm = e;
@@ -493,6 +498,8 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
         }
         if (*e == '#' && !hash)
             hash = e;
+        pct |= *e == '%';
+        dot |= *e == '.';
     }
     size_t n = qm ? (size_t)(qm - t) : hash ? (size_t)(hash - t) : (size_t)(e - t);
     if (qm) {
@@ -502,14 +509,14 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
     /* "/a%2Fb" is refused rather than routed as "/a/b": a proxy in front
      * that allows or denies by path prefix sees one segment where routing
      * would see two. */
-    if (has_encoded_slash(t, n)) {
+    if (pct && has_encoded_slash(t, n)) {
         *why = "400: Bad Request (encoded slash in path)";
         return NULL;
     }
     /* A decoded path may hold NUL (%00): it is matched by length, and a
      * placeholder value holding one is refused where it is handed over. */
     char *p;
-    if (memchr(t, '%', n)) {
+    if (pct && memchr(t, '%', n)) {
         p = url_decode(&r->arena, t, n, false, plen);
     } else {
         *plen = n;
@@ -526,7 +533,8 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
         *why = "400: Bad Request (request target must be a path)";
         return NULL;
     }
-    if (climbs_above_root(p, *plen)) {
+    /* A dot segment needs a '.', written or percent-encoded. */
+    if ((dot || pct) && climbs_above_root(p, *plen)) {
         *why = "400: Bad Request (path climbs above the root)";
         return NULL;
     }
