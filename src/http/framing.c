@@ -57,16 +57,18 @@ bool pt__host_valid(const char *s, size_t n)
     } else {
         /* ':' is not a reg-name byte: it stops here. An empty label
          * ("x..y") names no host (nginx refuses it too): '.' alone has bit
-         * 2, so two in a row leave it set in prev & k. */
-        unsigned prev = 0;
+         * 2, so two in a row leave it set in prev & k, collected in twice
+         * and tested once at the end. */
+        unsigned prev = 0, twice = 0;
         for (; u < e; u++) {
             unsigned k = hostchar[*u];
             if (!(k & 1))
                 break;
-            if (prev & k & 4)
-                return false;
+            twice |= prev & k;
             prev = k;
         }
+        if (twice & 4)
+            return false;
     }
     if (u == e)
         return true;

@@ -114,6 +114,10 @@ static void headers_push(pt_arena_t *a, pt__header_t **arr, unsigned *n, unsigne
 
 void pt__req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen)
 {
+    if (!r->headers_cap) { /* the reset cleared it: start in the request itself */
+        r->headers = r->headers_inline;
+        r->headers_cap = PT_REQ_INLINE_HEADERS;
+    }
     headers_push(&r->arena, &r->headers, &r->nheaders, &r->headers_cap,
                     (pt__header_t){ name, value, nlen, vlen });
 }
