@@ -1,4 +1,6 @@
-/* Benchmark server (not an example): GET /hello as in hello_world, plus
+/* Benchmark server (not an example): GET /hello with hello_world's bytes,
+ * built with json_pack (a jansson value per request, where hello_world
+ * writes a described struct), plus
  * $PT_BENCH_ROUTES - 1 extra routes so the table holds that many, plus a
  * route with one route parameter and two query parameters:
  *   GET /hello/{name}?a=..&b=..  → {"greeting": "hello, <name>!", "a": a, "b": b}

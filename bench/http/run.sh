@@ -55,6 +55,7 @@ nginx          | nginx   | /usr/sbin/nginx              | /hello                
 aiohttp        | aiohttp | bench/http/aiohttp_hello.py  | /hello                | -
 lwan           | lwan    | hello                        | /                     | -
 ponty          | exec    | build/examples/hello_world   | /hello                | PONTY_WORKERS=1
+ponty-jsonpack | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=2
 ponty-10routes | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10
 ponty-10k      | exec    | build/bench/bench_routes  | /hello                | PONTY_WORKERS=1 PT_BENCH_ROUTES=10000
 ponty-params   | exec    | build/bench/bench_routes  | /hello/world?a=1&b=2  | PONTY_WORKERS=1 PT_BENCH_ROUTES=10

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "http/conn.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,19 @@ static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
 }
 
 
+/* Whether the 4 bytes at f spell "host" in any case. Every request has a
+ * Host: one word compare instead of a call to strncasecmp. A byte with
+ * bit 5 (0x20) set equals a lower-case letter only if it was that letter
+ * in either case, so setting it in all four bytes is an exact test. */
+static bool is_host(const char *f)
+{
+    uint32_t w;
+    memcpy(&w, f, 4);
+    uint32_t want;
+    memcpy(&want, "host", 4);
+    return (w | 0x20202020u) == want;
+}
+
 static int conn_on_header_value_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
@@ -245,7 +259,7 @@ static int conn_on_header_value_complete(llhttp_t *p)
     tok_clear(c);
     if (in_trailers(c))
         return 0; /* read and dropped: a trailer never stands in for a header */
-    if (c->cur_field_len == 4 && strncasecmp(c->cur_field, "host", 4) == 0) {
+    if (c->cur_field_len == 4 && is_host(c->cur_field)) {
         if (c->nhost++ || !pt__host_valid(d, n))
             return conn_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");

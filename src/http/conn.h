@@ -48,6 +48,8 @@ enum pt__conn_state {
     PT_CONN_CLOSING,    /* response queued, close when written */
 };
 
+#define PT_REQ_INLINE_HEADERS 8
+
 struct pt_req {
     pt__task_t           task;        /* first: a task pointer is a request pointer */
     pt__conn_t          *conn;
@@ -110,6 +112,10 @@ struct pt_req {
      * bytes the router writes before anything reads them). */
     pt__route_match_t    match;
     pt_req_t           *next_parked; /* on the worker's list of parked requests */
+    /* The first PT_REQ_INLINE_HEADERS request headers: most requests have
+     * no more, and they then take nothing from the arena. Not cleared by
+     * the reset either: nheaders says which are set. */
+    pt__header_t        headers_inline[PT_REQ_INLINE_HEADERS];
 };
 
 struct pt__conn {

@@ -31,9 +31,9 @@ const unsigned char pt__tchar[256] = {
 
 /* Bytes of a reg-name (RFC 3986 3.2.2: unreserved, pct-encoded and
  * sub-delims; an IPv4 address is one): 1; of an IP literal between the
- * brackets: 2. One lookup a byte: every request has a Host. */
+ * brackets: 2; '.': also 4. One lookup a byte: every request has a Host. */
 static const unsigned char hostchar[256] = {
-    ['-'] = 1, ['.'] = 3, ['_'] = 1, ['~'] = 1, ['%'] = 1, ['!'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1,
+    ['-'] = 1, ['.'] = 7, ['_'] = 1, ['~'] = 1, ['%'] = 1, ['!'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1,
     ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, [';'] = 1, ['='] = 1, [':'] = 2,
     ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
     ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 1, ['H'] = 1, ['I'] = 1,
@@ -55,9 +55,20 @@ bool pt__host_valid(const char *s, size_t n)
             return false;
         u++;
     } else {
-        for (; u < e && hostchar[*u] & 1; u++) /* ':' is not a reg-name byte: it stops here */
-            if (*u == '.' && u > (const unsigned char *)s && u[-1] == '.')
-                return false; /* an empty label ("x..y") names no host; nginx refuses it too */
+        /* ':' is not a reg-name byte: it stops here. An empty label
+         * ("x..y") names no host (nginx refuses it too): '.' alone has bit
+         * 2, so two in a row leave it set in prev & k, collected in twice
+         * and tested once at the end. */
+        unsigned prev = 0, twice = 0;
+        for (; u < e; u++) {
+            unsigned k = hostchar[*u];
+            if (!(k & 1))
+                break;
+            twice |= prev & k;
+            prev = k;
+        }
+        if (twice & 4)
+            return false;
     }
     if (u == e)
         return true;

@@ -114,6 +114,10 @@ static void headers_push(pt_arena_t *a, pt__header_t **arr, unsigned *n, unsigne
 
 void pt__req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *value, size_t vlen)
 {
+    if (!r->headers_cap) { /* the reset cleared it: start in the request itself */
+        r->headers = r->headers_inline;
+        r->headers_cap = PT_REQ_INLINE_HEADERS;
+    }
     headers_push(&r->arena, &r->headers, &r->nheaders, &r->headers_cap,
                     (pt__header_t){ name, value, nlen, vlen });
 }
@@ -358,8 +362,10 @@ static void req_run(pt__task_t *t)
     const pt_route_def_t *def = r->rt->def;
     if (def->mimetype && !pt__media_type_is(pt_req_header(r, "Content-Type"), def->mimetype))
         pt_raise_status(415);
-    pt__fields_req_t in = { &fields_ops, r, &r->arena, &r->input, &r->err_field, &r->err_path };
-    pt__fields_extract(&in, r->rt);
+    if (def->expect) { /* declared fields to read */
+        pt__fields_req_t in = { &fields_ops, r, &r->arena, &r->input, &r->err_field, &r->err_path };
+        pt__fields_extract(&in, r->rt);
+    }
     json_t *data = r->route->handler(r);
     if (r->answered) {
         if (data)
@@ -483,9 +489,23 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
             t = *s == '/' ? s : pt_arena_printf(&r->arena, "/%s", s);
         }
     }
-    const char *qm = strchr(t, '?');
-    const char *hash = strchr(t, '#');
-    size_t n = qm ? (size_t)(qm - t) : hash ? (size_t)(hash - t) : strlen(t);
+    /* The path ends at the first '?', or with none at the first '#'. One
+     * pass: targets are short, and most have neither. It also notes whether
+     * a '%' or a '.' comes before the '?' (past a '#' too: a superset of the
+     * path), without which the path has nothing to decode or check below. */
+    const char *qm = NULL, *hash = NULL, *e = t;
+    bool pct = false, dot = false;
+    for (; *e; e++) {
+        if (*e == '?') {
+            qm = e;
+            break;
+        }
+        if (*e == '#' && !hash)
+            hash = e;
+        pct |= *e == '%';
+        dot |= *e == '.';
+    }
+    size_t n = qm ? (size_t)(qm - t) : hash ? (size_t)(hash - t) : (size_t)(e - t);
     if (qm) {
         const char *qe = strchr(qm + 1, '#');
         r->query = qe ? pt_arena_strndup(&r->arena, qm + 1, (size_t)(qe - qm - 1)) : qm + 1;
@@ -493,18 +513,20 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
     /* "/a%2Fb" is refused rather than routed as "/a/b": a proxy in front
      * that allows or denies by path prefix sees one segment where routing
      * would see two. */
-    if (has_encoded_slash(t, n)) {
+    if (pct && has_encoded_slash(t, n)) {
         *why = "400: Bad Request (encoded slash in path)";
         return NULL;
     }
     /* A decoded path may hold NUL (%00): it is matched by length, and a
      * placeholder value holding one is refused where it is handed over. */
     char *p;
-    if (memchr(t, '%', n)) {
+    if (pct && memchr(t, '%', n)) {
         p = url_decode(&r->arena, t, n, false, plen);
     } else {
         *plen = n;
-        p = pt_arena_strndup(&r->arena, t, n);
+        /* A target that is all path is already a NUL-terminated copy in
+         * the arena (or one made above): the path is that string. */
+        p = t[n] ? pt_arena_strndup(&r->arena, t, n) : (char *)t;
     }
     if (!p) {
         *why = "400: Bad Request (malformed percent-encoding in path)";
@@ -515,7 +537,8 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
         *why = "400: Bad Request (request target must be a path)";
         return NULL;
     }
-    if (climbs_above_root(p, *plen)) {
+    /* A dot segment needs a '.', written or percent-encoded. */
+    if ((dot || pct) && climbs_above_root(p, *plen)) {
         *why = "400: Bad Request (path climbs above the root)";
         return NULL;
     }

@@ -317,6 +317,23 @@ def test_chunked_body_has_no_content_length(fs):
     assert data["clen"] == ""
 
 
+def test_headers_past_the_first_eight_on_one_connection(fs):
+    """A request keeps its first 8 headers in itself and the rest in its
+    arena: fields read from either side of that line, and the next request
+    on the connection (reset, fewer headers) sees only its own."""
+    c = fs.conn()
+    try:
+        for n in (20, 3, 9, 0, 40):
+            headers = {f"X-Fill-{i}": str(i) for i in range(n)}
+            headers.update({"X-Token": f"t{n}", "Accept-Language": f"l{n}"})
+            status, _, data = fs.request("GET", "/hdr", headers=headers, conn=c)
+            assert status == 200, data
+            got = json.loads(data)["data"]
+            assert (got["token"], got["lang"], got["plain"]) == (f"t{n}", f"l{n}", "")
+    finally:
+        c.close()
+
+
 def test_text_body_is_exactly_the_body():
     """Text bodies, then bodies of alternating sizes on one connection: each
     must come back exactly as sent. Its own server: reading past the buffer
