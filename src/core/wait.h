@@ -21,7 +21,7 @@
 #include "core/list.h"
 #include "core/sched.h"
 
-typedef struct pt_waiter {
+typedef struct pt__waiter {
     pt__link_t        link;         /* the primitive's queue */
     pt__coro_t        *co;           /* NULL: a plain thread */
     pt__sched_t       *sched;
