@@ -49,12 +49,12 @@ def test_with_lock_excludes_concurrent_requests(start_server):
     """The scoped lock really is held for the block: a second request while
     the first sleeps inside it is refused (PT_MEMO_NOWAIT)."""
     import threading
-    s = start_server("pt_test_server", PT_HOLD_MS=600)
+    s = start_server("pt_test_server", PT_HOLD_MS=2000)
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("first", s.get("/with_lock_raise")))
     t.start()
     import time
-    time.sleep(0.25)
+    time.sleep(0.5)  # inside the first request's 2 s hold, with slack both ways
     status, _, _ = s.get("/with_lock_raise")
     t.join()
     assert status == 409
@@ -78,10 +78,10 @@ def test_lock_conflict_body_is_the_key(start_server):
     """As in Python ponty, a lock's 409 carries the key as its body."""
     import threading
     import time
-    s = start_server("pt_test_server", PT_HOLD_MS=600)
+    s = start_server("pt_test_server", PT_HOLD_MS=2000)
     t = threading.Thread(target=lambda: s.get("/hold/user_42"))
     t.start()
-    time.sleep(0.25)
+    time.sleep(0.5)  # inside the first request's 2 s hold, with slack both ways
     status, headers, body = s.get("/hold/user_42")
     t.join()
     assert (status, body) == (409, b"user_42")
