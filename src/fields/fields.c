@@ -27,19 +27,6 @@ static const char *field_key(const pt_reqfield_t *f) { return f->key ? f->key : 
 
 /* ---- start-up ---- */
 
-static int decl_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int decl_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
-{
-    int n = snprintf(err, errlen, "%s %s: ", def->method, def->path);
-    va_list ap;
-    va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < errlen)
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int cast_value(const pt_reqfield_t *f, const char *raw, void *out, pt_arena_t *a)
 {
     switch (f->type) {
@@ -65,11 +52,11 @@ int pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char 
     const pt_expect_t *e = def->expect;
     if (!e) {
         rt->path = strdup(full_path);
-        return rt->path ? 0 : decl_fail(err, errlen, def, "out of memory");
+        return rt->path ? 0 : pt__route_fail(err, errlen, def, "out of memory");
     }
     rt->fields = calloc(e->nfields, sizeof *rt->fields);
     if (!rt->fields)
-        return decl_fail(err, errlen, def, "out of memory");
+        return pt__route_fail(err, errlen, def, "out of memory");
     if (pt__route_render_path(def, full_path, &rt->path, err, errlen) != 0)
         return -1;
     for (size_t i = 0; i < e->nfields; i++) {
@@ -77,16 +64,16 @@ int pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char 
         pt__field_rt_t *fr = &rt->fields[i];
         if (f->type == PT_V_CUSTOM && !f->cast &&
             (f->src == PT_SRC_ROUTE || f->src == PT_SRC_QUERY))
-            return decl_fail(err, errlen, def, "field '%s' needs a .cast function", f->name);
+            return pt__route_fail(err, errlen, def, "field '%s' needs a .cast function", f->name);
         if (f->src == PT_SRC_QUERY && !f->required && !f->dflt)
-            return decl_fail(err, errlen, def,
+            return pt__route_fail(err, errlen, def,
                            "query field '%s' must be .required or have a .dflt", f->name);
         if ((f->src == PT_SRC_HEADER || f->src == PT_SRC_COOKIE || f->src == PT_SRC_QUERY) && !f->required) {
             /* Headers and cookies default to "" as in the seed. */
             const char *d = f->dflt ? f->dflt : "";
             fr->dflt = pt_arena_calloc(&rt->arena, f->size);
             if (cast_value(f, pt_arena_strdup(&rt->arena, d), fr->dflt, &rt->arena) != 0)
-                return decl_fail(err, errlen, def, "default '%s' of field '%s' does not cast", d, f->name);
+                return pt__route_fail(err, errlen, def, "default '%s' of field '%s' does not cast", d, f->name);
             fr->has_dflt = true;
         }
         if (f->src == PT_SRC_BODY_TREE && !f->schema_file && !f->schema_text)
@@ -109,7 +96,7 @@ int pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char 
                 json_error_t je;
                 json_t *doc = json_loads(f->schema_text, 0, &je);
                 if (!doc) {
-                    decl_fail(err, errlen, def, "schema of field '%s' is not JSON: %s", f->name, je.text);
+                    pt__route_fail(err, errlen, def, "schema of field '%s' is not JSON: %s", f->name, je.text);
                     return -1;
                 }
                 fr->schema = pt_schema_compile(doc, &opts, &se);
@@ -117,10 +104,10 @@ int pt__route_rt_init(pt__route_rt_t *rt, const pt_route_def_t *def, const char 
             } else if (f->src == PT_SRC_BODY_STRUCT && f->desc) {
                 fr->schema = pt_struct_compile(f->desc, &se);
             } else {
-                return decl_fail(err, errlen, def, "body field '%s' needs .schema_file or .schema_text", f->name);
+                return pt__route_fail(err, errlen, def, "body field '%s' needs .schema_file or .schema_text", f->name);
             }
             if (!fr->schema) {
-                decl_fail(err, errlen, def, "field '%s': %s%s%s", f->name,
+                pt__route_fail(err, errlen, def, "field '%s': %s%s%s", f->name,
                         se.message ? se.message : "schema error",
                         se.schema_path && *se.schema_path ? " at " : "",
                         se.schema_path ? se.schema_path : "");

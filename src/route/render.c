@@ -12,9 +12,7 @@
 #include "ponty/fields.h"
 #include "core/buf.h"
 
-static int route_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int route_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
+int pt__route_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
 {
     int n = snprintf(err, errlen, "%s %s: ", def->method, def->path);
     va_list ap;
@@ -45,7 +43,7 @@ int pt__route_render_path(const pt_route_def_t *def, const char *full, char **re
     bool *seen = calloc(e->nfields + 1, 1);
     if (!seen) {
         *rendered = NULL;
-        return route_fail(err, errlen, def, "out of memory");
+        return pt__route_fail(err, errlen, def, "out of memory");
     }
     int rc = 0;
     for (const char *p = full; *p;) {
@@ -70,7 +68,7 @@ int pt__route_render_path(const pt_route_def_t *def, const char *full, char **re
         size_t nlen = (size_t)((colon ? colon : q) - name);
         const pt_reqfield_t *f = route_field(e, name, nlen);
         if (!f) {
-            rc = route_fail(err, errlen, def, "placeholder '%.*s' has no declared route field in %s",
+            rc = pt__route_fail(err, errlen, def, "placeholder '%.*s' has no declared route field in %s",
                          (int)nlen, name, e->type_name);
             break;
         }
@@ -79,7 +77,7 @@ int pt__route_render_path(const pt_route_def_t *def, const char *full, char **re
                             : f->type == PT_V_STR ? "\\w+" : f->type == PT_V_POSINT ? "\\d+" : NULL;
         if (colon || !pattern) {
             if (!colon) {
-                rc = route_fail(err, errlen, def, "route field '%s' has no .pattern", f->name);
+                rc = pt__route_fail(err, errlen, def, "route field '%s' has no .pattern", f->name);
                 break;
             }
             pt__buf_append(&out, p, (size_t)(q - p + 1));
@@ -94,7 +92,7 @@ int pt__route_render_path(const pt_route_def_t *def, const char *full, char **re
     }
     for (size_t i = 0; rc == 0 && i < e->nfields; i++)
         if (e->fields[i].src == PT_SRC_ROUTE && !seen[i])
-            rc = route_fail(err, errlen, def, "route field '%s' of %s has no {%s} placeholder in the path",
+            rc = pt__route_fail(err, errlen, def, "route field '%s' of %s has no {%s} placeholder in the path",
                          e->fields[i].name, e->type_name, e->fields[i].name);
     free(seen);
     pt__buf_append(&out, "", 1);

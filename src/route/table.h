@@ -24,4 +24,9 @@ struct pt_route_table {
 int pt__route_render_path(const pt_route_def_t *def, const char *path, char **rendered,
                           char *err, size_t errlen);
 
+/* A start-up error about a route: "METHOD /path: <fmt...>" into err.
+ * Returns -1 (render.c; declared fields report through it too). */
+int pt__route_fail(char *err, size_t errlen, const pt_route_def_t *def, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif
