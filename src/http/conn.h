@@ -195,6 +195,16 @@ void pt__conn_input(pt__conn_t *c, const char *data, ssize_t n);
 void pt__conn_request_done(pt__conn_t *c);
 /* Timeout sweep and shutdown helpers. */
 void pt__conn_expire(pt__conn_t *c);
+
+/* The reading half (conn_parse.c). */
+extern llhttp_settings_t pt__conn_settings;       /* llhttp's callbacks, for every connection */
+pt_req_t *pt__conn_req(pt__conn_t *c);            /* the request being read, taken on first use */
+/* A callback failing with a status: the request is answered with it
+ * (text NULL: the status's default text) and the connection closed;
+ * returns -1 for llhttp to stop. */
+int  pt__conn_fail(pt__conn_t *c, int status, const char *text);
+void pt__conn_tok_keep(pt__conn_t *c);            /* copies a token cut by the end of the input */
+void pt__conn_trim(pt__conn_t *c);                /* idle: give back the request and buffers */
 void pt__conn_close(pt__conn_t *c);
 
 /* Response assembly (response.c). */
