@@ -51,9 +51,16 @@ def test_failing_loader_answers_error(start_server):
 
 
 def test_shutdown_with_reload_in_flight(start_server):
-    s = start_server("pt_refresh_server", TTL_MS="3000", REFRESH_MS="2900", LOAD_MS="500")
+    s = start_server("pt_refresh_server", TTL_MS="4000", REFRESH_MS="3900", LOAD_MS="1500")
     assert value(s)["value"] == 1
     time.sleep(0.2)
     assert value(s)["pending"] == 1
+    # Wait until the reload's loader is running: a reload still queued when
+    # the signal comes does not load (docs/resilience.md).
+    deadline = time.monotonic() + 10
+    while value(s)["started"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    d = value(s)
+    assert d["started"] == 2 and d["loads"] == 1 and d["pending"] == 1
     s.stop()                        # exits 0, without leaks, within the drain
     assert "loads 2" in s.stdout()  # the reload in flight finished during the drain

@@ -4,7 +4,7 @@
  * GET /value?key=K answers {"value": n, "loads": total loads} from a cache
  * with ttl $TTL_MS (default 1000) and refresh window $REFRESH_MS (default
  * 800); the loader sleeps $LOAD_MS (default 100) and returns the number of
- * loads so far. GET /fail?key=K goes through a loader that always fails.
+ * loads so far ("started" counts loader calls begun). GET /fail?key=K goes through a loader that always fails.
  * The cache is made before pt_run and freed after it returns. */
 #define _GNU_SOURCE
 #include <ponty.h>
@@ -13,13 +13,14 @@
 #include <stdio.h>
 
 static pt_refresh_cache_t *cache;
-static atomic_long loads, load_errors;
+static atomic_long loads, load_errors, started;
 static int64_t load_ms;
 
 static json_t *slow_counter(const char *key, void *arg)
 {
     (void)key;
     (void)arg;
+    atomic_fetch_add(&started, 1);
     pt_sleep_ms(load_ms);
     return json_integer(atomic_fetch_add(&loads, 1) + 1);
 }
@@ -45,7 +46,8 @@ PT_GET("/value", value)
     json_t *v;
     if (pt_refresh_get(cache, key ? key : "default", &v) != 0)
         pt_raise_status(502, .text = "load failed");
-    return json_pack("{s:o,s:I,s:I}", "value", v, "loads", (json_int_t)atomic_load(&loads),
+    return json_pack("{s:o,s:I,s:I,s:I}", "value", v, "loads", (json_int_t)atomic_load(&loads),
+                     "started", (json_int_t)atomic_load(&started),
                      "pending", (json_int_t)pt_refresh_pending(cache));
 }
 
