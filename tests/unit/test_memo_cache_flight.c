@@ -266,20 +266,20 @@ static void test_no_lost_wakeups_many_keys(void **state)
 
 /* A failing load hands its failure to the callers parked on it, caches
  * nothing, and the next call loads again. */
-static atomic_int fl_failed, fl_ok, fl_arrived;
+static atomic_int fl_failed, fl_ok;
 enum { FL_CALLERS = 50 * 2 + 4 };
 static json_t *slow_fail_load(pt_cache_call_t *call)
 {
     int n = atomic_fetch_add(&loads, 1);
     if (n == 0) {
-        /* Fail only once every caller has asked (and then some, for the
-         * last ones to park on the flight): a caller that came after the
-         * failure would start a load of its own. A slow machine (TSan)
-         * can take longer than any fixed sleep to start the threads. */
-        for (int64_t until = pt_now_mono_ms() + 20000;
-             atomic_load(&fl_arrived) < FL_CALLERS && pt_now_mono_ms() < until;)
+        /* Fail only once every caller is parked on this flight: a caller
+         * that came after the failure would start a load of its own. A
+         * caller's miss is counted under its shard's lock in the same
+         * critical section that parks it, so misses == FL_CALLERS means all
+         * are waiting (no sleep can promise that on a slow machine). */
+        for (int64_t until = pt_now_mono_ms() + 30000;
+             pt_cache_info(sf_cache).misses < FL_CALLERS && pt_now_mono_ms() < until;)
             pt_sleep_ms(5);
-        pt_sleep_ms(100);
     } else {
         pt_sleep_ms(80);
     }
@@ -294,7 +294,6 @@ static void fl_get(int idx)
 {
     (void)idx;
     json_t *v;
-    atomic_fetch_add(&fl_arrived, 1);
     pt_memo_err_t rc = pt_cache_get_key(sf_cache, "f", NULL, &v);
     if (rc == PT_MEMO_LOAD_FAILED) {
         assert_string_equal(json_string_value(json_object_get(v, "error")), "first load fails");
@@ -311,7 +310,6 @@ static void test_failed_load_wakes_waiters(void **state)
     (void)state;
     atomic_store(&fl_failed, 0);
     atomic_store(&fl_ok, 0);
-    atomic_store(&fl_arrived, 0);
     sf_cache = pt_cache_new(.load = slow_fail_load, .maxwait_ms = 2000);
     run_everywhere(fl_get, 50, 4);
     assert_int_equal(atomic_load(&loads), 1);
