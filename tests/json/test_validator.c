@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "ponty/jsonschema.h"
+#include "schema.h" /* white-box: the json_t walk's three layouts (test_layout_fallbacks) */
 
 /* test data: $PT_JSON_TEST_DATA, else the source tree's tests/json/data */
 #define PT_DATA_DIR (getenv("PT_JSON_TEST_DATA") ? getenv("PT_JSON_TEST_DATA") : PT_JSON_TEST_DATA_DIR)
@@ -430,6 +431,11 @@ static void test_threads(void **state)
     pt_schema_free(s);
 }
 
+/* -1: each schema walks json_t objects the way compile chose; 2: through
+ * the probed member offsets read at run time; 0: through jansson's public
+ * iterator API (what a jansson with another layout gets). */
+static int force_fast_json = -1;
+
 /* pt_schema_check against pt_schema_validate on object roots of the
  * flat shape (properties with type-only schemas, required) and near it:
  * the same code, keyword and paths, and the same message on request. */
@@ -496,6 +502,8 @@ static void test_check_matches_validate(void **state)
         pt_schema_t *s = compile_text(schemas[i], NULL, &err);
         if (!s)
             fail_msg("schema %zu: %s", i, err.message);
+        if (force_fast_json >= 0 && s->fast_json)
+            s->fast_json = (unsigned char)force_fast_json;
         for (size_t j = 0; j < sizeof insts / sizeof *insts; j++) {
             json_t *x = J(insts[j]);
             pt_schema_error_t e = {0};
@@ -577,6 +585,25 @@ static void test_check_matches_validate(void **state)
     pt_schema_free(s);
 }
 
+/* The json_t walk has three ways through an object's members: compiled-in
+ * offsets (this jansson's usual layout), offsets probed at run time, and
+ * jansson's public API when the probe does not trust the layout. Only the
+ * first runs on this machine by itself; the same cases through the other
+ * two must give the same answers, paths and messages. */
+static void test_layout_fallbacks(void **state)
+{
+    pt__objiter_init();
+    assert_true(pt__objiter_layout.ok); /* the probe trusts this jansson */
+    force_fast_json = 2;
+    test_check_matches_validate(state);
+    objiter_layout_t saved = pt__objiter_layout;
+    pt__objiter_layout.ok = false; /* as if the probe had failed */
+    force_fast_json = 0;
+    test_check_matches_validate(state);
+    pt__objiter_layout = saved;
+    force_fast_json = -1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -590,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_error_order_and_paths),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_check_matches_validate),
+        cmocka_unit_test(test_layout_fallbacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
