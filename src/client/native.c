@@ -80,7 +80,7 @@ struct xfer {
     pt__waiter_t         w;
     pt__http_native_req_t *q;
     nengine_t           *e;
-    llhttp_t             parser;
+    pt__resp_read_t      rd;             /* the response being read into q->r */
     nconn_t             *conn;
     gai_t               *gai;
     struct addrinfo     *ai, *ai_next;   /* the resolver's answer (owned) and the next to try */
@@ -89,8 +89,7 @@ struct xfer {
     const char          *out;            /* the request's bytes */
     size_t               out_len;
     int                  error;
-    int                  hstate;         /* 0 none, 1 in a name, 2 name done, 3 in a value */
-    bool                 parked, done, complete, got_bytes, reused, keep, head;
+    bool                 parked, done, got_bytes, reused, keep;
     bool                 close_asked;    /* the request said Connection: close */
 };
 
@@ -112,56 +111,6 @@ static bool native_disabled(void)
     return false;
 }
 
-/* Grows *buf (which starts as the inline array inl) to hold need bytes. */
-static bool grow(char **buf, size_t *cap, size_t need, char *inl)
-{
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 1024;
-    while (n < need)
-        n *= 2;
-    char *p;
-    if (*buf == inl) {
-        p = malloc(n);
-        if (p)
-            memcpy(p, inl, *cap);
-    } else {
-        p = realloc(*buf, n);
-    }
-    if (!p)
-        return false;
-    *buf = p;
-    *cap = n;
-    return true;
-}
-
-void pt__http_resp_buf_init(pt__http_resp_buf_t *r)
-{
-    r->body = r->inl_body;
-    r->body_cap = sizeof r->inl_body;
-    r->hdr = r->inl_hdr;
-    r->hdr_cap = sizeof r->inl_hdr;
-}
-
-bool pt__http_body_room(pt__http_resp_buf_t *r, size_t need)
-{
-    return grow(&r->body, &r->body_cap, need, r->inl_body);
-}
-
-bool pt__http_hdr_room(pt__http_resp_buf_t *r, size_t need)
-{
-    return grow(&r->hdr, &r->hdr_cap, need, r->inl_hdr);
-}
-
-void pt__http_resp_buf_free(pt__http_resp_buf_t *r)
-{
-    if (r->body != r->inl_body)
-        free(r->body);
-    if (r->hdr != r->inl_hdr)
-        free(r->hdr);
-    r->body = r->hdr = NULL;
-    r->body_cap = r->hdr_cap = 0;
-}
 
 /* ---------------------------------------------------------------------------
  * URLs
@@ -362,122 +311,6 @@ static void xfer_end(xfer_t *x, int error, const char *fmt, ...)
         pt__waiter_wake(&x->w);
 }
 
-/* ---------------------------------------------------------------------------
- * Parsing the response
- * ------------------------------------------------------------------------- */
-
-static bool hdr_add(pt__http_resp_buf_t *r, const char *at, size_t len)
-{
-    if (!pt__http_hdr_room(r, r->hdr_len + len + 1))
-        return false;
-    memcpy(r->hdr + r->hdr_len, at, len);
-    r->hdr_len += len;
-    return true;
-}
-
-/* Ends a value (trailing whitespace is not part of it) and so one header. */
-static bool hdr_value_done(pt__http_resp_buf_t *r)
-{
-    while (r->hdr_len && (r->hdr[r->hdr_len - 1] == ' ' || r->hdr[r->hdr_len - 1] == '\t'))
-        r->hdr_len--;
-    if (!hdr_add(r, "", 1))
-        return false;
-    r->nheaders++;
-    return true;
-}
-
-static int on_header_field(llhttp_t *p, const char *at, size_t len)
-{
-    xfer_t *x = p->data;
-    pt__http_resp_buf_t *r = x->q->r;
-    if (x->hstate == 2 && !hdr_value_done(r)) /* the previous name had no value */
-        return -1;
-    x->hstate = 1;
-    return hdr_add(r, at, len) ? 0 : -1;
-}
-
-static int on_header_field_complete(llhttp_t *p)
-{
-    xfer_t *x = p->data;
-    x->hstate = 2;
-    return hdr_add(x->q->r, "", 1) ? 0 : -1;
-}
-
-static int on_header_value(llhttp_t *p, const char *at, size_t len)
-{
-    xfer_t *x = p->data;
-    x->hstate = 3;
-    return hdr_add(x->q->r, at, len) ? 0 : -1;
-}
-
-static int on_header_value_complete(llhttp_t *p)
-{
-    xfer_t *x = p->data;
-    pt__http_resp_buf_t *r = x->q->r;
-    x->hstate = 0;
-    return hdr_value_done(r) ? 0 : -1;
-}
-
-static int on_headers_complete(llhttp_t *p)
-{
-    xfer_t *x = p->data;
-    pt__http_resp_buf_t *r = x->q->r;
-    if (x->hstate == 2 && !hdr_value_done(r))
-        return -1;
-    x->hstate = 0;
-    if (p->status_code >= 100 && p->status_code < 200 && p->status_code != 101) {
-        /* An interim answer: its headers are not the response's. */
-        r->hdr_len = 0;
-        r->nheaders = 0;
-        return 0;
-    }
-    if (x->head)
-        return 1; /* no body follows, whatever Content-Length says */
-    if (p->flags & F_CONTENT_LENGTH) {
-        if (p->content_length > r->max_body) {
-            r->too_big = true;
-            return -1;
-        }
-        if (!pt__http_body_room(r, (size_t)p->content_length + 1))
-            return -1;
-    }
-    return 0;
-}
-
-static int on_body(llhttp_t *p, const char *at, size_t len)
-{
-    xfer_t *x = p->data;
-    pt__http_resp_buf_t *r = x->q->r;
-    if (r->body_len + len > r->max_body) {
-        r->too_big = true;
-        return -1;
-    }
-    if (!pt__http_body_room(r, r->body_len + len + 1))
-        return -1;
-    memcpy(r->body + r->body_len, at, len);
-    r->body_len += len;
-    return 0;
-}
-
-static int on_message_complete(llhttp_t *p)
-{
-    xfer_t *x = p->data;
-    if (p->status_code >= 100 && p->status_code < 200 && p->status_code != 101)
-        return 0; /* the real answer follows */
-    x->complete = true;
-    x->keep = llhttp_should_keep_alive(p) && !x->close_asked;
-    return HPE_PAUSED;
-}
-
-static const llhttp_settings_t parser_settings = {
-    .on_header_field = on_header_field,
-    .on_header_field_complete = on_header_field_complete,
-    .on_header_value = on_header_value,
-    .on_header_value_complete = on_header_value_complete,
-    .on_headers_complete = on_headers_complete,
-    .on_body = on_body,
-    .on_message_complete = on_message_complete,
-};
 
 /* ---------------------------------------------------------------------------
  * I/O callbacks
@@ -505,28 +338,28 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread > 0) {
         x->got_bytes = true;
-        llhttp_errno_t err = llhttp_execute(&x->parser, buf->base, (size_t)nread);
+        llhttp_errno_t err = pt__resp_read_feed(&x->rd, buf->base, (size_t)nread);
         if (err == HPE_OK)
             return;
-        if ((err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) && x->complete) {
+        if ((err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) && x->rd.complete) {
             /* Bytes after the answer: the connection is out of step. After
              * a 101 it speaks another protocol. */
-            if (err == HPE_PAUSED_UPGRADE || llhttp_get_error_pos(&x->parser) != buf->base + nread)
-                x->keep = false;
+            x->keep = x->rd.keep && !x->close_asked && err == HPE_PAUSED &&
+                      llhttp_get_error_pos(&x->rd.parser) == buf->base + nread;
             xfer_end(x, 0, NULL);
         } else if (x->q->r->too_big) {
             xfer_end(x, PT_HTTP_ETOOBIG, NULL);
         } else {
-            xfer_end(x, PT_HTTP_EPROTO, "%s", llhttp_get_error_reason(&x->parser)
-                                                  ? llhttp_get_error_reason(&x->parser)
+            xfer_end(x, PT_HTTP_EPROTO, "%s", llhttp_get_error_reason(&x->rd.parser)
+                                                  ? llhttp_get_error_reason(&x->rd.parser)
                                                   : llhttp_errno_name(err));
         }
         return;
     }
     if (nread == UV_EOF) {
         if (x->got_bytes) {
-            llhttp_finish(&x->parser); /* ends a body delimited by the close */
-            if (x->complete) {
+            pt__resp_read_eof(&x->rd); /* ends a body delimited by the close */
+            if (x->rd.complete) {
                 x->keep = false;
                 xfer_end(x, 0, NULL);
                 return;
@@ -843,11 +676,9 @@ int pt__http_native_perform(pt__http_native_req_t *q)
         x.key = key;
         x.out = o.p;
         x.out_len = o.len;
-        x.head = method_is(q->method, "HEAD");
         x.close_asked = close_asked;
         pt__waiter_init(&x.w);
-        llhttp_init(&x.parser, HTTP_RESPONSE, &parser_settings);
-        x.parser.data = &x;
+        pt__resp_read_init(&x.rd, q->r, method_is(q->method, "HEAD"));
 
         nconn_t *c = retried ? NULL : pool_take(e, key);
         if (c) {
@@ -881,7 +712,7 @@ int pt__http_native_perform(pt__http_native_req_t *q)
         if (x.ai)
             uv_freeaddrinfo(x.ai);
         error = x.error;
-        q->status = error ? 0 : x.parser.status_code;
+        q->status = error ? 0 : x.rd.parser.status_code;
         /* A pooled connection the upstream had closed: once, on a fresh
          * connection, when the request may be sent twice. */
         if (error == PT_HTTP_ECONNRESET && x.reused && !x.got_bytes && !retried && idempotent(q->method) &&

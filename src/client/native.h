@@ -8,29 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What client.c's responses hold (client.c owns them; both paths fill the
- * body and the headers). body and hdr start in the inline arrays, so a
- * small answer costs no malloc; they move to the heap when they outgrow
- * them. Keep the arrays last: they need no zeroing. */
-typedef struct pt__http_resp_buf {
-    char   *body;
-    size_t  body_len, body_cap;
-    char   *hdr;          /* "name\0value\0" pairs */
-    size_t  hdr_len, hdr_cap;
-    size_t  nheaders;
-    size_t  max_body;
-    bool    too_big;
-    char    inl_hdr[512];
-    char    inl_body[512];
-} pt__http_resp_buf_t;
+#include "client/resp_read.h"
 
-/* Points body and hdr at the inline arrays (the rest is zeroed by the caller). */
-void pt__http_resp_buf_init(pt__http_resp_buf_t *r);
-/* Makes room for need bytes of body or of headers; false when out of memory. */
-bool pt__http_body_room(pt__http_resp_buf_t *r, size_t need);
-bool pt__http_hdr_room(pt__http_resp_buf_t *r, size_t need);
-/* Frees what went to the heap; body and hdr are NULL afterwards. */
-void pt__http_resp_buf_free(pt__http_resp_buf_t *r);
 
 /* The client's own header lines also name these: the native path then
  * sends none of its own. */

@@ -2,15 +2,19 @@
  * the calling thread and one connection with no socket behind it. Request
  * bytes go straight into the connection's input (pt__conn_input, what its
  * read callback calls); the bytes it would write come back through a sink
- * (conn.h) and are parsed with llhttp. No descriptor is opened. */
+ * (conn.h) and are read by the client's response reader (client/resp_read.h).
+ * No descriptor is opened. */
 #define _GNU_SOURCE
 #include "ponty/testclient.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "client/resp_read.h"
 #include "http/worker.h"
 #include "memo/redis_conn.h"
 #include "fields/fields_rt.h"
@@ -45,11 +49,9 @@ struct pt_test_client {
 
     /* the exchange in progress */
     pt__buf_t      in;        /* response bytes the connection wrote, not yet parsed */
-    llhttp_t      parser;
-    llhttp_settings_t settings;
-    pt_test_response_t *res;
-    pt__buf_t      tok, hname;
-    bool          complete, closed, failed, head;
+    pt__resp_read_t rd;       /* reads them into rb */
+    pt__http_resp_buf_t rb;
+    bool          closed, failed;
     bool          counted;    /* in live_clients */
 };
 
@@ -130,98 +132,13 @@ static void close_client_end(pt_test_client_t *c)
 
 /* ---- the client end ---- */
 
-static int on_status_complete(llhttp_t *p)
-{
-    pt_test_client_t *c = p->data;
-    c->res->status = llhttp_get_status_code(p);
-    return 0;
-}
-
-static int on_hfield(llhttp_t *p, const char *at, size_t n)
-{
-    pt_test_client_t *c = p->data;
-    pt__buf_append(&c->tok, at, n);
-    return 0;
-}
-
-static int on_hfield_complete(llhttp_t *p)
-{
-    pt_test_client_t *c = p->data;
-    c->hname.len = 0;
-    pt__buf_append(&c->hname, c->tok.data, c->tok.len);
-    c->tok.len = 0;
-    return 0;
-}
-
-static char *buf_str(pt__buf_t *b)
-{
-    char *s = malloc(b->len + 1);
-    if (!s)
-        abort();
-    if (b->len)
-        memcpy(s, b->data, b->len);
-    s[b->len] = '\0';
-    return s;
-}
-
-static int on_hvalue_complete(llhttp_t *p)
-{
-    pt_test_client_t *c = p->data;
-    pt_test_response_t *r = c->res;
-    char **names = realloc(r->names, (r->nheaders + 1) * sizeof *names);
-    char **values = names ? realloc(r->values, (r->nheaders + 1) * sizeof *values) : NULL;
-    if (!names || !values)
-        abort();
-    r->names = names;
-    r->values = values;
-    r->names[r->nheaders] = buf_str(&c->hname);
-    r->values[r->nheaders] = buf_str(&c->tok);
-    r->nheaders++;
-    c->hname.len = 0;
-    c->tok.len = 0;
-    return 0;
-}
-
-static int on_headers_complete(llhttp_t *p)
-{
-    pt_test_client_t *c = p->data;
-    /* 100 Continue is interim: its headers are not the response's. */
-    if (c->res->status == 100) {
-        for (size_t i = 0; i < c->res->nheaders; i++)
-            free(c->res->names[i]), free(c->res->values[i]);
-        c->res->nheaders = 0;
-    }
-    return c->head ? 1 : 0; /* a response to HEAD has no body */
-}
-
-static int on_body(llhttp_t *p, const char *at, size_t n)
-{
-    pt_test_client_t *c = p->data;
-    c->res->body = realloc(c->res->body, c->res->len + n + 1);
-    if (!c->res->body)
-        abort();
-    memcpy(c->res->body + c->res->len, at, n);
-    c->res->len += n;
-    c->res->body[c->res->len] = '\0';
-    return 0;
-}
-
-static int on_message_complete(llhttp_t *p)
-{
-    pt_test_client_t *c = p->data;
-    if (c->res->status == 100)
-        return 0;
-    c->complete = true;
-    return HPE_PAUSED;
-}
-
 /* Parses what the connection wrote so far. */
 static void take_output(pt_test_client_t *c)
 {
-    if (!c->in.len || c->complete || c->failed)
+    if (!c->in.len || c->rd.complete || c->failed)
         return;
-    llhttp_errno_t e = llhttp_execute(&c->parser, c->in.data, c->in.len);
-    if (e != HPE_OK && e != HPE_PAUSED)
+    llhttp_errno_t e = pt__resp_read_feed(&c->rd, c->in.data, c->in.len);
+    if (e != HPE_OK && !((e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) && c->rd.complete))
         c->failed = true;
     c->in.len = 0; /* after the response: bytes of no request of ours */
 }
@@ -296,10 +213,42 @@ void pt_test_client_free(pt_test_client_t *c)
         pt__router_free(c->router);
     if (c->counted && --live_clients == 0)
         pt__router_thread_release();
-    pt__buf_free(&c->tok);
-    pt__buf_free(&c->hname);
     pt__buf_free(&c->in);
     free(c);
+}
+
+/* The response read into c->rb, in malloc'd strings the caller frees with
+ * pt_test_response_free; NULL when out of memory. */
+static pt_test_response_t *response_of(pt_test_client_t *c)
+{
+    const pt__http_resp_buf_t *b = &c->rb;
+    pt_test_response_t *res = calloc(1, sizeof *res);
+    if (!res)
+        return NULL;
+    res->status = c->rd.parser.status_code;
+    res->len = b->body_len;
+    res->body = malloc(b->body_len + 1);
+    res->names = calloc(b->nheaders + 1, sizeof *res->names);
+    res->values = calloc(b->nheaders + 1, sizeof *res->values);
+    if (!res->body || !res->names || !res->values) {
+        pt_test_response_free(res);
+        return NULL;
+    }
+    memcpy(res->body, b->body, b->body_len);
+    res->body[b->body_len] = '\0';
+    const char *h = b->hdr;
+    for (size_t i = 0; i < b->nheaders; i++) {
+        const char *v = h + strlen(h) + 1;
+        res->names[i] = strdup(h);
+        res->values[i] = strdup(v);
+        res->nheaders = i + 1;
+        if (!res->names[i] || !res->values[i]) {
+            pt_test_response_free(res);
+            return NULL;
+        }
+        h = v + strlen(v) + 1;
+    }
+    return res;
 }
 
 static void on_timeout(uv_timer_t *t) { *(bool *)t->data = true; }
@@ -333,24 +282,11 @@ pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method
     pt__buf_puts(&req, "\r\n");
     pt__buf_append(&req, o->body, blen);
 
-    pt_test_response_t *res = calloc(1, sizeof *res);
-    if (!res)
-        abort();
-    c->res = res;
-    c->complete = c->failed = false;
-    c->head = strcasecmp(method, "HEAD") == 0;
-    c->tok.len = c->hname.len = 0;
-    llhttp_settings_init(&c->settings);
-    c->settings.on_status_complete = on_status_complete;
-    c->settings.on_header_field = on_hfield;
-    c->settings.on_header_field_complete = on_hfield_complete;
-    c->settings.on_header_value = on_hfield;
-    c->settings.on_header_value_complete = on_hvalue_complete;
-    c->settings.on_headers_complete = on_headers_complete;
-    c->settings.on_body = on_body;
-    c->settings.on_message_complete = on_message_complete;
-    llhttp_init(&c->parser, HTTP_RESPONSE, &c->settings);
-    c->parser.data = c;
+    c->failed = false;
+    memset(&c->rb, 0, offsetof(pt__http_resp_buf_t, inl_hdr));
+    pt__http_resp_buf_init(&c->rb);
+    c->rb.max_body = SIZE_MAX;
+    pt__resp_read_init(&c->rd, &c->rb, strcasecmp(method, "HEAD") == 0);
 
     /* This client's scheduler is the thread's while it runs (another client
      * may have been made or freed since), and the route matcher's state is
@@ -372,33 +308,30 @@ pt_test_response_t *pt_test_request_opts(pt_test_client_t *c, const char *method
             sent += n;
         }
         take_output(c);
-        if (c->complete || c->failed || c->closed || timed_out)
+        if (c->rd.complete || c->failed || c->closed || timed_out)
             break;
         uv_run(&c->w->loop, UV_RUN_ONCE);
     }
     uv_close((uv_handle_t *)&timer, NULL);
     uv_run(&c->w->loop, UV_RUN_NOWAIT); /* the timer's close */
     pt__sched_bind(prev);
-    if (!c->complete && c->closed) {
-        /* A response that ends with the connection (no length). */
-        llhttp_finish(&c->parser);
-    }
+    if (!c->rd.complete && c->closed && !c->failed)
+        pt__resp_read_eof(&c->rd); /* a response that ends with the connection (no length) */
     pt__buf_free(&req);
-    c->res = NULL;
 
-    if (!c->complete) {
+    pt_test_response_t *res = NULL;
+    if (c->rd.complete && !(res = response_of(c))) {
+        fprintf(stderr, "ponty: test client: out of memory\n");
+        abort();
+    }
+    pt__http_resp_buf_free(&c->rb);
+    if (!res) {
         fprintf(stderr, "ponty: test client: %s %s: %s\n", method, target,
                 timed_out  ? "no response within 30 s"
                 : c->failed ? "the response is not valid HTTP"
                             : "connection closed before a complete response");
-        pt_test_response_free(res);
         close_client_end(c);
         return NULL;
-    }
-    if (!res->body) {
-        res->body = calloc(1, 1);
-        if (!res->body)
-            abort();
     }
     /* The server closes after "Connection: close": start afresh next time. */
     const char *conn = pt_test_header(res, "Connection");
