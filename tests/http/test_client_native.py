@@ -220,7 +220,10 @@ def test_large_request_body(server, slow_reader):
     # and the upstream reads late, through a small buffer): the rest is queued and written as the upstream reads
     up = slow_reader
     n = 6_000_000
-    status, _, body = server.get(f"/sendbig?n={n}&url=" + quote(up.url + "/echo?slowread=300", safe=""))
+    # 6 MB through a 16 KiB receive buffer read by Python: seconds under
+    # ASan on a loaded machine, so the request gets 20 s, not the default 5.
+    status, _, body = server.request("GET", f"/sendbig?n={n}&timeout_ms=20000&url="
+                                     + quote(up.url + "/echo?slowread=300", safe=""), conn=server.conn(timeout=30))
     assert status == 200, body[:200]
     echo = json.loads(body)["data"]["json"]
     assert echo["method"] == "POST" and echo["headers"]["content-length"] == str(n)
