@@ -137,8 +137,9 @@ struct pt__conn {
     pt__buf_t           tok;         /* a URL / header field / value cut by the end of a read */
     const char         *span;        /* the current token where it lies in the input, or NULL */
     size_t              span_len;
-    const char         *cur_field;
+    const char         *cur_field;   /* the name of the field being read */
     size_t              cur_field_len;
+    bool                field_in_input; /* cur_field points into the input (conn_parse.c) */
     size_t              header_bytes;
 
     pt__buf_t            pending;     /* unparsed input behind a paused message */
