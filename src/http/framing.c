@@ -128,33 +128,39 @@ int pt__transfer_coding_check(const pt_req_t *r, const char **why)
 
 bool pt__head_folds(pt__conn_t *c, const char *p, const char *end)
 {
+    /* Scanned in locals and stored once: stores through c would make the
+     * compiler reload both flags at every byte. */
+    bool lf = c->head_lf, seen = c->head_seen, fold = false;
     while (p < end) {
-        if (c->head_lf || !c->head_seen) {
-            /* At a line's start: its first byte other than CR decides. */
-            char ch = *p++;
-            if (ch == '\r')
-                continue;
-            if (c->head_seen) { /* and head_lf: a line ended before this one */
-                if (ch == ' ' || ch == '\t')
-                    return true;
-                if (ch == '\n') {
-                    c->head_scan = false; /* end of the head */
-                    return false;
-                }
-            }
-            c->head_lf = ch == '\n';
-            if (ch != '\n')
-                c->head_seen = true;
+        if (seen && !lf) {
+            /* Inside a line: nothing but its LF changes what is known. */
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                break;
+            lf = true;
+            p = nl + 1;
             continue;
         }
-        /* Inside a line: nothing but its LF changes what is known. */
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            return false;
-        c->head_lf = true;
-        p = nl + 1;
+        /* At a line's start: its first byte other than CR decides. */
+        char ch = *p++;
+        if (ch == '\r')
+            continue;
+        if (seen) { /* and lf: a line ended before this one */
+            if (ch == ' ' || ch == '\t') {
+                fold = true;
+                break;
+            }
+            if (ch == '\n') {
+                c->head_scan = false; /* end of the head */
+                break;
+            }
+        }
+        lf = ch == '\n';
+        seen |= ch != '\n';
     }
-    return false;
+    c->head_lf = lf;
+    c->head_seen = seen;
+    return fold;
 }
 
 /* RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where
