@@ -40,7 +40,10 @@ static inline void pt__buf_puts(pt__buf_t *b, const char *s) { pt__buf_append(b,
 
 static inline void pt__buf_free(pt__buf_t *b)
 {
-    free(b->data);
+    /* Most buffers freed are empty ones (an idle connection gives back all
+     * of its buffers after every request): no call for those. */
+    if (b->data)
+        free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }
