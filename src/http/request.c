@@ -466,6 +466,13 @@ static bool climbs_above_root(const char *p, size_t n)
     return false;
 }
 
+/* The bytes decode_path's scan of a target stops at: its end (NUL or '?'),
+ * a '#', a '%' and a '.'. */
+enum { TB_END = 1, TB_HASH = 2, TB_PCT = 4, TB_DOT = 8 };
+static const unsigned char target_byte[256] = {
+    ['\0'] = TB_END, ['?'] = TB_END, ['#'] = TB_HASH, ['%'] = TB_PCT, ['.'] = TB_DOT,
+};
+
 /* The decoded path; NULL with *why set when the target cannot be routed. */
 static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
 {
@@ -492,19 +499,23 @@ static char *decode_path(pt_req_t *r, size_t *plen, const char **why)
     /* The path ends at the first '?', or with none at the first '#'. One
      * pass: targets are short, and most have neither. It also notes whether
      * a '%' or a '.' comes before the '?' (past a '#' too: a superset of the
-     * path), without which the path has nothing to decode or check below. */
+     * path), without which the path has nothing to decode or check below.
+     * One table lookup a byte: most bytes are none of these. */
     const char *qm = NULL, *hash = NULL, *e = t;
-    bool pct = false, dot = false;
-    for (; *e; e++) {
-        if (*e == '?') {
-            qm = e;
+    unsigned seen = 0;
+    for (;; e++) {
+        unsigned k = target_byte[(unsigned char)*e];
+        if (!k)
+            continue;
+        if (k & TB_END)
             break;
-        }
-        if (*e == '#' && !hash)
+        if ((k & TB_HASH) && !hash)
             hash = e;
-        pct |= *e == '%';
-        dot |= *e == '.';
+        seen |= k;
     }
+    if (*e == '?')
+        qm = e;
+    bool pct = seen & TB_PCT, dot = seen & TB_DOT;
     size_t n = qm ? (size_t)(qm - t) : hash ? (size_t)(hash - t) : (size_t)(e - t);
     if (qm) {
         const char *qe = strchr(qm + 1, '#');
