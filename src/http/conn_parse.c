@@ -35,18 +35,26 @@ int pt__conn_fail(pt__conn_t *c, int status, const char *text)
  * Only a token cut by the end of the input is copied into `tok` (pt__conn_tok_keep),
  * to be completed by the next read. */
 
-static void tok_add(pt__conn_t *c, const char *at, size_t len)
+/* A token's second piece: the token moves into `tok`. Out of line, so that
+ * the callbacks' usual path (a token whole in the input) saves no
+ * registers for the copying. */
+__attribute__((noinline)) static void tok_add_piece(pt__conn_t *c, const char *at, size_t len)
+{
+    if (c->span) {
+        pt__buf_append(&c->tok, c->span, c->span_len);
+        c->span = NULL;
+    }
+    pt__buf_append(&c->tok, at, len);
+}
+
+static inline void tok_add(pt__conn_t *c, const char *at, size_t len)
 {
     if (!c->span && !c->tok.len) {
         c->span = at;
         c->span_len = len;
         return;
     }
-    if (c->span) {
-        pt__buf_append(&c->tok, c->span, c->span_len);
-        c->span = NULL;
-    }
-    pt__buf_append(&c->tok, at, len);
+    tok_add_piece(c, at, len);
 }
 
 static inline size_t tok_len(const pt__conn_t *c) { return c->span ? c->span_len : c->tok.len; }
