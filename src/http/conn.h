@@ -163,6 +163,11 @@ struct pt__conn {
     bool                head_lf;     /* the last byte scanned ended a line */
     bool                head_seen;   /* a byte other than CR/LF was scanned */
     unsigned char       nhost;       /* Host fields in this request */
+    /* The last Host value found valid on this connection (host_ok_len 0:
+     * none): a keep-alive client sends the same one with every request,
+     * which is then compared, not checked again (conn_parse.c). */
+    unsigned char       host_ok_len;
+    char                host_ok[46];
     /* Chunk-size lines are read by conn_feed (conn.c), not llhttp (whose version
      * refuses valid chunk extensions): the parser pauses where one begins,
      * the line is checked and handed to llhttp without its extensions. A

@@ -259,6 +259,20 @@ static bool is_host(const char *f)
     return (w | 0x20202020u) == want;
 }
 
+/* pt__host_valid, remembered for the connection's next requests. */
+static bool conn_host_valid(pt__conn_t *c, const char *d, size_t n)
+{
+    if (n && n == c->host_ok_len && memcmp(d, c->host_ok, n) == 0)
+        return true;
+    if (!pt__host_valid(d, n))
+        return false;
+    if (n <= sizeof c->host_ok) {
+        memcpy(c->host_ok, d, n);
+        c->host_ok_len = (unsigned char)n;
+    }
+    return true;
+}
+
 static int conn_on_header_value_complete(llhttp_t *p)
 {
     pt__conn_t *c = conn_of(p);
@@ -274,7 +288,7 @@ static int conn_on_header_value_complete(llhttp_t *p)
     if (in_trailers(c))
         return 0; /* read and dropped: a trailer never stands in for a header */
     if (c->cur_field_len == 4 && is_host(c->cur_field)) {
-        if (c->nhost++ || !pt__host_valid(d, n))
+        if (c->nhost++ || !conn_host_valid(c, d, n))
             return pt__conn_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
@@ -392,8 +406,14 @@ static int conn_on_message_complete(llhttp_t *p)
         return pt__conn_fail(c, 505, NULL);
     c->head_scan = true; /* the next bytes begin the next request's head */
     c->head_lf = c->head_seen = false;
-    /* No protocol switching (Upgrade, CONNECT): answer, then close. */
-    c->req->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
+    /* RFC 9112 9.3: an HTTP/1.1 connection persists unless the request
+     * says "Connection: close", an HTTP/1.0 one only if it says
+     * "Connection: keep-alive". This is llhttp_should_keep_alive's rule for
+     * requests (which never need the connection's end to end), read from
+     * the same flags without its two calls. No protocol switching (Upgrade,
+     * CONNECT): answer, then close. */
+    bool keep = p->http_minor > 0 ? !(p->flags & F_CONNECTION_CLOSE) : (p->flags & F_CONNECTION_KEEP_ALIVE) != 0;
+    c->req->keep_alive = keep && !p->upgrade;
     return HPE_PAUSED; /* one request at a time: see conn.h */
 }
 
