@@ -11,6 +11,7 @@
 
 #include "ponty/error.h"
 #include "ponty/jsonschema.h"
+#include "core/arena_keep.h"
 #include "core/context.h"
 #include "http/conn.h"
 #include "http/observe.h"
@@ -72,7 +73,11 @@ void pt__req_reset(pt_req_t *r)
     r->bigs = NULL;
     r->resp_desc = NULL;
     r->resp_obj = NULL;
-    pt_arena_reset(&r->arena); /* runs the request's cleanups */
+    /* Runs the request's cleanups. The arena keeps a block: the request is
+     * parked on its worker when its connection idles and the next message
+     * takes it back, its block still in the CPU cache, without a trip
+     * through the thread's block cache each way. */
+    pt__arena_reset_keep(&r->arena);
     pt__buf_t body = r->body;
     pt__conn_t *c = r->conn;
     pt_arena_t arena = r->arena;
