@@ -209,7 +209,15 @@ pt_req_t *pt__conn_req(pt__conn_t *c);            /* the request being read, tak
  * (text NULL: the status's default text) and the connection closed;
  * returns -1 for llhttp to stop. */
 int  pt__conn_fail(pt__conn_t *c, int status, const char *text);
-void pt__conn_tok_keep(pt__conn_t *c);            /* copies a token cut by the end of the input */
+/* The input is about to go: copies what still points into it (a token
+ * cut by its end, a field name waiting for its value). Inline: at the end
+ * of nearly every input there is nothing to copy. */
+void pt__conn_tok_keep_slow(pt__conn_t *c);
+static inline void pt__conn_tok_keep(pt__conn_t *c)
+{
+    if (c->span || c->field_in_input)
+        pt__conn_tok_keep_slow(c);
+}
 void pt__conn_trim(pt__conn_t *c);                /* idle: give back the request and buffers */
 void pt__conn_close(pt__conn_t *c);
 

@@ -73,7 +73,7 @@ static inline void tok_clear(pt__conn_t *c)
 /* The input is about to go: a token still open moves into `tok`, and a
  * field name still waiting in the input for its value (see
  * conn_on_header_field_complete) into the request's arena. */
-void pt__conn_tok_keep(pt__conn_t *c)
+void pt__conn_tok_keep_slow(pt__conn_t *c)
 {
     if (c->span) {
         pt__buf_append(&c->tok, c->span, c->span_len);
@@ -215,6 +215,19 @@ static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
 
 
 
+/* Whether the 4 bytes at f spell "host" in any case. Every request has a
+ * Host: one word compare instead of a call to strncasecmp. A byte with
+ * bit 5 (0x20) set equals a lower-case letter only if it was that letter
+ * in either case, so setting it in all four bytes is an exact test. */
+static bool is_host(const char *f)
+{
+    uint32_t w;
+    memcpy(&w, f, 4);
+    uint32_t want;
+    memcpy(&want, "host", 4);
+    return (w | 0x20202020u) == want;
+}
+
 /* Fields after a chunked body are trailers (RFC 9110 6.5): once the head
  * is complete, fields no longer go into the request's headers. */
 static bool in_trailers(const pt__conn_t *c) { return c->state == PT_CONN_BODY; }
@@ -224,7 +237,10 @@ static int conn_on_header_field_complete(llhttp_t *p)
     pt__conn_t *c = conn_of(p);
     if (!in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
         return pt__conn_fail(c, 431, NULL);
-    if (!pt__is_token(tok_data(c), tok_len(c)))
+    /* "Host" (every request has one) is a token: one word compare instead
+     * of the byte loop. */
+    size_t nlen = tok_len(c);
+    if (!(nlen == 4 && is_host(tok_data(c))) && !pt__is_token(tok_data(c), nlen))
         return pt__conn_fail(c, 400, "400: Bad Request (invalid header name)");
     /* A name that lies in the input stays there until its value is
      * complete, and both are then copied in one allocation; one in `tok`
@@ -245,19 +261,6 @@ static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
     return 0;
 }
 
-
-/* Whether the 4 bytes at f spell "host" in any case. Every request has a
- * Host: one word compare instead of a call to strncasecmp. A byte with
- * bit 5 (0x20) set equals a lower-case letter only if it was that letter
- * in either case, so setting it in all four bytes is an exact test. */
-static bool is_host(const char *f)
-{
-    uint32_t w;
-    memcpy(&w, f, 4);
-    uint32_t want;
-    memcpy(&want, "host", 4);
-    return (w | 0x20202020u) == want;
-}
 
 /* pt__host_valid, remembered for the connection's next requests. */
 static bool conn_host_valid(pt__conn_t *c, const char *d, size_t n)

@@ -123,6 +123,10 @@ void pt__req_add_header(pt_req_t *r, const char *name, size_t nlen, const char *
         r->headers = r->headers_inline;
         r->headers_cap = PT_REQ_INLINE_HEADERS;
     }
+    if (r->nheaders < r->headers_cap) { /* room: no growth, no copy through headers_push */
+        r->headers[r->nheaders++] = (pt__header_t){ name, value, nlen, vlen };
+        return;
+    }
     headers_push(&r->arena, &r->headers, &r->nheaders, &r->headers_cap,
                     (pt__header_t){ name, value, nlen, vlen });
 }
