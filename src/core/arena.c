@@ -124,7 +124,8 @@ static void block_put(pt_arena_block_t *b)
 #define PT_ARENA_DEFAULT_BLOCK 4096
 
 /* Runs the cleanups and forgets every allocation. keep_one: the first
- * block of the arena's size is kept (emptied), other blocks of the default
+ * block of the arena's size is kept (emptied) if the arena's limit allows
+ * it, as new_block would have taken it; other blocks of the default
  * size go to the thread's cache; oversize blocks go back to malloc so that
  * one huge request does not pin memory. */
 static void arena_reset(pt_arena_t *a, bool keep_one)
@@ -136,7 +137,7 @@ static void arena_reset(pt_arena_t *a, bool keep_one)
         pt_arena_block_t *n = b->next;
         if (b->size != a->block_size) {
             free(b);
-        } else if (keep_one && !keep) {
+        } else if (keep_one && !keep && (!a->limit || b->size <= a->limit)) {
             keep = b;
             keep->next = NULL;
             keep->used = 0;

@@ -39,10 +39,15 @@ static void req_arena_fail(void *ctx, size_t n)
     pt_raise(PT_ERROR);
 }
 
+/* Tests build requests without a connection: no limit then. */
+static size_t req_memory_limit(const pt_req_t *r)
+{
+    return r->conn ? r->conn->worker->limits->max_request_memory : 0;
+}
+
 static void req_arena_arm(pt_req_t *r)
 {
-    /* Tests build requests without a connection: no limit then. */
-    r->arena.limit = r->conn ? r->conn->worker->limits->max_request_memory : 0;
+    r->arena.limit = req_memory_limit(r);
     r->arena.on_fail = req_arena_fail;
     r->arena.fail_ctx = r;
 }
@@ -73,11 +78,15 @@ void pt__req_reset(pt_req_t *r)
     r->bigs = NULL;
     r->resp_desc = NULL;
     r->resp_obj = NULL;
-    /* Runs the request's cleanups. The arena keeps a block: the request is
-     * parked on its worker when its connection idles and the next message
-     * takes it back, its block still in the CPU cache, without a trip
-     * through the thread's block cache each way. */
-    pt__arena_reset_keep(&r->arena);
+    /* Runs the request's cleanups. The arena keeps a block (when the
+     * limit allows one): the request is parked on its worker when its
+     * connection idles and the next message takes it back, its block still
+     * in the CPU cache, without a trip through the thread's block cache
+     * each way. */
+    if (req_memory_limit(r) == 0 || req_memory_limit(r) >= r->arena.block_size)
+        pt__arena_reset_keep(&r->arena);
+    else
+        pt_arena_reset(&r->arena); /* its first block would pass the limit */
     pt__buf_t body = r->body;
     pt__conn_t *c = r->conn;
     pt_arena_t arena = r->arena;
