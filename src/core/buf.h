@@ -41,9 +41,11 @@ static inline void pt__buf_puts(pt__buf_t *b, const char *s) { pt__buf_append(b,
 static inline void pt__buf_free(pt__buf_t *b)
 {
     /* Most buffers freed are empty ones (an idle connection gives back all
-     * of its buffers after every request): no call for those. */
-    if (b->data)
-        free(b->data);
+     * of its buffers after every request): no call and no store for those
+     * (a buffer without data has len and cap 0). */
+    if (!b->data)
+        return;
+    free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }

@@ -139,12 +139,20 @@ bool pt__head_folds(pt__conn_t *c, const char *p, const char *end)
                 break;
             lf = true;
             p = nl + 1;
-            continue;
+            if (p == end)
+                break;
         }
         /* At a line's start: its first byte other than CR decides. */
         char ch = *p++;
-        if (ch == '\r')
+        if (ch == '\r') {
+            /* CRLF at a line's start after the first: the empty line that
+             * ends the head, in one step. */
+            if (seen && p < end && *p == '\n') {
+                c->head_scan = false;
+                break;
+            }
             continue;
+        }
         if (seen) { /* and lf: a line ended before this one */
             if (ch == ' ' || ch == '\t') {
                 fold = true;
