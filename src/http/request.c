@@ -88,14 +88,17 @@ void pt__req_reset(pt_req_t *r)
     else
         pt_arena_reset(&r->arena); /* its first block would pass the limit */
     pt__buf_t body = r->body;
-    pt__conn_t *c = r->conn;
-    pt_arena_t arena = r->arena;
-    /* The capture slots are left as they are: pt__router_match fills those
-     * it reports before any is read, and clearing them would write 400
-     * bytes a request. */
-    memset(r, 0, offsetof(pt_req_t, match.captures));
-    r->conn = c;
-    r->arena = arena;
+    /* Cleared: the task and everything from the method up to the capture
+     * slots. The connection and the arena, which lie between, are kept as
+     * they are; the capture slots too: pt__router_match fills those it
+     * reports before any is read, and clearing them would write 400 bytes a
+     * request. */
+    _Static_assert(offsetof(pt_req_t, conn) == sizeof(pt__task_t) &&
+                   offsetof(pt_req_t, arena) > offsetof(pt_req_t, conn) &&
+                   offsetof(pt_req_t, method) > offsetof(pt_req_t, arena),
+                   "pt__req_reset keeps conn and arena between task and method");
+    memset(&r->task, 0, sizeof r->task);
+    memset(&r->method, 0, offsetof(pt_req_t, match.captures) - offsetof(pt_req_t, method));
     req_arena_arm(r);
     r->query = "";
     /* A big upload should not pin its buffer on an idle keep-alive connection. */
