@@ -158,7 +158,18 @@ void pt_arena_reset(pt_arena_t *a)
     arena_reset(a, a->block_size != PT_ARENA_DEFAULT_BLOCK);
 }
 
-void pt__arena_reset_keep(pt_arena_t *a) { arena_reset(a, true); }
+void pt__arena_reset_keep(pt_arena_t *a)
+{
+    /* The usual case, nothing to clean up and one block of the arena's
+     * size: emptied in place. */
+    pt_arena_block_t *b = a->head;
+    if (b && !b->next && !a->cleanups && b->size == a->block_size && (!a->limit || b->size <= a->limit)) {
+        b->used = 0;
+        a->held = b->size;
+        return;
+    }
+    arena_reset(a, true);
+}
 
 static pt_arena_block_t *new_block(pt_arena_t *a, size_t size)
 {
