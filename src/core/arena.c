@@ -1,5 +1,6 @@
 /* Region allocator: see include/ponty/arena.h. */
 #include "ponty/arena.h"
+#include "core/arena_keep.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -122,7 +123,12 @@ static void block_put(pt_arena_block_t *b)
 
 #define PT_ARENA_DEFAULT_BLOCK 4096
 
-void pt_arena_reset(pt_arena_t *a)
+/* Runs the cleanups and forgets every allocation. keep_one: the first
+ * block of the arena's size is kept (emptied) if the arena's limit allows
+ * it, as new_block would have taken it; other blocks of the default
+ * size go to the thread's cache; oversize blocks go back to malloc so that
+ * one huge request does not pin memory. */
+static void arena_reset(pt_arena_t *a, bool keep_one)
 {
     run_cleanups(a);
     bool cache = a->block_size == PT_ARENA_DEFAULT_BLOCK;
@@ -130,16 +136,13 @@ void pt_arena_reset(pt_arena_t *a)
     while (b) {
         pt_arena_block_t *n = b->next;
         if (b->size != a->block_size) {
-            /* Oversize blocks go back to malloc so that one huge request
-             * does not pin memory. */
             free(b);
-        } else if (cache) {
-            block_put(b);
-        } else if (!keep) {
-            /* Other block sizes: the arena keeps one block itself. */
+        } else if (keep_one && !keep && (!a->limit || b->size <= a->limit)) {
             keep = b;
             keep->next = NULL;
             keep->used = 0;
+        } else if (cache) {
+            block_put(b);
         } else {
             free(b);
         }
@@ -147,6 +150,25 @@ void pt_arena_reset(pt_arena_t *a)
     }
     a->head = keep;
     a->held = keep ? keep->size : 0;
+}
+
+void pt_arena_reset(pt_arena_t *a)
+{
+    /* Other block sizes than the default: the arena keeps one block itself. */
+    arena_reset(a, a->block_size != PT_ARENA_DEFAULT_BLOCK);
+}
+
+void pt__arena_reset_keep(pt_arena_t *a)
+{
+    /* The usual case, nothing to clean up and one block of the arena's
+     * size: emptied in place. */
+    pt_arena_block_t *b = a->head;
+    if (b && !b->next && !a->cleanups && b->size == a->block_size && (!a->limit || b->size <= a->limit)) {
+        b->used = 0;
+        a->held = b->size;
+        return;
+    }
+    arena_reset(a, true);
 }
 
 static pt_arena_block_t *new_block(pt_arena_t *a, size_t size)

@@ -40,23 +40,49 @@ static inline void pt__buf_puts(pt__buf_t *b, const char *s) { pt__buf_append(b,
 
 static inline void pt__buf_free(pt__buf_t *b)
 {
+    /* Most buffers freed are empty ones (an idle connection gives back all
+     * of its buffers after every request): no call and no store for those
+     * (a buffer without data has len and cap 0). */
+    if (!b->data)
+        return;
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }
 
+/* The number of decimal digits of u: four per step, most numbers written
+ * (lengths, statuses, milliseconds) take one or two steps. */
+static inline unsigned pt__dec_digits(unsigned long long u)
+{
+    unsigned n = 1;
+    for (;;) {
+        if (u < 10)
+            return n;
+        if (u < 100)
+            return n + 1;
+        if (u < 1000)
+            return n + 2;
+        if (u < 10000)
+            return n + 3;
+        u /= 10000;
+        n += 4;
+    }
+}
+
 /* Writes the decimal form of v at p (at most 20 bytes) and returns its
  * end; two digits per division: responses carry 13-digit millisecond
- * timestamps. */
+ * timestamps. The digits are written in place, from the last, once their
+ * count is known: no copy of a variable length. */
 static inline char *pt__fmt_int(char *p, long long v)
 {
     static const char pairs[] = "00010203040506070809101112131415161718192021222324"
                                 "25262728293031323334353637383940414243444546474849"
                                 "50515253545556575859606162636465666768697071727374"
                                 "75767778798081828384858687888990919293949596979899";
-    char tmp[24];
-    char *end = tmp + sizeof tmp, *d = end;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    if (v < 0)
+        *p++ = '-';
+    char *end = p + pt__dec_digits(u), *d = end;
     while (u >= 100) {
         const char *pr = pairs + (u % 100) * 2;
         u /= 100;
@@ -65,16 +91,12 @@ static inline char *pt__fmt_int(char *p, long long v)
         d[1] = pr[1];
     }
     if (u >= 10) {
-        d -= 2;
-        d[0] = pairs[u * 2];
-        d[1] = pairs[u * 2 + 1];
+        d[-2] = pairs[u * 2];
+        d[-1] = pairs[u * 2 + 1];
     } else {
-        *--d = (char)('0' + u);
+        d[-1] = (char)('0' + u);
     }
-    if (v < 0)
-        *--d = '-';
-    memcpy(p, d, (size_t)(end - d));
-    return p + (end - d);
+    return end;
 }
 
 /* Appends the decimal form of v. */

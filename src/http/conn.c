@@ -352,7 +352,7 @@ static void out_borrow(pt__conn_t *c)
     c->out_borrowed = true;
 }
 
-static void out_return(pt__conn_t *c)
+static inline void out_return(pt__conn_t *c)
 {
     if (!c->out_borrowed)
         return;

@@ -137,8 +137,9 @@ struct pt__conn {
     pt__buf_t           tok;         /* a URL / header field / value cut by the end of a read */
     const char         *span;        /* the current token where it lies in the input, or NULL */
     size_t              span_len;
-    const char         *cur_field;
+    const char         *cur_field;   /* the name of the field being read */
     size_t              cur_field_len;
+    bool                field_in_input; /* cur_field points into the input (conn_parse.c) */
     size_t              header_bytes;
 
     pt__buf_t            pending;     /* unparsed input behind a paused message */
@@ -162,6 +163,11 @@ struct pt__conn {
     bool                head_lf;     /* the last byte scanned ended a line */
     bool                head_seen;   /* a byte other than CR/LF was scanned */
     unsigned char       nhost;       /* Host fields in this request */
+    /* The last Host value found valid on this connection (host_ok_len 0:
+     * none): a keep-alive client sends the same one with every request,
+     * which is then compared, not checked again (conn_parse.c). */
+    unsigned char       host_ok_len;
+    char                host_ok[46];
     /* Chunk-size lines are read by conn_feed (conn.c), not llhttp (whose version
      * refuses valid chunk extensions): the parser pauses where one begins,
      * the line is checked and handed to llhttp without its extensions. A
@@ -203,7 +209,15 @@ pt_req_t *pt__conn_req(pt__conn_t *c);            /* the request being read, tak
  * (text NULL: the status's default text) and the connection closed;
  * returns -1 for llhttp to stop. */
 int  pt__conn_fail(pt__conn_t *c, int status, const char *text);
-void pt__conn_tok_keep(pt__conn_t *c);            /* copies a token cut by the end of the input */
+/* The input is about to go: copies what still points into it (a token
+ * cut by its end, a field name waiting for its value). Inline: at the end
+ * of nearly every input there is nothing to copy. */
+void pt__conn_tok_keep_slow(pt__conn_t *c);
+static inline void pt__conn_tok_keep(pt__conn_t *c)
+{
+    if (c->span || c->field_in_input)
+        pt__conn_tok_keep_slow(c);
+}
 void pt__conn_trim(pt__conn_t *c);                /* idle: give back the request and buffers */
 void pt__conn_close(pt__conn_t *c);
 

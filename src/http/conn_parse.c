@@ -35,18 +35,26 @@ int pt__conn_fail(pt__conn_t *c, int status, const char *text)
  * Only a token cut by the end of the input is copied into `tok` (pt__conn_tok_keep),
  * to be completed by the next read. */
 
-static void tok_add(pt__conn_t *c, const char *at, size_t len)
+/* A token's second piece: the token moves into `tok`. Out of line, so that
+ * the callbacks' usual path (a token whole in the input) saves no
+ * registers for the copying. */
+__attribute__((noinline)) static void tok_add_piece(pt__conn_t *c, const char *at, size_t len)
+{
+    if (c->span) {
+        pt__buf_append(&c->tok, c->span, c->span_len);
+        c->span = NULL;
+    }
+    pt__buf_append(&c->tok, at, len);
+}
+
+static inline void tok_add(pt__conn_t *c, const char *at, size_t len)
 {
     if (!c->span && !c->tok.len) {
         c->span = at;
         c->span_len = len;
         return;
     }
-    if (c->span) {
-        pt__buf_append(&c->tok, c->span, c->span_len);
-        c->span = NULL;
-    }
-    pt__buf_append(&c->tok, at, len);
+    tok_add_piece(c, at, len);
 }
 
 static inline size_t tok_len(const pt__conn_t *c) { return c->span ? c->span_len : c->tok.len; }
@@ -62,12 +70,18 @@ static inline void tok_clear(pt__conn_t *c)
     c->tok.len = 0;
 }
 
-/* The input is about to go: a token still open moves into `tok`. */
-void pt__conn_tok_keep(pt__conn_t *c)
+/* The input is about to go: a token still open moves into `tok`, and a
+ * field name still waiting in the input for its value (see
+ * conn_on_header_field_complete) into the request's arena. */
+void pt__conn_tok_keep_slow(pt__conn_t *c)
 {
     if (c->span) {
         pt__buf_append(&c->tok, c->span, c->span_len);
         c->span = NULL;
+    }
+    if (c->field_in_input) {
+        c->cur_field = pt_arena_strndup(&c->req->arena, c->cur_field, c->cur_field_len);
+        c->field_in_input = false;
     }
 }
 
@@ -157,6 +171,7 @@ static int conn_on_message_begin(llhttp_t *p)
     c->state = PT_CONN_READING;
     c->header_bytes = 0;
     c->nhost = 0;
+    c->field_in_input = false;
     tok_clear(c);
     /* The header timeout runs from here; conn_feed puts the connection
      * on the list its state calls for once its input is parsed. */
@@ -200,6 +215,19 @@ static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
 
 
 
+/* Whether the 4 bytes at f spell "host" in any case. Every request has a
+ * Host: one word compare instead of a call to strncasecmp. A byte with
+ * bit 5 (0x20) set equals a lower-case letter only if it was that letter
+ * in either case, so setting it in all four bytes is an exact test. */
+static bool is_host(const char *f)
+{
+    uint32_t w;
+    memcpy(&w, f, 4);
+    uint32_t want;
+    memcpy(&want, "host", 4);
+    return (w | 0x20202020u) == want;
+}
+
 /* Fields after a chunked body are trailers (RFC 9110 6.5): once the head
  * is complete, fields no longer go into the request's headers. */
 static bool in_trailers(const pt__conn_t *c) { return c->state == PT_CONN_BODY; }
@@ -209,10 +237,17 @@ static int conn_on_header_field_complete(llhttp_t *p)
     pt__conn_t *c = conn_of(p);
     if (!in_trailers(c) && c->req->nheaders >= c->worker->limits->max_headers)
         return pt__conn_fail(c, 431, NULL);
-    if (!pt__is_token(tok_data(c), tok_len(c)))
+    /* "Host" (every request has one) is a token: one word compare instead
+     * of the byte loop. */
+    size_t nlen = tok_len(c);
+    if (!(nlen == 4 && is_host(tok_data(c))) && !pt__is_token(tok_data(c), nlen))
         return pt__conn_fail(c, 400, "400: Bad Request (invalid header name)");
-    c->cur_field = pt_arena_strndup(&c->req->arena, tok_data(c), tok_len(c));
+    /* A name that lies in the input stays there until its value is
+     * complete, and both are then copied in one allocation; one in `tok`
+     * would be overwritten by the value's bytes, so it is copied now. */
+    c->field_in_input = c->span != NULL;
     c->cur_field_len = tok_len(c);
+    c->cur_field = c->field_in_input ? c->span : pt_arena_strndup(&c->req->arena, tok_data(c), tok_len(c));
     tok_clear(c);
     return 0;
 }
@@ -227,17 +262,18 @@ static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
 }
 
 
-/* Whether the 4 bytes at f spell "host" in any case. Every request has a
- * Host: one word compare instead of a call to strncasecmp. A byte with
- * bit 5 (0x20) set equals a lower-case letter only if it was that letter
- * in either case, so setting it in all four bytes is an exact test. */
-static bool is_host(const char *f)
+/* pt__host_valid, remembered for the connection's next requests. */
+static bool conn_host_valid(pt__conn_t *c, const char *d, size_t n)
 {
-    uint32_t w;
-    memcpy(&w, f, 4);
-    uint32_t want;
-    memcpy(&want, "host", 4);
-    return (w | 0x20202020u) == want;
+    if (n && n == c->host_ok_len && memcmp(d, c->host_ok, n) == 0)
+        return true;
+    if (!pt__host_valid(d, n))
+        return false;
+    if (n <= sizeof c->host_ok) {
+        memcpy(c->host_ok, d, n);
+        c->host_ok_len = (unsigned char)n;
+    }
+    return true;
 }
 
 static int conn_on_header_value_complete(llhttp_t *p)
@@ -250,10 +286,12 @@ static int conn_on_header_value_complete(llhttp_t *p)
         n--;
     /* d stays readable until the next token begins: tok_clear only forgets. */
     tok_clear(c);
+    bool copy_name = c->field_in_input;
+    c->field_in_input = false;
     if (in_trailers(c))
         return 0; /* read and dropped: a trailer never stands in for a header */
     if (c->cur_field_len == 4 && is_host(c->cur_field)) {
-        if (c->nhost++ || !pt__host_valid(d, n))
+        if (c->nhost++ || !conn_host_valid(c, d, n))
             return pt__conn_fail(c, 400, c->nhost > 1 ? "400: Bad Request (more than one Host)"
                                                 : "400: Bad Request (invalid Host)");
     }
@@ -262,8 +300,20 @@ static int conn_on_header_value_complete(llhttp_t *p)
      * proxy that takes the field as present frames it otherwise. */
     if (n == 0 && c->cur_field_len == 17 && strncasecmp(c->cur_field, "transfer-encoding", 17) == 0)
         return pt__conn_fail(c, 400, "400: Bad Request (empty transfer coding)");
-    const char *v = pt_arena_strndup(&c->req->arena, d, n);
-    pt__req_add_header(c->req, c->cur_field, c->cur_field_len, v, n);
+    /* The value, NUL-terminated, and behind it the name when it still lies
+     * in the input: one allocation. */
+    size_t nl = c->cur_field_len;
+    char *v = pt_arena_alloc(&c->req->arena, n + 1 + (copy_name ? nl + 1 : 0));
+    memcpy(v, d, n);
+    v[n] = '\0';
+    const char *name = c->cur_field;
+    if (copy_name) {
+        char *cn = v + n + 1;
+        memcpy(cn, name, nl);
+        cn[nl] = '\0';
+        name = cn;
+    }
+    pt__req_add_header(c->req, name, nl, v, n);
     return 0;
 }
 
@@ -274,24 +324,26 @@ static int conn_on_headers_complete(llhttp_t *p)
     pt_req_t *r = c->req;
     if (!r->target)
         r->target = "/";
-    if (llhttp_get_http_major(p) != 1)
+    /* The parser's fields are read directly: llhttp's getters are calls
+     * into another unit, each request. */
+    if (p->http_major != 1)
         return pt__conn_fail(c, 505, NULL);
     /* RFC 9112 3.2: exactly one Host in HTTP/1.1; at most one in 1.0. */
-    if (llhttp_get_http_minor(p) >= 1 && c->nhost == 0)
+    if (p->http_minor >= 1 && c->nhost == 0)
         return pt__conn_fail(c, 400, "400: Bad Request (missing Host)");
     if (p->flags & F_TRANSFER_ENCODING) {
         /* RFC 9112 6.1: HTTP/1.0 has no chunked framing; a 1.0 message with
          * Transfer-Encoding cannot be delimited safely. */
-        if (llhttp_get_http_minor(p) == 0)
+        if (p->http_minor == 0)
             return pt__conn_fail(c, 400, "400: Bad Request (Transfer-Encoding in HTTP/1.0)");
         const char *why = NULL;
         int st = pt__transfer_coding_check(c->req, &why);
         if (st)
             return pt__conn_fail(c, st, why);
     }
-    r->method = llhttp_method_name(llhttp_get_method(p));
-    r->http_minor = llhttp_get_http_major(p) == 1 ? llhttp_get_http_minor(p) : 1;
-    r->is_head = llhttp_get_method(p) == HTTP_HEAD;
+    r->method = llhttp_method_name((llhttp_method_t)p->method);
+    r->http_minor = p->http_minor; /* the major is 1 (checked above) */
+    r->is_head = p->method == HTTP_HEAD;
     if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c->worker->limits->max_body)
         return pt__conn_fail(c, 413, NULL);
     /* Answer Expect: 100-continue now, or clients such as curl stall. */
@@ -353,12 +405,18 @@ static int conn_on_message_complete(llhttp_t *p)
     pt__conn_t *c = conn_of(p);
     /* HTTP/0.9 (a request line without a version) has no head: llhttp
      * completes it without on_headers_complete. */
-    if (llhttp_get_http_major(p) != 1)
+    if (p->http_major != 1)
         return pt__conn_fail(c, 505, NULL);
     c->head_scan = true; /* the next bytes begin the next request's head */
     c->head_lf = c->head_seen = false;
-    /* No protocol switching (Upgrade, CONNECT): answer, then close. */
-    c->req->keep_alive = llhttp_should_keep_alive(p) && !llhttp_get_upgrade(p);
+    /* RFC 9112 9.3: an HTTP/1.1 connection persists unless the request
+     * says "Connection: close", an HTTP/1.0 one only if it says
+     * "Connection: keep-alive". This is llhttp_should_keep_alive's rule for
+     * requests (which never need the connection's end to end), read from
+     * the same flags without its two calls. No protocol switching (Upgrade,
+     * CONNECT): answer, then close. */
+    bool keep = p->http_minor > 0 ? !(p->flags & F_CONNECTION_CLOSE) : (p->flags & F_CONNECTION_KEEP_ALIVE) != 0;
+    c->req->keep_alive = keep && !p->upgrade;
     return HPE_PAUSED; /* one request at a time: see conn.h */
 }
 

@@ -29,55 +29,59 @@ const unsigned char pt__tchar[256] = {
     ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
-/* Bytes of a reg-name (RFC 3986 3.2.2: unreserved, pct-encoded and
- * sub-delims; an IPv4 address is one): 1; of an IP literal between the
- * brackets: 2; '.': also 4. One lookup a byte: every request has a Host. */
-static const unsigned char hostchar[256] = {
-    ['-'] = 1, ['.'] = 7, ['_'] = 1, ['~'] = 1, ['%'] = 1, ['!'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1,
-    ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, [';'] = 1, ['='] = 1, [':'] = 2,
-    ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
-    ['A'] = 3, ['B'] = 3, ['C'] = 3, ['D'] = 3, ['E'] = 3, ['F'] = 3, ['G'] = 1, ['H'] = 1, ['I'] = 1,
-    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 3, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-    ['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3, ['g'] = 1, ['h'] = 1, ['i'] = 1,
-    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 3, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+/* Host (RFC 9112 3.2, RFC 3986 3.2.2) is checked in one pass, one table
+ * lookup and one transition a byte: every request has a Host.
+ *
+ * The class of a byte: a reg-name byte (unreserved, pct-encoded and
+ * sub-delims; an IPv4 address is one) other than a digit or '.', a digit,
+ * '.', ':', or none of these (0). */
+enum { HB_NO, HB_NAME, HB_DIGIT, HB_DOT, HB_COLON };
+static const unsigned char host_byte[256] = {
+    ['-'] = HB_NAME, ['_'] = HB_NAME, ['~'] = HB_NAME, ['%'] = HB_NAME, ['!'] = HB_NAME, ['$'] = HB_NAME,
+    ['&'] = HB_NAME, ['\''] = HB_NAME, ['('] = HB_NAME, [')'] = HB_NAME, ['*'] = HB_NAME, ['+'] = HB_NAME,
+    [','] = HB_NAME, [';'] = HB_NAME, ['='] = HB_NAME,
+    ['A' ... 'Z'] = HB_NAME, ['a' ... 'z'] = HB_NAME,
+    ['0' ... '9'] = HB_DIGIT, ['.'] = HB_DOT, [':'] = HB_COLON,
 };
+
+/* The states: in a reg-name (or before it), just after a '.', in the port,
+ * just after an IP literal's ']', refused. Rows of 8: a state times 8 is an
+ * addressing mode, not a multiplication. */
+enum { HS_NAME, HS_DOT, HS_PORT, HS_LITERAL, HS_BAD };
+static const unsigned char host_next[5][8] = {
+    /*             HB_NO   HB_NAME  HB_DIGIT HB_DOT  HB_COLON */
+    [HS_NAME]    = { HS_BAD, HS_NAME, HS_NAME, HS_DOT, HS_PORT },
+    /* An empty label ("x..y") names no host: nginx refuses it too. */
+    [HS_DOT]     = { HS_BAD, HS_NAME, HS_NAME, HS_BAD, HS_PORT },
+    [HS_PORT]    = { HS_BAD, HS_BAD, HS_PORT, HS_BAD, HS_BAD },
+    [HS_LITERAL] = { HS_BAD, HS_BAD, HS_BAD, HS_BAD, HS_PORT },
+    [HS_BAD]     = { HS_BAD, HS_BAD, HS_BAD, HS_BAD, HS_BAD },
+};
+
+/* A byte of an IP literal between the brackets: hex digits, ':', '.' and
+ * the 'v' of IPvFuture. */
+static bool ip_literal_byte(unsigned char ch)
+{
+    unsigned char l = ch | 0x20;
+    return (ch >= '0' && ch <= '9') || (l >= 'a' && l <= 'f') || l == 'v' || ch == ':' || ch == '.';
+}
 
 bool pt__host_valid(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s, *e = u + n;
+    size_t st = HS_NAME; /* a register-wide index: no zero extension a byte */
     if (u < e && *u == '[') {
         for (u++; u < e && *u != ']'; u++)
-            if (!(hostchar[*u] & 2))
+            if (!ip_literal_byte(*u))
                 return false;
         if (u == e)
             return false;
         u++;
-    } else {
-        /* ':' is not a reg-name byte: it stops here. An empty label
-         * ("x..y") names no host (nginx refuses it too): '.' alone has bit
-         * 2, so two in a row leave it set in prev & k, collected in twice
-         * and tested once at the end. */
-        unsigned prev = 0, twice = 0;
-        for (; u < e; u++) {
-            unsigned k = hostchar[*u];
-            if (!(k & 1))
-                break;
-            twice |= prev & k;
-            prev = k;
-        }
-        if (twice & 4)
-            return false;
+        st = HS_LITERAL;
     }
-    if (u == e)
-        return true;
-    if (*u != ':')
-        return false;
-    for (u++; u < e; u++)
-        if (*u < '0' || *u > '9')
-            return false;
-    return true;
+    for (; u < e; u++)
+        st = host_next[st][host_byte[*u]];
+    return st != HS_BAD;
 }
 
 int pt__transfer_coding_check(const pt_req_t *r, const char **why)
@@ -124,33 +128,47 @@ int pt__transfer_coding_check(const pt_req_t *r, const char **why)
 
 bool pt__head_folds(pt__conn_t *c, const char *p, const char *end)
 {
+    /* Scanned in locals and stored once: stores through c would make the
+     * compiler reload both flags at every byte. */
+    bool lf = c->head_lf, seen = c->head_seen, fold = false;
     while (p < end) {
-        if (c->head_lf || !c->head_seen) {
-            /* At a line's start: its first byte other than CR decides. */
-            char ch = *p++;
-            if (ch == '\r')
-                continue;
-            if (c->head_seen) { /* and head_lf: a line ended before this one */
-                if (ch == ' ' || ch == '\t')
-                    return true;
-                if (ch == '\n') {
-                    c->head_scan = false; /* end of the head */
-                    return false;
-                }
+        if (seen && !lf) {
+            /* Inside a line: nothing but its LF changes what is known. */
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                break;
+            lf = true;
+            p = nl + 1;
+            if (p == end)
+                break;
+        }
+        /* At a line's start: its first byte other than CR decides. */
+        char ch = *p++;
+        if (ch == '\r') {
+            /* CRLF at a line's start after the first: the empty line that
+             * ends the head, in one step. */
+            if (seen && p < end && *p == '\n') {
+                c->head_scan = false;
+                break;
             }
-            c->head_lf = ch == '\n';
-            if (ch != '\n')
-                c->head_seen = true;
             continue;
         }
-        /* Inside a line: nothing but its LF changes what is known. */
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            return false;
-        c->head_lf = true;
-        p = nl + 1;
+        if (seen) { /* and lf: a line ended before this one */
+            if (ch == ' ' || ch == '\t') {
+                fold = true;
+                break;
+            }
+            if (ch == '\n') {
+                c->head_scan = false; /* end of the head */
+                break;
+            }
+        }
+        lf = ch == '\n';
+        seen |= ch != '\n';
     }
-    return false;
+    c->head_lf = lf;
+    c->head_seen = seen;
+    return fold;
 }
 
 /* RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, where

@@ -10,44 +10,73 @@
 static const char hex[] = "0123456789abcdef";
 
 /* Whether none of 8 bytes needs escaping: all within ' '..'~' and none
- * is '"' or '\\' (each test is exact for presence). */
+ * is '"' or '\\'. Each term is exact for presence, which is all that is
+ * asked: (w - 0x20..) & ~w has a high bit for a byte below 0x20, (w + 1..)
+ * | w for one above 0x7e (a carry out of a byte starts at 0xff, itself
+ * flagged), (x - 1..) & ~x for a zero byte of x = w ^ '"' or w ^ '\\'. */
 static inline bool plain8(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
-    uint64_t bad = (w & high) | ((w - ones * 0x20) & ~w & high) | ((q - ones) & ~q & high) |
-                   ((bs - ones) & ~bs & high) | ((del - ones) & ~del & high);
-    return bad == 0;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    uint64_t bad = ((w - ones * 0x20) & ~w) | (w + ones) | w | ((q - ones) & ~q) | ((bs - ones) & ~bs);
+    return (bad & high) == 0;
 }
 
 static inline bool plain1(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
-static void write_string(pt__buf_t *b, const char *s, size_t n)
+/* Copies the bytes of s[0..n) that need no escaping, up to the first that
+ * does; returns how many. */
+static inline size_t copy_plain_bytes(char *o, const char *s, size_t n)
 {
-    pt__buf_reserve(b, n + 2);
-    char *o = b->data + b->len;
-    *o++ = '"';
-    /* the usual string needs no escape: copy it a word at a time */
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (!plain8(w))
-            break;
-        memcpy(o, &w, 8);
-        o += 8;
+    while (i < n && plain1((unsigned char)s[i])) {
+        o[i] = s[i];
+        i++;
     }
-    if (i < n && i + 8 > n) {
-        /* the rest, shorter than a word: tested and copied as one word (the
-         * last 8 bytes, overlapping copied ones) or two 4-byte halves that
-         * may overlap, instead of byte by byte */
-        uint64_t w;
+    return i;
+}
+
+/* Two words in one vector (SSE2's or NEON's 16 bytes; plain scalar code
+ * elsewhere). */
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+
+/* plain8 on two words at once: the same operations on both lanes. */
+static inline bool plain16(uint64_t a, uint64_t b)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    u64x2 w = { a, b };
+    u64x2 q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    u64x2 bad = (((w - ones * 0x20) & ~w) | (w + ones) | w | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high;
+    return (bad[0] | bad[1]) == 0;
+}
+
+/* Copies to o the longest prefix of s[0..n) that needs no escaping, 16
+ * bytes at a time, and returns its length; o has room for n bytes. */
+static inline __attribute__((always_inline)) size_t copy_plain(char *o, const char *s, size_t n)
+{
+    /* the usual string needs no escape: copy it two words at a time */
+    size_t i = 0;
+    uint64_t a, b;
+    for (; i + 16 <= n; i += 16) {
+        memcpy(&a, s + i, 8);
+        memcpy(&b, s + i + 8, 8);
+        if (!plain16(a, b))
+            return i + copy_plain_bytes(o + i, s + i, n - i);
+        memcpy(o + i, &a, 8);
+        memcpy(o + i + 8, &b, 8);
+    }
+    if (i < n) {
+        /* the rest, shorter than 16 bytes: tested and copied as the last 16
+         * bytes (overlapping copied ones), the first and last 8, or two
+         * 4-byte halves that may overlap, instead of byte by byte */
         if (n >= 8) {
-            memcpy(&w, s + n - 8, 8);
-            if (plain8(w)) {
-                memcpy(o - (i - (n - 8)), &w, 8);
-                o += n - i;
-                i = n;
+            size_t at = n >= 16 ? n - 16 : 0;
+            memcpy(&a, s + at, 8);
+            memcpy(&b, s + n - 8, 8);
+            if (plain16(a, b)) {
+                memcpy(o + at, &a, 8);
+                memcpy(o + n - 8, &b, 8);
+                return n;
             }
         } else if (n >= 4) {
             uint32_t lo, hi;
@@ -56,13 +85,21 @@ static void write_string(pt__buf_t *b, const char *s, size_t n)
             if (plain8((uint64_t)lo | (uint64_t)hi << 32)) {
                 memcpy(o, &lo, 4);
                 memcpy(o + n - 4, &hi, 4);
-                o += n;
-                i = n;
+                return n;
             }
         }
+        i += copy_plain_bytes(o + i, s + i, n - i);
     }
-    while (i < n && plain1((unsigned char)s[i]))
-        *o++ = s[i++];
+    return i;
+}
+
+static void write_string(pt__buf_t *b, const char *s, size_t n)
+{
+    pt__buf_reserve(b, n + 2);
+    char *o = b->data + b->len;
+    *o++ = '"';
+    size_t i = copy_plain(o, s, n);
+    o += i;
     if (i == n) {
         *o++ = '"';
         b->len = (size_t)(o - b->data);
@@ -240,6 +277,30 @@ int pt__json_write_jv(pt__buf_t *b, const pt_jv_t *v) { return write_jv(b, v, 0)
 
 static int write_struct(pt__buf_t *b, const pt_struct_desc_t *d, const void *obj, int depth);
 
+/* A member's key with the ", " before it (but the first) and the ": "
+ * after it, in space reserved once: a struct's keys are C names that
+ * need no escaping, the rest goes through write_string. */
+static void write_key(pt__buf_t *b, const char *k, bool comma)
+{
+    size_t n = strlen(k);
+    pt__buf_reserve(b, n + 6);
+    char *o = b->data + b->len;
+    if (comma) {
+        memcpy(o, ", ", 2);
+        o += 2;
+    }
+    if (copy_plain(o + 1, k, n) < n) {
+        b->len = (size_t)(o - b->data);
+        write_string(b, k, n);
+        pt__buf_append(b, ": ", 2);
+        return;
+    }
+    *o = '"';
+    o += 1 + n;
+    memcpy(o, "\": ", 3);
+    b->len = (size_t)(o + 3 - b->data);
+}
+
 static int write_field(pt__buf_t *b, const pt_field_t *f, pt_ftype_t t, size_t size, const void *p, int depth)
 {
     switch (t) {
@@ -301,10 +362,7 @@ static int write_struct(pt__buf_t *b, const pt_struct_desc_t *d, const void *obj
     pt__buf_append(b, "{", 1);
     for (size_t i = 0; i < d->nfields; i++) {
         const pt_field_t *f = &d->fields[i];
-        if (i)
-            pt__buf_append(b, ", ", 2);
-        write_string(b, f->name, strlen(f->name));
-        pt__buf_append(b, ": ", 2);
+        write_key(b, f->name, i > 0);
         if (f->nullable && f->null_offset && *(const bool *)((const char *)obj + f->null_offset))
             pt__buf_append(b, "null", 4);
         else if (write_field(b, f, f->type, f->size, (const char *)obj + f->offset, depth))

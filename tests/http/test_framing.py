@@ -127,6 +127,23 @@ def test_valid_hosts(test_server, host):
     assert r.status == 200
 
 
+@pytest.mark.parametrize("bad", ["x..y", "a b", "x:y", "127.0.0.1:80a", "127.0.0.1:8080x",
+                                 "a" * 60 + "..", "[::1]x"])
+@pytest.mark.parametrize("good", ["127.0.0.1:8080", "a" * 60, "[::1]"])
+def test_host_checked_on_each_request_of_a_connection(test_server, good, bad):
+    """A connection remembers the last valid Host and compares the next
+    request's to it: a Host that differs, even by bytes after a valid prefix,
+    is checked again and refused when invalid."""
+    with test_server.raw() as c:
+        c.send(b"GET /whoami HTTP/1.1\r\nHost: %s\r\n\r\n" % good.encode() * 2)
+        assert c.read_response().status == 200
+        assert c.read_response().status == 200
+        c.send(b"GET /whoami HTTP/1.1\r\nHost: %s\r\n\r\n" % bad.encode() + NORMAL)
+        r = c.read_response()
+        assert r.status == 400 and r.header("Connection") == "close", r
+        assert b"Host" in r.body, r
+
+
 def test_http10_without_host_is_served(test_server):
     with test_server.raw() as c:
         c.send(b"GET /whoami HTTP/1.0\r\n\r\n")
