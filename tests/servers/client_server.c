@@ -86,7 +86,8 @@ PT_POST("/send", send_json)
     return describe(r, 0);
 }
 
-/* POSTs n bytes ('a'..'z' repeating) as a raw body to url. */
+/* POSTs n bytes ('a'..'z' repeating) as a raw body to url (?timeout_ms: the
+ * request's own timeout). */
 PT_GET("/sendbig", send_big)
 {
     size_t n = (size_t)atol(arg(req, "n", "1000"));
@@ -95,7 +96,8 @@ PT_GET("/sendbig", send_big)
         body[i] = (char)('a' + i % 26);
     pt_http_lease_t *l = pt_http_lease_or_raise(NULL);
     pt_http_response_t *r = pt_http_request(l, .method = "POST", .url = arg(req, "url", "/echo"), .body = body,
-                                            .body_len = n);
+                                            .body_len = n,
+                                            .timeout_ms = (unsigned)atoi(arg(req, "timeout_ms", "0")));
     pt_http_release(l);
     if (r->error)
         pt_raise_status(pt_http_error_status(r->error), .text = r->message);
