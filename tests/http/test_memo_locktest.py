@@ -48,7 +48,9 @@ def test_five_requests_fifo_and_timeouts(start_server):
     want, order = expected_by_arrival(docs)
     for d, (ok, elapsed) in zip(docs, want):
         assert d["data"]["success"] is ok, (docs, want)
-        assert elapsed - 60 <= d["elapsed"] < elapsed + 450, (docs, want)
+        # Each hand-off and each holder's sleep may run late on a loaded
+        # machine (TSan runs this too): up to a second over a chain of three.
+        assert elapsed - 60 <= d["elapsed"] < elapsed + 1000, (docs, want)
     if order == list(range(len(secs))):
         # In the order sent: the seed's transcript, the first three get the
         # lock and the last two give up at ~5 s.
@@ -88,6 +90,6 @@ def test_two_processes_share_the_lock_through_redis(start_server):
         docs = [json.loads(body)["data"] for _, body, _ in res]
         # b's request waits 5 s for a lock another process holds 7 s.
         assert docs == [{"success": True, "secs": 7}, {"success": False, "secs": 1}]
-        assert 4.5 <= res[1][2] < 6.5
+        assert 4.5 <= res[1][2] < 8   # maxwait (5 s), not a's 7 s hold plus its own 1 s
     finally:
         r.stop()
