@@ -162,6 +162,20 @@ static void wait_loads(int n)
     assert_int_equal(atomic_load(&loads), n);
 }
 
+/* sf_get, then waits (up to 10 s) until sf_total callers have had their
+ * answer: callers answered at once would otherwise let one scheduler thread
+ * finish, and its loop's descriptors be reused by the next thread's loop
+ * before TSan sees the two threads synchronise (a report about libuv). */
+static atomic_int sf_answered;
+static int sf_total;
+static void sf_get_together(int idx)
+{
+    sf_get(idx);
+    atomic_fetch_add(&sf_answered, 1);
+    for (int64_t until = pt_now_mono_ms() + 10000; atomic_load(&sf_answered) < sf_total && pt_now_mono_ms() < until;)
+        pt_sleep_ms(1);
+}
+
 static void run_everywhere(void (*fn)(int), int per_sched, int threads)
 {
     mt_sched_t a, b;
@@ -198,8 +212,10 @@ static void test_mandatory_lock_maxwait_0(void **state)
     mt_thread_t lead;
     mt_threads(&lead, 1, sf_get, 0);
     wait_loads(1);
+    atomic_store(&sf_answered, 0);
+    sf_total = 20 + 20 + 4;
     int64_t t0 = pt_now_mono_ms();
-    run_everywhere(sf_get, 20, 4);
+    run_everywhere(sf_get_together, 20, 4);
     /* declined at once, not after the load */
     assert_true(pt_now_mono_ms() - t0 < slow_ms / 3);
     mt_join(&lead, 1);
