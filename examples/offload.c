@@ -4,6 +4,7 @@
  *                      pt_offload; only this request waits
  *   GET /block?ms=N  → {"blocked": N}: the same usleep on the worker itself,
  *                      what NOT to do: every request of this worker waits
+ *                      (it says so on stderr as it starts)
  *   GET /fast        → {"fast": true} at once
  *   GET /stats       → the pool's running/queued/threads
  *
@@ -13,6 +14,7 @@
  * full for that long answers 503. */
 #define _GNU_SOURCE
 #include <ponty.h>
+#include <stdio.h>
 #include <unistd.h>
 
 typedef struct {
@@ -44,6 +46,9 @@ PT_GET_IN("/sleep", offloaded_sleep, sleep_in)
 PT_GET_IN("/block", blocking_on_the_worker, sleep_in)
 {
     check_ms(in->ms);
+    /* Said before the worker stops: nothing on this worker answers until
+     * the sleep ends (tests/http/test_offload.py waits for the line). */
+    fprintf(stderr, "offload: /block holds this worker for %lld ms\n", (long long)in->ms);
     blocking_sleep(&in->ms);
     return json_pack("{s:I}", "blocked", (json_int_t)in->ms);
 }

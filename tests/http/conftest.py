@@ -4,7 +4,9 @@ Every test talks to a real server binary over real sockets on 127.0.0.1:
 
   * ``start_server(name, **env)`` starts ``$PT_BUILD_DIR/examples/<name>`` or
     ``$PT_BUILD_DIR/tests/<name>`` on a free port, waits until it accepts
-    connections and returns a :class:`Server`. At teardown the server gets
+    connections and returns a :class:`Server`. (The port is found free, then
+    bound by the server a moment later: when another process took it in
+    between, the server says so at start-up and is started on another.) At teardown the server gets
     SIGTERM and must exit with status 0 within 15 s; otherwise the test fails
     with the server's stdout and stderr (ASan/LSan reports land there).
   * ``RawConn`` sends raw bytes and reads complete responses one at a time
@@ -30,7 +32,7 @@ BUILD_DIR = os.environ.get("PT_BUILD_DIR") or os.path.join(
 SOURCE_DIR = os.environ.get("PT_SOURCE_DIR") or os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOST = "127.0.0.1"
-START_TIMEOUT = 10.0   # ASan builds start slower
+START_TIMEOUT = 20.0   # ASan builds start slower, more so on a loaded machine
 STOP_TIMEOUT = 15.0
 IO_TIMEOUT = 10.0
 
@@ -69,9 +71,8 @@ class Server:
     def __init__(self, name, env=None, workers=2, cwd=None):
         self.name = name
         self.path = binary_path(name)
-        self.port = free_port()
         self.env = dict(os.environ)
-        self.env.update({"PORT": str(self.port), "PONTY_WORKERS": str(workers)})
+        self.env.update({"PONTY_WORKERS": str(workers)})
         # Leaks are reported at exit as a non-zero status; keep them fatal.
         self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         for k, v in (env or {}).items():
@@ -82,27 +83,37 @@ class Server:
         self._dir = tempfile.TemporaryDirectory(prefix=f"pt-{name}-")
         self.out_path = os.path.join(self._dir.name, "stdout")
         self.err_path = os.path.join(self._dir.name, "stderr")
-        self._out = open(self.out_path, "wb")
-        self._err = open(self.err_path, "wb")
         # Examples read their files (validator.json) from examples/, as `make run` does.
         self.cwd = cwd or os.path.join(SOURCE_DIR, "examples")
-        self.proc = subprocess.Popen([self.path], env=self.env, stdin=subprocess.DEVNULL, cwd=self.cwd,
-                                     stdout=self._out, stderr=self._err)
         self.returncode = None
         self.stopped = False
-        self._wait_ready()
+        for attempt in range(5):
+            self.port = free_port()
+            self.env["PORT"] = str(self.port)
+            self._out = open(self.out_path, "wb")
+            self._err = open(self.err_path, "wb")
+            self.proc = subprocess.Popen([self.path], env=self.env, stdin=subprocess.DEVNULL, cwd=self.cwd,
+                                         stdout=self._out, stderr=self._err)
+            if self._wait_ready(last=attempt == 4):
+                return
+            self._out.close()
+            self._err.close()
 
     # ---- process ----
 
-    def _wait_ready(self):
+    def _wait_ready(self, last=True):
+        """True once the server accepts connections; False when it exited
+        because its port was taken meanwhile (unless last: then it fails)."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if not last and f"port {self.port} is already in use" in self.stderr():
+                    return False
                 raise AssertionError(f"{self.name} exited with {self.proc.returncode} at start-up\n"
                                      + self.logs())
             try:
                 with socket.create_connection((HOST, self.port), timeout=0.5):
-                    return
+                    return True
             except OSError:
                 time.sleep(0.02)
         self.proc.kill()

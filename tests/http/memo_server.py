@@ -54,17 +54,30 @@ def _port_open(port):
 class Redis:
     def __init__(self):
         self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.port = free_port()
-        self.start()
+        # The port is found free, then bound by redis-server a moment later:
+        # when another process took it in between, redis-server exits and
+        # is started on another port.
+        for _ in range(5):
+            self.port = free_port()
+            if self.start(must=False):
+                break
+        else:
+            raise RuntimeError("redis-server did not start on any of 5 free ports")
         self.url = "redis://%s:%d/0" % (HOST, self.port)
 
-    def start(self):
-        """Starts redis-server on self.port (again, after stop())."""
+    def start(self, must=True):
+        """Starts redis-server on self.port (again, after stop()). True once
+        it accepts connections; False (or, with must, an error) if it exited."""
         self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", HOST,
                                       "--save", "", "--appendonly", "no"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_until(lambda: _port_open(self.port) or self.proc.poll() is not None, 10):
+        if not wait_until(lambda: _port_open(self.port) or self.proc.poll() is not None, 20):
             raise RuntimeError("redis-server did not start")
+        if self.proc.poll() is not None:
+            if must:
+                raise RuntimeError("redis-server exited at start-up (port %d taken?)" % self.port)
+            return False
+        return True
 
     def command(self, *args):
         """One command over a fresh connection; the reply as bytes (bulk or

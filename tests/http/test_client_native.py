@@ -8,13 +8,12 @@ import concurrent.futures
 import json
 import os
 import sys
-import time
 from urllib.parse import quote
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from conftest import free_port  # noqa: E402
+from conftest import free_port, wait_until  # noqa: E402
 from upstream import Upstream  # noqa: E402
 
 PT_HTTP_ETIMEDOUT, PT_HTTP_ERESOLVE, PT_HTTP_ECONNECT, PT_HTTP_ECONNRESET = 2, 3, 4, 5
@@ -130,7 +129,9 @@ def test_connection_close_asked_by_the_request(server, up):
 
 def test_upstream_closes_an_idle_pooled_connection(server, up):
     assert info(server, up.url + "/drop?ms=0")["status"] == 200
-    time.sleep(0.3)  # the close reaches the pool before the next request
+    # The upstream has closed it (its FIN is on the pooled connection)
+    # before the next request.
+    assert wait_until(lambda: up.open_conns == 0, 10), up.open_conns
     assert info(server, up.url + "/json")["status"] == 200
     assert up.total_conns == 2
     assert up.hit_count("(unanswered)") == 0
@@ -218,12 +219,16 @@ def slow_reader():
 def test_large_request_body(server, slow_reader):
     # more than the socket takes at once (more than the largest send buffer,
     # and the upstream reads late, through a small buffer): the rest is queued and written as the upstream reads
+    # The Python upstream reads and echoes 6 MB: seconds on a loaded machine,
+    # so the exchange gets 60 s rather than the client's default 5 s.
     up = slow_reader
     n = 6_000_000
-    # 6 MB through a 16 KiB receive buffer read by Python: seconds under
-    # ASan on a loaded machine, so the request gets 20 s, not the default 5.
-    status, _, body = server.request("GET", f"/sendbig?n={n}&timeout_ms=20000&url="
-                                     + quote(up.url + "/echo?slowread=300", safe=""), conn=server.conn(timeout=30))
+    c = server.conn(timeout=90)
+    try:
+        status, _, body = server.get(f"/sendbig?n={n}&timeout_ms=60000&url="
+                                     + quote(up.url + "/echo?slowread=300", safe=""), conn=c)
+    finally:
+        c.close()
     assert status == 200, body[:200]
     echo = json.loads(body)["data"]["json"]
     assert echo["method"] == "POST" and echo["headers"]["content-length"] == str(n)

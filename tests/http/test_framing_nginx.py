@@ -37,15 +37,18 @@ WAIT = 4.0          # seconds without progress before a case counts as hung
 @pytest.fixture(scope="module")
 def nginx():
     d = tempfile.mkdtemp(prefix="pt-nginx-")
-    port = free_port()
     temps = ""
     v = subprocess.run([NGINX, "-V"], capture_output=True, text=True).stderr
     for m in ("proxy", "fastcgi", "uwsgi", "scgi"):
         if "--without-http_%s_module" % m not in v:
             temps += "    %s_temp_path %s/%s;\n" % (m, d, m)
-    conf = os.path.join(d, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write("""daemon off;
+    # The port is found free, then bound by nginx a moment later: when
+    # another process took it in between, nginx exits and gets another.
+    for attempt in range(5):
+        port = free_port()
+        conf = os.path.join(d, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""daemon off;
 master_process off;
 worker_processes 1;
 pid %(d)s/nginx.pid;
@@ -62,17 +65,20 @@ http {
     }
 }
 """ % {"d": d, "temps": temps, "host": HOST, "port": port})
-    proc = subprocess.Popen([NGINX, "-p", d, "-e", os.path.join(d, "error.log"), "-c", conf],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([NGINX, "-p", d, "-e", os.path.join(d, "error.log"), "-c", conf],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def up():
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return True
-        except OSError:
-            return proc.poll() is not None
-    assert wait_until(up, 10) and proc.poll() is None, "nginx did not start: " + open(
-        os.path.join(d, "error.log")).read()
+        def up():
+            try:
+                with socket.create_connection((HOST, port), timeout=0.5):
+                    return True
+            except OSError:
+                return proc.poll() is not None
+        ok = wait_until(up, 20) and proc.poll() is None
+        if ok:
+            break
+        log = open(os.path.join(d, "error.log")).read() if os.path.exists(os.path.join(d, "error.log")) else ""
+        assert attempt < 4 and "Address already in use" in log, "nginx did not start: " + log
     yield port
     proc.terminate()
     proc.wait(timeout=10)

@@ -248,14 +248,16 @@ def test_expect_100_continue_with_curl(test_server):
     import subprocess
     data = "x" * 200_000
     t0 = time.monotonic()
-    out = subprocess.run(["curl", "-s", "-S", "--max-time", "10", "-H", "Expect: 100-continue",
+    # curl's own fallback is to send anyway after --expect100-timeout (1 s by
+    # default; 6 s here, so a slow machine's answer is far from it).
+    out = subprocess.run(["curl", "-s", "-S", "--max-time", "20", "--expect100-timeout", "6",
+                          "-H", "Expect: 100-continue",
                           "-H", "Content-Type: text/plain", "--data-binary", "@-",
                           f"http://127.0.0.1:{test_server.port}/echo"],
-                         input=data.encode(), capture_output=True, timeout=20)
+                         input=data.encode(), capture_output=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout == data.encode()
-    # curl's own fallback is to send after 1 s without an answer.
-    assert time.monotonic() - t0 < 0.9
+    assert time.monotonic() - t0 < 2.0
 
 
 def test_suspending_handler_on_fresh_connection(start_server):
@@ -269,9 +271,9 @@ def test_suspending_handler_on_fresh_connection(start_server):
 
 
 def test_concurrent_requests_do_not_block_each_other(start_server):
-    """20 requests that each sleep 400 ms, on 20 connections, complete in far
-    less than the 8 s a sequential server would need (2 workers × 10 each)."""
-    n, ms = 20, 400
+    """20 requests that each sleep 1 s, on 20 connections, complete in far
+    less than the 10 s a sequential server would need (2 workers × 10 each)."""
+    n, ms = 20, 1000
     results, errors = [None] * n, []
     test_server = start_server("pt_test_server")
 
@@ -291,15 +293,15 @@ def test_concurrent_requests_do_not_block_each_other(start_server):
     assert not errors, errors
     for status, headers, env in results:
         assert status == 200 and env["data"] == {"slept": ms}
-        assert ms <= env["elapsed"] < ms + 1500
-    assert elapsed < 2.5, elapsed
+        assert ms <= env["elapsed"] < ms + 2000
+    assert elapsed < 10 / 3, elapsed
 
 
 def test_partial_request_behind_a_waiting_handler(start_server):
     """A slow request followed, in the same packet, by the first half of
     another: once the slow one is answered the server must go on reading the
     second (not stall until the header timeout)."""
-    s = start_server("pt_test_server", PT_HEADER_TIMEOUT_MS=5000)
+    s = start_server("pt_test_server", PT_HEADER_TIMEOUT_MS=15000)
     with s.raw() as c:
         c.send(b"GET /sleep/100 HTTP/1.1\r\nHost: x\r\n\r\nGET /sleep/1 HTTP/1.1\r\nHo")
         first = c.read_response()
@@ -309,7 +311,7 @@ def test_partial_request_behind_a_waiting_handler(start_server):
         c.send(b"st: x\r\n\r\n")
         second = c.read_response()
         assert second.status == 200
-        assert time.monotonic() - t0 < 2.0
+        assert time.monotonic() - t0 < 5.0   # not at the 15 s header timeout
     assert s.stop() == 0
 
 

@@ -2,10 +2,20 @@
 must not leave its key locked: the next request loads again instead of
 getting 409 forever."""
 import json
+import threading
+
+from conftest import wait_until
 
 
 def data(body):
     return json.loads(body)["data"]
+
+
+def held(s, key):
+    """Whether a request holds the scoped lock's key now (GET /lock_held)."""
+    status, _, body = s.get("/lock_held/" + key)
+    assert status == 200, body
+    return data(body)["held"]
 
 
 def test_raising_loader_does_not_poison_the_key(start_server):
@@ -48,13 +58,13 @@ def test_raise_inside_with_lock_releases_the_lock(start_server):
 def test_with_lock_excludes_concurrent_requests(start_server):
     """The scoped lock really is held for the block: a second request while
     the first sleeps inside it is refused (PT_MEMO_NOWAIT)."""
-    import threading
     s = start_server("pt_test_server", PT_HOLD_MS=2000)
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("first", s.get("/with_lock_raise")))
     t.start()
-    import time
-    time.sleep(0.5)  # inside the first request's 2 s hold, with slack both ways
+    # The second request goes once the first holds the lock (a loaded
+    # machine can start the first one late), well inside its 2 s hold.
+    assert wait_until(lambda: held(s, "k"), 10), s.logs()
     status, _, _ = s.get("/with_lock_raise")
     t.join()
     assert status == 409
@@ -76,12 +86,10 @@ def test_raise_inside_invalidate_block_ends_it(start_server):
 
 def test_lock_conflict_body_is_the_key(start_server):
     """As in Python ponty, a lock's 409 carries the key as its body."""
-    import threading
-    import time
     s = start_server("pt_test_server", PT_HOLD_MS=2000)
     t = threading.Thread(target=lambda: s.get("/hold/user_42"))
     t.start()
-    time.sleep(0.5)  # inside the first request's 2 s hold, with slack both ways
+    assert wait_until(lambda: held(s, "user_42"), 10), s.logs()
     status, headers, body = s.get("/hold/user_42")
     t.join()
     assert (status, body) == (409, b"user_42")

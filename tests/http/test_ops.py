@@ -127,18 +127,28 @@ def test_metrics_caches_and_locks(start_server):
     """Named caches: hits, misses, loads, stampedes; named locks:
     acquisitions, waits, timeouts (one family of samples at a time)."""
     s = start_server("pt_ops_server", workers=2)
+
+    def metric(name):
+        return parse_metrics(s.get("/metrics")[2].decode()).get(name, 0)
+
+    # The other two go once the first request's 2 s load runs (its counter
+    # moved), so they meet it however late a loaded machine sends them.
+    first = {}
+    loader = threading.Thread(target=lambda: first.setdefault("status", s.get("/cached")[0]))
+    loader.start()
+    assert wait_until(lambda: metric('ponty_cache_loads_total{cache="ops"}') == 1, 10), s.logs()
     got = []
-    threads = [threading.Thread(target=lambda: got.append(s.get("/cached")[0])) for _ in range(3)]
+    threads = [threading.Thread(target=lambda: got.append(s.get("/cached")[0])) for _ in range(2)]
     for t in threads:
         t.start()
-        time.sleep(0.05)
-    for t in threads:
+    for t in threads + [loader]:
         t.join()
-    assert sorted(got) == [200, 409, 409]   # one load; the others are stampedes (NOWAIT)
+    assert (first["status"], got) == (200, [409, 409])   # one load; the others are stampedes (NOWAIT)
     assert s.get("/cached")[0] == 200        # a hit
-    holder = threading.Thread(target=lambda: got.append(s.get("/locked?hold=1")[0]))
+    # The second /locked goes once the holder has the lock (held 2 s).
+    holder = threading.Thread(target=lambda: got.append(s.get("/locked?hold=2000")[0]))
     holder.start()
-    time.sleep(0.1)
+    assert wait_until(lambda: metric('ponty_lock_acquired_total{lock="ops_lock"}') == 1, 10), s.logs()
     assert s.get("/locked")[0] == 409        # waited 100 ms, timed out
     holder.join()
     assert s.get("/locked")[0] == 200

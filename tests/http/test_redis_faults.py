@@ -27,7 +27,7 @@ def test_refused_connection_fails_fast_with_the_reason(start_server):
     for i in range(6):
         status, body, took = timed_get(s, "/locktest?secs=0")
         assert status == 200 and json.loads(body)["data"]["success"] is False, body
-        assert took < 1.0, took      # was the full 5 s command timeout
+        assert took < 5 / 3, took    # was the full 5 s command timeout
         if i == 2:
             time.sleep(0.6)          # past the fail-fast window: a new attempt
     assert "Connection refused" in s.stderr(), s.logs()
@@ -53,10 +53,9 @@ def test_connections_come_back_in_the_background(redis, start_server):
     for _ in range(5):
         status, body, took = timed_get(s, "/locktest?secs=0")
         assert status == 200 and json.loads(body)["data"]["success"] is False, body
-        assert took < 1.0, took      # the command timeout is 5 s
-    err = s.stderr()
-    assert "Connection refused (reconnecting in the background" in err, s.logs()
-    assert "no reply within" not in err, s.logs()
+        assert took < 5 / 3, took    # the command timeout is 5 s
+    assert wait_until(lambda: "Connection refused (reconnecting in the background" in s.stderr(), 10), s.logs()
+    assert "no reply within" not in s.stderr(), s.logs()
 
     # Back on the same port, and no request sent: the workers reconnect by
     # themselves (the backoff is at most 2 s between attempts).
@@ -76,14 +75,14 @@ def test_lock_maxwait_holds_while_redis_hangs_and_a_late_set_is_undone(redis, st
     redis.proc.send_signal(signal.SIGSTOP)
     status, body, took = timed_get(s, "/locktest?secs=0")
     assert status == 200 and json.loads(body)["data"]["success"] is False, body
-    assert took < 6.0, took          # maxwait is 5 s
+    assert took < 7.5, took          # maxwait is 5 s
     # While Redis hangs, the background attempts connect (the kernel
     # completes the handshake) but get no answer to PING: requests fail at
     # once with the timeout's reason instead of each waiting for maxwait.
     for _ in range(3):
         status, body, took = timed_get(s, "/locktest?secs=0")
         assert json.loads(body)["data"]["success"] is False, body
-        assert took < 1.0, took
+        assert took < 5 / 3, took    # not maxwait (5 s)
     assert "no reply within" in s.stderr() and "reconnecting in the background" in s.stderr(), s.logs()
     redis.proc.send_signal(signal.SIGCONT)
     # Redis runs the SET it had buffered; the background reconnect ends.

@@ -26,17 +26,19 @@ def test_miss_loads_once_for_simultaneous_requests(start_server):
 
 
 def test_refresh_window_answers_now_and_reloads_in_background(start_server):
-    s = start_server("pt_refresh_server", TTL_MS="4000", REFRESH_MS="3500", LOAD_MS="1500")
+    # The TTL outlasts the window's start plus the reload on a slow machine:
+    # the value must stay fresh while the reload runs.
+    s = start_server("pt_refresh_server", TTL_MS="10000", REFRESH_MS="9500", LOAD_MS="3000")
     assert value(s)["value"] == 1
     time.sleep(0.6)                 # into the window (age > 500 ms)
     t0 = time.monotonic()
     d = value(s)
-    assert d["value"] == 1          # the current value, at once (not after the 1.5 s load) ...
+    assert d["value"] == 1          # the current value, at once (not after the 3 s load) ...
     assert time.monotonic() - t0 < 1.0
     assert d["pending"] == 1        # ... with one reload behind it
     for _ in range(5):
         assert value(s)["value"] == 1
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 15
     while value(s)["pending"] and time.monotonic() < deadline:
         time.sleep(0.05)
     d = value(s)
@@ -51,7 +53,9 @@ def test_failing_loader_answers_error(start_server):
 
 
 def test_shutdown_with_reload_in_flight(start_server):
-    s = start_server("pt_refresh_server", TTL_MS="4000", REFRESH_MS="3900", LOAD_MS="1500")
+    # The reload takes 4 s: it is still running when the test has seen it
+    # start and checked the counters, however slow the machine.
+    s = start_server("pt_refresh_server", TTL_MS="10000", REFRESH_MS="9900", LOAD_MS="4000")
     assert value(s)["value"] == 1
     time.sleep(0.2)
     assert value(s)["pending"] == 1

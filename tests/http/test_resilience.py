@@ -11,7 +11,9 @@ def flaky(s, fail):
 
 
 def test_breaker_opens_fails_fast_and_recovers(start_server):
-    s = start_server("breaker", BREAKER_RESET_MS="1500")
+    # The open window (3 s) holds the three requests below with room to
+    # spare on a slow machine.
+    s = start_server("breaker", BREAKER_RESET_MS="3000")
 
     status, _, body = flaky(s, 0)
     assert status == 200
@@ -43,11 +45,11 @@ def test_breaker_opens_fails_fast_and_recovers(start_server):
         assert status == 503
         assert body == b"circuit flaky is open"
         assert headers["Content-Type"] == "text/plain; charset=utf-8"
-        assert headers["Retry-After"] in ("1", "2")
+        assert headers["Retry-After"] in ("1", "2", "3")
         assert time.monotonic() - t0 < 1.0
 
     # After the reset timeout one trial runs; its success closes the circuit.
-    time.sleep(1.7)
+    time.sleep(3.2)
     status, _, body = flaky(s, 0)
     assert status == 200
     b = json.loads(body)["data"]["breaker"]
@@ -55,17 +57,18 @@ def test_breaker_opens_fails_fast_and_recovers(start_server):
 
 
 def test_breaker_failed_trial_reopens(start_server):
-    s = start_server("breaker", BREAKER_RESET_MS="800")
+    # 2 s open windows: each check inside one comes well before its end.
+    s = start_server("breaker", BREAKER_RESET_MS="2000")
     for _ in range(3):
         assert flaky(s, 1)[0] == 500
     assert flaky(s, 0)[0] == 503
-    time.sleep(1.0)
+    time.sleep(2.2)
     status, _, body = flaky(s, 1)  # the trial fails: open again, for another reset
     assert status == 500
     b = json.loads(body)["breaker"]
-    assert b["state"] == "open" and b["fails"] == 4 and b["until_half_open_ms"] > 500
+    assert b["state"] == "open" and b["fails"] == 4 and b["until_half_open_ms"] > 1000
     assert flaky(s, 0)[0] == 503
-    time.sleep(1.0)
+    time.sleep(2.2)
     assert flaky(s, 0)[0] == 200
 
 

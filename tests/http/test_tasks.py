@@ -39,7 +39,7 @@ def test_shutdown_wakes_waiting_tasks_promptly(start_server):
     assert wait_until(lambda: s.get_json("/ticks")[2]["data"]["ticks"] == 1, 10)
     t0 = time.monotonic()
     assert s.stop(timeout=15) == 0
-    assert time.monotonic() - t0 < 3, s.logs()
+    assert time.monotonic() - t0 < 6, s.logs()   # an hour's wait, cut short
     out = s.stdout()
     assert "waiter saw stop" in out
     # Teardowns run after the tasks ended, in reverse order.
@@ -52,15 +52,17 @@ def test_spawn_from_handler_and_drain_waits_for_it(start_server):
     assert status == 200 and json.loads(body)["data"] == {"rc": 0}
     assert wait_until(lambda: s.get_json("/ticks")[2]["data"]["spawned_done"] == 1, 10)
     # A task in a plain pt_sleep_ms is not cut short: the drain waits for it.
-    status, _, body = s.request("POST", "/spawn/1500")
+    # 4 s: the signal comes well before the task ends, however slow the
+    # machine is between the spawn's answer and the signal.
+    status, _, body = s.request("POST", "/spawn/4000")
     assert json.loads(body)["data"] == {"rc": 0}
     t0 = time.monotonic()
     assert s.stop(timeout=15) == 0
     took = time.monotonic() - t0
     assert took >= 1.0, took
     out = s.stdout()
-    assert "spawned task done after 1500 ms" in out
-    assert out.index("spawned task done after 1500 ms") < out.index("teardown second"), out
+    assert "spawned task done after 4000 ms" in out
+    assert out.index("spawned task done after 4000 ms") < out.index("teardown second"), out
 
 
 def test_drain_abandons_tasks_at_the_shutdown_deadline(start_server):

@@ -86,8 +86,8 @@ PT_POST("/send", send_json)
     return describe(r, 0);
 }
 
-/* POSTs n bytes ('a'..'z' repeating) as a raw body to url (timeout_ms: the
- * request's timeout, 0 for the client's). */
+/* POSTs n bytes ('a'..'z' repeating) as a raw body to url (?timeout_ms: the
+ * request's own timeout). */
 PT_GET("/sendbig", send_big)
 {
     size_t n = (size_t)atol(arg(req, "n", "1000"));

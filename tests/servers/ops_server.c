@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 static json_t *slow_value(pt_cache_call_t *call)
 {
     (void)call;
-    pt_sleep_ms(300);
+    pt_sleep_ms(2000); /* long enough for tests to send requests that meet the load */
     return json_pack("{s:i}", "v", 1);
 }
 
@@ -200,6 +200,8 @@ PT_GET("/cached", cached)
 PT_GET("/locked", locked)
 {
     pt_lock_hold(ops_lock, "k");
-    pt_sleep_ms(pt_req_query(req, "hold") ? 400 : 0);
+    /* ?hold=MS: keeps the lock that long. */
+    const char *hold = pt_req_query(req, "hold");
+    pt_sleep_ms(hold ? strtol(hold, NULL, 10) : 0);
     return json_pack("{s:b}", "ok", 1);
 }

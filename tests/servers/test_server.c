@@ -13,12 +13,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* /sleep handlers between their start and their answer: tests wait on it
+ * to know a request is in flight before they signal or race it. */
+static atomic_int sleeping;
+
 /* GET /sleep/{ms} → {"slept": ms} after suspending for ms milliseconds. */
 PT_GET("/sleep/{ms:\\d+}", sleep_ms)
 {
     long ms = strtol(pt_req_param(req, "ms"), NULL, 10);
+    atomic_fetch_add(&sleeping, 1);
     pt_sleep_ms(ms);
+    atomic_fetch_sub(&sleeping, 1);
     return json_pack("{s:i}", "slept", (json_int_t)ms);
+}
+
+/* GET /sleeping → {"sleeping": n}: /sleep requests now suspended. */
+PT_GET("/sleeping", sleeping_now)
+{
+    (void)req;
+    return json_pack("{s:i}", "sleeping", (json_int_t)atomic_load(&sleeping));
 }
 
 /* POST /echo → the request body, with the request's Content-Type. */
@@ -309,6 +322,13 @@ PT_GET("/invalidate_block_raise", invalidate_block_raise)
         pt_raise_status(500, .text = "raised inside PT_INVALIDATE");
     }
     pt_raise(PT_LOCKED);
+}
+
+/* GET /lock_held/{key} → {"held": bool}: whether a request holds the scoped
+ * lock's key now (tests wait for it before they send the conflicting one). */
+PT_GET("/lock_held/{key}", lock_held)
+{
+    return json_pack("{s:b}", "held", pt_lock_is_held(scoped_lock, pt_req_param(req, "key")));
 }
 
 /* pt_lock_hold's 409 carries the key as its body. */

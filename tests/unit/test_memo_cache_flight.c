@@ -152,6 +152,30 @@ static void sf_get(int idx)
     json_decref(v);
 }
 
+/* Waits (up to 10 s) until n loads have begun: a loader is running. A
+ * fixed sleep would not do: a loaded machine (TSan) can take longer than
+ * any short sleep to start the leading thread. */
+static void wait_loads(int n)
+{
+    for (int64_t until = pt_now_mono_ms() + 10000; atomic_load(&loads) < n && pt_now_mono_ms() < until;)
+        pt_sleep_ms(1);
+    assert_int_equal(atomic_load(&loads), n);
+}
+
+/* sf_get, then waits (up to 10 s) until sf_total callers have had their
+ * answer: callers answered at once would otherwise let one scheduler thread
+ * finish, and its loop's descriptors be reused by the next thread's loop
+ * before TSan sees the two threads synchronise (a report about libuv). */
+static atomic_int sf_answered;
+static int sf_total;
+static void sf_get_together(int idx)
+{
+    sf_get(idx);
+    atomic_fetch_add(&sf_answered, 1);
+    for (int64_t until = pt_now_mono_ms() + 10000; atomic_load(&sf_answered) < sf_total && pt_now_mono_ms() < until;)
+        pt_sleep_ms(1);
+}
+
 static void run_everywhere(void (*fn)(int), int per_sched, int threads)
 {
     mt_sched_t a, b;
@@ -182,14 +206,22 @@ static void test_mandatory_lock_maxwait_0(void **state)
     (void)state;
     atomic_store(&sf_ok, 0);
     atomic_store(&sf_stampede, 0);
-    slow_ms = 150;
+    /* The others ask once the lead's 2 s load runs: all of them meet it. */
+    slow_ms = 2000;
     sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = PT_MEMO_NOWAIT);
+    mt_thread_t lead;
+    mt_threads(&lead, 1, sf_get, 0);
+    wait_loads(1);
+    atomic_store(&sf_answered, 0);
+    sf_total = 20 + 20 + 4;
     int64_t t0 = pt_now_mono_ms();
-    run_everywhere(sf_get, 20, 4);
+    run_everywhere(sf_get_together, 20, 4);
+    /* declined at once, not after the load */
+    assert_true(pt_now_mono_ms() - t0 < slow_ms / 3);
+    mt_join(&lead, 1);
     assert_int_equal(atomic_load(&loads), 1);
     assert_int_equal(atomic_load(&sf_ok), 1);
-    assert_int_equal(atomic_load(&sf_stampede), 43);
-    assert_true(pt_now_mono_ms() - t0 < 1000);
+    assert_int_equal(atomic_load(&sf_stampede), 44);
     pt_cache_free(sf_cache);
 }
 
@@ -198,20 +230,21 @@ static void test_maxwait_deadline_honoured(void **state)
     (void)state;
     atomic_store(&sf_ok, 0);
     atomic_store(&sf_stampede, 0);
-    slow_ms = 400;
+    slow_ms = 2000;
     sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = 100);
     int64_t t0 = pt_now_mono_ms();
     mt_thread_t lead;
     mt_threads(&lead, 1, sf_get, 0);
-    pt_sleep_ms(20);
+    wait_loads(1);
     int64_t t1 = pt_now_mono_ms();
     run_everywhere(sf_get, 10, 4);
     int64_t waited = pt_now_mono_ms() - t1;
     mt_join(&lead, 1);
     assert_int_equal(atomic_load(&sf_ok), 1);
     assert_int_equal(atomic_load(&sf_stampede), 24);
-    assert_true(waited >= 95 && waited < 350);
-    assert_true(pt_now_mono_ms() - t0 >= 400);
+    /* gave up at maxwait (100 ms), not at the end of the 2 s load */
+    assert_true(waited >= 95 && waited < slow_ms / 3);
+    assert_true(pt_now_mono_ms() - t0 >= slow_ms);
     assert_int_equal(atomic_load(&loads), 1);
     pt_cache_free(sf_cache);
 }
@@ -220,20 +253,21 @@ static void test_maxwait_deadline_honoured(void **state)
 static void test_hits_do_not_wait(void **state)
 {
     (void)state;
-    slow_ms = 300;
+    slow_ms = 1500;
     sf_cache = pt_cache_new(.load = slow_load, .maxwait_ms = 5000);
     json_t *v;
     pt_cache_get_key(sf_cache, "warm", NULL, &v);
     json_decref(v);
     mt_thread_t lead;
-    mt_threads(&lead, 1, sf_get, 0); /* loads "hot" for 300 ms */
-    pt_sleep_ms(20);
+    mt_threads(&lead, 1, sf_get, 0); /* loads "hot" for 1.5 s */
+    wait_loads(2);
     int64_t t0 = pt_now_mono_ms();
     for (int i = 0; i < 1000; i++) {
         assert_int_equal(pt_cache_get_key(sf_cache, "warm", NULL, &v), PT_MEMO_OK);
         json_decref(v);
     }
-    assert_true(pt_now_mono_ms() - t0 < 100);
+    assert_true(pt_now_mono_ms() - t0 < slow_ms / 3);
+    assert_int_equal(atomic_load(&loads), 2); /* "hot" still loading: the hits did not wait for it */
     mt_join(&lead, 1);
     pt_cache_free(sf_cache);
 }
@@ -272,12 +306,13 @@ static json_t *slow_fail_load(pt_cache_call_t *call)
 {
     int n = atomic_fetch_add(&loads, 1);
     if (n == 0) {
-        /* Fail only once every caller is parked on this flight: a caller
+        /* Fail only once every caller is parked on the flight: a caller
          * that came after the failure would start a load of its own. A
-         * caller's miss is counted under its shard's lock in the same
-         * critical section that parks it, so misses == FL_CALLERS means all
-         * are waiting (no sleep can promise that on a slow machine). */
-        for (int64_t until = pt_now_mono_ms() + 30000;
+         * caller counts its miss and joins the flight's waiters under one
+         * hold of the shard lock, so FL_CALLERS misses (this load's own
+         * included) mean every caller waits. No fixed sleep is enough for a
+         * slow machine (TSan) to start the threads. */
+        for (int64_t until = pt_now_mono_ms() + 20000;
              pt_cache_info(sf_cache).misses < FL_CALLERS && pt_now_mono_ms() < until;)
             pt_sleep_ms(5);
     } else {
@@ -310,7 +345,8 @@ static void test_failed_load_wakes_waiters(void **state)
     (void)state;
     atomic_store(&fl_failed, 0);
     atomic_store(&fl_ok, 0);
-    sf_cache = pt_cache_new(.load = slow_fail_load, .maxwait_ms = 2000);
+    /* The waiters outlast the load's wait for every caller to park. */
+    sf_cache = pt_cache_new(.load = slow_fail_load, .maxwait_ms = 30000);
     run_everywhere(fl_get, 50, 4);
     assert_int_equal(atomic_load(&loads), 1);
     assert_int_equal(atomic_load(&fl_failed), FL_CALLERS);
