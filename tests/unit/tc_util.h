@@ -21,6 +21,25 @@
 
 #include <ponty.h>
 
+/* The client of a test group on the default routes: made by tc_setup and
+ * freed by tc_teardown, given to cmocka_run_group_tests. */
+static pt_test_client_t *tc_group __attribute__((unused));
+
+static inline int tc_setup(void **state)
+{
+    (void)state;
+    tc_group = pt_test_client_new();
+    return tc_group ? 0 : -1;
+}
+
+static inline int tc_teardown(void **state)
+{
+    (void)state;
+    pt_test_client_free(tc_group);
+    tc_group = NULL;
+    return 0;
+}
+
 #define TC_JSON_CT "application/json; charset=utf-8"
 #define TC_TEXT_CT "text/plain; charset=utf-8"
 

@@ -10,22 +10,6 @@
  * stderr, the mutex across two workers). */
 #include "tc_util.h"
 
-static pt_test_client_t *ts;
-
-static int setup(void **state)
-{
-    (void)state;
-    ts = pt_test_client_new();
-    return ts ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    pt_test_client_free(ts);
-    return 0;
-}
-
 /* http.HTTPStatus(code).phrase, "Unknown" for a code it has not. */
 static const char *reason(int code)
 {
@@ -50,7 +34,7 @@ static void raise_status_with_text(void **state)
         char path[96], text[32];
         snprintf(path, sizeof path, "/raise/%d?text=custom%%20%%C3%%A9%%20%d", codes[i], codes[i]);
         snprintf(text, sizeof text, "custom \xc3\xa9 %d", codes[i]);
-        TC_ERR(ts, codes[i], text, "GET", path);
+        TC_ERR(tc_group, codes[i], text, "GET", path);
     }
 }
 
@@ -61,7 +45,7 @@ static void raise_status_with_json_body(void **state)
         char path[64], body[64];
         snprintf(path, sizeof path, "/raise/%d?body=json", codes[i]);
         snprintf(body, sizeof body, "{\"status\": %d, \"detail\": \"raised\"}", codes[i]);
-        pt_test_response_t *r = pt_test_request(ts, "GET", path);
+        pt_test_response_t *r = pt_test_request(tc_group, "GET", path);
         assert_int_equal(r->status, codes[i]);
         assert_string_equal(pt_test_header(r, "Content-Type"), TC_JSON_CT);
         assert_string_equal(r->body, body);
@@ -76,13 +60,13 @@ static void raise_status_bare(void **state)
         char path[64], body[64];
         snprintf(path, sizeof path, "/raise/%d", codes[i]);
         snprintf(body, sizeof body, "%d: %s", codes[i], reason(codes[i]));
-        TC_ERR(ts, codes[i], body, "GET", path);
+        TC_ERR(tc_group, codes[i], body, "GET", path);
     }
 }
 
 static void raise_with_content_type_and_headers(void **state)
 {
-    pt_test_response_t *r = pt_test_request(ts, "GET", "/raise/402?text=%3Cb%3Ex%3C%2Fb%3E&ct=text%2Fhtml&hdr=v1");
+    pt_test_response_t *r = pt_test_request(tc_group, "GET", "/raise/402?text=%3Cb%3Ex%3C%2Fb%3E&ct=text%2Fhtml&hdr=v1");
     assert_int_equal(r->status, 402);
     assert_string_equal(r->body, "<b>x</b>");
     assert_string_equal(pt_test_header(r, "Content-Type"), "text/html; charset=utf-8"); /* text bodies are UTF-8 */
@@ -94,12 +78,12 @@ static void raise_invalid_status_is_500(void **state)
 {
     const char *paths[] = { "/raise/0", "/raise/99", "/raise/1000" };
     for (size_t i = 0; i < 3; i++)
-        tc_status_body(pt_test_request(ts, "GET", paths[i]), 500, "500: Internal Server Error");
+        tc_status_body(pt_test_request(tc_group, "GET", paths[i]), 500, "500: Internal Server Error");
 }
 
 static void null_handler_is_500(void **state)
 {
-    TC_ERR(ts, 500, "500: Internal Server Error", "GET", "/null");
+    TC_ERR(tc_group, 500, "500: Internal Server Error", "GET", "/null");
 }
 
 static void error_kinds(void **state)
@@ -111,22 +95,22 @@ static void error_kinds(void **state)
         char path[64], body[64];
         snprintf(path, sizeof path, "/kinds/%s", cases[i].kind);
         snprintf(body, sizeof body, "%d: %s", cases[i].code, reason(cases[i].code));
-        TC_ERR(ts, cases[i].code, body, "GET", path);
+        TC_ERR(tc_group, cases[i].code, body, "GET", path);
     }
 }
 
 static void user_defined_error_kind(void **state)
 {
-    tc_status_body(pt_test_request(ts, "GET", "/kinds/custom"), 418, "kind custom");
+    tc_status_body(pt_test_request(tc_group, "GET", "/kinds/custom"), 418, "kind custom");
 }
 
 static void resp_header_applies_to_envelope_and_error(void **state)
 {
-    pt_test_response_t *r = pt_test_request(ts, "GET", "/resp_header");
+    pt_test_response_t *r = pt_test_request(tc_group, "GET", "/resp_header");
     assert_int_equal(r->status, 200);
     assert_string_equal(pt_test_header(r, "X-Added"), "yes");
     pt_test_response_free(r);
-    r = pt_test_request(ts, "GET", "/resp_header?raise=1");
+    r = pt_test_request(tc_group, "GET", "/resp_header?raise=1");
     assert_int_equal(r->status, 409);
     assert_string_equal(r->body, "conflict");
     assert_string_equal(pt_test_header(r, "X-Added"), "yes");
@@ -137,14 +121,14 @@ static void not_found(void **state)
 {
     const char *paths[] = { "/nope", "/raise/abc", "/sleep/-1", "/methods/", "/METHODS", "//whoami" };
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
-        TC_ERR(ts, 404, "404: Not Found", "GET", paths[i]);
+        TC_ERR(tc_group, 404, "404: Not Found", "GET", paths[i]);
 }
 
 static void method_not_allowed_with_allow(void **state)
 {
     const char *methods[] = { "POST", "OPTIONS", "PROPFIND", "TRACE" };
     for (size_t i = 0; i < 4; i++) {
-        pt_test_response_t *r = pt_test_request(ts, methods[i], "/methods", .body = "");
+        pt_test_response_t *r = pt_test_request(tc_group, methods[i], "/methods", .body = "");
         assert_int_equal(r->status, 405);
         assert_string_equal(r->body, "405: Method Not Allowed");
         assert_string_equal(pt_test_header(r, "Allow"), "GET, HEAD, PUT, DELETE, PATCH");
@@ -158,7 +142,7 @@ static void each_registered_method(void **state)
     for (size_t i = 0; i < 4; i++) {
         char want[64];
         snprintf(want, sizeof want, "{\"method\": \"%s\"}", methods[i]);
-        TC_OK_IS(ts, want, methods[i], "/methods", .body = "");
+        TC_OK_IS(tc_group, want, methods[i], "/methods", .body = "");
     }
 }
 
@@ -169,7 +153,7 @@ static void any_method_route(void **state)
     for (size_t i = 0; i < 4; i++) {
         char want[96];
         snprintf(want, sizeof want, "{\"route\": \"%s\", \"method\": \"%s\"}", cases[i][1], cases[i][0]);
-        pt_test_response_t *r = pt_test_request(ts, cases[i][0], "/any", .body = "");
+        pt_test_response_t *r = pt_test_request(tc_group, cases[i][0], "/any", .body = "");
         assert_int_equal(r->status, 200);
         json_t *env = json_loadb(r->body, r->len, 0, NULL);
         tc_assert_json(json_object_get(env, "data"), want);
@@ -188,7 +172,7 @@ static void percent_decoding_of_path(void **state)
         char target[96], path[96];
         snprintf(target, sizeof target, "/request%s?q=a%%20b+c", cases[i][0]);
         snprintf(path, sizeof path, "/request%s", cases[i][1]);
-        pt_test_response_t *r = pt_test_request(ts, "GET", target);
+        pt_test_response_t *r = pt_test_request(tc_group, "GET", target);
         assert_int_equal(r->status, 200);
         json_t *env = json_loadb(r->body, r->len, 0, NULL);
         json_t *d = json_object_get(env, "data");
@@ -205,7 +189,7 @@ static void malformed_percent_encoding_400(void **state)
 {
     const char *paths[] = { "/request/%zz", "/request/%4", "/request/a%", "/request/%g1" };
     for (size_t i = 0; i < 4; i++) {
-        pt_test_response_t *r = pt_test_request(ts, "GET", paths[i]);
+        pt_test_response_t *r = pt_test_request(tc_group, "GET", paths[i]);
         assert_int_equal(r->status, 400);
         assert_memory_equal(r->body, "400: Bad Request", 16);
         assert_string_equal(pt_test_header(r, "Content-Type"), TC_TEXT_CT);
@@ -224,13 +208,13 @@ static json_int_t defer_count(pt_test_client_t *c)
 /* Cleanups run when the request ends, before its response is written. */
 static void cleanups_run_on_raise_and_return_paths(void **state)
 {
-    json_int_t before = defer_count(ts);
+    json_int_t before = defer_count(tc_group);
     for (int i = 0; i < 5; i++)
-        tc_status_body(pt_test_request(ts, "GET", "/defer"), 400, "deferred");
-    pt_test_response_t *r = pt_test_request(ts, "GET", "/defer_ok");
+        tc_status_body(pt_test_request(tc_group, "GET", "/defer"), 400, "deferred");
+    pt_test_response_t *r = pt_test_request(tc_group, "GET", "/defer_ok");
     assert_int_equal(r->status, 200);
     pt_test_response_free(r);
-    assert_int_equal(defer_count(ts), before + 5 + 1);
+    assert_int_equal(defer_count(tc_group), before + 5 + 1);
 }
 
 static void cleanups_run_when_raising_after_a_suspension(void **state)
@@ -248,7 +232,7 @@ static void cleanups_run_when_raising_after_a_suspension(void **state)
  * check compares the bytes with json.dumps of the parsed value. */
 static void python_compatible_json(void **state)
 {
-    json_t *d = TC_OK(ts, "GET", "/unicode");
+    json_t *d = TC_OK(tc_group, "GET", "/unicode");
     char *got = tc_py_dumps(d);
     assert_string_equal(got,
                         "{\"e_acute\": \"\\u00e9\", \"snowman\": \"\\u2603\", \"emoji\": \"\\ud83d\\ude00\", "
@@ -283,5 +267,5 @@ int main(void)
         cmocka_unit_test(cleanups_run_when_raising_after_a_suspension),
         cmocka_unit_test(python_compatible_json),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tc_setup, tc_teardown);
 }

@@ -11,22 +11,6 @@
  * bangs), run as processes. */
 #include "tc_util.h"
 
-static pt_test_client_t *fs;
-
-static int setup(void **state)
-{
-    (void)state;
-    fs = pt_test_client_new();
-    return fs ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    pt_test_client_free(fs);
-    return 0;
-}
-
 #define H PT_TEST_HEADERS
 
 /* ---- route placeholders ---- */
@@ -39,21 +23,21 @@ static void digits_placeholder_takes_unicode_decimal_digits(void **state)
         { "/items/7", "{\"id\": 7}" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        TC_OK_IS(fs, cases[i].want, "GET", cases[i].target);
+        TC_OK_IS(tc_group, cases[i].want, "GET", cases[i].target);
 }
 
 static void digits_placeholder_refuses_other_numerics(void **state)
 {
     const char *targets[] = { "/items/\xc2\xbd", "/items/\xc2\xb2", "/items/\xe2\x85\xab", "/items/3a" };
     for (size_t i = 0; i < 4; i++)
-        TC_ERR(fs, 404, "404: Not Found", "GET", targets[i]);
+        TC_ERR(tc_group, 404, "404: Not Found", "GET", targets[i]);
 }
 
 /* ---- NUL ---- */
 
 static void nul_in_text_body_is_text(void **state)
 {
-    pt_test_response_t *r = pt_test_request(fs, "POST", "/text", .body = "a\0b\0", .len = 4);
+    pt_test_response_t *r = pt_test_request(tc_group, "POST", "/text", .body = "a\0b\0", .len = 4);
     assert_int_equal(r->status, 200);
     assert_non_null(strstr(r->body, "{\"text\": \"a\\u0000b\\u0000\", \"bytes\": 4}"));
     pt_test_response_free(r);
@@ -61,18 +45,18 @@ static void nul_in_text_body_is_text(void **state)
 
 static void nul_in_string_query_value_is_named(void **state)
 {
-    TC_ERR(fs, 400, "query param 'q' contains a NUL character, which a C string cannot hold", "GET", "/iso/x?q=a%00b");
+    TC_ERR(tc_group, 400, "query param 'q' contains a NUL character, which a C string cannot hold", "GET", "/iso/x?q=a%00b");
 }
 
 static void nul_in_route_value_is_named(void **state)
 {
-    TC_ERR(fs, 400, "route param 'seg' contains a NUL character, which a C string cannot hold", "GET", "/any/a%00b");
+    TC_ERR(tc_group, 400, "route param 'seg' contains a NUL character, which a C string cannot hold", "GET", "/any/a%00b");
 }
 
 /* Other query values and paths around an escaped NUL still work. */
 static void encoded_nul_is_not_a_malformed_escape(void **state)
 {
-    TC_OK_IS(fs,
+    TC_OK_IS(tc_group,
              "{\"name\": \"x\", \"q\": \"ok\", \"h\": \"dh\", \"c\": \"dc\", \"undeclared\": null, \"also_undeclared\": 0}",
              "GET", "/iso/x?z=%00&q=ok");
 }
@@ -92,7 +76,7 @@ static void schema_messages_escape_what_repr_escapes(void **state)
         { "{\"n\": 1, \"tag\": \"it's\"}", "\"it's\" is too long" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        TC_ERR(fs, 400, cases[i].message, "POST", "/schema", .body = cases[i].payload,
+        TC_ERR(tc_group, 400, cases[i].message, "POST", "/schema", .body = cases[i].payload,
                .headers = H("Content-Type", "application/json"));
 }
 
@@ -100,20 +84,20 @@ static void schema_messages_escape_what_repr_escapes(void **state)
 
 static void format_is_an_annotation_by_default(void **state)
 {
-    TC_OK_IS(fs, "{\"body\": {\"e\": \"nope\"}}", "POST", "/format", .body = "{\"e\": \"nope\"}");
+    TC_OK_IS(tc_group, "{\"body\": {\"e\": \"nope\"}}", "POST", "/format", .body = "{\"e\": \"nope\"}");
 }
 
 static void format_checked_when_asked(void **state)
 {
-    TC_ERR(fs, 400, "'nope' is not a 'email'", "POST", "/format_checked", .body = "{\"e\": \"nope\"}");
-    TC_OK_IS(fs, "{\"body\": {\"e\": \"a@b.c\"}}", "POST", "/format_checked", .body = "{\"e\": \"a@b.c\"}");
+    TC_ERR(tc_group, 400, "'nope' is not a 'email'", "POST", "/format_checked", .body = "{\"e\": \"nope\"}");
+    TC_OK_IS(tc_group, "{\"body\": {\"e\": \"a@b.c\"}}", "POST", "/format_checked", .body = "{\"e\": \"a@b.c\"}");
 }
 
 /* ---- raises, OPTIONS * ---- */
 
 static void raise_text_with_media_type_gets_charset(void **state)
 {
-    pt_test_response_t *r = pt_test_request(fs, "GET", "/teapot");
+    pt_test_response_t *r = pt_test_request(tc_group, "GET", "/teapot");
     assert_int_equal(r->status, 418);
     assert_string_equal(pt_test_header(r, "Content-Type"), "text/html; charset=utf-8");
     assert_string_equal(r->body, "teapot");
@@ -122,7 +106,7 @@ static void raise_text_with_media_type_gets_charset(void **state)
 
 static void options_asterisk_is_404(void **state)
 {
-    TC_ERR(fs, 404, "404: Not Found", "OPTIONS", "*");
+    TC_ERR(tc_group, 404, "404: Not Found", "OPTIONS", "*");
 }
 
 /* ---- cookies ---- */
@@ -137,7 +121,7 @@ static void cookies_as_simplecookie(void **state)
         { "$Version=1; session=v; $Path=/", "v" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        json_t *d = TC_OK(fs, "GET", "/cookie", .headers = H("Cookie", cases[i].cookie));
+        json_t *d = TC_OK(tc_group, "GET", "/cookie", .headers = H("Cookie", cases[i].cookie));
         assert_string_equal(json_string_value(json_object_get(d, "session")), cases[i].session);
         json_decref(d);
     }
@@ -145,7 +129,7 @@ static void cookies_as_simplecookie(void **state)
 
 static void cookie_octal_nul_is_named(void **state)
 {
-    TC_ERR(fs, 400, "cookie 'session' contains a NUL character, which a C string cannot hold", "GET", "/cookie",
+    TC_ERR(tc_group, 400, "cookie 'session' contains a NUL character, which a C string cannot hold", "GET", "/cookie",
            .headers = H("Cookie", "session=\"a\\000b\""));
 }
 
@@ -166,7 +150,7 @@ static void text_body_decoded_from_its_charset(void **state)
         { "text/plain; charset=utf-8", "\xc3\xa9", 2, "{\"text\": \"\\u00e9\", \"bytes\": 2}" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        TC_OK_IS(fs, cases[i].want, "POST", "/text", .body = cases[i].body, .len = cases[i].len,
+        TC_OK_IS(tc_group, cases[i].want, "POST", "/text", .body = cases[i].body, .len = cases[i].len,
                  .headers = H("Content-Type", cases[i].ctype));
 }
 
@@ -179,21 +163,21 @@ static void json_body_decoded_from_its_charset(void **state)
           "\xff\xfe{\x00\"\x00n\x00\x61\x00m\x00\x65\x00\"\x00:\x00 \x00\"\x00J\x00o\x00s\x00\xe9\x00\"\x00}\x00", 34 },
     };
     for (size_t i = 0; i < 2; i++)
-        TC_OK_IS(fs, "{\"kind\": \"object\", \"body\": {\"name\": \"Jos\\u00e9\"}}", "POST", "/json",
+        TC_OK_IS(tc_group, "{\"kind\": \"object\", \"body\": {\"name\": \"Jos\\u00e9\"}}", "POST", "/json",
                  .body = cases[i].body, .len = cases[i].len, .headers = H("Content-Type", cases[i].ctype));
 }
 
 /* Python answers 500 (LookupError); a client's mistake is a 4xx here. */
 static void unknown_charset_is_415(void **state)
 {
-    TC_ERR(fs, 415, "unsupported charset 'klingon'", "POST", "/text", .body = "x",
+    TC_ERR(tc_group, 415, "unsupported charset 'klingon'", "POST", "/text", .body = "x",
            .headers = H("Content-Type", "text/plain; charset=klingon"));
 }
 
 /* An odd number of bytes is no UTF-16 text (Python: UnicodeDecodeError, 500). */
 static void bytes_invalid_in_the_charset_are_400(void **state)
 {
-    TC_ERR(fs, 400, "request body is not valid utf-16le text", "POST", "/text", .body = "abc",
+    TC_ERR(tc_group, 400, "request body is not valid utf-16le text", "POST", "/text", .body = "abc",
            .headers = H("Content-Type", "text/plain; charset=utf-16le"));
 }
 
@@ -218,5 +202,5 @@ int main(void)
         cmocka_unit_test(unknown_charset_is_415),
         cmocka_unit_test(bytes_invalid_in_the_charset_are_400),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tc_setup, tc_teardown);
 }

@@ -11,25 +11,9 @@
  * of its own) and the random documents. */
 #include "tc_util.h"
 
-static pt_test_client_t *fs;
-
-static int setup(void **state)
-{
-    (void)state;
-    fs = pt_test_client_new();
-    return fs ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    pt_test_client_free(fs);
-    return 0;
-}
-
 #define JSON_CTH PT_TEST_HEADERS("Content-Type", "application/json")
-#define OK(path, doc_, want) TC_OK_BYTES(fs, want, "POST", path, .body = (doc_), .headers = JSON_CTH)
-#define BAD(path, doc_, message) TC_ERR(fs, 400, message, "POST", path, .body = (doc_), .headers = JSON_CTH)
+#define OK(path, doc_, want) TC_OK_BYTES(tc_group, want, "POST", path, .body = (doc_), .headers = JSON_CTH)
+#define BAD(path, doc_, message) TC_ERR(tc_group, 400, message, "POST", path, .body = (doc_), .headers = JSON_CTH)
 
 #define BIG "12345678901234567890"
 #define HUGE "-123456789012345678901234567890123456789"
@@ -115,7 +99,7 @@ static void recursive_schema_bounded_by_the_stack(void **state)
     char *n40 = nested(40, ""), *one = nested(39, "1"), *n256 = nested(256, ""), *n257 = nested(257, "");
     OK("/recursive", n40, n40);
     BAD("/recursive", one, "1 is not of type 'array'");
-    pt_test_response_t *r = pt_test_request(fs, "POST", "/recursive", .body = n256, .headers = JSON_CTH);
+    pt_test_response_t *r = pt_test_request(tc_group, "POST", "/recursive", .body = n256, .headers = JSON_CTH);
     assert_non_null(r);
     if (r->status != 200) {
         assert_int_equal(r->status, 400);
@@ -156,5 +140,5 @@ int main(void)
         cmocka_unit_test(repeated_keys_last_value_first_position),
         cmocka_unit_test(tree_body_validated_and_echoed_straight),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tc_setup, tc_teardown);
 }
