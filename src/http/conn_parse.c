@@ -204,7 +204,8 @@ static int conn_header_bytes(pt__conn_t *c, size_t len)
     return 0;
 }
 
-static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
+/* A piece of a header's name or value: both count against the head's limit. */
+static int conn_on_header_piece(llhttp_t *p, const char *at, size_t len)
 {
     pt__conn_t *c = conn_of(p);
     if (conn_header_bytes(c, len))
@@ -212,8 +213,6 @@ static int conn_on_header_field(llhttp_t *p, const char *at, size_t len)
     tok_add(c, at, len);
     return 0;
 }
-
-
 
 /* Whether the 4 bytes at f spell "host" in any case. Every request has a
  * Host: one word compare instead of a call to strncasecmp. A byte with
@@ -251,16 +250,6 @@ static int conn_on_header_field_complete(llhttp_t *p)
     tok_clear(c);
     return 0;
 }
-
-static int conn_on_header_value(llhttp_t *p, const char *at, size_t len)
-{
-    pt__conn_t *c = conn_of(p);
-    if (conn_header_bytes(c, len))
-        return -1;
-    tok_add(c, at, len);
-    return 0;
-}
-
 
 /* pt__host_valid, remembered for the connection's next requests. */
 static bool conn_host_valid(pt__conn_t *c, const char *d, size_t n)
@@ -428,9 +417,9 @@ __attribute__((constructor)) static void settings_init(void)
     pt__conn_settings.on_message_begin = conn_on_message_begin;
     pt__conn_settings.on_url = conn_on_url;
     pt__conn_settings.on_url_complete = conn_on_url_complete;
-    pt__conn_settings.on_header_field = conn_on_header_field;
+    pt__conn_settings.on_header_field = conn_on_header_piece;
     pt__conn_settings.on_header_field_complete = conn_on_header_field_complete;
-    pt__conn_settings.on_header_value = conn_on_header_value;
+    pt__conn_settings.on_header_value = conn_on_header_piece;
     pt__conn_settings.on_header_value_complete = conn_on_header_value_complete;
     pt__conn_settings.on_headers_complete = conn_on_headers_complete;
     pt__conn_settings.on_body = conn_on_body;
