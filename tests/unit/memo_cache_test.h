@@ -41,4 +41,17 @@ static inline int setup(void **state)
 
 static inline int load_no(json_t *v) { return (int)json_integer_value(json_object_get(v, "n")); }
 
+/* Gets key from c (an echo_load cache) and checks that the value came from
+ * load number want; failures name the caller's line. */
+#define expect_load(c, key, want) expect_load_((c), (key), (want), __LINE__)
+static inline void expect_load_(pt_cache_t *c, const char *key, int want, int line)
+{
+    json_t *v;
+    pt_memo_err_t rc = pt_cache_get_key(c, key, NULL, &v);
+    int got = rc == PT_MEMO_OK ? load_no(v) : -1;
+    json_decref(v);
+    if (got != want)
+        fail_msg("line %d: get %s: rc %d, load %d, expected load %d", line, key, rc, got, want);
+}
+
 #endif

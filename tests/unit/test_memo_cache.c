@@ -27,9 +27,7 @@ static void test_hit_miss_and_stats(void **state)
     assert_string_equal(json_string_value(json_object_get(v, "k")), "a");
     json_decref(v);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
-        assert_int_equal(load_no(v), 1);
-        json_decref(v);
+        expect_load(c, "a", 1);
     }
     assert_int_equal(pt_cache_get_key(c, "b", NULL, &v), PT_MEMO_OK);
     json_decref(v);
@@ -226,12 +224,8 @@ static void test_lru_eviction(void **state)
     pt_cache_get_key(c, "a", NULL, &v); json_decref(v); /* a is now the most recent */
     pt_cache_get_key(c, "c", NULL, &v); json_decref(v); /* evicts b */
     assert_int_equal(pt_cache_info(c).current_size, 2);
-    pt_cache_get_key(c, "a", NULL, &v);
-    assert_int_equal(load_no(v), 1);
-    json_decref(v);
-    pt_cache_get_key(c, "b", NULL, &v);
-    assert_int_equal(load_no(v), 4);
-    json_decref(v);
+    expect_load(c, "a", 1);
+    expect_load(c, "b", 4);
     pt_cache_free(c);
 }
 

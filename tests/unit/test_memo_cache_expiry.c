@@ -24,13 +24,9 @@ static void test_ttl_expires(void **state)
     json_t *v;
     pt_cache_get_key(c, "a", NULL, &v);
     json_decref(v);
-    pt_cache_get_key(c, "a", NULL, &v);
-    assert_int_equal(load_no(v), 1);
-    json_decref(v);
+    expect_load(c, "a", 1);
     pt_sleep_ms(350);
-    pt_cache_get_key(c, "a", NULL, &v);
-    assert_int_equal(load_no(v), 2);
-    json_decref(v);
+    expect_load(c, "a", 2);
     pt_cache_free(c);
 }
 
@@ -122,14 +118,10 @@ static void test_expiration_callback(void **state)
     json_t *v;
     pt_cache_get_key(c, "a", NULL, &v); /* n = 1: a day */
     json_decref(v);
-    pt_cache_get_key(c, "a", NULL, &v);
-    assert_int_equal(load_no(v), 1);
-    json_decref(v);
+    expect_load(c, "a", 1);
     pt_cache_get_key(c, "b", NULL, &v); /* n = 2: expired at once */
     json_decref(v);
-    pt_cache_get_key(c, "b", NULL, &v);
-    assert_int_equal(load_no(v), 3);
-    json_decref(v);
+    expect_load(c, "b", 3);
     assert_int_equal(atomic_load(&cb_calls), 3);
     pt_cache_free(c);
 }
@@ -228,11 +220,8 @@ static void test_timeofday_is_daily(void **state)
     tod_string(tod, sizeof tod, now - 5000);
     pt_cache_t *c = pt_cache_new(.load = echo_load, .expiration = tod);
     assert_non_null(c);
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
-        assert_int_equal(load_no(v), 1);
-        json_decref(v);
-    }
+    for (int i = 0; i < 3; i++)
+        expect_load(c, "a", 1);
     pt_cache_free(c);
 
     /* a time 2 s ahead: cached until then, then reloaded once and cached
@@ -242,12 +231,8 @@ static void test_timeofday_is_daily(void **state)
     tod_string(tod, sizeof tod, at);
     c = pt_cache_new(.load = echo_load, .negative = true, .negative_expiration = tod,
                      .expiration = tod);
-    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
-    assert_int_equal(load_no(v), 1);
-    json_decref(v);
-    assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
-    assert_int_equal(load_no(v), 1);
-    json_decref(v);
+    expect_load(c, "a", 1);
+    expect_load(c, "a", 1);
     atomic_store(&fail_next, 1); /* the failure is cached by the same rule */
     assert_int_equal(pt_cache_get_key(c, "b", NULL, &v), PT_MEMO_LOAD_FAILED);
     json_decref(v);
@@ -255,16 +240,10 @@ static void test_timeofday_is_daily(void **state)
         pt_sleep_ms(50);
         clock_gettime(CLOCK_REALTIME, &ts);
     } while ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 < at + 50);
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
-        assert_int_equal(load_no(v), 3);
-        json_decref(v);
-    }
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(pt_cache_get_key(c, "b", NULL, &v), PT_MEMO_OK);
-        assert_int_equal(load_no(v), 4);
-        json_decref(v);
-    }
+    for (int i = 0; i < 3; i++)
+        expect_load(c, "a", 3);
+    for (int i = 0; i < 2; i++)
+        expect_load(c, "b", 4);
     assert_int_equal(atomic_load(&loads), 4);
     pt_cache_free(c);
 }
@@ -273,22 +252,15 @@ static void test_timeofday_is_daily(void **state)
 static void test_infinite_expirations(void **state)
 {
     (void)state;
-    json_t *v;
     pt_cache_t *c = pt_cache_new(.load = echo_load, .expiration = "Infinity");
     assert_non_null(c);
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
-        assert_int_equal(load_no(v), 1);
-        json_decref(v);
-    }
+    for (int i = 0; i < 2; i++)
+        expect_load(c, "a", 1);
     pt_cache_free(c);
     c = pt_cache_new(.load = echo_load, .expiration = "-INF");
     assert_non_null(c);
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(pt_cache_get_key(c, "a", NULL, &v), PT_MEMO_OK);
-        assert_int_equal(load_no(v), 2 + i);
-        json_decref(v);
-    }
+    for (int i = 0; i < 2; i++)
+        expect_load(c, "a", 2 + i);
     assert_int_equal(pt_cache_info(c).current_size, 0);
     pt_cache_free(c);
 }
