@@ -238,7 +238,11 @@ int pt__store_lock_poll(pt_lock_store_t *st, const char *key, size_t len, const 
         if (r < 0)
             return PT__POLL_ERROR;
         if (until) {
+            /* until may ask the store too (the cache reads the key): the
+             * same deadline bounds it. */
+            pt__redis_deadline = deadline;
             int u = until(ctx);
+            pt__redis_deadline = -1;
             if (u)
                 return u;
         }
