@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The block size of pt_arena_init(a, 0), and the only size the thread's
+ * block cache keeps. */
+#define PT_ARENA_DEFAULT_BLOCK 4096
+
 struct pt_arena_block {
     pt_arena_block_t *next;
     size_t            size;   /* usable bytes in data[] */
@@ -35,7 +39,7 @@ _Noreturn static void fail(pt_arena_t *a, size_t n)
 void pt_arena_init(pt_arena_t *a, size_t block_size)
 {
     memset(a, 0, sizeof *a);
-    a->block_size = block_size ? block_size : 4096;
+    a->block_size = block_size ? block_size : PT_ARENA_DEFAULT_BLOCK;
 }
 
 static void run_cleanups(pt_arena_t *a)
@@ -121,7 +125,6 @@ static void block_put(pt_arena_block_t *b)
     c->n++;
 }
 
-#define PT_ARENA_DEFAULT_BLOCK 4096
 
 /* Runs the cleanups and forgets every allocation. keep_one: the first
  * block of the arena's size is kept (emptied) if the arena's limit allows

@@ -373,6 +373,7 @@ static void conn_flush(pt__conn_t *c)
         /* The sink takes every byte at once: never a backlog. */
         c->sink->write(c->sink->ctx, c->out.data, c->out.len);
         c->out.len = 0;
+        out_return(c);
     }
     if (c->out.len) {
         uv_buf_t b;

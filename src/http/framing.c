@@ -8,14 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* A check failing with a status: the request is answered with it and the
- * connection closed (conn_feed reads parse_error). */
-static void fail(pt__conn_t *c, int status, const char *text)
-{
-    c->parse_error = status;
-    c->parse_error_text = text;
-}
-
 /* RFC 9110 5.1 tchar. */
 const unsigned char pt__tchar[256] = {
     ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
@@ -245,7 +237,7 @@ llhttp_errno_t pt__chunk_line(pt__conn_t *c, const char **pp, const char *end)
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t have = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
     if (c->tok.len + have > PT_CHUNK_LINE_MAX) {
-        fail(c, 400, "400: Bad Request (chunk-size line too long)");
+        (void)pt__conn_fail(c, 400, "400: Bad Request (chunk-size line too long)");
         return HPE_USER;
     }
     if (!nl) {
@@ -266,7 +258,7 @@ llhttp_errno_t pt__chunk_line(pt__conn_t *c, const char **pp, const char *end)
     c->tok.len = 0;
     c->chunk_line = false;
     if (n < 0) {
-        fail(c, 400, "400: Bad Request (invalid chunk-size line)");
+        (void)pt__conn_fail(c, 400, "400: Bad Request (invalid chunk-size line)");
         return HPE_USER;
     }
     return llhttp_execute(&c->parser, norm, (size_t)n);
@@ -278,7 +270,7 @@ llhttp_errno_t pt__chunk_crlf(pt__conn_t *c, const char **pp, const char *end)
     while (p < end && c->chunk_crlf) {
         char want = c->chunk_crlf == 1 ? '\r' : '\n';
         if (*p++ != want) {
-            fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
+            (void)pt__conn_fail(c, 400, "400: Bad Request (chunk data not followed by CRLF)");
             return HPE_USER;
         }
         c->chunk_crlf = c->chunk_crlf == 1 ? 2 : 0;

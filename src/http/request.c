@@ -56,7 +56,7 @@ void pt__req_init(pt_req_t *r, pt__conn_t *c)
 {
     memset(r, 0, sizeof *r);
     r->conn = c;
-    pt_arena_init(&r->arena, 4096);
+    pt_arena_init(&r->arena, 0); /* the default block: the one the thread's cache keeps */
     req_arena_arm(r);
     r->query = "";
 }
@@ -94,9 +94,9 @@ void pt__req_reset(pt_req_t *r)
      * reports before any is read, and clearing them would write 400 bytes a
      * request. */
     _Static_assert(offsetof(pt_req_t, conn) == sizeof(pt__task_t) &&
-                   offsetof(pt_req_t, arena) > offsetof(pt_req_t, conn) &&
-                   offsetof(pt_req_t, method) > offsetof(pt_req_t, arena),
-                   "pt__req_reset keeps conn and arena between task and method");
+                   offsetof(pt_req_t, arena) == offsetof(pt_req_t, conn) + sizeof(pt__conn_t *) &&
+                   offsetof(pt_req_t, method) == offsetof(pt_req_t, arena) + sizeof(pt_arena_t),
+                   "pt__req_reset keeps exactly conn and arena between task and method");
     memset(&r->task, 0, sizeof r->task);
     memset(&r->method, 0, offsetof(pt_req_t, match.captures) - offsetof(pt_req_t, method));
     req_arena_arm(r);
