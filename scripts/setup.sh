@@ -6,7 +6,8 @@ set -eu
 PKGS="cmake make gcc g++ clang libclang-rt-14-dev pkg-config curl \
 libuv1-dev node-llhttp libjansson-dev libpcre2-dev libcurl4-openssl-dev \
 libhiredis-dev redis-server libcmocka-dev json-schema-test-suite libsqlite3-dev \
-python3 python3-pytest python3-jsonschema python3-rfc3987 python3-aiohttp python3-typing-extensions openssl nginx-light wrk valgrind"
+python3 python3-pytest python3-jsonschema python3-rfc3987 python3-aiohttp python3-typing-extensions openssl nginx-light wrk valgrind \
+git zlib1g-dev"
 # `setup.sh cross` adds what `make aarch64-check` needs to run the aarch64
 # context switch under qemu-user.
 if [ "${1:-}" = cross ]; then

@@ -284,8 +284,8 @@ start_aiohttp() {  # name script port
 
 # lwan: built from its public source (never part of this repository) into
 # BENCH_LWAN_BUILD, once; later runs reuse the binary. Needs git (for a bare
-# or remote source), cmake, a C compiler and zlib's headers; as root, a
-# missing zlib1g-dev is installed with apt-get.
+# or remote source), cmake, a C compiler and zlib's headers, all installed by
+# scripts/setup.sh.
 LWAN_BUILD=${BENCH_LWAN_BUILD:-$ROOT/build/bench/lwan}
 LWAN_ERR=""
 build_lwan() {  # sample -> sets LWAN_BIN or LWAN_ERR
@@ -295,11 +295,7 @@ build_lwan() {  # sample -> sets LWAN_BIN or LWAN_ERR
     [ -n "$LWAN_ERR" ] && return 1
     mkdir -p "$LWAN_BUILD" || { LWAN_ERR="cannot create $LWAN_BUILD"; return 1; }
     command -v cmake >/dev/null 2>&1 || { LWAN_ERR="cmake not installed"; return 1; }
-    if [ ! -f /usr/include/zlib.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        note "lwan: installing zlib1g-dev (its build needs zlib)"
-        apt-get install -y --no-install-recommends zlib1g-dev > "$LWAN_BUILD/apt.log" 2>&1
-    fi
-    [ -f /usr/include/zlib.h ] || { LWAN_ERR="zlib headers missing (apt-get install zlib1g-dev)"; return 1; }
+    [ -f /usr/include/zlib.h ] || { LWAN_ERR="zlib headers missing (make setup installs zlib1g-dev)"; return 1; }
     rm -rf "$LWAN_BUILD/src"
     if [ -z "$src" ]; then
         command -v git >/dev/null 2>&1 || { LWAN_ERR="git not installed and BENCH_LWAN_SRC not set"; return 1; }

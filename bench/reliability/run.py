@@ -49,8 +49,10 @@ def framing_nginx():
     r = subprocess.run(["/usr/bin/python3", "-m", "pytest", "-q", "-p", "no:cacheprovider",
                         os.path.join(ROOT, "tests/http/test_framing_nginx.py")],
                        capture_output=True, text=True, env=os.environ)
-    verdict = "failed" if re.search(r"\d+ failed", r.stdout) else \
-        "skipped" if re.search(r"\d+ skipped", r.stdout) else "passed"
+    # pytest's exit status, not its summary: an error in a fixture (nginx
+    # did not start) or no test collected is no pass.
+    verdict = ("failed (pytest exit %d)" % r.returncode if r.returncode else
+               "skipped" if re.search(r"\d+ skipped", r.stdout) else "passed")
     row("HTTP framing side by side with nginx 1.22 (tests/http/test_framing_nginx.py)",
         "%d cases: %d alike, %d intended differences; %s" % (
             len(t.CASES), len(t.CASES) - len(t.INTENDED), len(t.INTENDED), verdict))
