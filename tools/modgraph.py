@@ -146,7 +146,14 @@ def main(argv):
     bad = 0
     graphs = [("includes", include_edges(os.path.join(argv[1], "src")))]
     if len(argv) == 3:
-        graphs.append(("symbols", symbol_edges(argv[2])))
+        syms = symbol_edges(argv[2])
+        # Edges every build has: if the objects' symbols yield none of them,
+        # the reading of nm's output is broken, and an empty graph would pass.
+        missing = [e for e in (("http", "core"), ("memo", "core"), ("fields", "json")) if e not in syms]
+        if missing:
+            print(f"modgraph: no symbol edge {missing} found in {argv[2]}: the objects were not read")
+            return 1
+        graphs.append(("symbols", syms))
     for kind, edges in graphs:
         print(f"# {kind}")
         for (a, b), why in sorted(edges.items(), key=lambda e: (ORDER.index(e[0][0]) if e[0][0] in ORDER else 99, e[0][1])):

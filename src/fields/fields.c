@@ -324,6 +324,4 @@ void pt__fields_extract(pt__fields_req_t *r, const pt__route_rt_t *rt)
     *r->err_field = NULL;
 }
 
-/* The schema search path, for the OpenAPI generator (src/http/openapi.c). */
-const char *const *pt__fields_schema_dirs(void);
 const char *const *pt__fields_schema_dirs(void) { return schema_dirs; }

@@ -77,4 +77,8 @@ typedef struct pt__fields_req {
  * status. */
 void pt__fields_extract(pt__fields_req_t *r, const pt__route_rt_t *rt);
 
+/* The schema search path pt_fields_schema_path set (for the OpenAPI
+ * generator, src/http/openapi.c). */
+const char *const *pt__fields_schema_dirs(void);
+
 #endif

@@ -10,13 +10,13 @@
 
 #include "ponty/fields.h"
 #include "ponty/jsonschema.h"
+#include "fields/fields_rt.h"
 #include "route/table.h"
 
 /* Body schemas become components; their own $defs/definitions are hoisted
  * next to them (under "<component>.<def>") and every local $ref rewritten,
  * because a "#/..." reference inside an OpenAPI document points at the
  * document's root. */
-const char *const *pt__fields_schema_dirs(void); /* fields/fields.c */
 
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xasprintf(const char *fmt, ...)

@@ -43,6 +43,20 @@ def simultaneous(calls, stagger=0.0):
     return out
 
 
+def first_then_rest(first_call, loading, rest_calls, logs=lambda: ""):
+    """first_call starts a load on a thread; once loading() says its loader
+    runs, rest_calls go at once. Returns [first] + their results."""
+    first = {}
+    t = threading.Thread(target=lambda: first.setdefault("r", first_call()))
+    t.start()
+    try:
+        assert wait_until(loading, 10), logs()
+        rest = simultaneous(rest_calls)
+    finally:
+        t.join(30)
+    return [first["r"]] + rest
+
+
 def _port_open(port):
     try:
         with socket.create_connection((HOST, port), timeout=0.2):

@@ -7,9 +7,8 @@ the first request goes alone: the others are sent once the server runs its
 loader. A loaded machine can delay any request by a good part of a second,
 so "simultaneous" requests could otherwise miss the load and be hits."""
 import json
-import threading
 
-from conftest import wait_until
+import memo_server
 from memo_server import data_of, simultaneous, timed_get
 
 CONFLICT = b"409: Conflict"
@@ -19,15 +18,9 @@ LOAD_MS = 3000
 def first_then_rest(server, n, path="/cachetest"):
     """One request starts the load; once its loader runs (the example's load
     counter moved), the other n - 1 go at once. Returns [first] + rest."""
-    first = {}
-    t = threading.Thread(target=lambda: first.setdefault("r", timed_get(server, path)))
-    t.start()
-    try:
-        assert wait_until(lambda: data_of(server, "/cachetest/loads")["loads"] == 1, 10), server.logs()
-        rest = simultaneous([lambda: timed_get(server, path)] * (n - 1))
-    finally:
-        t.join(30)
-    return [first["r"]] + rest
+    return memo_server.first_then_rest(lambda: timed_get(server, path),
+                                       lambda: data_of(server, "/cachetest/loads")["loads"] == 1,
+                                       [lambda: timed_get(server, path)] * (n - 1), server.logs)
 
 
 def test_mandatory_lock_then_hits(start_server):

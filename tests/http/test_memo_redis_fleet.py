@@ -7,12 +7,11 @@ load on a loaded machine and be a plain hit."""
 import json
 import os
 import shutil
-import threading
 
 import pytest
 
-from conftest import wait_until
-from memo_server import Redis, data_of, simultaneous, timed_get
+import memo_server
+from memo_server import Redis, data_of, timed_get
 
 LOAD_MS = 3000
 
@@ -37,16 +36,8 @@ def first_then_rest(servers):
     """One request to the first process starts the load; once it runs
     (the loads counter moved), four more to it and five to the other go at
     once. Returns [first] + rest."""
-    first = {}
-    t = threading.Thread(target=lambda: first.setdefault("r", timed_get(servers[0], "/cachetest")))
-    t.start()
-    try:
-        assert wait_until(lambda: total_loads(servers) == 1, 10), servers[0].logs()
-        calls = [(lambda s=s: timed_get(s, "/cachetest")) for s in servers for _ in range(5)][1:]
-        rest = simultaneous(calls)
-    finally:
-        t.join(30)
-    return [first["r"]] + rest
+    calls = [(lambda s=s: timed_get(s, "/cachetest")) for s in servers for _ in range(5)]
+    return memo_server.first_then_rest(calls[0], lambda: total_loads(servers) == 1, calls[1:], servers[0].logs)
 
 
 def test_two_processes_one_load(redis, start_server):
