@@ -24,14 +24,11 @@ __thread int64_t pt__redis_deadline = -1;
 
 struct pt__redis {
     _Atomic long refs;
-    uint64_t     id;        /* never reused: a thread's cached connection names it */
     char        *host;
     int          port;
     int          db;
     char        *password;
 };
-
-static _Atomic uint64_t next_id = 1;
 
 pt__redis_t *pt__redis_new(const char *url)
 {
@@ -46,7 +43,6 @@ pt__redis_t *pt__redis_new(const char *url)
     if (!r)
         return NULL;
     atomic_init(&r->refs, 1);
-    r->id = atomic_fetch_add(&next_id, 1);
     r->port = 6379;
     const char *at = strchr(p, '@');
     if (at) {
@@ -266,8 +262,10 @@ void pt__redis_loop_close(uv_loop_t *loop)
 
 static tconn_t *tconn_get(pt__redis_t *r)
 {
+    /* A thread's connection holds a reference to its Redis: the address
+     * cannot be freed and reused while the connection names it. */
     for (tconn_t *t = tconns; t; t = t->next)
-        if (t->redis->id == r->id)
+        if (t->redis == r)
             return t;
     pthread_once(&tkey_once, make_key);
     tconn_t *t = calloc(1, sizeof *t);
