@@ -19,6 +19,9 @@
 #   path     default /hello
 # Environment: CG_SECS=3, CG_CONNS=64, CG_TOP=25 (functions listed),
 #   CG_ENV="VAR=value ..." extra environment for the server,
+#   CG_CWD=dir the server's working directory (default: the current one),
+#   CG_BODY=file POSTs the file's bytes as JSON (bench/jsonbody/post.lua)
+#     instead of GETs,
 #   CG_KEEP=dir keeps the callgrind.out files there.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -59,18 +62,21 @@ run() {
     local port i reqs=0
     port=$(free_port)
     # shellcheck disable=SC2086
-    env PORT="$port" PONTY_WORKERS=1 ${CG_ENV:-} \
+    (cd "${CG_CWD:-.}" && exec env PORT="$port" PONTY_WORKERS=1 ${CG_ENV:-} \
         valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.load" \
-        "$BIN" > "$TMP/load.log" 2>&1 &
+        "$BIN") > "$TMP/load.log" 2>&1 &
     SPID=$!
     for i in $(seq 300); do
         curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port$URLPATH" && break
         kill -0 "$SPID" 2>/dev/null || { note "server exited: $(tail -n 3 "$TMP/load.log")"; exit 1; }
         sleep 0.1
     done
-    timeout -k 5 30 wrk -t1 -c"$CONNS" -d1s "http://127.0.0.1:$port$URLPATH" > /dev/null
+    local wrk_args=()
+    [ -n "${CG_BODY:-}" ] && wrk_args=(-s "$ROOT/bench/jsonbody/post.lua")
+    BODY_FILE=${CG_BODY:-} timeout -k 5 30 wrk -t1 -c"$CONNS" -d1s "${wrk_args[@]}" "http://127.0.0.1:$port$URLPATH" > /dev/null
     callgrind_control -i on "$SPID" > "$TMP/ctl.log" 2>&1 || { note "callgrind_control failed: $(cat "$TMP/ctl.log")"; exit 1; }
-    reqs=$(timeout -k 5 $(( SECS + 30 )) wrk -t1 -c"$CONNS" -d"${SECS}s" "http://127.0.0.1:$port$URLPATH" \
+    reqs=$(BODY_FILE=${CG_BODY:-} timeout -k 5 $(( SECS + 30 )) wrk -t1 -c"$CONNS" -d"${SECS}s" "${wrk_args[@]}" \
+           "http://127.0.0.1:$port$URLPATH" \
            | awk '/ requests in /{print $1; exit}')
     callgrind_control -i off "$SPID" >> "$TMP/ctl.log" 2>&1
     kill -TERM "$SPID"
