@@ -19,11 +19,11 @@ pt_arena_t *pt__task_arena(void)
     return t && t->ops ? t->ops->arena(t) : NULL;
 }
 
-char *pt__task_vstrf(const char *what, const char *fmt, va_list ap)
+char *pt__task_vstrf(const char *fmt, va_list ap)
 {
     pt_arena_t *a = pt__task_arena();
     if (!a) {
-        fprintf(stderr, "ponty: %s called outside a request\n", what);
+        fprintf(stderr, "ponty: pt_strf called outside a request\n");
         abort();
     }
     return pt_arena_vprintf(a, fmt, ap);
@@ -33,7 +33,7 @@ char *pt__task_strf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = pt__task_vstrf("pt_strf", fmt, ap);
+    char *s = pt__task_vstrf(fmt, ap);
     va_end(ap);
     return s;
 }

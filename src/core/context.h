@@ -29,9 +29,10 @@ pt__task_t *pt__task_current(void);
  * it with pt_arena_defer run then, also after a raise), or NULL when the
  * caller runs outside a request. */
 pt_arena_t *pt__task_arena(void);
-/* pt_strf: a string in the running task's arena. Outside a request it is a
- * programming error: prints `what` and aborts. */
-char *pt__task_vstrf(const char *what, const char *fmt, va_list ap);
+/* pt_strf (ponty/request.h) for the modules below http: a string in the
+ * running task's arena. Outside a request it is a programming error: it
+ * says so and aborts. */
+char *pt__task_vstrf(const char *fmt, va_list ap);
 char *pt__task_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -220,6 +220,8 @@ pt__conn_t *pt__conn_open_sink(pt__worker_t *w, const pt__conn_sink_t *sink)
     return c;
 }
 
+static ssize_t conn_try_write(pt__conn_t *c, const char *p, size_t n);
+
 void pt__conn_abandon(pt__conn_t *c)
 {
     if (c->closed)
@@ -229,11 +231,12 @@ void pt__conn_abandon(pt__conn_t *c)
      * right after, so the write is attempted once, synchronously. */
     if (c->state == PT_CONN_HANDLING && !c->writing) {
         pt__resp_simple(c, 503, NULL, true);
-        uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
-        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-        uv_os_fd_t fd;
-        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
-            shutdown(fd, SHUT_WR);
+        if (c->sink) {
+            c->sink->write(c->sink->ctx, c->out.data, c->out.len);
+        } else {
+            (void)conn_try_write(c, c->out.data, c->out.len);
+            shutdown(c->fd, SHUT_WR);
+        }
     }
     pt__conn_close(c);
 }

@@ -292,7 +292,7 @@ char *pt_strf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = pt__task_vstrf("pt_strf", fmt, ap);
+    char *s = pt__task_vstrf(fmt, ap);
     va_end(ap);
     return s;
 }
