@@ -16,7 +16,6 @@
 
 #include "client/resp_read.h"
 #include "http/worker.h"
-#include "memo/redis_conn.h"
 #include "fields/fields_rt.h"
 #include "route/router.h"
 #include "route/table.h"
@@ -199,7 +198,6 @@ void pt_test_client_free(pt_test_client_t *c)
             uv_run(&w->loop, UV_RUN_ONCE);
         if (w->sched)
             pt__sched_free(w->sched);
-        pt__redis_loop_close(&w->loop);
         uv_run(&w->loop, UV_RUN_DEFAULT);
         pt__sched_bind(prev == w->sched ? NULL : prev);
         pt__worker_free_buffers(w);

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memo/redis_conn.h"
 #include "route/router.h"
 
 void pt__conn_list_put(pt__worker_t *w, pt__conn_t *c, int list)
@@ -215,7 +214,6 @@ static void *worker_main(void *arg)
     pt__sched_free(w->sched);
     w->sched = NULL;
     pt__worker_free_buffers(w);
-    pt__redis_loop_close(&w->loop); /* the Redis stores' connections and timers */
     uv_loop_close(&w->loop);
     return NULL;
 }

@@ -254,10 +254,16 @@ void pt__redis_thread_close(void)
     close_matching(&tconns, NULL, loops, 8);
 }
 
-void pt__redis_loop_close(uv_loop_t *loop)
+/* This thread's connections and reconnect timers on a scheduler's loop go
+ * when the scheduler is freed (pt__sched_on_free), before the loop closes:
+ * the worker or test client that owns the loop need not know of them. */
+static __thread pt__sched_t *hooked_sched;
+
+static void sched_freed(void *loop)
 {
     uv_loop_t *loops[1];
     close_matching(&tconns, loop, loops, 1);
+    hooked_sched = NULL; /* a scheduler made later at the same address is a new one */
 }
 
 static tconn_t *tconn_get(pt__redis_t *r)
@@ -580,6 +586,10 @@ static int command_async(pt__redis_t *r, pt__sched_t *sched, pt__redis_reply_t *
     if (t->timer_on && t->loop != loop) {
         pt_memo_set_error("redis: this thread's connection belongs to another loop");
         return -1;
+    }
+    if (hooked_sched != sched) {
+        pt__sched_on_free(sched, sched_freed, loop);
+        hooked_sched = sched;
     }
     /* The first connection is made by the first command, which queues
      * behind it; after a failure the timer reconnects. */

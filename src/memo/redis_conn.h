@@ -61,8 +61,5 @@ int  pt__redis_reply_positive(pt__redis_reply_t *rep);
  * workers do this at thread exit; a thread running its own libuv loop calls
  * it before closing the loop. */
 void pt__redis_thread_close(void);
-/* Closes the calling thread's connections and reconnect timers on loop and
- * runs the loop until their handles are closed: before uv_loop_close. */
-void pt__redis_loop_close(uv_loop_t *loop);
 
 #endif
