@@ -127,11 +127,11 @@ static void block_put(pt_arena_block_t *b)
 
 
 /* Runs the cleanups and forgets every allocation. keep_one: the first
- * block of the arena's size is kept (emptied) if the arena's limit allows
- * it, as new_block would have taken it; other blocks of the default
- * size go to the thread's cache; oversize blocks go back to malloc so that
- * one huge request does not pin memory. */
-static void arena_reset(pt_arena_t *a, bool keep_one)
+ * block of the arena's size is kept (emptied) if limit (0: none) allows it,
+ * as new_block would have taken it; other blocks of the default size go to
+ * the thread's cache; oversize blocks go back to malloc so that one huge
+ * request does not pin memory. */
+static void arena_reset(pt_arena_t *a, bool keep_one, size_t limit)
 {
     run_cleanups(a);
     bool cache = a->block_size == PT_ARENA_DEFAULT_BLOCK;
@@ -140,7 +140,7 @@ static void arena_reset(pt_arena_t *a, bool keep_one)
         pt_arena_block_t *n = b->next;
         if (b->size != a->block_size) {
             free(b);
-        } else if (keep_one && !keep && (!a->limit || b->size <= a->limit)) {
+        } else if (keep_one && !keep && (!limit || b->size <= limit)) {
             keep = b;
             keep->next = NULL;
             keep->used = 0;
@@ -158,20 +158,20 @@ static void arena_reset(pt_arena_t *a, bool keep_one)
 void pt_arena_reset(pt_arena_t *a)
 {
     /* Other block sizes than the default: the arena keeps one block itself. */
-    arena_reset(a, a->block_size != PT_ARENA_DEFAULT_BLOCK);
+    arena_reset(a, a->block_size != PT_ARENA_DEFAULT_BLOCK, a->limit);
 }
 
-void pt__arena_reset_keep(pt_arena_t *a)
+void pt__arena_reset_keep(pt_arena_t *a, size_t limit)
 {
     /* The usual case, nothing to clean up and one block of the arena's
      * size: emptied in place. */
     pt_arena_block_t *b = a->head;
-    if (b && !b->next && !a->cleanups && b->size == a->block_size && (!a->limit || b->size <= a->limit)) {
+    if (b && !b->next && !a->cleanups && b->size == a->block_size && (!limit || b->size <= limit)) {
         b->used = 0;
         a->held = b->size;
         return;
     }
-    arena_reset(a, true);
+    arena_reset(a, true, limit);
 }
 
 static pt_arena_block_t *new_block(pt_arena_t *a, size_t size)

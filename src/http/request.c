@@ -79,14 +79,12 @@ void pt__req_reset(pt_req_t *r)
     r->resp_desc = NULL;
     r->resp_obj = NULL;
     /* Runs the request's cleanups. The arena keeps a block (when the
-     * limit allows one): the request is parked on its worker when its
+     * request's memory limit allows one; its own limit may have been lifted
+     * by req_arena_fail): the request is parked on its worker when its
      * connection idles and the next message takes it back, its block still
      * in the CPU cache, without a trip through the thread's block cache
      * each way. */
-    if (req_memory_limit(r) == 0 || req_memory_limit(r) >= r->arena.block_size)
-        pt__arena_reset_keep(&r->arena);
-    else
-        pt_arena_reset(&r->arena); /* its first block would pass the limit */
+    pt__arena_reset_keep(&r->arena, req_memory_limit(r));
     pt__buf_t body = r->body;
     /* Cleared: the task and everything from the method up to the capture
      * slots. The connection and the arena, which lie between, are kept as
